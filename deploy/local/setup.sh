@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what this machine lacks to build, test and run the project; quiet and quick when
+# everything is already there. Used by `npm test`, `npm run demo` and .ci/run.
+#   Debian packages: nats-server, ffmpeg, protoc, openssl, prometheus (promtool), Java + Maven
+#   npm packages:    npm ci when node_modules is missing or older than package-lock.json
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+# command -> Debian package
+declare -A needs=(
+  [nats-server]=nats-server
+  [ffmpeg]=ffmpeg
+  [ffprobe]=ffmpeg
+  [protoc]=protobuf-compiler
+  [openssl]=openssl
+  [promtool]=prometheus
+  [java]=openjdk-17-jre-headless
+  [mvn]=maven
+  [curl]=curl
+  [xz]=xz-utils
+)
+missing=()
+for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The prometheus package may start a system service; the stack runs its own.
+  $sudo systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+[ "$node_major" -ge 20 ] || { echo "setup: Node.js 20 or newer is required (found $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

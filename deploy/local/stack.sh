@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Starts and stops the real infrastructure the services need, as background processes on this
+# machine (no Docker): logs, pid files and data under .stack/ (ignored by git).
+#
+#   deploy/local/stack.sh up|down|status [component...]     components: nats (default: all)
+#
+# Idempotent: `up` leaves running components alone, `down` ignores stopped ones.
+# Ports: VA_NATS_PORT (4222), VA_NATS_MONITOR_PORT (8222). Folder: VA_STACK_DIR (.stack).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+stack=${VA_STACK_DIR:-$root/.stack}
+nats_port=${VA_NATS_PORT:-4222}
+nats_monitor_port=${VA_NATS_MONITOR_PORT:-8222}
+all_components=(nats)
+
+mkdir -p "$stack/logs" "$stack/run" "$stack/data"
+
+log() { printf 'stack: %s\n' "$*"; }
+die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
+
+pid_of() { local f="$stack/run/$1.pid"; [ -f "$f" ] && cat "$f" || true; }
+alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+# wait_until NAME SECONDS COMMAND...: polls COMMAND until it succeeds, or shows the log tail and fails.
+wait_until() {
+  local name=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if ! alive "$name"; then tail -n 20 "$stack/logs/$name.log" >&2 || true; die "$name exited during start-up (log: $stack/logs/$name.log)"; fi
+    [ $SECONDS -ge $deadline ] && { tail -n 20 "$stack/logs/$name.log" >&2 || true; die "$name not ready after ${secs}s (log: $stack/logs/$name.log)"; }
+    sleep 0.5
+  done
+}
+
+require() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 not found. Install it with: $2"
+}
+
+# --- NATS with JetStream ----------------------------------------------------------------------
+nats_up() {
+  require nats-server "sudo apt-get install -y nats-server"
+  cat > "$stack/run/nats.conf" <<CONF
+server_name: va-local
+listen: 127.0.0.1:$nats_port
+http: 127.0.0.1:$nats_monitor_port
+# Raw 1080p RGB frames are 6 MB; the default 1 MB would reject them.
+max_payload: 8MB
+jetstream {
+  store_dir: "$stack/data/nats"
+  max_memory_store: 256MB
+  max_file_store: 8GB
+}
+CONF
+  setsid nats-server -c "$stack/run/nats.conf" >>"$stack/logs/nats.log" 2>&1 < /dev/null &
+  echo $! > "$stack/run/nats.pid"
+  wait_until nats 20 curl -fsS "http://127.0.0.1:$nats_monitor_port/healthz?js-enabled-only=true"
+  log "nats      ready  nats://127.0.0.1:$nats_port (JetStream; monitor http://127.0.0.1:$nats_monitor_port)"
+}
+nats_status() { echo "nats://127.0.0.1:$nats_port"; }
+
+# --- generic ----------------------------------------------------------------------------------
+up() {
+  local c=$1
+  if alive "$c"; then log "$(printf '%-9s' "$c") running (pid $(pid_of "$c")) $("${c}_status")"; return; fi
+  "${c}_up"
+}
+
+down() {
+  local c=$1 pid
+  pid=$(pid_of "$c")
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then rm -f "$stack/run/$c.pid"; log "$(printf '%-9s' "$c") not running"; return; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; log "$c did not stop in 30s; killed"; fi
+  rm -f "$stack/run/$c.pid"
+  log "$(printf '%-9s' "$c") stopped"
+}
+
+status() {
+  local c=$1
+  if alive "$c"; then log "$(printf '%-9s' "$c") running (pid $(pid_of "$c")) $("${c}_status")"; else log "$(printf '%-9s' "$c") stopped"; fi
+}
+
+cmd=${1:-}; shift || true
+components=("$@"); [ ${#components[@]} -eq 0 ] && components=("${all_components[@]}")
+for c in "${components[@]}"; do
+  [[ " ${all_components[*]} " == *" $c "* ]] || die "unknown component '$c' (known: ${all_components[*]})"
+done
+case "$cmd" in
+  up) for c in "${components[@]}"; do up "$c"; done
+      # Settings for processes started from this shell: `source .stack/env`.
+      { echo "export NATS_URL=nats://127.0.0.1:$nats_port"; } > "$stack/env" ;;
+  down) for ((i=${#components[@]}-1; i>=0; i--)); do down "${components[$i]}"; done ;;
+  status) for c in "${components[@]}"; do status "$c"; done ;;
+  *) die "usage: stack.sh up|down|status [${all_components[*]}]" ;;
+esac

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npm test`: sets up what is missing, makes sure the local stack runs (and stops it again if it
+# started it), checks generated code, builds, lints and runs every test against real servers.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+bash deploy/local/setup.sh
+
+started_stack=0
+if ! bash deploy/local/stack.sh status | grep -q running; then started_stack=1; fi
+bash deploy/local/stack.sh up
+if [ $started_stack = 1 ]; then trap 'bash deploy/local/stack.sh down' EXIT; fi
+
+bash proto/gen.sh --check
+npx tsc -b
+npx eslint .
+node test/run.mjs "$@"

@@ -1,0 +1,66 @@
+import { ConfigError } from '../errors.js';
+import { int, list, optionalString, parseEnv, readableFile, type Env } from './env.js';
+
+export interface NatsConfig {
+  servers: string[];
+  user?: string;
+  password?: string;
+  token?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** Limits every JetStream stream is declared with. */
+  jetstream: JetStreamLimits;
+}
+
+export interface JetStreamLimits {
+  maxAgeMs: number;
+  maxBytes: number;
+  replicas: number;
+  duplicateWindowMs: number;
+}
+
+export const natsEnv = {
+  NATS_URL: list(['nats://127.0.0.1:4222']),
+  NATS_USER: optionalString(),
+  NATS_PASSWORD: optionalString(),
+  NATS_TOKEN: optionalString(),
+  NATS_TLS_CA: readableFile().optional(),
+  NATS_TLS_CERT: readableFile().optional(),
+  NATS_TLS_KEY: readableFile().optional(),
+  VA_JS_MAX_AGE_HOURS: int(24, 1, 24 * 365),
+  VA_JS_MAX_BYTES: int(1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+  VA_JS_REPLICAS: int(1, 1, 5),
+  VA_JS_DUPLICATE_WINDOW_S: int(120, 1, 24 * 3600),
+};
+
+export function loadNatsConfig(env: Env): NatsConfig {
+  const e = parseEnv(natsEnv, env);
+  const issues = [];
+  if (e.NATS_URL.length === 0) issues.push({ key: 'NATS_URL', message: 'needs at least one server URL' });
+  for (const url of e.NATS_URL) {
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+/.test(url)) {
+      issues.push({ key: 'NATS_URL', message: `"${url}" is not a nats://host:port URL` });
+    }
+  }
+  if (e.NATS_USER && !e.NATS_PASSWORD) issues.push({ key: 'NATS_PASSWORD', message: 'required when NATS_USER is set' });
+  if (e.NATS_USER && e.NATS_TOKEN) issues.push({ key: 'NATS_TOKEN', message: 'give either NATS_USER/NATS_PASSWORD or NATS_TOKEN, not both' });
+  if (Boolean(e.NATS_TLS_CERT) !== Boolean(e.NATS_TLS_KEY)) {
+    issues.push({ key: 'NATS_TLS_CERT', message: 'NATS_TLS_CERT and NATS_TLS_KEY go together' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const tls =
+    e.NATS_TLS_CA || e.NATS_TLS_CERT
+      ? { caFile: e.NATS_TLS_CA, certFile: e.NATS_TLS_CERT, keyFile: e.NATS_TLS_KEY }
+      : undefined;
+  return {
+    servers: e.NATS_URL,
+    ...(e.NATS_USER ? { user: e.NATS_USER, password: e.NATS_PASSWORD } : {}),
+    ...(e.NATS_TOKEN ? { token: e.NATS_TOKEN } : {}),
+    ...(tls ? { tls } : {}),
+    jetstream: {
+      maxAgeMs: e.VA_JS_MAX_AGE_HOURS * 3600_000,
+      maxBytes: e.VA_JS_MAX_BYTES,
+      replicas: e.VA_JS_REPLICAS,
+      duplicateWindowMs: e.VA_JS_DUPLICATE_WINDOW_S * 1000,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// The public API of @va/common. Generated protobuf code is imported from '@va/common/gen/...'.
+export * from './errors.js';
+export { createLogger, type Logger } from './log.js';
+
+export { parseEnv, loadPieces, int, num, port, bool, oneOf, list, optionalString, readableFile, type Env, type EnvShape } from './config/env.js';
+export { baseEnv, loadBaseConfig, type BaseConfig } from './config/base.js';
+export { natsEnv, loadNatsConfig, type NatsConfig, type JetStreamLimits } from './config/nats.js';
+export {
+  ROLES,
+  grpcServerEnv,
+  loadGrpcServerConfig,
+  loadGrpcClientConfig,
+  parseTokens,
+  type Role,
+  type GrpcServerConfig,
+  type GrpcClientConfig,
+  type GrpcTlsConfig,
+} from './config/grpc.js';
+
+export { Lifecycle, SHUTDOWN_PHASES, type ServiceState, type ShutdownPhase, type ShutdownStep } from './lifecycle/lifecycle.js';
+export { createRegistry, metricPrefix, LATENCY_BUCKETS_S } from './metrics/registry.js';
+export { OpsServer } from './metrics/ops-server.js';
+
+export { GrpcServer, type AsyncService, type MethodRoles, type CallContext, type StreamSink } from './grpc/server.js';
+export { HealthRegistry, ServingStatus } from './grpc/health.js';
+export { TokenAuthenticator, roleAllows, type MethodAccess } from './grpc/auth.js';
+export { toStatus, statusName } from './grpc/status.js';
+export { createClient, unary, serverStream, bearerTokenInterceptor, channelCredentials } from './grpc/client.js';
+
+export { subjects, STAGES, CAMERA_ID_PATTERN, isCameraId, assertCameraId, type Stage } from './nats/subjects.js';
+export { protoCodec, codecs, type Codec } from './nats/codec.js';
+export { STREAMS, ensureStreams, streamConfig, type StreamKey } from './nats/streams.js';
+export { NatsConnectionHandle } from './nats/connection.js';
+export { ConsumerMetrics, DurableConsumer, subscribeDecoded, type DurableConsumerOptions, type CoreSubscriptionOptions } from './nats/consumers.js';
+
+export { ServiceRuntime, runMain, metricServiceName } from './runtime.js';

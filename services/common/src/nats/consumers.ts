@@ -1,0 +1,229 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  nanos,
+  type ConsumerMessages,
+  type JsMsg,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from 'nats';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { errorMessage, MalformedMessageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Codec } from './codec.js';
+import type { NatsConnectionHandle } from './connection.js';
+
+/** Counters every consumer of the bus shares, named for the owning service. */
+export class ConsumerMetrics {
+  readonly received: Counter<'source'>;
+  readonly malformed: Counter<'source'>;
+  readonly handlerErrors: Counter<'source'>;
+  readonly lag: Gauge<'consumer'>;
+
+  constructor(registry: Registry, prefix: string) {
+    this.received = new Counter({ name: `${prefix}messages_received_total`, help: 'Messages received from NATS, by source subject pattern.', labelNames: ['source'], registers: [registry] });
+    this.malformed = new Counter({ name: `${prefix}malformed_messages_total`, help: 'Messages that could not be decoded or validated; skipped.', labelNames: ['source'], registers: [registry] });
+    this.handlerErrors = new Counter({ name: `${prefix}handler_errors_total`, help: 'Messages whose processing threw.', labelNames: ['source'], registers: [registry] });
+    this.lag = new Gauge({ name: `${prefix}consumer_lag_messages`, help: 'Messages in the stream not yet delivered to this durable consumer.', labelNames: ['consumer'], registers: [registry] });
+  }
+}
+
+export interface CoreSubscriptionOptions<T> {
+  subject: string;
+  /** Queue group: the messages are shared among every member. */
+  queue?: string;
+  codec: Codec<T>;
+  metrics: ConsumerMetrics;
+  log: Logger;
+  /** Called synchronously per message; a returned promise is awaited only for error accounting. */
+  handle: (value: T, msg: Msg) => void | Promise<void>;
+}
+
+/**
+ * A core NATS subscription that decodes each message; malformed ones are logged (rate-limited),
+ * counted and skipped, never thrown at the connection.
+ */
+export function subscribeDecoded<T>(nc: NatsConnection, options: CoreSubscriptionOptions<T>): Subscription {
+  const source = options.subject;
+  const log = options.log.child({ component: 'subscriber', subject: source });
+  const malformedLog = rateLimitedLogger(log);
+  return nc.subscribe(options.subject, {
+    ...(options.queue ? { queue: options.queue } : {}),
+    callback: (err, msg) => {
+      if (err) {
+        log.error({ err }, 'subscription error');
+        return;
+      }
+      options.metrics.received.inc({ source });
+      let value: T;
+      try {
+        value = options.codec.decode(msg.data, msg.subject);
+      } catch (decodeErr) {
+        options.metrics.malformed.inc({ source });
+        malformedLog(errorMessage(decodeErr), msg.subject);
+        return;
+      }
+      try {
+        const result = options.handle(value, msg);
+        if (result instanceof Promise) {
+          result.catch((handlerErr: unknown) => {
+            options.metrics.handlerErrors.inc({ source });
+            log.error({ err: handlerErr, subject: msg.subject }, 'message handler failed');
+          });
+        }
+      } catch (handlerErr) {
+        options.metrics.handlerErrors.inc({ source });
+        log.error({ err: handlerErr, subject: msg.subject }, 'message handler failed');
+      }
+    },
+  });
+}
+
+export interface DurableConsumerOptions<T> {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  codec: Codec<T>;
+  metrics: ConsumerMetrics;
+  log: Logger;
+  /**
+   * 'auto': ack after `handle` resolves, nak with a delay when it throws.
+   * 'manual': `handle` owns the message and must ack/nak/term it (batching indexers).
+   */
+  ack?: 'auto' | 'manual';
+  handle: (value: T, msg: JsMsg) => Promise<void> | void;
+  ackWaitMs?: number;
+  maxDeliver?: number;
+  maxAckPending?: number;
+  /** Messages pulled per request. */
+  batch?: number;
+  nakDelayMs?: number;
+  /** Where to start when the consumer is first created. */
+  deliverPolicy?: DeliverPolicy;
+}
+
+/**
+ * A JetStream durable pull consumer with explicit acks. Messages are handled one at a time in
+ * stream order, so per-subject order is kept. Malformed messages are terminated (never redelivered)
+ * and counted. The consumer survives restarts of this process: it resumes after the last ack.
+ */
+export class DurableConsumer<T> {
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private readonly malformedLog: (message: string, subject: string) => void;
+
+  constructor(
+    private readonly nats: NatsConnectionHandle,
+    private readonly options: DurableConsumerOptions<T>,
+  ) {
+    this.log = options.log.child({ component: 'consumer', durable: options.durable });
+    this.malformedLog = rateLimitedLogger(this.log);
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const config = {
+      durable_name: o.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: o.deliverPolicy ?? DeliverPolicy.All,
+      filter_subject: o.filterSubject,
+      ack_wait: nanos(o.ackWaitMs ?? 30_000),
+      max_deliver: o.maxDeliver ?? -1,
+      max_ack_pending: o.maxAckPending ?? 1_000,
+    };
+    try {
+      const info = await this.nats.jsm.consumers.info(o.stream, o.durable);
+      if (info.config.filter_subject !== o.filterSubject || info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== config.max_ack_pending) {
+        await this.nats.jsm.consumers.update(o.stream, o.durable, {
+          filter_subject: config.filter_subject,
+          ack_wait: config.ack_wait,
+          max_deliver: config.max_deliver,
+          max_ack_pending: config.max_ack_pending,
+        });
+      }
+    } catch {
+      await this.nats.jsm.consumers.add(o.stream, config);
+    }
+    const consumer = await this.nats.js.consumers.get(o.stream, o.durable);
+    this.messages = await consumer.consume({ max_messages: o.batch ?? 100 });
+    this.loop = this.run(this.messages);
+    this.lagTimer = setInterval(() => void this.refreshLag(), 5_000);
+    this.lagTimer.unref();
+    this.log.info({ stream: o.stream, filter: o.filterSubject }, 'durable consumer started');
+  }
+
+  /** Messages in the stream this consumer has not been delivered yet, plus those awaiting ack. */
+  async lag(): Promise<number> {
+    const info = await this.nats.jsm.consumers.info(this.options.stream, this.options.durable);
+    return info.num_pending + info.num_ack_pending;
+  }
+
+  /** Stops pulling, lets the message in hand finish, and returns. Unacked messages are redelivered later. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.lagTimer);
+    this.messages?.stop();
+    await this.loop;
+  }
+
+  private async refreshLag(): Promise<void> {
+    try {
+      this.options.metrics.lag.set({ consumer: this.options.durable }, await this.lag());
+    } catch {
+      // NATS unavailable: the gauge keeps its last value.
+    }
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    const o = this.options;
+    const source = o.filterSubject;
+    for await (const msg of messages) {
+      o.metrics.received.inc({ source });
+      let value: T;
+      try {
+        value = o.codec.decode(msg.data, msg.subject);
+      } catch (err) {
+        o.metrics.malformed.inc({ source });
+        this.malformedLog(errorMessage(err), msg.subject);
+        msg.term();
+        continue;
+      }
+      try {
+        await o.handle(value, msg);
+        if ((o.ack ?? 'auto') === 'auto') msg.ack();
+      } catch (err) {
+        o.metrics.handlerErrors.inc({ source });
+        if (err instanceof MalformedMessageError) {
+          o.metrics.malformed.inc({ source });
+          this.malformedLog(err.message, msg.subject);
+          msg.term();
+        } else {
+          this.log.error({ err, subject: msg.subject, redelivery: msg.info.redeliveryCount }, 'handler failed; message will be redelivered');
+          msg.nak(o.nakDelayMs ?? 1_000);
+        }
+      }
+      if (this.stopped) break;
+    }
+  }
+}
+
+/** Logs the first malformed message and then at most one line per 10 s with the count skipped. */
+function rateLimitedLogger(log: Logger): (message: string, subject: string) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (message, subject) => {
+    const now = Date.now();
+    if (now - last < 10_000) {
+      suppressed++;
+      return;
+    }
+    log.warn({ subject, error: message, suppressedSinceLast: suppressed }, 'malformed message skipped');
+    last = now;
+    suppressed = 0;
+  };
+}

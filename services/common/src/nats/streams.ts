@@ -1,0 +1,59 @@
+import { DiscardPolicy, nanos, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
+import type { JetStreamLimits } from '../config/nats.js';
+import { STAGES } from './subjects.js';
+
+/**
+ * The durable part of the data plane, declared in code. Frames are not here: they travel
+ * on core NATS because a late frame is worthless. Everything downstream of the detector
+ * must not be lost once published.
+ */
+export const STREAMS = {
+  detections: { name: 'VA_DETECTIONS', subjects: [`${STAGES.detections}.*`], description: 'Detections per frame (DetectionBatch)' },
+  tracks: { name: 'VA_TRACKS', subjects: [`${STAGES.tracks}.*`], description: 'Tracker state per frame (TrackUpdate)' },
+  trackEvents: { name: 'VA_TRACK_EVENTS', subjects: [`${STAGES.trackEvents}.*`], description: 'Track lifecycle, zone and line events (TrackEvent)' },
+  flags: { name: 'VA_FLAGS', subjects: [`${STAGES.flags}.*`], description: 'Sanity flags (Flag)' },
+  reviews: { name: 'VA_REVIEWS', subjects: [`${STAGES.reviews}.*`], description: 'Human review decisions (ReviewDecision)' },
+  deadLetters: { name: 'VA_DEAD_LETTERS', subjects: ['va.deadletter.>'], description: 'Messages that could not be processed, reason in headers' },
+} as const;
+export type StreamKey = keyof typeof STREAMS;
+
+export function streamConfig(key: StreamKey, limits: JetStreamLimits): Partial<StreamConfig> {
+  const decl = STREAMS[key];
+  return {
+    name: decl.name,
+    subjects: [...decl.subjects],
+    description: decl.description,
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(limits.maxAgeMs),
+    max_bytes: limits.maxBytes,
+    num_replicas: limits.replicas,
+    duplicate_window: nanos(limits.duplicateWindowMs),
+  };
+}
+
+/** Creates the streams, or updates their subjects and limits; safe to run from every service at start-up. */
+export async function ensureStreams(jsm: JetStreamManager, keys: StreamKey[], limits: JetStreamLimits): Promise<void> {
+  for (const key of keys) {
+    const config = streamConfig(key, limits);
+    try {
+      const info = await jsm.streams.info(config.name as string);
+      const same =
+        info.config.max_age === config.max_age &&
+        info.config.max_bytes === config.max_bytes &&
+        info.config.num_replicas === config.num_replicas &&
+        info.config.duplicate_window === config.duplicate_window &&
+        JSON.stringify(info.config.subjects) === JSON.stringify(config.subjects);
+      if (!same) await jsm.streams.update(config.name as string, config);
+    } catch (err) {
+      if (isStreamNotFound(err)) await jsm.streams.add(config);
+      else throw err;
+    }
+  }
+}
+
+function isStreamNotFound(err: unknown): boolean {
+  const e = err as { code?: string; api_error?: { err_code?: number }; message?: string };
+  return e?.api_error?.err_code === 10059 || e?.code === '404' || /stream not found/i.test(e?.message ?? '');
+}

@@ -1,0 +1,14 @@
+import { runMain, ServiceRuntime } from '@va/common';
+import { loadConfig } from './config.js';
+
+const SERVICE = 'sanity-check';
+
+runMain(SERVICE, async () => {
+  const config = loadConfig(process.env);
+  const runtime = await ServiceRuntime.create(SERVICE, config.base);
+  await runtime.connectNats(config.nats, ['detections', 'tracks', 'flags', 'reviews']);
+
+  const grpc = runtime.grpcServer(config.grpc);
+  await grpc.start();
+  runtime.running();
+});
