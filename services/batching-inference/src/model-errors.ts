@@ -45,3 +45,6 @@ export class NonFiniteOutputError extends VaError {
     super(`model ${model} produced NaN or infinite values in output ${output}; results discarded`);
   }
 }
+
+/** A warm-up run at load failed or gave NaN/infinite outputs: the version is not served. */
+export class ModelWarmupError extends ModelLoadError {}

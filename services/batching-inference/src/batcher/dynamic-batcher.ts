@@ -45,7 +45,7 @@ export type RejectReason = 'queue_full' | 'timeout' | 'cancelled' | 'closed';
 export interface BatcherObserver {
   rejected?(reason: RejectReason): void;
   executed?(batch: { size: number; queueMs: number[]; computeMs: number }): void;
-  completed?(ok: boolean): void;
+  completed?(ok: boolean, error?: Error): void;
   depth?(depth: number): void;
 }
 
@@ -259,7 +259,7 @@ export class DynamicBatcher<T, R> {
       const r = results[i] as R | Error;
       if (r instanceof Error) {
         s.failureCount++;
-        this.observer.completed?.(false);
+        this.observer.completed?.(false, r);
         p.reject(r);
       } else {
         s.successCount++;

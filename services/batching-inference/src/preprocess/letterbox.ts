@@ -41,16 +41,24 @@ export function fitImage(imageWidth: number, imageHeight: number, spec: FitSpec)
 }
 
 /**
- * The transform from source-frame pixels to input pixels when an image of imageWidth x imageHeight
- * (itself the source frame scaled to that size, when ingest resized it) is placed at `placement`.
+ * Source-frame pixels to the pixels of the image received: ingest may have scaled the frame down,
+ * or letterboxed it already (then the frame says how: source = (pixel - pad) / scale).
  */
-export function placementTransform(placement: Placement, imageWidth: number, imageHeight: number, sourceWidth: number, sourceHeight: number): InputTransform {
-  return {
-    sx: (placement.width / imageWidth) * (imageWidth / sourceWidth),
-    sy: (placement.height / imageHeight) * (imageHeight / sourceHeight),
-    padX: placement.x,
-    padY: placement.y,
-  };
+export function imageTransform(
+  image: { width: number; height: number },
+  sourceWidth: number,
+  sourceHeight: number,
+  letterbox?: { scale: number; padX: number; padY: number },
+): InputTransform {
+  if (letterbox && letterbox.scale > 0) return { sx: letterbox.scale, sy: letterbox.scale, padX: letterbox.padX, padY: letterbox.padY };
+  return { sx: image.width / sourceWidth, sy: image.height / sourceHeight, padX: 0, padY: 0 };
+}
+
+/** Source to input: the source-to-image transform followed by placing the image at `placement`. */
+export function throughPlacement(t: InputTransform, image: { width: number; height: number }, placement: Placement): InputTransform {
+  const kx = placement.width / image.width;
+  const ky = placement.height / image.height;
+  return { sx: t.sx * kx, sy: t.sy * ky, padX: t.padX * kx + placement.x, padY: t.padY * ky + placement.y };
 }
 
 /** A box in input pixels mapped to source-frame pixels and clipped to the frame. */

@@ -25,7 +25,8 @@ export interface CreatedSession {
 const unavailableOnHost = new Map<ExecutionProvider, string>();
 const HOST_LEVEL_FAILURE = /failed to load (shared )?librar|no supported adapters|backend not found|not supported|cannot open shared object/i;
 
-ort.env.logLevel = 'error';
+// Provider failures are reported by our own log with the reason; ORT's native error lines would only repeat them.
+ort.env.logLevel = 'fatal';
 
 /**
  * Creates a session on the first provider in `providers` that works, logging each fallback
