@@ -133,11 +133,20 @@ export class ModelManager {
         return;
       }
       const wanted = [rollout.stable, ...(rollout.canary ? [rollout.canary.version] : [])];
-      for (const v of wanted) await this.loadUnlocked(name, v);
+      // Set first, so loading a model's first version here does not claim "stable" for itself.
       this.rollouts.set(name, rollout);
+      const failures: string[] = [];
+      for (const v of wanted) {
+        try {
+          await this.loadUnlocked(name, v);
+        } catch (err) {
+          failures.push(`version ${v}: ${errorMessage(err)}`);
+        }
+      }
       this.updateShares(name);
       for (const v of [...(this.entries.get(name)?.keys() ?? [])]) if (!wanted.includes(v)) await this.drop(name, v);
-      this.log.info({ model: name, rollout }, 'rollout applied from another worker');
+      if (failures.length > 0) throw new UnavailableError(`rollout of ${name} applied, but ${failures.join('; ')}`);
+      this.log.info({ model: name, rollout }, 'shared rollout applied');
     });
   }
 
@@ -196,6 +205,11 @@ export class ModelManager {
             reason: entry.state === 'UNAVAILABLE' ? entry.reason : 'loading',
             stats: undefined,
             trafficShare: 0,
+            batching: '',
+            kind: '',
+            inputWidth: 0,
+            inputHeight: 0,
+            loadMs: 0,
           });
         }
       }

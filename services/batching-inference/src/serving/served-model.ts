@@ -119,8 +119,14 @@ export class ServedModel {
         computeMsAvg: s.computeMsTotal / executions,
         batchSizeCounts: Object.fromEntries(s.batchSizeCounts),
         queueDepth: this.batcher.depth,
+        cancelledCount: s.cancelledCount,
       },
       trafficShare,
+      batching: this.loaded.batching,
+      kind: this.kind,
+      inputWidth: this.loaded.spec.config.input.width,
+      inputHeight: this.loaded.spec.config.input.height,
+      loadMs: this.loaded.loadMs,
     };
   }
 
