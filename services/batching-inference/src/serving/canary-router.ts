@@ -9,14 +9,23 @@ export interface Rollout {
   canary?: { version: string; share: number };
 }
 
-/** FNV-1a 32-bit of the UTF-8 bytes, mapped to [0, 1). */
+/**
+ * FNV-1a 32-bit of the UTF-8 bytes with MurmurHash3's finaliser (FNV alone spreads similar ids
+ * like cam-1, cam-2 poorly over the high bits), mapped to [0, 1). Part of the contract: changing
+ * it moves cameras between versions.
+ */
 export function cameraBucket(cameraId: string): number {
-  let hash = 0x811c9dc5;
+  let h = 0x811c9dc5;
   for (const byte of new TextEncoder().encode(cameraId)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    h ^= byte;
+    h = Math.imul(h, 0x01000193);
   }
-  return hash / 2 ** 32;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 2 ** 32;
 }
 
 /** The version for `cameraId`; callers without a camera id always get the stable version. */
