@@ -75,10 +75,11 @@ export async function detectVideoCached(options: DetectVideoOptions & { cacheDir
   } catch {
     // Not cached yet (or unreadable): compute it.
   }
-  const batches: DetectionBatch[] = [];
-  for await (const b of detectVideo(options)) batches.push(b);
-  await writeDetectionBatches(file, batches);
-  return { batches, file, fromCache: false };
+  const computed: DetectionBatch[] = [];
+  for await (const b of detectVideo(options)) computed.push(b);
+  await writeDetectionBatches(file, computed);
+  // Read back, so a first run returns exactly what later runs will (floats as stored, float32).
+  return { batches: await readDetectionBatches(file), file, fromCache: false };
 }
 
 function cameraIdFor(path: string): string {

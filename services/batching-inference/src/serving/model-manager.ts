@@ -228,7 +228,9 @@ export class ModelManager {
     try {
       spec = this.options.repository.resolve(name, version);
     } catch (err) {
-      if (version) this.record(name, version, { state: 'UNAVAILABLE', reason: errorMessage(err) });
+      // Shown in ModelStatus under the version it was meant to be (a model not in the repository at all is not shown).
+      const meant = version || this.latestVersionOf(name);
+      if (meant) this.record(name, meant, { state: 'UNAVAILABLE', reason: errorMessage(err) });
       this.options.metrics.modelLoadFailures.inc({ model: name, reason: (err as Error).name ?? 'Error' });
       this.log.error({ model: name, version, err: errorMessage(err) }, 'model version could not be resolved');
       throw err;
@@ -248,6 +250,14 @@ export class ModelManager {
       this.options.metrics.modelLoadFailures.inc({ model: name, reason: (err as Error).name ?? 'Error' });
       this.log.error({ model: name, version: spec.version, file: spec.modelPath, err: errorMessage(err) }, 'model version failed to load; other models keep serving');
       throw err;
+    }
+  }
+
+  private latestVersionOf(name: string): string | undefined {
+    try {
+      return this.options.repository.latestVersion(name);
+    } catch {
+      return undefined;
     }
   }
 
