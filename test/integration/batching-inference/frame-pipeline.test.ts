@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import sharp from 'sharp';
 import { codecs, STREAMS, subjects } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { type DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
 import { iou, readMotGroundTruth, type GtBox } from '../../helpers/mot.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';

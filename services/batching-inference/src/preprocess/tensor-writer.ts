@@ -99,33 +99,18 @@ export class TensorWriter {
       x1s[dx] = Math.min(x0 + 1, xHi) * 3;
       wxs[dx] = fx - x0;
     }
-    const rowStride = iw * 3;
+    // Separable: each source row is interpolated horizontally once (kept for the next output
+    // row, which usually needs it again), then output rows blend two of those rows vertically.
+    const rows = new RowCache(src, iw * 3, pw, x0s, x1s, wxs, s0, s2);
     for (let dy = 0; dy < ph; dy++) {
       const fy = Math.min(Math.max((dy + 0.5) * scaleY - 0.5 + rect.y, yLo), yHi);
       const y0 = Math.floor(fy);
       const wy = fy - y0;
-      const r0 = y0 * rowStride;
-      const r1 = Math.min(y0 + 1, yHi) * rowStride;
-      let o = (placement.y + dy) * W + placement.x;
-      for (let dx = 0; dx < pw; dx++, o++) {
-        const wx = wxs[dx] as number;
-        const a = r0 + (x0s[dx] as number);
-        const b = r0 + (x1s[dx] as number);
-        const c = r1 + (x0s[dx] as number);
-        const d = r1 + (x1s[dx] as number);
-        const v0 = lerp2(src, a + s0, b + s0, c + s0, d + s0, wx, wy);
-        const v1 = lerp2(src, a + 1, b + 1, c + 1, d + 1, wx, wy);
-        const v2 = lerp2(src, a + s2, b + s2, c + s2, d + s2, wx, wy);
-        if (nchw) {
-          slot[o] = l0[v0] as number;
-          slot[o + plane] = l1[v1] as number;
-          slot[o + 2 * plane] = l2[v2] as number;
-        } else {
-          slot[o * 3] = l0[v0] as number;
-          slot[o * 3 + 1] = l1[v1] as number;
-          slot[o * 3 + 2] = l2[v2] as number;
-        }
-      }
+      const r0 = rows.row(y0);
+      const r1 = rows.row(Math.min(y0 + 1, yHi));
+      const o = (placement.y + dy) * W + placement.x;
+      if (nchw) blendPlanar(slot, o, plane, r0, r1, wy, pw, l0, l1, l2);
+      else blendInterleaved(slot, o * 3, r0, r1, wy, pw, l0, l1, l2);
     }
   }
 
@@ -150,11 +135,72 @@ export class TensorWriter {
   }
 }
 
-/** Bilinear sample of one channel, rounded to the nearest 8-bit value. */
-function lerp2(src: Uint8Array, a: number, b: number, c: number, d: number, wx: number, wy: number): number {
-  const pa = src[a] as number;
-  const pc = src[c] as number;
-  const top = pa + ((src[b] as number) - pa) * wx;
-  const bottom = pc + ((src[d] as number) - pc) * wx;
-  return (top + (bottom - top) * wy + 0.5) | 0;
+/** Blends two horizontally resized rows into one output row of an NCHW slot (planes R, G, B apart). */
+function blendPlanar(slot: InputArray, o: number, plane: number, r0: Float32Array, r1: Float32Array, wy: number, width: number, l0: Float32Array, l1: Float32Array, l2: Float32Array): void {
+  for (let dx = 0, i = 0; dx < width; dx++, i += 3) {
+    const a0 = r0[i] as number;
+    const a1 = r0[i + 1] as number;
+    const a2 = r0[i + 2] as number;
+    slot[o + dx] = l0[(a0 + ((r1[i] as number) - a0) * wy + 0.5) | 0] as number;
+    slot[o + dx + plane] = l1[(a1 + ((r1[i + 1] as number) - a1) * wy + 0.5) | 0] as number;
+    slot[o + dx + 2 * plane] = l2[(a2 + ((r1[i + 2] as number) - a2) * wy + 0.5) | 0] as number;
+  }
+}
+
+/** The same for an NHWC slot (channels interleaved). */
+function blendInterleaved(slot: InputArray, k: number, r0: Float32Array, r1: Float32Array, wy: number, width: number, l0: Float32Array, l1: Float32Array, l2: Float32Array): void {
+  for (let i = 0; i < width * 3; i += 3, k += 3) {
+    const a0 = r0[i] as number;
+    const a1 = r0[i + 1] as number;
+    const a2 = r0[i + 2] as number;
+    slot[k] = l0[(a0 + ((r1[i] as number) - a0) * wy + 0.5) | 0] as number;
+    slot[k + 1] = l1[(a1 + ((r1[i + 1] as number) - a1) * wy + 0.5) | 0] as number;
+    slot[k + 2] = l2[(a2 + ((r1[i + 2] as number) - a2) * wy + 0.5) | 0] as number;
+  }
+}
+
+/**
+ * Source rows interpolated horizontally to the output width, in the model's channel order; the
+ * two most recently used are kept (consecutive output rows share source rows).
+ */
+class RowCache {
+  private readonly bufs: [Float32Array, Float32Array];
+  private readonly ys: [number, number] = [-1, -1];
+  private next = 0;
+
+  constructor(
+    private readonly src: Uint8Array,
+    private readonly stride: number,
+    private readonly width: number,
+    private readonly x0s: Int32Array,
+    private readonly x1s: Int32Array,
+    private readonly wxs: Float32Array,
+    private readonly s0: number,
+    private readonly s2: number,
+  ) {
+    this.bufs = [new Float32Array(width * 3), new Float32Array(width * 3)];
+  }
+
+  row(y: number): Float32Array {
+    if (this.ys[0] === y) return this.bufs[0];
+    if (this.ys[1] === y) return this.bufs[1];
+    const slot = this.next;
+    this.next = 1 - slot;
+    this.ys[slot] = y;
+    const out = this.bufs[slot] as Float32Array;
+    const { src, x0s, x1s, wxs, s0, s2 } = this;
+    const base = y * this.stride;
+    for (let dx = 0, i = 0; dx < this.width; dx++, i += 3) {
+      const a = base + (x0s[dx] as number);
+      const b = base + (x1s[dx] as number);
+      const wx = wxs[dx] as number;
+      const p0 = src[a + s0] as number;
+      const p1 = src[a + 1] as number;
+      const p2 = src[a + s2] as number;
+      out[i] = p0 + ((src[b + s0] as number) - p0) * wx;
+      out[i + 1] = p1 + ((src[b + 1] as number) - p1) * wx;
+      out[i + 2] = p2 + ((src[b + s2] as number) - p2) * wx;
+    }
+    return out;
+  }
 }
