@@ -1,6 +1,7 @@
 import type { Detection } from '@va/common/gen/va/common/v1/detection';
 import type { Letterbox } from '@va/common/gen/va/common/v1/frame';
-import type { DetectorDecoder } from '../decode/candidates.js';
+import type { Candidates, DetectorDecoder } from '../decode/candidates.js';
+import { InGraphNmsDecoder } from '../decode/in-graph-nms-decoder.js';
 import { nms } from '../decode/nms.js';
 import { UltralyticsDecoder } from '../decode/ultralytics-decoder.js';
 import { YoloxDecoder } from '../decode/yolox-decoder.js';
@@ -8,7 +9,7 @@ import type { RgbImage } from '../preprocess/image.js';
 import { fitImage, imageTransform, throughPlacement, toSourceBox, type InputTransform, type Placement } from '../preprocess/letterbox.js';
 import { TensorWriter } from '../preprocess/tensor-writer.js';
 import type { ModelConfig } from '../repository/model-config.js';
-import type { InferenceJob } from '../runtime/execute-batch.js';
+import { itemOutputs, type InferenceJob } from '../runtime/execute-batch.js';
 import type { OutputTensor } from '../runtime/model-runner.js';
 import { pixelSpec } from './pixel-spec.js';
 
@@ -29,17 +30,27 @@ export interface DetectOutput {
   transform: InputTransform;
 }
 
+export interface DetectorGraphMode {
+  /** The served graph takes uint8 pixels (normalisation in the graph, or a uint8 model). */
+  rawInput: boolean;
+  /** The served graph ends in NonMaxSuppression (yolox-postprocess-graph.ts). */
+  inGraphNms: boolean;
+}
+
 /** Turns images into a detector's input and its outputs into class-aware, NMS-filtered boxes in source pixels. */
 export class DetectorHead {
   readonly kind = 'detector';
   private readonly writer: TensorWriter;
   private readonly decoder: DetectorDecoder & { checkShape(dims: readonly (number | string | undefined)[]): void };
+  private readonly inGraph: InGraphNmsDecoder | undefined;
 
   constructor(
     readonly model: string,
     readonly config: ModelConfig,
+    readonly mode: DetectorGraphMode = { rawInput: config.input.dtype === 'uint8', inGraphNms: false },
   ) {
-    this.writer = new TensorWriter(pixelSpec(config));
+    this.writer = new TensorWriter(pixelSpec(config, mode.rawInput));
+    this.inGraph = mode.inGraphNms ? new InGraphNmsDecoder(model) : undefined;
     const { output, input, classes } = config;
     if (output.decoder === 'yolox') {
       this.decoder = new YoloxDecoder(model, output.name, input.width, input.height, output.strides, classes.length, output.boxesDecoded);
@@ -52,6 +63,10 @@ export class DetectorHead {
 
   /** Checks a real run's outputs (warm-up) against the decoder. */
   checkOutputs(outputs: Record<string, OutputTensor>): void {
+    if (this.inGraph) {
+      this.inGraph.decode(outputs, 0, 0);
+      return;
+    }
     const out = outputs[this.config.output.name];
     if (out) this.decoder.checkShape(out.dims.slice(1));
   }
@@ -75,14 +90,16 @@ export class DetectorHead {
     const threshold = input.scoreThreshold && input.scoreThreshold > 0 ? input.scoreThreshold : this.config.thresholds.score;
     return {
       write: (slot) => this.writer.write(slot, image, placement),
-      read: (outputs) => {
-        const candidates = this.decoder.decode(outputs, threshold);
+      read: (outputs, index) => {
+        const candidates = this.inGraph ? this.inGraph.decode(outputs, index, threshold) : this.decoder.decode(itemOutputs(outputs, index), threshold);
         return { detections: this.select(candidates, transform, sourceWidth, sourceHeight), transform };
       },
+      scoreThreshold: threshold,
     };
   }
 
-  private select(candidates: ReturnType<DetectorDecoder['decode']>, transform: InputTransform, sourceWidth: number, sourceHeight: number): Detection[] {
+  /** NMS (again, harmlessly, after in-graph NMS: it also applies the caps), then boxes to source pixels. */
+  private select(candidates: Candidates, transform: InputTransform, sourceWidth: number, sourceHeight: number): Detection[] {
     const t = this.config.thresholds;
     const kept = nms(candidates, { iouThreshold: t.nmsIou, classAgnostic: t.classAgnosticNms, preNmsTopK: t.preNmsTopK, maxDetections: t.maxDetections });
     const detections: Detection[] = [];

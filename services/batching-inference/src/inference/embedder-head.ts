@@ -4,7 +4,7 @@ import type { RgbImage } from '../preprocess/image.js';
 import { fitImage } from '../preprocess/letterbox.js';
 import { TensorWriter, type SourceRect } from '../preprocess/tensor-writer.js';
 import type { ModelConfig } from '../repository/model-config.js';
-import type { InferenceJob } from '../runtime/execute-batch.js';
+import { itemOutputs, type InferenceJob } from '../runtime/execute-batch.js';
 import type { OutputTensor } from '../runtime/model-runner.js';
 import { pixelSpec } from './pixel-spec.js';
 
@@ -17,9 +17,11 @@ export class EmbedderHead {
   constructor(
     readonly model: string,
     readonly config: ModelConfig,
+    /** The served graph takes uint8 pixels (normalisation in the graph). */
+    rawInput = config.input.dtype === 'uint8',
   ) {
     if (config.output.decoder !== 'embedding') throw new Error(`decoder ${config.output.decoder} is not an embedding decoder`);
-    this.writer = new TensorWriter(pixelSpec(config));
+    this.writer = new TensorWriter(pixelSpec(config, rawInput));
     this.decoder = new EmbeddingDecoder(model, config.output.name, config.output.dimensions, config.output.normalize);
   }
 
@@ -38,7 +40,7 @@ export class EmbedderHead {
     const placement = fitImage(rect.width, rect.height, this.config.input);
     return {
       write: (slot) => this.writer.write(slot, image, placement, rect),
-      read: (outputs) => this.decoder.decode(outputs),
+      read: (outputs, index) => this.decoder.decode(itemOutputs(outputs, index)),
     };
   }
 }

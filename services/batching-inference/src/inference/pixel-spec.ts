@@ -1,8 +1,11 @@
 import type { PixelSpec } from '../preprocess/tensor-writer.js';
 import type { ModelConfig } from '../repository/model-config.js';
 
-/** How a model wants its pixels, from its config. With normalisation in the graph the service writes raw 0..255. */
-export function pixelSpec(config: ModelConfig): PixelSpec {
+/**
+ * How a model wants its pixels, from its config. `rawInput`: the served graph takes uint8 (a
+ * uint8 model, or normalisation moved into the graph), so the service writes 0..255 unchanged.
+ */
+export function pixelSpec(config: ModelConfig, rawInput = config.input.dtype === 'uint8'): PixelSpec {
   const i = config.input;
   return {
     width: i.width,
@@ -13,6 +16,6 @@ export function pixelSpec(config: ModelConfig): PixelSpec {
     mean: i.mean,
     std: i.std,
     padValue: i.padValue,
-    raw: config.normalizeInGraph,
+    raw: rawInput,
   };
 }

@@ -1,5 +1,5 @@
 import type { ItemOutputs } from '../decode/candidates.js';
-import { itemOf, type InputArray, type ModelRunner } from './model-runner.js';
+import { itemOf, type InputArray, type ModelRunner, type OutputTensor } from './model-runner.js';
 
 /**
  * One image's work in a batch: write its input into its slot of the batch buffer, then turn its
@@ -8,7 +8,10 @@ import { itemOf, type InputArray, type ModelRunner } from './model-runner.js';
  */
 export interface InferenceJob<R> {
   write(slot: InputArray): void;
-  read(outputs: ItemOutputs): R;
+  /** `outputs` of the whole batch; `index` is this job's image in it. */
+  read(outputs: Record<string, OutputTensor>, index: number): R;
+  /** Lowest score this job keeps (graphs with in-graph NMS get the batch's lowest). */
+  scoreThreshold?: number;
 }
 
 export interface BatchTimings {
@@ -39,19 +42,24 @@ export async function executeBatch<R>(runner: ModelRunner, jobs: ReadonlyArray<I
     }
   });
   const t1 = performance.now();
-  const run = await runner.run(jobs.length, padTo);
+  const threshold = Math.min(...jobs.map((j) => j.scoreThreshold ?? Infinity));
+  const run = await runner.run(jobs.length, padTo, Number.isFinite(threshold) ? threshold : 0);
   const t2 = performance.now();
-  const names = Object.keys(run.outputs);
   jobs.forEach((job, i) => {
     if (results[i] !== undefined) return;
-    const items: ItemOutputs = {};
-    for (const name of names) items[name] = itemOf(run.outputs[name] as NonNullable<(typeof run.outputs)[string]>, i) as ItemOutputs[string];
     try {
-      results[i] = job.read(items);
+      results[i] = job.read(run.outputs, i);
     } catch (err) {
       results[i] = err instanceof Error ? err : new Error(String(err));
     }
   });
   const t3 = performance.now();
   return { results: results as Array<R | Error>, timings: { inputMs: t1 - t0, inferMs: t2 - t1, outputMs: t3 - t2, ranBatch: run.ranBatch } };
+}
+
+/** Image `index`'s share of outputs whose leading dimension is the batch. */
+export function itemOutputs(outputs: Record<string, OutputTensor>, index: number): ItemOutputs {
+  const items: ItemOutputs = {};
+  for (const [name, tensor] of Object.entries(outputs)) items[name] = itemOf(tensor, index) as ItemOutputs[string];
+  return items;
 }

@@ -1,7 +1,36 @@
+import { prependNormalization } from '../onnx/normalize-graph.js';
+import { appendYoloxPostprocess } from '../onnx/yolox-postprocess-graph.js';
 import type { ModelConfig } from '../repository/model-config.js';
 
-/** In-graph normalisation and post-processing, applied to the bytes that are served. */
-export function applyGraphTransforms(bytes: Uint8Array, config: ModelConfig, _rewrites: string[]): Uint8Array {
-  if (config.normalizeInGraph || config.postprocess.inGraph) throw new Error('in-graph transforms are not implemented yet');
-  return bytes;
+/** Which of the configured in-graph transforms to apply. */
+export interface GraphTransforms {
+  normalize: boolean;
+  postprocess: boolean;
+}
+
+export function wantedTransforms(config: ModelConfig): GraphTransforms {
+  return { normalize: config.inGraph.normalize, postprocess: config.inGraph.postprocess && config.output.decoder === 'yolox' };
+}
+
+export function describeTransforms(t: GraphTransforms): string[] {
+  return [...(t.normalize ? ['uint8 input, normalisation in the graph'] : []), ...(t.postprocess ? ['grid decode, score threshold and NonMaxSuppression in the graph'] : [])];
+}
+
+/** The served graph with normalisation prepended and/or YOLOX post-processing appended. */
+export function applyGraphTransforms(bytes: Uint8Array, config: ModelConfig, t: GraphTransforms): Uint8Array {
+  let out = bytes;
+  const { input, output, thresholds, classes } = config;
+  if (t.normalize) out = prependNormalization(out, { input: input.name, layout: input.layout, scale: input.scale, mean: input.mean, std: input.std });
+  if (t.postprocess && output.decoder === 'yolox') {
+    out = appendYoloxPostprocess(out, {
+      output: output.name,
+      width: input.width,
+      height: input.height,
+      strides: output.strides,
+      classes: classes.length,
+      iouThreshold: thresholds.nmsIou,
+      maxPerClass: thresholds.maxDetections,
+    });
+  }
+  return out;
 }

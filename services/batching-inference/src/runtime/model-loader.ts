@@ -11,11 +11,13 @@ import { readOnnxModel } from '../onnx/onnx-model.js';
 import { TensorWriter } from '../preprocess/tensor-writer.js';
 import type { ExecutionProvider } from '../repository/model-config.js';
 import type { ModelVersionSpec } from '../repository/model-repository.js';
-import { verifyBatching, type BatchVerification } from './batch-verify.js';
 import { ModelRunner, type InputGeometry } from './model-runner.js';
 import { createSession, sessionOptions, type CreatedSession, type SessionSettings } from './session-factory.js';
 import { checkModelAgainstConfig } from './shape-check.js';
-import { applyGraphTransforms } from './graph-transforms.js';
+import { IN_GRAPH_NMS } from '../onnx/yolox-postprocess-graph.js';
+import { verifyBatching, syntheticImage, type BatchVerification } from './batch-verify.js';
+import { applyGraphTransforms, describeTransforms, wantedTransforms, type GraphTransforms } from './graph-transforms.js';
+import { verifyTransforms } from './transform-verify.js';
 
 export type ModelHead = DetectorHead | EmbedderHead;
 
@@ -64,7 +66,6 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
   }
   const info = readOnnxModel(original);
   const check = checkModelAgainstConfig(info, config);
-  const head: ModelHead = config.kind === 'detector' ? new DetectorHead(spec.name, config) : new EmbedderHead(spec.name, config);
   const providers = settings.providers ?? config.executionProviders;
   const warnings: string[] = [];
   const rewrites: string[] = [];
@@ -87,17 +88,19 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
     }
   }
 
-  const transformed = (bytes: Uint8Array) => applyGraphTransforms(bytes, config, rewrites);
-  const geometry: InputGeometry = { dtype: config.input.dtype, layout: config.input.layout, width: config.input.width, height: config.input.height };
-  const writer = new TensorWriter(pixelSpec(config));
+  const uint8Model = config.input.dtype === 'uint8';
+  const geometryFor = (uint8: boolean): InputGeometry => ({ dtype: uint8 ? 'uint8' : 'float32', layout: config.input.layout, width: config.input.width, height: config.input.height });
+  const plainHead = (): ModelHead => (config.kind === 'detector' ? new DetectorHead(spec.name, config) : new EmbedderHead(spec.name, config));
+  let writer = new TensorWriter(pixelSpec(config));
 
-  let created = await createSession(transformed(candidate ?? original), providers, settings.session, log);
+  let plainBytes = candidate ?? original;
+  let created = await createSession(plainBytes, providers, settings.session, log);
   let verification: BatchVerification | undefined;
   if (candidate) {
-    // The reference is the file as exported, on the same provider, with the same transforms.
-    const reference = await ort.InferenceSession.create(transformed(original), sessionOptions(created.ep, settings.session));
+    // The reference is the file as exported, on the same provider.
+    const reference = await ort.InferenceSession.create(original, sessionOptions(created.ep, settings.session));
     try {
-      verification = await verifyBatching(created.session, reference, config.input.name, geometry, writer, Math.min(wanted, settings.verifyBatch ?? 4));
+      verification = await verifyBatching(created.session, reference, config.input.name, geometryFor(uint8Model), writer, Math.min(wanted, settings.verifyBatch ?? 4));
     } finally {
       await reference.release();
     }
@@ -107,13 +110,26 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
       warnings.push(`rewritten dynamic batch failed verification (${verification.reason}): served one image per run`);
       rewrites.shift();
       await created.session.release();
-      created = await createSession(transformed(original), [created.ep], settings.session, log);
+      plainBytes = original;
+      created = await createSession(original, [created.ep], settings.session, log);
     }
   }
   if (created.failed.length > 0) warnings.push(`execution provider fallback to ${created.ep}: ${created.failed.map((f) => `${f.ep} (${f.error})`).join('; ')}`);
 
   const maxBatchSize = batching === 'unbatched' ? 1 : wanted;
-  const runner = new ModelRunner(created.session, config.input.name, geometry, maxBatchSize);
+  let runner = new ModelRunner(created.session, config.input.name, geometryFor(uint8Model), maxBatchSize);
+  let head = plainHead();
+  const transforms = wantedTransforms(config);
+  if (transforms.normalize || transforms.postprocess) {
+    const inGraph = await inGraphVersion(spec, plainBytes, transforms, created.ep, settings, maxBatchSize, { runner, head }, log);
+    if (inGraph.ok) {
+      await runner.release();
+      ({ runner, head, writer } = inGraph);
+      rewrites.push(...describeTransforms(transforms));
+    } else {
+      warnings.push(`in-graph ${describeTransforms(transforms).join(' and ')} not used: ${inGraph.reason}`);
+    }
+  }
   try {
     await warmUp(runner, head, writer, spec.name);
   } catch (err) {
@@ -139,6 +155,43 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
     'model version loaded',
   );
   return loaded;
+}
+
+/**
+ * The served graph with normalisation and/or post-processing inside it, on the same provider,
+ * verified against the plain path on the same synthetic images; not ok (with the reason) when
+ * it cannot be built or differs.
+ */
+async function inGraphVersion(
+  spec: ModelVersionSpec,
+  plainBytes: Uint8Array,
+  transforms: GraphTransforms,
+  ep: ExecutionProvider,
+  settings: LoadSettings,
+  maxBatchSize: number,
+  plain: { runner: ModelRunner; head: ModelHead },
+  log: Logger,
+): Promise<({ ok: true } & { runner: ModelRunner; head: ModelHead; writer: TensorWriter }) | { ok: false; reason: string }> {
+  const { config } = spec;
+  const rawInput = transforms.normalize || config.input.dtype === 'uint8';
+  let runner: ModelRunner;
+  try {
+    const created = await createSession(applyGraphTransforms(plainBytes, config, transforms), [ep], settings.session, log);
+    const geometry: InputGeometry = { dtype: rawInput ? 'uint8' : 'float32', layout: config.input.layout, width: config.input.width, height: config.input.height };
+    runner = new ModelRunner(created.session, config.input.name, geometry, maxBatchSize, transforms.postprocess ? IN_GRAPH_NMS.scoreThreshold : undefined);
+  } catch (err) {
+    return { ok: false, reason: `the transformed graph does not load: ${errorMessage(err).split('\n')[0]}` };
+  }
+  const head: ModelHead =
+    config.kind === 'detector' ? new DetectorHead(spec.name, config, { rawInput, inGraphNms: transforms.postprocess }) : new EmbedderHead(spec.name, config, rawInput);
+  const images = Array.from({ length: Math.min(maxBatchSize, 4) }, (_, i) => syntheticImage(config.input.width, config.input.height, i + 11));
+  const check = await verifyTransforms(plain, { runner, head }, images);
+  if (!check.ok) {
+    await runner.release();
+    return { ok: false, reason: `differs from the plain path (${check.reason})` };
+  }
+  log.info({ model: spec.name, version: spec.version, compared: check.compared, transforms }, 'in-graph transforms verified against the plain path');
+  return { ok: true, runner, head, writer: new TensorWriter(pixelSpec(config, rawInput)) };
 }
 
 /** Runs the largest batch once on blank (pad-coloured) images: allocates buffers and proves the outputs are finite. */

@@ -37,6 +37,8 @@ export class ModelRunner {
     readonly inputName: string,
     readonly geometry: InputGeometry,
     readonly maxBatch: number,
+    /** A graph input taking the batch's score threshold (in-graph NMS), fed with every run. */
+    readonly scoreThresholdInput?: string,
   ) {
     const { width, height, layout } = geometry;
     this.itemDims = layout === 'NCHW' ? [3, height, width] : [height, width, 3];
@@ -51,7 +53,7 @@ export class ModelRunner {
   }
 
   /** Runs the first `n` slots; with `padTo` > n the slots in between are zeroed and run too. */
-  async run(n: number, padTo = n): Promise<RunResult> {
+  async run(n: number, padTo = n, scoreThreshold = 0): Promise<RunResult> {
     const batch = Math.max(n, Math.min(padTo, this.maxBatch));
     if (n < 1 || batch > this.maxBatch) throw new RangeError(`batch of ${n} outside 1..${this.maxBatch}`);
     if (batch > n) this.input.fill(0, n * this.itemSize, batch * this.itemSize);
@@ -60,7 +62,9 @@ export class ModelRunner {
       ? new ort.Tensor('uint8', data as Uint8Array, [batch, ...this.itemDims])
       : new ort.Tensor('float32', data as Float32Array, [batch, ...this.itemDims]);
     const started = performance.now();
-    const results = await this.session.run({ [this.inputName]: tensor });
+    const feeds: Record<string, ort.Tensor> = { [this.inputName]: tensor };
+    if (this.scoreThresholdInput) feeds[this.scoreThresholdInput] = new ort.Tensor('float32', Float32Array.of(scoreThreshold), [1]);
+    const results = await this.session.run(feeds);
     const ms = performance.now() - started;
     const outputs: Record<string, OutputTensor> = {};
     for (const [name, value] of Object.entries(results)) {

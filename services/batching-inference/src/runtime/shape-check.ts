@@ -20,10 +20,8 @@ export function checkModelAgainstConfig(info: OnnxModelInfo, config: ModelConfig
   if (!graphInput || graphInput.name !== input.name) {
     throw new ModelShapeMismatchError(`config input.name "${input.name}" is not the model's input (${info.inputs.map((i) => `"${i.name}"`).join(', ')})`);
   }
-  // With normalisation in the graph the file still takes float32; the service feeds uint8 to the rewritten graph.
-  const fileType = config.normalizeInGraph ? 'float32' : input.dtype;
-  if (graphInput.elementType !== fileType) {
-    throw new ModelShapeMismatchError(`input ${input.name} is ${graphInput.elementType}, config expects ${fileType}`);
+  if (graphInput.elementType !== input.dtype) {
+    throw new ModelShapeMismatchError(`input ${input.name} is ${graphInput.elementType}, config expects ${input.dtype}`);
   }
   const expected = input.layout === 'NCHW' ? [3, input.height, input.width] : [input.height, input.width, 3];
   const dims = graphInput.dims;
