@@ -8,6 +8,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import type { Registry } from 'prom-client';
 import { createLogger, createRegistry } from '@va/common';
 import { decodeImage, type RgbImage } from '@va/batching-inference/offline';
 import { fitImage, InferenceMetrics, loadModel, ModelRepository, pixelSpec, ServedModel, TensorWriter, type LoadedModel } from '@va/batching-inference/serving';
@@ -104,10 +105,11 @@ async function interleaved(scenarios: Record<string, (ms: number) => Promise<Sam
   );
 }
 
-function served(model: LoadedModel, batching: { maxBatchSize: number; preferredBatchSizes: number[]; maxQueueDelayMs: number }): ServedModel {
+function served(model: LoadedModel, batching: { maxBatchSize: number; preferredBatchSizes: number[]; maxQueueDelayMs: number }): ServedModel & { metricsRegistry: Registry } {
   const config = { ...model.spec.config, batching: { ...model.spec.config.batching, ...batching, maxQueueSize: 10_000, timeoutMs: 60_000 } };
   const spec = { ...model.spec, config };
-  return new ServedModel({ ...model, spec, maxBatchSize: batching.maxBatchSize }, new InferenceMetrics(createRegistry(), 'bench_'));
+  const registry = createRegistry();
+  return Object.assign(new ServedModel({ ...model, spec, maxBatchSize: batching.maxBatchSize }, new InferenceMetrics(registry, 'bench_')), { metricsRegistry: registry });
 }
 
 const petsFrames = await Promise.all([1, 100, 200, 300].map(async (n) => decodeImage(readFileSync(join(shared, `data/mot15/PETS09-S2L1/img1/${String(n).padStart(6, '0')}.jpg`)))));
@@ -122,7 +124,9 @@ say(`batching-inference benchmark: ${quick ? 'quick' : 'full'}, ${seconds}s per 
 
 // --- Scenarios ------------------------------------------------------------------------------------
 const osnet = await loadModel(repository.resolve('osnet_x0_25_msmt17'), settings, log);
-const yolox = await loadModel(repository.resolve('yolox_nano'), settings, log);
+const yoloxSpec = repository.resolve('yolox_nano');
+const yolox = await loadModel({ ...yoloxSpec, config: { ...yoloxSpec.config, inGraph: { normalize: false, postprocess: false } } }, settings, log);
+const yoloxInGraph = await loadModel({ ...yoloxSpec, config: { ...yoloxSpec.config, inGraph: { normalize: true, postprocess: true } } }, settings, log);
 const B = 8;
 const C = 32;
 const YB = 4;
@@ -160,6 +164,7 @@ const letterbox = { scale: placement.width / 768, padX: 0, padY: 0 };
 const batchedOsnet = served(osnet, { maxBatchSize: B, preferredBatchSizes: [B], maxQueueDelayMs: 2 });
 const unbatchedOsnet = served(osnet, { maxBatchSize: 1, preferredBatchSizes: [], maxQueueDelayMs: 0 });
 const yoloxServed = served(yolox, { maxBatchSize: YB, preferredBatchSizes: [YB], maxQueueDelayMs: 5 });
+const yoloxInGraphServed = served(yoloxInGraph, { maxBatchSize: YB, preferredBatchSizes: [YB], maxQueueDelayMs: 5 });
 const embedCrop = (s: ServedModel, i: number) => s.embed(frame1, boxOf(i));
 const embedPresized = (s: ServedModel, i: number) => s.embed(presizedCrops[i % presizedCrops.length] as RgbImage);
 const detectFrame = (s: ServedModel, i: number) => {
@@ -178,6 +183,7 @@ const m = await interleaved(
     yolox_raw: raw(yolox, YB, (slot, i) => yoloxWriter.write(slot, petsFrames[i % 4] as RgbImage, placement)),
     yolox_frames: closedLoop(yoloxServed, 4 * YB, detectFrame),
     yolox_letterboxed: closedLoop(yoloxServed, 4 * YB, detectLetterboxed),
+    yolox_in_graph: closedLoop(yoloxInGraphServed, 4 * YB, detectFrame),
   },
   quick ? 2 : 4,
 );
@@ -205,7 +211,22 @@ for (let i = 0; i < preN; i++) {
 const sharpMs = (performance.now() - t0) / preN;
 say(`preprocess 768x576 -> 416x416 letterbox tensor: fused JS ${jsMs.toFixed(2)} ms, sharp resize + JS normalise ${sharpMs.toFixed(2)} ms`);
 
-await Promise.all([batchedOsnet.unload(), yoloxServed.unload()]);
+/** Mean per-batch phase times of a served model, from its compute histogram. */
+async function phases(s: ServedModel & { metricsRegistry: Registry }): Promise<Record<string, number>> {
+  const metric = s.metricsRegistry.getSingleMetric('bench_compute_duration_seconds');
+  const values = (metric ? (await metric.get()).values : []) as Array<{ value: number; labels: Record<string, string | number>; metricName?: string }>;
+  const out: Record<string, number> = {};
+  for (const phase of ['input', 'infer', 'output']) {
+    const sum = values.find((v) => v.metricName?.endsWith('_sum') && v.labels.phase === phase)?.value ?? 0;
+    const count = values.find((v) => v.metricName?.endsWith('_count') && v.labels.phase === phase)?.value ?? 1;
+    out[phase] = round((sum / Math.max(1, count)) * 1000, 2);
+  }
+  return out;
+}
+const plainPhases = await phases(yoloxServed);
+const inGraphPhases = await phases(yoloxInGraphServed);
+say(`yolox per batch of ${YB}, plain: ${JSON.stringify(plainPhases)} ms; in-graph: ${JSON.stringify(inGraphPhases)} ms`);
+await Promise.all([batchedOsnet.unload(), yoloxServed.unload(), yoloxInGraphServed.unload()]);
 
 const result = {
   bench: 'inference',
@@ -235,6 +256,9 @@ const result = {
     efficiency: round(get('yolox_frames').ips / get('yolox_raw').ips),
     efficiency_letterboxed: round(get('yolox_letterboxed').ips / get('yolox_raw').ips),
     p95_ms: round(get('yolox_frames').p95, 1),
+    in_graph_ips: round(get('yolox_in_graph').ips, 1),
+    in_graph_gain: round(get('yolox_in_graph').ips / get('yolox_frames').ips),
+    phases_ms: { plain: plainPhases, in_graph: inGraphPhases },
   },
   preprocess_ms: { fused_js: round(jsMs, 2), sharp_resize: round(sharpMs, 2) },
   load_avg: loadavg().map((l) => round(l, 2)),
