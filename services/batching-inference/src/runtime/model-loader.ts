@@ -14,10 +14,9 @@ import type { ModelVersionSpec } from '../repository/model-repository.js';
 import { ModelRunner, type InputGeometry } from './model-runner.js';
 import { createSession, sessionOptions, type CreatedSession, type SessionSettings } from './session-factory.js';
 import { checkModelAgainstConfig } from './shape-check.js';
-import { IN_GRAPH_NMS } from '../onnx/yolox-postprocess-graph.js';
-import { verifyBatching, syntheticImage, type BatchVerification } from './batch-verify.js';
-import { applyGraphTransforms, describeTransforms, wantedTransforms, type GraphTransforms } from './graph-transforms.js';
-import { verifyTransforms } from './transform-verify.js';
+import { verifyBatching, type BatchVerification } from './batch-verify.js';
+import { describeTransforms, wantedTransforms } from './graph-transforms.js';
+import { inGraphVersion } from './in-graph-version.js';
 
 export type ModelHead = DetectorHead | EmbedderHead;
 
@@ -155,43 +154,6 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
     'model version loaded',
   );
   return loaded;
-}
-
-/**
- * The served graph with normalisation and/or post-processing inside it, on the same provider,
- * verified against the plain path on the same synthetic images; not ok (with the reason) when
- * it cannot be built or differs.
- */
-async function inGraphVersion(
-  spec: ModelVersionSpec,
-  plainBytes: Uint8Array,
-  transforms: GraphTransforms,
-  ep: ExecutionProvider,
-  settings: LoadSettings,
-  maxBatchSize: number,
-  plain: { runner: ModelRunner; head: ModelHead },
-  log: Logger,
-): Promise<({ ok: true } & { runner: ModelRunner; head: ModelHead; writer: TensorWriter }) | { ok: false; reason: string }> {
-  const { config } = spec;
-  const rawInput = transforms.normalize || config.input.dtype === 'uint8';
-  let runner: ModelRunner;
-  try {
-    const created = await createSession(applyGraphTransforms(plainBytes, config, transforms), [ep], settings.session, log);
-    const geometry: InputGeometry = { dtype: rawInput ? 'uint8' : 'float32', layout: config.input.layout, width: config.input.width, height: config.input.height };
-    runner = new ModelRunner(created.session, config.input.name, geometry, maxBatchSize, transforms.postprocess ? IN_GRAPH_NMS.scoreThreshold : undefined);
-  } catch (err) {
-    return { ok: false, reason: `the transformed graph does not load: ${errorMessage(err).split('\n')[0]}` };
-  }
-  const head: ModelHead =
-    config.kind === 'detector' ? new DetectorHead(spec.name, config, { rawInput, inGraphNms: transforms.postprocess }) : new EmbedderHead(spec.name, config, rawInput);
-  const images = Array.from({ length: Math.min(maxBatchSize, 4) }, (_, i) => syntheticImage(config.input.width, config.input.height, i + 11));
-  const check = await verifyTransforms(plain, { runner, head }, images);
-  if (!check.ok) {
-    await runner.release();
-    return { ok: false, reason: `differs from the plain path (${check.reason})` };
-  }
-  log.info({ model: spec.name, version: spec.version, compared: check.compared, transforms }, 'in-graph transforms verified against the plain path');
-  return { ok: true, runner, head, writer: new TensorWriter(pixelSpec(config, rawInput)) };
 }
 
 /** Runs the largest batch once on blank (pad-coloured) images: allocates buffers and proves the outputs are finite. */
