@@ -84,6 +84,13 @@ describe('canary rollout of a new version to a share of cameras, rollback and pr
     for (const camera of CAMERAS.slice(0, 8)) assert.equal((await versionFor(a.viewer, camera)).version, '1');
   });
 
+  it('a worker started now serves the fleet\'s stable version 1, not the repository\'s latest', async () => {
+    const late = await startInference(nats.url, { VA_INFERENCE_MODEL_REPOSITORY: repo.dir, VA_INFERENCE_EMBEDDER: 'none', VA_INFERENCE_PIPELINE: 'false' });
+    workers.push(late);
+    const v = await versions(late.client('viewer'));
+    assert.deepEqual([...v.keys()], ['1']);
+  });
+
   it('Promote makes version 2 the stable version for every camera on every worker', async () => {
     await unary(a.admin.setCanary.bind(a.admin), { model: MODEL, version: '2', share: 0.25 });
     await waitFor(async () => (await versions(b.viewer)).get('2')?.state === ModelState.MODEL_STATE_READY, { timeoutMs: 30_000, what: 'worker B to load the canary' });

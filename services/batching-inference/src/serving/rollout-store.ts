@@ -17,6 +17,8 @@ const rolloutSchema = z.strictObject({
 export class RolloutStore {
   private watcher: QueuedIterator<KvEntry> | undefined;
   private loop: Promise<void> | undefined;
+  /** Newest revision per model this worker wrote or applied: older echoes of its own writes are skipped. */
+  private readonly seen = new Map<string, number>();
 
   private constructor(
     private readonly kv: KV,
@@ -40,18 +42,27 @@ export class RolloutStore {
   }
 
   async save(model: string, rollout: Rollout | undefined): Promise<void> {
-    if (rollout) await this.kv.put(model, JSON.stringify(rollout));
-    else await this.kv.delete(model);
+    const revision = rollout ? await this.kv.put(model, JSON.stringify(rollout)) : await this.deleted(model);
+    this.seen.set(model, Math.max(this.seen.get(model) ?? 0, revision));
   }
 
-  /** Calls `apply` for every change made after this call, by any worker (this one included). */
+  private async deleted(model: string): Promise<number> {
+    await this.kv.delete(model);
+    return (await this.kv.get(model))?.revision ?? 0;
+  }
+
+  /**
+   * Calls `apply` for every stored rollout and then for every change, by any worker (this one
+   * included). Applying a rollout a worker already has is a no-op, so the stored values that
+   * open the watch cost nothing and close the gap since current() was read.
+   */
   async watch(apply: (model: string, rollout: Rollout | undefined) => Promise<void>): Promise<void> {
-    let initialized = false;
-    this.watcher = await this.kv.watch({ initializedFn: () => (initialized = true) });
+    this.watcher = await this.kv.watch();
     const watcher = this.watcher;
     this.loop = (async () => {
       for await (const entry of watcher) {
-        if (!initialized) continue; // start-up state is applied by the caller from current()
+        if (entry.revision <= (this.seen.get(entry.key) ?? 0)) continue;
+        this.seen.set(entry.key, entry.revision);
         const rollout = entry.operation === 'PUT' ? this.parse(entry) : undefined;
         if (entry.operation === 'PUT' && !rollout) continue;
         try {
