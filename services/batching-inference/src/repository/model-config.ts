@@ -93,12 +93,14 @@ const batchingSchema = z
  * Work moved into the graph so less data crosses between host and device (DESIGN.md: reading
  * back YOLOX's raw output is about half of a batch's time on a GPU). Each is verified at load
  * against the plain path on the same inputs and dropped with a warning when it differs.
+ * 'auto': only on a GPU provider; on the CPU provider it was measured to gain nothing (BENCHMARKS.md).
  */
+const inGraphChoice = z.union([z.boolean(), z.literal('auto')]).default(false);
 const inGraphSchema = z.strictObject({
   /** Feed uint8 pixels; a Cast and the normalisation are prepended (a quarter of the bytes uploaded). */
-  normalize: z.boolean().default(false),
+  normalize: inGraphChoice,
   /** Append grid decode, score threshold and NonMaxSuppression: only kept boxes come back. */
-  postprocess: z.boolean().default(false),
+  postprocess: inGraphChoice,
 });
 
 export const modelConfigSchema = z
@@ -127,10 +129,10 @@ export const modelConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['output', 'decoder'], message: `decoder ${c.output.decoder} does not fit kind ${c.kind}` });
     }
     if (isDetector && c.classes.length === 0) ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a detector needs its class names' });
-    if (c.inGraph.normalize && c.input.dtype !== 'float32') {
+    if (c.inGraph.normalize === true && c.input.dtype !== 'float32') {
       ctx.addIssue({ code: 'custom', path: ['inGraph', 'normalize'], message: 'the model already takes uint8 input' });
     }
-    if (c.inGraph.postprocess && c.output.decoder !== 'yolox') {
+    if (c.inGraph.postprocess === true && c.output.decoder !== 'yolox') {
       ctx.addIssue({ code: 'custom', path: ['inGraph', 'postprocess'], message: 'in-graph post-processing is implemented for the yolox decoder only' });
     }
   });

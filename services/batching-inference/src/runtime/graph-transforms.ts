@@ -1,6 +1,6 @@
 import { prependNormalization } from '../onnx/normalize-graph.js';
 import { appendYoloxPostprocess } from '../onnx/yolox-postprocess-graph.js';
-import type { ModelConfig } from '../repository/model-config.js';
+import type { ExecutionProvider, ModelConfig } from '../repository/model-config.js';
 
 /** Which of the configured in-graph transforms to apply. */
 export interface GraphTransforms {
@@ -8,8 +8,13 @@ export interface GraphTransforms {
   postprocess: boolean;
 }
 
-export function wantedTransforms(config: ModelConfig): GraphTransforms {
-  return { normalize: config.inGraph.normalize, postprocess: config.inGraph.postprocess && config.output.decoder === 'yolox' };
+/** The configured transforms for a session on `ep` ('auto' means: on any provider but cpu). */
+export function wantedTransforms(config: ModelConfig, ep: ExecutionProvider): GraphTransforms {
+  const on = (choice: boolean | 'auto') => (choice === 'auto' ? ep !== 'cpu' : choice);
+  return {
+    normalize: on(config.inGraph.normalize) && config.input.dtype === 'float32',
+    postprocess: on(config.inGraph.postprocess) && config.output.decoder === 'yolox',
+  };
 }
 
 export function describeTransforms(t: GraphTransforms): string[] {

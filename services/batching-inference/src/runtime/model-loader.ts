@@ -118,7 +118,7 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
   const maxBatchSize = batching === 'unbatched' ? 1 : wanted;
   let runner = new ModelRunner(created.session, config.input.name, geometryFor(uint8Model), maxBatchSize);
   let head = plainHead();
-  const transforms = wantedTransforms(config);
+  const transforms = wantedTransforms(config, created.ep);
   if (transforms.normalize || transforms.postprocess) {
     const inGraph = await inGraphVersion(spec, plainBytes, transforms, created.ep, settings, maxBatchSize, { runner, head }, log);
     if (inGraph.ok) {
