@@ -158,7 +158,7 @@ export interface TrackUpdate {
   captureTsMs: number;
   frameWidth: number;
   frameHeight: number;
-  /** Confirmed and lost tracks (tentative ones are kept internal). */
+  /** Confirmed and lost tracks, by track id (tentative ones are kept internal). */
   tracks: Track[];
   detectedTsMs: number;
   trackedTsMs: number;
@@ -188,6 +188,13 @@ export interface TrackEvent {
   /** For line crossings: "in" or "out" relative to the line's normal. */
   direction: string;
   firstSeenTsMs: number;
+  /**
+   * For ENDED: why the track ended ("expired": lost longer than the track buffer; "duplicate":
+   * merged into an older track; "gap": a frame gap too long to bridge; "stream_restart": the
+   * camera's stream restarted; "handover": the tracker instance stopped or gave the camera away).
+   * For ZONE_EXIT: "track_ended" when the exit is implied by the track ending inside the zone.
+   */
+  reason: string;
 }
 
 function createBaseTrack(): Track {
@@ -764,6 +771,7 @@ function createBaseTrackEvent(): TrackEvent {
     lineId: "",
     direction: "",
     firstSeenTsMs: 0,
+    reason: "",
   };
 }
 
@@ -813,6 +821,9 @@ export const TrackEvent: MessageFns<TrackEvent> = {
     }
     if (message.firstSeenTsMs !== 0) {
       writer.uint32(120).int64(message.firstSeenTsMs);
+    }
+    if (message.reason !== "") {
+      writer.uint32(130).string(message.reason);
     }
     return writer;
   },
@@ -950,6 +961,14 @@ export const TrackEvent: MessageFns<TrackEvent> = {
             message.firstSeenTsMs = longToNumber(reader.int64());
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1023,6 +1042,7 @@ export const TrackEvent: MessageFns<TrackEvent> = {
         : isSet(object.first_seen_ts_ms)
         ? globalThis.Number(object.first_seen_ts_ms)
         : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -1073,6 +1093,9 @@ export const TrackEvent: MessageFns<TrackEvent> = {
     if (message.firstSeenTsMs !== 0) {
       obj.firstSeenTsMs = Math.round(message.firstSeenTsMs);
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -1096,6 +1119,7 @@ export const TrackEvent: MessageFns<TrackEvent> = {
     message.lineId = object.lineId ?? "";
     message.direction = object.direction ?? "";
     message.firstSeenTsMs = object.firstSeenTsMs ?? 0;
+    message.reason = object.reason ?? "";
     return message;
   },
 };
