@@ -71,6 +71,8 @@ export class CameraState<T> {
   private readonly zones = new ZoneMonitor();
   private last: { sequence: number; captureTsMs: number; frameWidth: number; frameHeight: number } | undefined;
   latest: TrackUpdate | undefined;
+  /** Tracks of the previous owner's last published frame, ended when this state starts. */
+  private orphans: TrackUpdate | undefined;
   readonly counters = { frames: 0, late: 0, duplicates: 0, skipped: 0 };
 
   constructor(private readonly options: CameraStateOptions) {
@@ -106,6 +108,17 @@ export class CameraState<T> {
 
   get zoneConfig(): ZoneConfig {
     return this.zones.current;
+  }
+
+  /**
+   * The camera's last TrackUpdate in VA_TRACKS, written by whoever tracked it before (another
+   * instance, or this one before a crash). Its tracks cannot be continued; they get ENDED events
+   * (reason "handover") with the first frame processed here. After a graceful hand-over the
+   * previous owner already published the very same events (same event_id and msgID), so they
+   * are stored once; after a crash they close tracks that would otherwise never end.
+   */
+  adoptPrevious(update: TrackUpdate): void {
+    if (update.cameraId === this.camera && update.tracks.length > 0) this.orphans = update;
   }
 
   setZones(config: ZoneConfig): void {
@@ -229,7 +242,7 @@ export class CameraState<T> {
     const trackerMs = performance.now() - t0;
     this.last = { sequence: batch.sequence, captureTsMs: batch.captureTsMs, frameWidth: batch.frameWidth, frameHeight: batch.frameHeight };
     this.counters.frames++;
-    const events = this.frameEvents(step, batch);
+    const events = [...this.orphanEvents(), ...this.frameEvents(step, batch)];
     const update: TrackUpdate = {
       cameraId: this.camera,
       sequence: batch.sequence,
@@ -255,6 +268,29 @@ export class CameraState<T> {
       started: step.started.length,
       ended: step.ended.length,
     };
+  }
+
+  private orphanEvents(): TrackEvent[] {
+    const previous = this.orphans;
+    this.orphans = undefined;
+    if (!previous) return [];
+    return previous.tracks.map((t) =>
+      TrackEvent.fromPartial({
+        eventId: trackEventId(this.camera, t.trackId, 'ended', previous.sequence),
+        cameraId: this.camera,
+        trackId: t.trackId,
+        type: TrackEventType.TRACK_EVENT_TYPE_ENDED,
+        sequence: previous.sequence,
+        tsMs: previous.captureTsMs,
+        classId: t.classId,
+        className: t.className,
+        box: t.box,
+        durationMs: t.lastSeenTsMs - t.firstSeenTsMs,
+        pathLengthPx: t.pathLengthPx,
+        firstSeenTsMs: t.firstSeenTsMs,
+        reason: 'handover',
+      }),
+    );
   }
 
   private frameEvents(step: TrackerStep, batch: DetectionBatch): TrackEvent[] {
@@ -329,6 +365,7 @@ export class CameraState<T> {
       vy,
       firstSeenTsMs: t.firstSeenMs,
       lastSeenTsMs: t.lastSeenMs,
+      pathLengthPx: t.pathLength,
     };
   }
 }

@@ -149,6 +149,8 @@ export interface Track {
   vy: number;
   firstSeenTsMs: number;
   lastSeenTsMs: number;
+  /** Distance travelled by the filtered box centre over matched frames, pixels. */
+  pathLengthPx: number;
 }
 
 /** The tracker's state for one camera after one frame, on va.tracks.<camera_id>. */
@@ -213,6 +215,7 @@ function createBaseTrack(): Track {
     vy: 0,
     firstSeenTsMs: 0,
     lastSeenTsMs: 0,
+    pathLengthPx: 0,
   };
 }
 
@@ -259,6 +262,9 @@ export const Track: MessageFns<Track> = {
     }
     if (message.lastSeenTsMs !== 0) {
       writer.uint32(112).int64(message.lastSeenTsMs);
+    }
+    if (message.pathLengthPx !== 0) {
+      writer.uint32(125).float(message.pathLengthPx);
     }
     return writer;
   },
@@ -388,6 +394,14 @@ export const Track: MessageFns<Track> = {
             message.lastSeenTsMs = longToNumber(reader.int64());
             continue;
           }
+          case 15: {
+            if (tag !== 125) {
+              break;
+            }
+
+            message.pathLengthPx = reader.float();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -444,6 +458,11 @@ export const Track: MessageFns<Track> = {
         : isSet(object.last_seen_ts_ms)
         ? globalThis.Number(object.last_seen_ts_ms)
         : 0,
+      pathLengthPx: isSet(object.pathLengthPx)
+        ? globalThis.Number(object.pathLengthPx)
+        : isSet(object.path_length_px)
+        ? globalThis.Number(object.path_length_px)
+        : 0,
     };
   },
 
@@ -491,6 +510,9 @@ export const Track: MessageFns<Track> = {
     if (message.lastSeenTsMs !== 0) {
       obj.lastSeenTsMs = Math.round(message.lastSeenTsMs);
     }
+    if (message.pathLengthPx !== 0) {
+      obj.pathLengthPx = floatToJson(message.pathLengthPx);
+    }
     return obj;
   },
 
@@ -513,6 +535,7 @@ export const Track: MessageFns<Track> = {
     message.vy = object.vy ?? 0;
     message.firstSeenTsMs = object.firstSeenTsMs ?? 0;
     message.lastSeenTsMs = object.lastSeenTsMs ?? 0;
+    message.pathLengthPx = object.pathLengthPx ?? 0;
     return message;
   },
 };
