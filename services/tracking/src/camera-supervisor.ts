@@ -111,7 +111,8 @@ export class CameraSupervisor {
     try {
       if (!(await this.options.leases.acquire(camera))) return;
       const worker = new CameraWorker(camera, this.options.workerDeps);
-      worker.setZones(this.options.zones.cached(camera));
+      const zones = this.options.zones.cached(camera);
+      worker.setZones(zones.config, zones.revision);
       await worker.start();
       this.workers.set(camera, worker);
       this.options.workerDeps.metrics.ownedCameras.set(this.workers.size);

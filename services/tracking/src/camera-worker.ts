@@ -38,6 +38,7 @@ export class CameraWorker {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly abort = new AbortController();
+  private zonesRevision = 0;
 
   constructor(
     readonly camera: string,
@@ -75,6 +76,7 @@ export class CameraWorker {
       framesProcessed: this.state.counters.frames,
       lateFrames: this.state.counters.late,
       skippedFrames: this.state.counters.skipped,
+      zonesRevision: this.zonesRevision,
     };
   }
 
@@ -88,8 +90,11 @@ export class CameraWorker {
     await this.consumer.start();
   }
 
-  setZones(config: ZoneConfig): void {
-    void this.enqueue(async () => this.state.setZones(config));
+  setZones(config: ZoneConfig, revision: number): void {
+    void this.enqueue(async () => {
+      this.state.setZones(config);
+      this.zonesRevision = revision;
+    });
   }
 
   /**

@@ -38,7 +38,7 @@ runMain(SERVICE, async () => {
     log,
     workerDeps: { nats, config: tracking, publisher: new TrackPublisher(nats), metrics, consumerMetrics: runtime.consumerMetrics, log },
   });
-  await zones.watch((camera, zoneConfig) => supervisor.worker(camera)?.setZones(zoneConfig));
+  await zones.watch((camera, zoneConfig, revision) => supervisor.worker(camera)?.setZones(zoneConfig, revision));
   leases.start();
   await supervisor.start();
   runtime.onShutdown({ name: 'cameras', phase: 'intake', graceful: () => supervisor.stop() });

@@ -17,7 +17,7 @@ export interface StoredZones {
  * owns the camera: every instance watches the bucket and hands changes to its cameras.
  */
 export class ZoneStore {
-  private readonly cache = new Map<string, ZoneConfig>();
+  private readonly cache = new Map<string, { config: ZoneConfig; revision: number }>();
   private watcher: { stop(): void } | undefined;
   private readonly log: Logger;
 
@@ -33,7 +33,7 @@ export class ZoneStore {
   }
 
   /** Loads every stored configuration, then keeps following changes; resolves once loaded. */
-  async watch(onChange: (camera: string, config: ZoneConfig) => void): Promise<void> {
+  async watch(onChange: (camera: string, config: ZoneConfig, revision: number) => void): Promise<void> {
     let initialized!: () => void;
     const loaded = new Promise<void>((resolve) => (initialized = resolve));
     const iter = await this.kv.watch({ key: '>', initializedFn: () => initialized() });
@@ -41,16 +41,16 @@ export class ZoneStore {
     void (async () => {
       for await (const entry of iter) {
         const config = entry.operation === 'PUT' ? this.toConfig(entry.key, this.decode(entry.value, entry.key)) : EMPTY;
-        this.cache.set(entry.key, config);
-        onChange(entry.key, config);
+        this.cache.set(entry.key, { config, revision: entry.revision });
+        onChange(entry.key, config, entry.revision);
       }
     })().catch((err: unknown) => this.log.error({ err }, 'zone watch ended'));
     await loaded;
   }
 
   /** The configuration this instance knows for the camera (empty when none). */
-  cached(camera: string): ZoneConfig {
-    return this.cache.get(camera) ?? EMPTY;
+  cached(camera: string): { config: ZoneConfig; revision: number } {
+    return this.cache.get(camera) ?? { config: EMPTY, revision: 0 };
   }
 
   /** Read from the bucket itself, so a caller sees its own writes whichever instance it asks. */

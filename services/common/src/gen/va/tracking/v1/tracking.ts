@@ -104,6 +104,8 @@ export interface CameraStatus {
   framesProcessed: number;
   lateFrames: number;
   skippedFrames: number;
+  /** KV revision of the zones and lines this camera's tracker applies (0: none). */
+  zonesRevision: number;
 }
 
 export interface ListCamerasResponse {
@@ -1069,6 +1071,7 @@ function createBaseCameraStatus(): CameraStatus {
     framesProcessed: 0,
     lateFrames: 0,
     skippedFrames: 0,
+    zonesRevision: 0,
   };
 }
 
@@ -1100,6 +1103,9 @@ export const CameraStatus: MessageFns<CameraStatus> = {
     }
     if (message.skippedFrames !== 0) {
       writer.uint32(72).uint64(message.skippedFrames);
+    }
+    if (message.zonesRevision !== 0) {
+      writer.uint32(80).uint64(message.zonesRevision);
     }
     return writer;
   },
@@ -1189,6 +1195,14 @@ export const CameraStatus: MessageFns<CameraStatus> = {
             message.skippedFrames = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.zonesRevision = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1248,6 +1262,11 @@ export const CameraStatus: MessageFns<CameraStatus> = {
         : isSet(object.skipped_frames)
         ? globalThis.Number(object.skipped_frames)
         : 0,
+      zonesRevision: isSet(object.zonesRevision)
+        ? globalThis.Number(object.zonesRevision)
+        : isSet(object.zones_revision)
+        ? globalThis.Number(object.zones_revision)
+        : 0,
     };
   },
 
@@ -1280,6 +1299,9 @@ export const CameraStatus: MessageFns<CameraStatus> = {
     if (message.skippedFrames !== 0) {
       obj.skippedFrames = Math.round(message.skippedFrames);
     }
+    if (message.zonesRevision !== 0) {
+      obj.zonesRevision = Math.round(message.zonesRevision);
+    }
     return obj;
   },
 
@@ -1297,6 +1319,7 @@ export const CameraStatus: MessageFns<CameraStatus> = {
     message.framesProcessed = object.framesProcessed ?? 0;
     message.lateFrames = object.lateFrames ?? 0;
     message.skippedFrames = object.skippedFrames ?? 0;
+    message.zonesRevision = object.zonesRevision ?? 0;
     return message;
   },
 };
