@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   let description = '';
   for (let seed = 1; seed <= seeds; seed++) {
     const source = sourceFor(seed);
-    description = source.description;
+    description = seeds > 1 ? source.description.replace(/seed \d+/, `seeds 1-${seeds}, averaged`) : source.description;
     const detections = await Promise.all(sequences.map((s) => collect(source, s)));
     if (seed === 1) cached = detections;
     hasEmbeddings = detections.some((d) => d.some((b) => b.detections.some((x) => x.embedding.length > 0)));
