@@ -138,4 +138,14 @@ describe('CameraState', () => {
     assert.deepEqual(unprocessed, [4]);
     assert.deepEqual(output!.events.map((e) => [typeName(e.type), e.reason, e.sequence]), [['ended', 'handover', 2]]);
   });
+
+  it('a camera gone quiet ends its tracks (idle); the next frame starts a new session', () => {
+    const s = state();
+    const before = outputsOf([0, 1, 2].map((q) => s.offer(batch(q), q, 0)));
+    const idle = s.endIdle()!;
+    assert.deepEqual(idle.events.map((e) => [typeName(e.type), e.reason, e.sequence]), [['ended', 'idle', 2]]);
+    assert.equal(s.endIdle(), undefined, 'nothing left to end');
+    const after = outputsOf([s.offer(batch(3), 3, 0)]);
+    assert.notEqual(after[0]!.update!.tracks[0]!.trackId, before[2]!.update!.tracks[0]!.trackId);
+  });
 });

@@ -171,6 +171,15 @@ export class CameraState<T> {
     return { output, unprocessed };
   }
 
+  /**
+   * The camera has sent nothing for a while (dead camera, stopped stream): its tracks end
+   * ("idle") instead of staying lost until a frame comes. The next frame starts a new session.
+   */
+  endIdle(): FrameOutput<T> | undefined {
+    if (this.reorder.depth > 0) return undefined;
+    return this.endSession('idle');
+  }
+
   private isSequenceRestart(batch: DetectionBatch): boolean {
     const expected = this.reorder.expected;
     return expected !== undefined && this.last !== undefined && batch.sequence < expected && batch.captureTsMs > this.last.captureTsMs;

@@ -94,6 +94,16 @@ export class CameraSupervisor {
       return;
     }
     const mine = cameras.filter((c) => owns(this.options.partition, c));
+    // Cameras whose detections have all aged out of the stream are not tracked any more.
+    const wanted = new Set(mine);
+    for (const [camera, worker] of [...this.workers]) {
+      if (wanted.has(camera) || this.stopped) continue;
+      this.workers.delete(camera);
+      this.options.workerDeps.metrics.ownedCameras.set(this.workers.size);
+      this.log.info({ cameraId: camera }, 'camera has no detections left in the stream; no longer tracked');
+      await worker.stop();
+      await this.options.leases.release(camera);
+    }
     for (const camera of mine) {
       if (this.stopped) return;
       if (this.workers.has(camera) || this.starting.has(camera)) continue;

@@ -36,6 +36,7 @@ export class CameraWorker {
   private readonly log: Logger;
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly abort = new AbortController();
   private zonesRevision = 0;
@@ -105,6 +106,7 @@ export class CameraWorker {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.timer);
+    clearTimeout(this.idleTimer);
     await this.consumer.stop();
     await this.enqueue(async () => {
       const { output, unprocessed } = this.state.handOver();
@@ -160,6 +162,28 @@ export class CameraWorker {
     m.lostTracks.set({ camera }, counts.lost);
     m.reorderDepth.set({ camera }, this.state.bufferDepth);
     this.schedule();
+    if (result.outputs.length > 0) this.armIdle();
+  }
+
+  /** Restarts the countdown after which a silent camera's tracks end. */
+  private armIdle(): void {
+    const ms = this.deps.config.idleEndMs;
+    if (ms <= 0 || this.stopping) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(
+      () =>
+        void this.enqueue(async () => {
+          if (this.stopping) return;
+          const output = this.state.endIdle();
+          if (!output) return;
+          this.log.info({ ended: output.ended }, 'camera idle; its tracks ended');
+          await this.publish(output, false);
+          this.deps.metrics.activeTracks.set({ camera: this.camera }, 0);
+          this.deps.metrics.lostTracks.set({ camera: this.camera }, 0);
+        }),
+      ms,
+    );
+    this.idleTimer.unref();
   }
 
   /**

@@ -36,6 +36,7 @@ export const trackerEnv = {
 export const serviceEnv = {
   VA_TRACKING_REORDER_WINDOW: int(16, 1, 10_000),
   VA_TRACKING_GAP_TIMEOUT_MS: int(500, 0, 600_000),
+  VA_TRACKING_IDLE_END_MS: int(60_000, 0, 86_400_000),
   VA_TRACKING_PARTITION_INDEX: int(0, 0, 4095),
   VA_TRACKING_PARTITION_COUNT: int(1, 1, 4096),
   VA_TRACKING_DISCOVERY_INTERVAL_MS: int(2_000, 100, 3_600_000),
@@ -53,6 +54,8 @@ export const serviceEnv = {
 export interface TrackingServiceConfig {
   tracker: TrackerParams;
   reorder: { window: number; gapTimeoutMs: number };
+  /** A camera silent this long has its tracks ended (0: never). */
+  idleEndMs: number;
   partition: { index: number; count: number };
   discoveryIntervalMs: number;
   leaseTtlMs: number;
@@ -105,6 +108,7 @@ export function loadTrackingServiceConfig(env: Env): Omit<TrackingServiceConfig,
   }
   return {
     reorder: { window: e.VA_TRACKING_REORDER_WINDOW, gapTimeoutMs: e.VA_TRACKING_GAP_TIMEOUT_MS },
+    idleEndMs: e.VA_TRACKING_IDLE_END_MS,
     partition: { index: e.VA_TRACKING_PARTITION_INDEX, count: e.VA_TRACKING_PARTITION_COUNT },
     discoveryIntervalMs: e.VA_TRACKING_DISCOVERY_INTERVAL_MS,
     leaseTtlMs: e.VA_TRACKING_LEASE_TTL_MS,
