@@ -1,44 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createClient, unary, type NatsConnectionHandle } from '@va/common';
+import { describe, it } from 'node:test';
+import { createClient, unary } from '@va/common';
 import { TrackEventType, TrackState } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
-import {
-  batch,
-  connectTestNats,
-  metricValue,
-  person,
-  publishBatch,
-  startTracking,
-  storedEvents,
-  VIEWER_TOKEN,
-  waitForUpdates,
-  type TrackingProcess,
-} from '../../helpers/tracking.js';
+import { batch, metricValue, person, publishBatch, storedEvents, VIEWER_TOKEN, waitForUpdates, useTrackingFixture } from '../../helpers/tracking.js';
 
 const CAMERA = 'lobby';
 
 describe('tracking round trip: DetectionBatch in JetStream -> TrackUpdate and TrackEvent out (real NATS, real process)', () => {
-  let server: TestNatsServer;
-  let nats: NatsConnectionHandle;
-  let svc: TrackingProcess;
-  before(async () => {
-    server = await startNatsServer();
-    nats = await connectTestNats(server);
-    svc = await startTracking(server, { VA_TRACKING_TRACK_BUFFER: '5' });
-  });
-  after(async () => {
-    await svc?.proc.stop();
-    await nats?.close();
-    await server?.dispose();
-  });
+  const t = useTrackingFixture({ VA_TRACKING_TRACK_BUFFER: '5' });
 
   it('tracks a walking person, publishes one TrackUpdate per frame in order, and lifecycle events', async () => {
     // 20 frames with the person, then 10 without: confirmed, lost, ended after 5 frames.
-    for (let q = 0; q < 30; q++) await publishBatch(nats, batch(CAMERA, q, q < 20 ? [person(200 + 8 * q, 300)] : []));
-    const updates = await waitForUpdates(nats, CAMERA, 30);
+    for (let q = 0; q < 30; q++) await publishBatch(t.nats, batch(CAMERA, q, q < 20 ? [person(200 + 8 * q, 300)] : []));
+    const updates = await waitForUpdates(t.nats, CAMERA, 30);
     assert.deepEqual(updates.map((u) => u.sequence), [...Array(30).keys()]);
     const ids = new Set(updates.slice(0, 20).flatMap((u) => u.tracks.map((t) => t.trackId)));
     assert.equal(ids.size, 1, 'one identity while visible');
@@ -52,7 +28,7 @@ describe('tracking round trip: DetectionBatch in JetStream -> TrackUpdate and Tr
     assert.equal(updates[29]!.tracks.length, 0);
 
     const events = await waitFor(async () => {
-      const e = await storedEvents(nats, CAMERA);
+      const e = await storedEvents(t.nats, CAMERA);
       return e.some((x) => x.type === TrackEventType.TRACK_EVENT_TYPE_ENDED) ? e : undefined;
     });
     assert.deepEqual(
@@ -70,21 +46,21 @@ describe('tracking round trip: DetectionBatch in JetStream -> TrackUpdate and Tr
   });
 
   it('acknowledges every detection once its outputs are stored (no consumer lag) and exports metrics', async () => {
-    await waitFor(async () => (await nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`)).num_ack_pending === 0, { what: 'all acked' });
-    const info = await nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`);
+    await waitFor(async () => (await t.nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`)).num_ack_pending === 0, { what: 'all acked' });
+    const info = await t.nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`);
     assert.equal(info.num_pending, 0);
     assert.equal(info.delivered.stream_seq, 30);
-    assert.equal(await metricValue(svc.httpPort, 'va_tracking_frames_processed_total', { camera: CAMERA }), 30);
-    assert.equal(await metricValue(svc.httpPort, 'va_tracking_tracks_started_total', { camera: CAMERA }), 1);
-    assert.equal(await metricValue(svc.httpPort, 'va_tracking_tracks_ended_total', { camera: CAMERA, reason: 'expired' }), 1);
-    assert.equal(await metricValue(svc.httpPort, 'va_tracking_association_seconds_count'), 30);
-    assert.equal(await metricValue(svc.httpPort, 'va_tracking_capture_to_tracks_seconds_count'), 30);
-    assert.equal(await metricValue(svc.httpPort, 'va_tracking_owned_cameras'), 1);
-    assert.equal(await metricValue(svc.httpPort, 'va_tracking_active_tracks', { camera: CAMERA }), 0);
+    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_frames_processed_total', { camera: CAMERA }), 30);
+    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_tracks_started_total', { camera: CAMERA }), 1);
+    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_tracks_ended_total', { camera: CAMERA, reason: 'expired' }), 1);
+    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_association_seconds_count'), 30);
+    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_capture_to_tracks_seconds_count'), 30);
+    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_owned_cameras'), 1);
+    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_active_tracks', { camera: CAMERA }), 0);
   });
 
   it('GetTracks returns the latest update; ListCameras shows the camera with its counters', async () => {
-    const client = createClient(TrackingServiceClient, { address: svc.address, token: VIEWER_TOKEN });
+    const client = createClient(TrackingServiceClient, { address: t.svc.address, token: VIEWER_TOKEN });
     try {
       const res = await unary(client.getTracks.bind(client), { cameraId: CAMERA }, { deadlineMs: 5_000 });
       assert.equal(res.latest?.sequence, 29);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { createClient, serverStream, unary, type NatsConnectionHandle } from '@va/common';
+import { createClient, serverStream, unary } from '@va/common';
 import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
 import { codeOf } from '../../helpers/grpc.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
-import { batch, connectTestNats, metricValue, person, publishBatch, startTracking, VIEWER_TOKEN, type TrackingProcess } from '../../helpers/tracking.js';
+import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '../../helpers/tracking.js';
 
 /** Collects a WatchTracks stream until it ends; resolves with what came and the status code. */
 function watch(client: TrackingServiceClient, cameraIds: string[]) {
@@ -22,35 +21,27 @@ function watch(client: TrackingServiceClient, cameraIds: string[]) {
 }
 
 describe('WatchTracks and GetTracks (real NATS, real process)', () => {
-  let server: TestNatsServer;
-  let nats: NatsConnectionHandle;
-  let svc: TrackingProcess;
+  const t = useTrackingFixture();
   let client: TrackingServiceClient;
   before(async () => {
-    server = await startNatsServer();
-    nats = await connectTestNats(server);
-    svc = await startTracking(server);
-    client = createClient(TrackingServiceClient, { address: svc.address, token: VIEWER_TOKEN });
+    client = createClient(TrackingServiceClient, { address: t.svc.address, token: VIEWER_TOKEN });
   });
-  after(async () => {
+  after(() => {
     client?.close();
-    await svc?.proc.stop();
-    await nats?.close();
-    await server?.dispose();
   });
 
   it('streams the updates of the cameras asked for, in order, and ends cleanly when the client cancels', async () => {
     const w = watch(client, ['hall']);
-    await waitFor(async () => (await metricValue(svc.httpPort, 'va_tracking_watch_streams')) === 1, { what: 'stream open' });
+    await waitFor(async () => (await metricValue(t.svc.httpPort, 'va_tracking_watch_streams')) === 1, { what: 'stream open' });
     for (let q = 0; q < 10; q++) {
-      await publishBatch(nats, batch('hall', q, [person(100 + 5 * q, 300)]));
-      await publishBatch(nats, batch('yard', q, [person(500, 300)]));
+      await publishBatch(t.nats, batch('hall', q, [person(100 + 5 * q, 300)]));
+      await publishBatch(t.nats, batch('yard', q, [person(500, 300)]));
     }
     await waitFor(() => w.received.length >= 10, { what: '10 updates' });
     assert.deepEqual(w.received.map((u) => [u.cameraId, u.sequence]), [...Array(10).keys()].map((q) => ['hall', q]));
     w.call.cancel();
     assert.equal(await w.ended, GrpcStatus.CANCELLED);
-    await waitFor(async () => (await metricValue(svc.httpPort, 'va_tracking_watch_streams')) === 0, { what: 'server side closed' });
+    await waitFor(async () => (await metricValue(t.svc.httpPort, 'va_tracking_watch_streams')) === 0, { what: 'server side closed' });
   });
 
   it('GetTracks answers the latest update, NOT_FOUND for an unknown camera, INVALID_ARGUMENT for a bad id', async () => {
@@ -63,11 +54,11 @@ describe('WatchTracks and GetTracks (real NATS, real process)', () => {
 
   it('an open stream ends with UNAVAILABLE when the service shuts down, and the service exits 0', async () => {
     const w = watch(client, []);
-    await waitFor(async () => (await metricValue(svc.httpPort, 'va_tracking_watch_streams')) === 1, { what: 'stream open' });
-    await publishBatch(nats, batch('yard', 10, [person(500, 300)]));
+    await waitFor(async () => (await metricValue(t.svc.httpPort, 'va_tracking_watch_streams')) === 1, { what: 'stream open' });
+    await publishBatch(t.nats, batch('yard', 10, [person(500, 300)]));
     await waitFor(() => w.received.length >= 1, { what: 'an update from any camera' });
-    svc.proc.kill('SIGTERM');
+    t.svc.proc.kill('SIGTERM');
     assert.equal(await w.ended, GrpcStatus.UNAVAILABLE);
-    assert.equal(await svc.proc.exited, 0);
+    assert.equal(await t.svc.proc.exited, 0);
   });
 });
