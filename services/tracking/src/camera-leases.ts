@@ -17,6 +17,7 @@ interface Held {
 export class CameraLeases {
   private readonly held = new Map<string, Held>();
   private timer: NodeJS.Timeout | undefined;
+  private renewing = false;
   private readonly encoder = new TextEncoder();
 
   private constructor(
@@ -73,6 +74,16 @@ export class CameraLeases {
   }
 
   private async renewAll(): Promise<void> {
+    if (this.renewing) return; // a slow round (NATS trouble) is still going
+    this.renewing = true;
+    try {
+      await this.renewEach();
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewEach(): Promise<void> {
     for (const [camera, h] of [...this.held]) {
       try {
         h.revision = await this.kv.update(camera, this.encoder.encode(this.owner), h.revision);
