@@ -1,4 +1,4 @@
-import { ConfigError, bool, int, list, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, optionalString, parseEnv, type ConfigIssue, type Env } from '@va/common';
+import { ConfigError, bool, int, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, optionalString, parseEnv, type ConfigIssue, type Env } from '@va/common';
 import type { Severity } from '@va/common/gen/va/common/v1/flag';
 import { DEFAULT_SEVERITIES, type RulesConfig } from './rules/rule-registry.js';
 import { RULE_NAMES, type RuleName } from './rules/rule.js';
@@ -10,8 +10,10 @@ const MIB = 1024 * 1024;
 
 /** Every VA_SANITY_* key with its default and bounds; services/sanity-check/README.md explains each. */
 export const sanityEnv = {
-  VA_SANITY_DISABLED_RULES: list([]),
-  VA_SANITY_SEVERITY_OVERRIDES: list([]),
+  // Comma-separated rule names; checked against RULE_NAMES in loadSanityConfig.
+  VA_SANITY_DISABLED_RULES: optionalString(),
+  // Comma-separated <rule>=<1|2|3>.
+  VA_SANITY_SEVERITY_OVERRIDES: optionalString(),
   VA_SANITY_START_FROM: oneOf(['new', 'all'] as const, 'new'),
   VA_SANITY_MAX_CAMERAS: int(1000, 1, 100_000),
 
@@ -92,15 +94,22 @@ export interface SanityConfig {
 }
 
 export function loadSanityConfig(env: Env): SanityConfig {
-  const e = parseEnv(sanityEnv, env);
   const issues: ConfigIssue[] = [];
+  let parsed: ReturnType<typeof parseEnv<typeof sanityEnv>> | undefined;
+  try {
+    parsed = parseEnv(sanityEnv, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+  }
+  // The rule lists are checked even when other keys are bad, so one run names every problem.
   const disabled = new Set<RuleName>();
-  for (const name of e.VA_SANITY_DISABLED_RULES) {
+  for (const name of splitList(env.VA_SANITY_DISABLED_RULES)) {
     if (isRule(name)) disabled.add(name);
     else issues.push({ key: 'VA_SANITY_DISABLED_RULES', message: `"${name}" is not a rule (${RULE_NAMES.join(', ')})` });
   }
   const severities: Record<RuleName, Severity> = { ...DEFAULT_SEVERITIES };
-  for (const entry of e.VA_SANITY_SEVERITY_OVERRIDES) {
+  for (const entry of splitList(env.VA_SANITY_SEVERITY_OVERRIDES)) {
     const [name = '', level = ''] = entry.split('=').map((s) => s.trim());
     if (!isRule(name) || !['1', '2', '3'].includes(level)) {
       issues.push({ key: 'VA_SANITY_SEVERITY_OVERRIDES', message: `"${entry}" must be <rule>=<1|2|3> with a known rule` });
@@ -108,10 +117,14 @@ export function loadSanityConfig(env: Env): SanityConfig {
       severities[name] = Number(level) as Severity;
     }
   }
-  if (e.VA_SANITY_DRIFT_EVAL_EVERY > e.VA_SANITY_DRIFT_WINDOW) issues.push({ key: 'VA_SANITY_DRIFT_EVAL_EVERY', message: 'must not exceed VA_SANITY_DRIFT_WINDOW' });
-  if (e.VA_SANITY_LATENCY_EVAL_EVERY > e.VA_SANITY_LATENCY_WINDOW) issues.push({ key: 'VA_SANITY_LATENCY_EVAL_EVERY', message: 'must not exceed VA_SANITY_LATENCY_WINDOW' });
-  if (e.VA_SANITY_CLASS_FLIP_MIN_FLIPS >= e.VA_SANITY_CLASS_FLIP_WINDOW_FRAMES) issues.push({ key: 'VA_SANITY_CLASS_FLIP_MIN_FLIPS', message: 'must be below VA_SANITY_CLASS_FLIP_WINDOW_FRAMES' });
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (parsed) {
+    const e = parsed;
+    if (e.VA_SANITY_DRIFT_EVAL_EVERY > e.VA_SANITY_DRIFT_WINDOW) issues.push({ key: 'VA_SANITY_DRIFT_EVAL_EVERY', message: 'must not exceed VA_SANITY_DRIFT_WINDOW' });
+    if (e.VA_SANITY_LATENCY_EVAL_EVERY > e.VA_SANITY_LATENCY_WINDOW) issues.push({ key: 'VA_SANITY_LATENCY_EVAL_EVERY', message: 'must not exceed VA_SANITY_LATENCY_WINDOW' });
+    if (e.VA_SANITY_CLASS_FLIP_MIN_FLIPS >= e.VA_SANITY_CLASS_FLIP_WINDOW_FRAMES) issues.push({ key: 'VA_SANITY_CLASS_FLIP_MIN_FLIPS', message: 'must be below VA_SANITY_CLASS_FLIP_WINDOW_FRAMES' });
+  }
+  if (issues.length > 0 || !parsed) throw new ConfigError(issues);
+  const e = parsed;
   return {
     rules: {
       enabled: new Set(RULE_NAMES.filter((n) => !disabled.has(n))),
@@ -158,6 +171,10 @@ export function loadSanityConfig(env: Env): SanityConfig {
     sampler: { below: e.VA_SANITY_SAMPLE_LOW_CONF_BELOW, intervalMs: e.VA_SANITY_SAMPLE_INTERVAL_MS },
     export: { maxImages: e.VA_SANITY_EXPORT_MAX_IMAGES, keep: e.VA_SANITY_EXPORT_KEEP },
   };
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
 function isRule(name: string): name is RuleName {
