@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TrackState } from '@va/common/gen/va/common/v1/track';
 import { batch, det, track, update } from '../test-support/messages.js';
 import { InvalidBoxRule } from './invalid-box.js';
 
@@ -22,5 +23,7 @@ describe('invalid-box', () => {
     assert.equal(rule.onDetections(batch(1, [det([-10, -5, 100, 100]), det([600, 400, 660, 490])])).length, 0);
     const found = rule.onTracks(update(1, [track('1', [50, 50, 40, 80])]));
     assert.equal(found[0]?.subject, 'track:zero-area');
+    const coasting = track('2', [700, 50, 760, 200], { state: TrackState.TRACK_STATE_LOST, detectionIndex: -1 });
+    assert.equal(rule.onTracks(update(2, [coasting])).length, 0, 'a lost track coasting out of the picture is normal');
   });
 });

@@ -1,6 +1,6 @@
 import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { isFiniteBox } from './geometry.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';
 
@@ -15,6 +15,8 @@ interface Item {
   box: BBox | undefined;
   score: number;
   className: string;
+  /** A lost track's box is a prediction: it may coast out of the picture, and its score is 0. */
+  predicted?: boolean;
 }
 
 const EXAMPLES = 8;
@@ -24,6 +26,7 @@ const EXAMPLES = 8;
  * negative area, boxes outside the frame, scores outside [0, 1]. Usually a decoding bug
  * (wrong stride, wrong letterbox inverse). One finding per problem kind per frame, carrying
  * up to 8 example boxes; NaN boxes cannot travel as boxes, so their count is the evidence.
+ * A lost track's predicted box is only checked for NaN and area: trackers let it coast past the edge.
  */
 export class InvalidBoxRule implements SanityRule {
   constructor(private readonly options: InvalidBoxOptions) {}
@@ -34,7 +37,7 @@ export class InvalidBoxRule implements SanityRule {
   }
 
   onTracks(update: TrackUpdate): Finding[] {
-    const items = update.tracks.map((t) => ({ box: t.box, score: t.score, className: t.className }));
+    const items = update.tracks.map((t) => ({ box: t.box, score: t.score, className: t.className, predicted: t.state !== TrackState.TRACK_STATE_CONFIRMED }));
     return this.check(update, items, 'track');
   }
 
@@ -66,6 +69,7 @@ export class InvalidBoxRule implements SanityRule {
     const b = item.box;
     if (!b || !isFiniteBox(b)) return 'nan';
     if (b.x2 - b.x1 <= 0 || b.y2 - b.y1 <= 0) return 'zero-area';
+    if (item.predicted) return undefined;
     if (width > 0 && height > 0) {
       const tx = width * this.options.edgeTolerance;
       const ty = height * this.options.edgeTolerance;
