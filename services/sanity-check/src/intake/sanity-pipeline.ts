@@ -60,18 +60,19 @@ export class SanityPipeline {
     this.timer.unref();
   }
 
-  /** Publishes the counts folded since the last update. */
+  /** Publishes the counts folded since the last update; concurrent calls share one run. */
   flushUpdates(): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        for (const flag of this.p.folder.updates()) await this.publish(flag, 'update');
-      } catch (err) {
-        this.p.log.error({ err: errorMessage(err) }, 'flag count update not published');
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
+    // `.finally` runs after the assignment, so a flush with nothing to do cannot leave a stale promise behind.
+    this.flushing ??= this.publishUpdates().finally(() => (this.flushing = undefined));
     return this.flushing;
+  }
+
+  private async publishUpdates(): Promise<void> {
+    try {
+      for (const flag of this.p.folder.updates()) await this.publish(flag, 'update');
+    } catch (err) {
+      this.p.log.error({ err: errorMessage(err) }, 'flag count update not published');
+    }
   }
 
   /** Stops the timer and publishes every unpublished count (shutdown, after intake stopped). */

@@ -1,5 +1,5 @@
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { area, isFiniteBox } from './geometry.js';
+import { area, centreInside, isFiniteBox } from './geometry.js';
 import { binOf, histogramMean, psi } from './psi.js';
 import { cameraFinding, type Finding, type Measurement, type SanityRule } from './rule.js';
 
@@ -91,7 +91,8 @@ export class DriftRule implements SanityRule {
     for (const d of batch.detections) {
       if (!Number.isFinite(d.score)) continue;
       this.score.add(binOf(d.score, 0, 1, bins));
-      if (frameArea > 0 && d.box && isFiniteBox(d.box) && area(d.box) > 0) {
+      // Invalid boxes are the invalid-box rule's business; here they would only blur the distribution.
+      if (frameArea > 0 && d.box && isFiniteBox(d.box) && area(d.box) > 0 && centreInside(d.box, batch.frameWidth, batch.frameHeight)) {
         this.box.add(binOf(0.5 * Math.log2(area(d.box) / frameArea), BOX_MIN, BOX_MAX, bins));
       }
     }

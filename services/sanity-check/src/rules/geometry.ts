@@ -47,3 +47,10 @@ export function insideWithMargin(b: BBox, width: number, height: number, margin:
 export function shifted(b: BBox, dx: number, dy: number): BBox {
   return { x1: b.x1 + dx, y1: b.y1 + dy, x2: b.x2 + dx, y2: b.y2 + dy };
 }
+
+/** True when the box centre lies in the frame (a frame of unknown size contains everything). */
+export function centreInside(b: BBox, width: number, height: number): boolean {
+  if (width <= 0 || height <= 0) return true;
+  const c = centre(b);
+  return c.x >= 0 && c.y >= 0 && c.x <= width && c.y <= height;
+}

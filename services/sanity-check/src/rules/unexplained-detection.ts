@@ -1,7 +1,7 @@
 import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import { iou, isFiniteBox } from './geometry.js';
+import { centreInside, iou, isFiniteBox } from './geometry.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';
 
 export interface UnexplainedDetectionOptions {
@@ -40,6 +40,7 @@ export class UnexplainedDetectionRule implements SanityRule {
     const unused = new Set(this.chains);
     detections.detections.forEach((d, index) => {
       if (explained.has(index) || d.score < this.options.minScore || !d.box || !isFiniteBox(d.box)) return;
+      if (!centreInside(d.box, detections.frameWidth, detections.frameHeight)) return; // the invalid-box rule's case
       let best: Chain | undefined;
       let bestIou = this.options.linkIou;
       for (const chain of unused) {
