@@ -31,6 +31,7 @@ runMain(SERVICE, async () => {
   const metrics = new SanityMetrics(runtime.registry, runtime.metricPrefix);
   metrics.driftThreshold.set({ metric: 'confidence' }, s.rules.drift.scoreThreshold);
   metrics.driftThreshold.set({ metric: 'box-size' }, s.rules.drift.boxThreshold);
+  metrics.initRules(s.rules.enabled, s.rules.severities);
   const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'flags', 'reviews']);
 
   // 1. The flag view, rebuilt from VA_FLAGS + VA_REVIEWS before anything else may change it.

@@ -5,6 +5,7 @@ import type { EvidenceStore } from './evidence/evidence-store.js';
 import type { FrameRing } from './evidence/frame-ring.js';
 import type { FlagStore } from './flags/flag-store.js';
 import type { RegistryHooks } from './rules/rule-registry.js';
+import type { RuleName } from './rules/rule.js';
 
 /** Parts whose size the gauges read at scrape time. */
 export interface GaugeSources {
@@ -44,6 +45,17 @@ export class SanityMetrics {
   readonly exportedImages: Counter<'source'>;
 
   readonly sources: GaugeSources = {};
+
+  /**
+   * Starts every enabled rule's flag counter at 0, so the first flag of a rule is an increase
+   * Prometheus can see (increase() needs a sample before it) and the severity-1 alert fires on it.
+   */
+  initRules(rules: Iterable<RuleName>, severities: Readonly<Record<RuleName, number>>): void {
+    for (const rule of rules) {
+      this.flags.inc({ rule, severity: String(severities[rule]) }, 0);
+      this.occurrences.inc({ rule }, 0);
+    }
+  }
 
   constructor(registry: Registry, prefix: string) {
     const r = [registry];
