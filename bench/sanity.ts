@@ -2,7 +2,8 @@
 // from the decoded video) once clean and once per injected fault, through the same rules and flag
 // folder the service runs, and reports how many faults were flagged, how many flags the clean
 // replay raised, and how many messages per second the rule engine processes (protobuf decode
-// included). `npm run bench:sanity -- --quick`; the last line printed is a JSON object.
+// included); then the clean replay once more through the real service process over a real
+// nats-server (service_msgs_per_s). `npm run bench:sanity -- --quick`; the last line is JSON.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codecs } from '@va/common';
@@ -15,6 +16,9 @@ import { MotGroundTruthSource } from '../test/fixtures/sanity/mot-ground-truth-s
 import type { InjectedFault } from '../test/fixtures/sanity/perturbations.js';
 import { SEQUENCES, extendScene, type Scene } from '../test/fixtures/sanity/scene.js';
 import { toMessages } from '../test/fixtures/sanity/scene-messages.js';
+import { publishMessages } from '../test/fixtures/sanity/replay.js';
+import { startNatsServer } from '../test/helpers/nats-server.js';
+import { connectTestNats, startSanityService, waitConsumed } from '../test/helpers/sanity-service.js';
 import { REPO_ROOT } from '../test/helpers/shared.js';
 
 /** The bench runs the service defaults except drift windows sized for clips of a few minutes. */
@@ -84,6 +88,31 @@ for (const key of ['pets', 'tud'] as const) {
   }
 }
 
+/**
+ * The same clean replay through the real service process and a real nats-server: messages are
+ * published as fast as JetStream acks them while the service consumes; the time runs until its
+ * durable consumers have acked everything (decode, rules, flag publishing, acks included).
+ */
+async function serviceThroughput(scene: Scene, cameras: number): Promise<{ msgs: number; msgsPerS: number }> {
+  const server = await startNatsServer();
+  const service = await startSanityService(server.url, { ...BENCH_ENV, VA_SANITY_FRAMES_ENABLED: 'false' });
+  const nats = await connectTestNats(server.url);
+  try {
+    const batches = Array.from({ length: cameras }, (_, i) => toMessages(scene, { cameraId: `e2e-${i}`, streamEpoch: 'bench', t0: 1_700_000_000_000 }));
+    const started = performance.now();
+    await Promise.all(batches.map((frames) => publishMessages(nats.js, frames)));
+    await waitConsumed(nats, 600_000);
+    const msgs = batches.reduce((n, b) => n + b.length * 2, 0);
+    return { msgs, msgsPerS: Math.round(msgs / ((performance.now() - started) / 1000)) };
+  } finally {
+    await nats.close();
+    await service.stop();
+    await server.dispose();
+  }
+}
+
+const e2e = await serviceThroughput(extendScene(await source.load(SEQUENCES.pets()), lengths.pets), quick ? 2 : 4);
+
 const bySeverity = (sev: number) => cleanFlags.filter((f) => f.severity === sev).length;
 const summary = {
   bench: 'sanity',
@@ -100,6 +129,8 @@ const summary = {
   false_flag_rules: [...new Set(cleanFlags.map((f) => f.rule))],
   msgs: messages,
   msgs_per_s: Math.round(messages / (ms / 1000)),
+  service_msgs: e2e.msgs,
+  service_msgs_per_s: e2e.msgsPerS,
   config: BENCH_ENV,
 };
 const dir = join(REPO_ROOT, 'bench', 'results');
