@@ -21,7 +21,7 @@ import { RuleRegistry } from './rules/rule-registry.js';
 
 const SERVICE = 'sanity-check';
 /** Detection batches kept per camera to join track updates with their frame's detections. */
-const DETECTION_HISTORY = 64;
+const DETECTION_HISTORY = 128;
 
 runMain(SERVICE, async () => {
   const config = loadConfig(process.env);

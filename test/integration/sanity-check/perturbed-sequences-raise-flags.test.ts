@@ -1,38 +1,25 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Severity, type Flag } from '@va/common/gen/va/common/v1/flag';
-import type { NatsConnectionHandle } from '@va/common';
 import { DEFAULT_SEVERITIES } from '../../../services/sanity-check/src/rules/rule-registry.js';
 import { FAULT_KINDS } from '../../fixtures/sanity/fault-catalogue.js';
 import { publishMessages } from '../../fixtures/sanity/replay.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectTestNats, readFlags, startSanityService, waitConsumed, type SanityService } from '../../helpers/sanity-service.js';
+import { readFlags, sanityTestBed, waitConsumed } from '../../helpers/sanity-service.js';
 import { SCENARIO_ENV, scenarios, type Scenario } from './scenario-setup.js';
 
 /** Frames after a fault ends within which its flag must have been raised. */
 const SLACK = 60;
 
 describe('each fault injected into real sequences raises its rule\'s flag (service process, real NATS)', { timeout: 300_000 }, () => {
-  let server: TestNatsServer;
-  let nats: NatsConnectionHandle;
-  let service: SanityService;
+  const bed = sanityTestBed(SCENARIO_ENV);
   let all: Scenario[];
   let flags: Flag[];
 
   before(async () => {
-    server = await startNatsServer();
-    service = await startSanityService(server.url, SCENARIO_ENV);
-    nats = await connectTestNats(server.url);
     all = await scenarios(['pets', 'tud']);
-    await Promise.all(all.map((s) => publishMessages(nats.js, s.frames)));
-    await waitConsumed(nats);
-    flags = await readFlags(nats);
-  });
-
-  after(async () => {
-    await nats?.close();
-    await service?.stop();
-    await server?.dispose();
+    for (const s of all) await publishMessages(bed.nats.js, s.frames);
+    await waitConsumed(bed.nats);
+    flags = await readFlags(bed.nats);
   });
 
   for (const key of ['pets', 'tud'] as const) {
@@ -60,12 +47,12 @@ describe('each fault injected into real sequences raises its rule\'s flag (servi
   }
 
   it('counts flags by rule and severity and exports the drift statistic per camera', async () => {
-    assert.ok((await service.metric('va_sanity_flags_total', { rule: 'frame-freeze', severity: '1' })) >= 2);
-    assert.ok((await service.metric('va_sanity_flags_total', { rule: 'drift', severity: '2' })) >= 4);
-    assert.ok((await service.metric('va_sanity_drift_psi', { camera: 'confidence-drift-pets', metric: 'confidence' })) >= 0.25);
-    const calm = await service.metric('va_sanity_drift_psi', { camera: 'vanish-pets', metric: 'confidence' });
+    assert.ok((await bed.service.metric('va_sanity_flags_total', { rule: 'frame-freeze', severity: '1' })) >= 2);
+    assert.ok((await bed.service.metric('va_sanity_flags_total', { rule: 'drift', severity: '2' })) >= 4);
+    assert.ok((await bed.service.metric('va_sanity_drift_psi', { camera: 'confidence-drift-pets', metric: 'confidence' })) >= 0.25);
+    const calm = await bed.service.metric('va_sanity_drift_psi', { camera: 'vanish-pets', metric: 'confidence' });
     assert.ok(calm > 0 && calm < 0.25, `an undisturbed camera has a small PSI (${calm})`);
-    assert.ok((await service.metric('va_sanity_capture_to_tracks_quantile_seconds', { camera: 'latency-pets' })) > 0);
-    assert.ok((await service.metric('va_sanity_stage_latency_seconds_count', { stage: 'tracks' })) > 0);
+    assert.ok((await bed.service.metric('va_sanity_capture_to_tracks_quantile_seconds', { camera: 'latency-pets' })) > 0);
+    assert.ok((await bed.service.metric('va_sanity_stage_latency_seconds_count', { stage: 'tracks' })) > 0);
   });
 });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import sharp from 'sharp';
-import { unary, type NatsConnectionHandle } from '@va/common';
+import { unary } from '@va/common';
 import { ReviewStatus, type Flag } from '@va/common/gen/va/common/v1/flag';
 import type { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
 import type { CocoDataset } from '../../../services/sanity-check/src/export/coco-format.js';
@@ -16,16 +16,13 @@ import { SEQUENCES } from '../../fixtures/sanity/scene.js';
 import { toMessages } from '../../fixtures/sanity/scene-messages.js';
 import { decodeFrames } from '../../fixtures/sanity/video-frames.js';
 import { codeOf } from '../../helpers/grpc.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectTestNats, readFlags, readReviews, startSanityService, waitConsumed, type SanityService } from '../../helpers/sanity-service.js';
+import { readFlags, readReviews, sanityTestBed, waitConsumed } from '../../helpers/sanity-service.js';
 import { T0 } from './scenario-setup.js';
 
 const CAMERA = 'plaza-1';
 
 describe('review and export round trip: flags from real frames -> gRPC review -> COCO labeling set', { timeout: 300_000 }, () => {
-  let server: TestNatsServer;
-  let nats: NatsConnectionHandle;
-  let service: SanityService;
+  const bed = sanityTestBed({ VA_SANITY_SAMPLE_LOW_CONF_BELOW: '0.45', VA_SANITY_SAMPLE_INTERVAL_MS: '5000' });
   let viewer: SanityServiceClient;
   let operator: SanityServiceClient;
   let vanish: Flag;
@@ -34,11 +31,8 @@ describe('review and export round trip: flags from real frames -> gRPC review ->
   const spec = SEQUENCES.pets();
 
   before(async () => {
-    server = await startNatsServer();
-    service = await startSanityService(server.url, { VA_SANITY_SAMPLE_LOW_CONF_BELOW: '0.45', VA_SANITY_SAMPLE_INTERVAL_MS: '5000' });
-    nats = await connectTestNats(server.url);
-    viewer = service.client('viewer');
-    operator = service.client('operator');
+    viewer = bed.service.client('viewer');
+    operator = bed.service.client('operator');
     let scene = await new MotGroundTruthSource().load(spec);
     const faults = [];
     for (const [kind, at] of [['vanish', 0.2], ['class-flip', 0.5], ['teleport', 0.8]] as const) {
@@ -47,20 +41,14 @@ describe('review and export round trip: flags from real frames -> gRPC review ->
       faults.push(p.fault);
     }
     // Every message goes out with its real decoded frame on va.frames.<camera>, as from ingest.
-    await publishWithFrames(nats.nc, nats.js, spec, toMessages(scene, { cameraId: CAMERA, streamEpoch: 'run-7', t0: T0 }));
-    await waitConsumed(nats);
-    const flags = await readFlags(nats);
+    await publishWithFrames(bed.nats.nc, bed.nats.js, spec, toMessages(scene, { cameraId: CAMERA, streamEpoch: 'run-7', t0: T0 }));
+    await waitConsumed(bed.nats);
+    const flags = await readFlags(bed.nats);
     const find = (rule: string, trackId?: string) => flags.find((f) => f.rule === rule && (!trackId || f.trackId === trackId));
     vanish = find('track-without-detection', faults[0]!.trackId)!;
     flip = find('class-flip', faults[1]!.trackId)!;
     jump = find('impossible-motion', faults[2]!.trackId)!;
     assert.ok(vanish && flip && jump, `expected flags, got ${flags.map((f) => f.rule).join(', ')}`);
-  });
-
-  after(async () => {
-    await nats?.close();
-    await service?.stop();
-    await server?.dispose();
   });
 
   it('lists flags with filters and pages for a viewer', async () => {
@@ -87,17 +75,17 @@ describe('review and export round trip: flags from real frames -> gRPC review ->
     const confirmed = await review(operator, vanish.flagId, ReviewStatus.REVIEW_STATUS_CONFIRMED, 'person behind nothing, detector missed her');
     assert.equal(confirmed.flag?.reviewStatus, ReviewStatus.REVIEW_STATUS_CONFIRMED);
     // Right after the answer, the decision is durable (read straight from the stream).
-    const stored = (await readReviews(nats)).find((r) => r.flagId === vanish.flagId);
+    const stored = (await readReviews(bed.nats)).find((r) => r.flagId === vanish.flagId);
     assert.equal(stored?.decision, ReviewStatus.REVIEW_STATUS_CONFIRMED);
     assert.match(stored?.reviewer ?? '', /^operator:[0-9a-f]{12}$/);
     assert.equal(stored?.note, 'person behind nothing, detector missed her');
     await review(operator, flip.flagId, ReviewStatus.REVIEW_STATUS_CONFIRMED);
     await review(operator, jump.flagId, ReviewStatus.REVIEW_STATUS_REJECTED, 'the tracker is right, a second person');
-    const reviews = await readReviews(nats);
+    const reviews = await readReviews(bed.nats);
     assert.equal(reviews.length, 3);
     assert.equal(new Set(reviews.map((r) => r.reviewId)).size, 3);
-    assert.equal(await service.metric('va_sanity_reviews_total', { decision: 'confirmed' }), 2);
-    assert.equal(await service.metric('va_sanity_reviews_total', { decision: 'rejected' }), 1);
+    assert.equal(await bed.service.metric('va_sanity_reviews_total', { decision: 'confirmed' }), 2);
+    assert.equal(await bed.service.metric('va_sanity_reviews_total', { decision: 'rejected' }), 1);
   });
 
   it('exports confirmed flags and low-confidence samples as a valid COCO set whose boxes and pixels match', async () => {
@@ -132,9 +120,9 @@ describe('review and export round trip: flags from real frames -> gRPC review ->
     }
     assert.ok(!coco.annotations.some((a) => a.va_flag_id === jump.flagId), 'the rejected flag is not exported');
     assert.ok(coco.annotations.some((a) => a.va_source === 'detection'), 'the model\'s other detections come as pre-labels');
-    assert.equal(await service.metric('va_sanity_exports_total', { outcome: 'ok' }), 1);
-    assert.ok((await service.metric('va_sanity_evidence_store_bytes')) > 0);
-    assert.ok((await service.metric('va_sanity_frames_received_total')) >= 300);
-    assert.ok((await service.metric('va_sanity_frames_dropped_total', { reason: 'evicted' })) > 0, 'the ring is bounded');
+    assert.equal(await bed.service.metric('va_sanity_exports_total', { outcome: 'ok' }), 1);
+    assert.ok((await bed.service.metric('va_sanity_evidence_store_bytes')) > 0);
+    assert.ok((await bed.service.metric('va_sanity_frames_received_total')) >= 300);
+    assert.ok((await bed.service.metric('va_sanity_frames_dropped_total', { reason: 'evicted' })) > 0, 'the ring is bounded');
   });
 });

@@ -12,6 +12,13 @@ import type { CandidateFlag } from '../rules/rule.js';
 import type { RuleRegistry } from '../rules/rule-registry.js';
 import type { DetectionHistory } from './detection-history.js';
 
+/**
+ * How long a track update waits for the detections of its frame. Tracking publishes an update only
+ * after the detections it was built from, so they are normally processed first; this covers the
+ * detections consumer lagging behind the tracks consumer.
+ */
+const JOIN_WAIT_MS = 5_000;
+
 export interface SanityPipelineParts {
   registry: RuleRegistry;
   folder: FlagFolder;
@@ -50,7 +57,7 @@ export class SanityPipeline {
       if (update.detectedTsMs >= update.captureTsMs) this.p.metrics.stageLatency.observe({ stage: 'detections' }, (update.detectedTsMs - update.captureTsMs) / 1000);
       if (update.trackedTsMs >= update.captureTsMs) this.p.metrics.stageLatency.observe({ stage: 'tracks' }, (update.trackedTsMs - update.captureTsMs) / 1000);
     }
-    const detections = this.p.history.get(update.cameraId, update.streamEpoch, update.sequence);
+    const detections = await this.p.history.waitFor(update.cameraId, update.streamEpoch, update.sequence, JOIN_WAIT_MS);
     await this.emit(this.p.registry.onTracks(update, detections), detections);
   }
 

@@ -1,4 +1,5 @@
 import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { forgetRemovedTracks } from './track-memory.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';
 
 export interface ClassFlipOptions {
@@ -29,9 +30,7 @@ export class ClassFlipRule implements SanityRule {
 
   onTracks(update: TrackUpdate): Finding[] {
     const findings: Finding[] = [];
-    const seen = new Set<string>();
     for (const track of update.tracks) {
-      seen.add(track.trackId);
       if (track.state !== TrackState.TRACK_STATE_CONFIRMED || track.detectionIndex < 0 || track.score < this.options.minScore) continue;
       const past = (this.history.get(track.trackId) ?? []).filter((o) => update.sequence - o.sequence < this.options.windowFrames);
       past.push({ sequence: update.sequence, classId: track.classId, className: track.className });
@@ -54,7 +53,7 @@ export class ClassFlipRule implements SanityRule {
       });
       this.history.set(track.trackId, []);
     }
-    for (const id of this.history.keys()) if (!seen.has(id)) this.history.delete(id);
+    forgetRemovedTracks(this.history, update.tracks);
     return findings;
   }
 }

@@ -1,6 +1,7 @@
 import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import { centre, diagonal, isFiniteBox } from './geometry.js';
+import { forgetRemovedTracks } from './track-memory.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';
 
 export interface ImpossibleMotionOptions {
@@ -31,9 +32,7 @@ export class ImpossibleMotionRule implements SanityRule {
 
   onTracks(update: TrackUpdate): Finding[] {
     const findings: Finding[] = [];
-    const seen = new Set<string>();
     for (const track of update.tracks) {
-      seen.add(track.trackId);
       const box = track.box;
       if (track.state !== TrackState.TRACK_STATE_CONFIRMED || track.detectionIndex < 0 || !box || !isFiniteBox(box)) continue;
       const previous = this.last.get(track.trackId);
@@ -65,7 +64,7 @@ export class ImpossibleMotionRule implements SanityRule {
         classNames: [track.className, track.className],
       });
     }
-    for (const id of this.last.keys()) if (!seen.has(id)) this.last.delete(id);
+    forgetRemovedTracks(this.last, update.tracks);
     return findings;
   }
 }

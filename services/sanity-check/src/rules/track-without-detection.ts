@@ -2,6 +2,7 @@ import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { coveredBy, insideWithMargin, isFiniteBox } from './geometry.js';
+import { forgetRemovedTracks } from './track-memory.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';
 
 export interface TrackWithoutDetectionOptions {
@@ -34,10 +35,8 @@ export class TrackWithoutDetectionRule implements SanityRule {
 
   onTracks(update: TrackUpdate, detections: DetectionBatch | undefined): Finding[] {
     const findings: Finding[] = [];
-    const seen = new Set<string>();
     for (const track of update.tracks) {
       if (track.state !== TrackState.TRACK_STATE_CONFIRMED && track.state !== TrackState.TRACK_STATE_LOST) continue;
-      seen.add(track.trackId);
       const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false };
       this.tracks.set(track.trackId, memory);
       if (track.detectionIndex >= 0) {
@@ -73,7 +72,7 @@ export class TrackWithoutDetectionRule implements SanityRule {
         classNames: [track.className],
       });
     }
-    for (const id of this.tracks.keys()) if (!seen.has(id)) this.tracks.delete(id);
+    forgetRemovedTracks(this.tracks, update.tracks);
     return findings;
   }
 

@@ -22,19 +22,14 @@ export interface FrameOptions {
   stats?: FrameStats;
 }
 
+/** The fields a detection batch and a track update of the same frame share. */
+function header(sequence: number, o: FrameOptions) {
+  const captureTsMs = o.tsMs ?? T0 + sequence * FRAME_MS;
+  return { cameraId: o.camera ?? 'cam-1', sequence, captureTsMs, frameWidth: o.width ?? 640, frameHeight: o.height ?? 480, detectedTsMs: captureTsMs + 50, streamEpoch: o.epoch ?? 'e1' };
+}
+
 export function batch(sequence: number, detections: Detection[], o: FrameOptions = {}): DetectionBatch {
-  const ts = o.tsMs ?? T0 + sequence * FRAME_MS;
-  return DetectionBatch.fromPartial({
-    cameraId: o.camera ?? 'cam-1',
-    sequence,
-    captureTsMs: ts,
-    frameWidth: o.width ?? 640,
-    frameHeight: o.height ?? 480,
-    detections,
-    detectedTsMs: ts + 50,
-    frameStats: o.stats,
-    streamEpoch: o.epoch ?? 'e1',
-  });
+  return DetectionBatch.fromPartial({ ...header(sequence, o), detections, frameStats: o.stats });
 }
 
 export interface TrackOptions {
@@ -67,18 +62,8 @@ export function track(trackId: string, box: Box, o: TrackOptions = {}): Track {
 }
 
 export function update(sequence: number, tracks: Track[], o: FrameOptions & { trackedLatencyMs?: number } = {}): TrackUpdate {
-  const ts = o.tsMs ?? T0 + sequence * FRAME_MS;
-  return TrackUpdate.fromPartial({
-    cameraId: o.camera ?? 'cam-1',
-    sequence,
-    captureTsMs: ts,
-    frameWidth: o.width ?? 640,
-    frameHeight: o.height ?? 480,
-    tracks,
-    detectedTsMs: ts + 50,
-    trackedTsMs: ts + (o.trackedLatencyMs ?? 60),
-    streamEpoch: o.epoch ?? 'e1',
-  });
+  const h = header(sequence, o);
+  return TrackUpdate.fromPartial({ ...h, tracks, trackedTsMs: h.captureTsMs + (o.trackedLatencyMs ?? 60) });
 }
 
 export function stats(thumbHash: number, meanLuma = 120, lumaStddev = 50): FrameStats {
