@@ -22,6 +22,7 @@ describe('sanity-check configuration', () => {
     assert.equal(c.rules.severities['latency-slo'], Severity.SEVERITY_ACT_NOW);
     assert.equal(c.rules.trackWithoutDetection.minFrames, 25);
     assert.equal(c.dataDir, '/var/lib/va');
+    assert.ok(loadSanityConfig({}).dataDir.startsWith('/'), 'relative folders are resolved, so exports report absolute paths');
   });
 
   it('lists every bad key at once, with the service pieces together', () => {

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, bool, int, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, optionalString, parseEnv, type ConfigIssue, type Env } from '@va/common';
 import type { Severity } from '@va/common/gen/va/common/v1/flag';
 import { DEFAULT_SEVERITIES, type RulesConfig } from './rules/rule-registry.js';
@@ -158,7 +159,7 @@ export function loadSanityConfig(env: Env): SanityConfig {
     folder: { quietMs: e.VA_SANITY_FLAG_QUIET_MS, maxNewPerMinute: e.VA_SANITY_FLAG_MAX_NEW_PER_MIN, burst: e.VA_SANITY_FLAG_BURST, maxOpen: e.VA_SANITY_FLAG_MAX_OPEN },
     updateIntervalMs: e.VA_SANITY_FLAG_UPDATE_INTERVAL_MS,
     flagStoreMax: e.VA_SANITY_FLAG_STORE_MAX,
-    dataDir: e.VA_SANITY_DATA_DIR ?? DEFAULT_DATA_DIR,
+    dataDir: resolve(e.VA_SANITY_DATA_DIR ?? DEFAULT_DATA_DIR),
     framesEnabled: e.VA_SANITY_FRAMES_ENABLED,
     frameRing: { perCamera: e.VA_SANITY_FRAME_RING_SIZE, maxBytes: e.VA_SANITY_FRAME_RING_MAX_MB * MIB },
     evidence: {

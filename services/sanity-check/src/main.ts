@@ -56,7 +56,7 @@ runMain(SERVICE, async () => {
   // 3. Detections and tracks -> rules -> de-dup and rate limit -> va.flags.<camera>.
   const publisher = new FlagPublisher(nats.js, metrics, log.child({ component: 'flag-publisher' }), { retryMs: 200, maxRetryMs: 5_000 });
   const pipeline = new SanityPipeline({
-    registry: new RuleRegistry(s.rules, s.maxCameras, registryHooks(metrics, log.child({ component: 'rules' }))),
+    registry: new RuleRegistry(s.rules, s.maxCameras, registryHooks(metrics, log.child({ component: 'rules' }), s.rules.latencySlo.quantile)),
     folder: new FlagFolder(s.folder),
     publisher,
     store,

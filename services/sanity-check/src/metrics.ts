@@ -106,7 +106,7 @@ const STATUS_LABELS: Array<[ReviewStatus, string]> = [
 ];
 
 /** What the rule registry reports, turned into metrics and (rate-limited by the caller's level) logs. */
-export function registryHooks(metrics: SanityMetrics, log: Logger): RegistryHooks {
+export function registryHooks(metrics: SanityMetrics, log: Logger, latencyQuantile: number): RegistryHooks {
   return {
     onRuleError: (rule, camera, err) => {
       metrics.ruleErrors.inc({ rule });
@@ -120,6 +120,7 @@ export function registryHooks(metrics: SanityMetrics, log: Logger): RegistryHook
     onCameraEvicted: (camera) => {
       metrics.driftPsi.remove({ camera, metric: 'confidence' });
       metrics.driftPsi.remove({ camera, metric: 'box-size' });
+      metrics.latencyQuantile.remove({ camera, quantile: String(latencyQuantile) });
       log.warn({ camera }, 'camera state dropped: more cameras than VA_SANITY_MAX_CAMERAS');
     },
   };
