@@ -44,6 +44,7 @@ export interface TrackOptions {
 export function track(trackId: string, box: Box, o: TrackOptions = {}): Track {
   const matched = (o.detectionIndex ?? 0) >= 0;
   return {
+    pathLengthPx: 0,
     trackId,
     state: o.state ?? TrackState.TRACK_STATE_CONFIRMED,
     box: { x1: box[0], y1: box[1], x2: box[2], y2: box[3] },
