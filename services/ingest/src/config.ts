@@ -1,7 +1,117 @@
-import { loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, type Env } from '@va/common';
+import { realpathSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import { bool, ConfigError, int, list, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, oneOf, parseEnv, type Env } from '@va/common';
+import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { SOURCE_SCHEMES, type SourceScheme } from './source-url.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 export const DEFAULT_HTTP_PORT = 9461;
+
+const PIXEL_FORMATS = { rgb24: PixelFormat.PIXEL_FORMAT_RGB24, bgr24: PixelFormat.PIXEL_FORMAT_BGR24, jpeg: PixelFormat.PIXEL_FORMAT_JPEG } as const;
+
+/** What ingest itself needs: source policy, limits, timeouts, back-off and the bus window. */
+export const ingestEnv = {
+  // Schemes operators may use in StreamSpec.url.
+  VA_INGEST_ALLOWED_SCHEMES: list([...SOURCE_SCHEMES]),
+  // file: URLs must resolve under this folder; unset forbids file: sources.
+  VA_INGEST_FILE_ROOT: z.string().optional(),
+  // Sources on loopback, private, link-local or unspecified addresses (DESIGN: Security).
+  VA_INGEST_ALLOW_LOCAL_NETWORK: bool(false),
+  VA_INGEST_MAX_STREAMS: int(64, 1, 1024),
+  VA_INGEST_MAX_WIDTH: int(3840, 16, 8192),
+  VA_INGEST_MAX_HEIGHT: int(2160, 16, 8192),
+  VA_INGEST_MAX_FPS: int(60, 1, 240),
+  VA_INGEST_DEFAULT_PIXEL_FORMAT: oneOf(['rgb24', 'bgr24', 'jpeg'] as const, 'rgb24'),
+  VA_INGEST_DEFAULT_JPEG_QUALITY: int(80, 1, 100),
+  // ffmpeg executable; started through bin/ffmpeg-child.sh so it dies with this process.
+  VA_INGEST_FFMPEG_PATH: z.string().default('ffmpeg'),
+  // No first frame within this after start -> restart (covers connect and probe).
+  VA_INGEST_CONNECT_TIMEOUT_MS: int(10_000, 500, 300_000),
+  // ffmpeg's socket I/O timeout for RTSP and HTTP sources.
+  VA_INGEST_READ_TIMEOUT_MS: int(5_000, 500, 300_000),
+  // No frame for this long while running -> the source is stalled; kill and restart.
+  VA_INGEST_STALL_TIMEOUT_MS: int(10_000, 500, 300_000),
+  VA_INGEST_BACKOFF_INITIAL_MS: int(500, 10, 60_000),
+  VA_INGEST_BACKOFF_MAX_MS: int(30_000, 100, 3_600_000),
+  // Each delay is multiplied by a random factor in [1 - jitter, 1 + jitter].
+  VA_INGEST_BACKOFF_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  // A run that stayed RUNNING this long resets the back-off to its initial delay.
+  VA_INGEST_BACKOFF_RESET_MS: int(10_000, 0, 3_600_000),
+  // Bytes published but not yet confirmed by the server; above it frames are held (newest wins).
+  VA_INGEST_BUS_MAX_PENDING_BYTES: int(16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+  // A held frame older than this when the bus opens is dropped as stale.
+  VA_INGEST_MAX_FRAME_AGE_MS: int(2_000, 10, 60_000),
+  VA_INGEST_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a KV bucket name ([A-Za-z0-9_-])').default('va_ingest_streams'),
+  // SIGTERM to ffmpeg, then SIGKILL after this.
+  VA_INGEST_FFMPEG_KILL_GRACE_MS: int(2_000, 0, 60_000),
+};
+
+export interface IngestConfig {
+  allowedSchemes: SourceScheme[];
+  /** Real path of the folder file: sources must be under, or undefined when file: is off. */
+  fileRoot: string | undefined;
+  allowLocalNetwork: boolean;
+  maxStreams: number;
+  maxWidth: number;
+  maxHeight: number;
+  maxFps: number;
+  defaultPixelFormat: PixelFormat;
+  defaultJpegQuality: number;
+  ffmpegPath: string;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  stallTimeoutMs: number;
+  backoff: { initialMs: number; maxMs: number; jitter: number; resetAfterMs: number };
+  busMaxPendingBytes: number;
+  maxFrameAgeMs: number;
+  kvBucket: string;
+  ffmpegKillGraceMs: number;
+}
+
+export function loadIngestConfig(env: Env): IngestConfig {
+  const e = parseEnv(ingestEnv, env);
+  const issues = [];
+  const unknown = e.VA_INGEST_ALLOWED_SCHEMES.filter((s) => !(SOURCE_SCHEMES as readonly string[]).includes(s));
+  if (unknown.length > 0) issues.push({ key: 'VA_INGEST_ALLOWED_SCHEMES', message: `unknown scheme(s) ${unknown.join(', ')}; known: ${SOURCE_SCHEMES.join(', ')}` });
+  let fileRoot: string | undefined;
+  if (e.VA_INGEST_FILE_ROOT !== undefined) {
+    try {
+      fileRoot = realpathSync(e.VA_INGEST_FILE_ROOT);
+      if (!statSync(fileRoot).isDirectory()) issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${e.VA_INGEST_FILE_ROOT} is not a folder` });
+    } catch {
+      issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${e.VA_INGEST_FILE_ROOT} does not exist` });
+    }
+  }
+  if (e.VA_INGEST_BACKOFF_MAX_MS < e.VA_INGEST_BACKOFF_INITIAL_MS) {
+    issues.push({ key: 'VA_INGEST_BACKOFF_MAX_MS', message: 'must be >= VA_INGEST_BACKOFF_INITIAL_MS' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    allowedSchemes: e.VA_INGEST_ALLOWED_SCHEMES as SourceScheme[],
+    fileRoot,
+    allowLocalNetwork: e.VA_INGEST_ALLOW_LOCAL_NETWORK,
+    maxStreams: e.VA_INGEST_MAX_STREAMS,
+    maxWidth: e.VA_INGEST_MAX_WIDTH,
+    maxHeight: e.VA_INGEST_MAX_HEIGHT,
+    maxFps: e.VA_INGEST_MAX_FPS,
+    defaultPixelFormat: PIXEL_FORMATS[e.VA_INGEST_DEFAULT_PIXEL_FORMAT],
+    defaultJpegQuality: e.VA_INGEST_DEFAULT_JPEG_QUALITY,
+    ffmpegPath: e.VA_INGEST_FFMPEG_PATH,
+    connectTimeoutMs: e.VA_INGEST_CONNECT_TIMEOUT_MS,
+    readTimeoutMs: e.VA_INGEST_READ_TIMEOUT_MS,
+    stallTimeoutMs: e.VA_INGEST_STALL_TIMEOUT_MS,
+    backoff: {
+      initialMs: e.VA_INGEST_BACKOFF_INITIAL_MS,
+      maxMs: e.VA_INGEST_BACKOFF_MAX_MS,
+      jitter: e.VA_INGEST_BACKOFF_JITTER,
+      resetAfterMs: e.VA_INGEST_BACKOFF_RESET_MS,
+    },
+    busMaxPendingBytes: e.VA_INGEST_BUS_MAX_PENDING_BYTES,
+    maxFrameAgeMs: e.VA_INGEST_MAX_FRAME_AGE_MS,
+    kvBucket: e.VA_INGEST_KV_BUCKET,
+    ffmpegKillGraceMs: e.VA_INGEST_FFMPEG_KILL_GRACE_MS,
+  };
+}
 
 /** Everything ingest reads from the environment, validated at once. */
 export function loadConfig(env: Env) {
@@ -9,6 +119,7 @@ export function loadConfig(env: Env) {
     base: () => loadBaseConfig(env, { httpPort: DEFAULT_HTTP_PORT }),
     nats: () => loadNatsConfig(env),
     grpc: () => loadGrpcServerConfig(env, { port: DEFAULT_GRPC_PORT }),
+    ingest: () => loadIngestConfig(env),
   });
 }
 
