@@ -26,7 +26,7 @@ runMain(SERVICE, async () => {
   })();
   const maxPayloadBytes = () => nats.nc.info?.max_payload ?? 1024 * 1024;
 
-  const registry = await StreamRegistry.open(nats.js, ingest.kvBucket, runtime.log);
+  const registry = await StreamRegistry.open(nats.js, nats.jsm, ingest.kvBucket, runtime.log);
   const live = { streams: undefined as StreamManager | undefined };
   const metrics = new IngestMetrics(runtime.registry, runtime.metricPrefix, () => live.streams?.supervisors().map((s) => s.figures()) ?? [], () => gate.pendingBytes);
   const manager = new StreamManager({

@@ -1,4 +1,4 @@
-import type { JetStreamClient, KV } from 'nats';
+import type { JetStreamClient, JetStreamManager, KV } from 'nats';
 import { errorMessage, type Logger } from '@va/common';
 import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
 
@@ -9,18 +9,23 @@ import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
 export class StreamRegistry {
   private constructor(
     private readonly kv: KV,
+    private readonly jsm: JetStreamManager,
+    private readonly bucket: string,
     private readonly log: Logger,
   ) {}
 
-  static async open(js: JetStreamClient, bucket: string, log: Logger): Promise<StreamRegistry> {
+  static async open(js: JetStreamClient, jsm: JetStreamManager, bucket: string, log: Logger): Promise<StreamRegistry> {
     const kv = await js.views.kv(bucket, { history: 1, description: 'va ingest: stream definitions by camera id' });
-    return new StreamRegistry(kv, log.child({ component: 'registry', bucket }));
+    return new StreamRegistry(kv, jsm, bucket, log.child({ component: 'registry', bucket }));
   }
 
   /** Every stored spec; entries that do not decode are logged and skipped (kept in the bucket). */
   async list(): Promise<StreamSpec[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys()) keys.push(key);
+    // The bucket's stream lists its subjects; kv.keys() depends on a consumer's pending count,
+    // which nats-server 2.9 gets wrong after deletes (it can end the listing early).
+    const prefix = `$KV.${this.bucket}.`;
+    const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}>` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
     const specs: StreamSpec[] = [];
     for (const key of keys.sort()) {
       const entry = await this.kv.get(key);
