@@ -59,4 +59,12 @@ describe('RTSP source (real GStreamer RTSP server over TCP, real ffmpeg, real NA
     assert.ok(s.nextAttemptTsMs >= s.stateSinceTsMs);
     await rtsp.restart();
   });
+
+  it('keeps camera credentials out of status and logs', async () => {
+    const url = rtsp.url.replace('rtsp://', 'rtsp://admin:hunter22@');
+    await ingest.add({ cameraId: 'secret-rtsp', url, width: 160, height: 90, targetFps: 2 });
+    const s = await ingest.waitFor('secret-rtsp', (st) => st.framesPublished > 0, 'frames');
+    assert.equal(s.spec?.url, rtsp.url.replace('rtsp://', 'rtsp://admin:***@'));
+    assert.ok(!ingest.proc.output().includes('hunter22'));
+  });
 });
