@@ -76,7 +76,10 @@ export class BusGate {
     const covered = this.unacked;
     const generation = this.generation;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), FLUSH_TIMEOUT_MS)));
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), FLUSH_TIMEOUT_MS);
+      timer.unref();
+    });
     void Promise.race([this.conn.flush().then(() => 'ok' as const), timeout])
       .catch(() => 'failed' as const)
       .then((outcome) => {
