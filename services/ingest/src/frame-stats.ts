@@ -20,36 +20,55 @@ export interface StatsRegion {
  * thumbnail of block means. The hash is equal exactly when the thumbnail is equal, which is what
  * a frozen camera produces; block means over 16 samples each, quantised to 64 levels, keep
  * decoder noise from hiding a freeze without letting a real change go unnoticed.
- * `region` limits the statistics to the picture inside letterbox padding.
+ * `region` limits the statistics to the picture inside letterbox padding. The sample positions
+ * are computed once per stream geometry; each frame then reads 4096 pixels.
  */
-export function computeFrameStats(pixels: Uint8Array, offset: number, width: number, height: number, bgr: boolean, region?: StatsRegion): FrameStats {
-  const rx = region?.x ?? 0;
-  const ry = region?.y ?? 0;
-  const rw = region?.width ?? width;
-  const rh = region?.height ?? height;
-  const rOff = bgr ? 2 : 0;
-  const bOff = bgr ? 0 : 2;
-  const stride = width * 3;
-  const cells = new Uint16Array(THUMB * THUMB);
-  let sum = 0;
-  let sumSq = 0;
-  for (let gy = 0; gy < GRID; gy++) {
-    const y = ry + Math.floor(((gy + 0.5) * rh) / GRID);
-    const row = offset + y * stride;
-    const cellRow = ((gy / SAMPLES) | 0) * THUMB;
-    for (let gx = 0; gx < GRID; gx++) {
-      const p = row + (rx + Math.floor(((gx + 0.5) * rw) / GRID)) * 3;
+export class FrameStatsSampler {
+  private readonly positions = new Int32Array(GRID * GRID);
+  private readonly cellOf = new Uint16Array(GRID * GRID);
+  private readonly cells = new Uint16Array(THUMB * THUMB);
+  private readonly rOff: number;
+  private readonly bOff: number;
+
+  constructor(width: number, height: number, bgr: boolean, region?: StatsRegion) {
+    const rx = region?.x ?? 0;
+    const ry = region?.y ?? 0;
+    const rw = region?.width ?? width;
+    const rh = region?.height ?? height;
+    this.rOff = bgr ? 2 : 0;
+    this.bOff = bgr ? 0 : 2;
+    for (let gy = 0; gy < GRID; gy++) {
+      const y = ry + Math.floor(((gy + 0.5) * rh) / GRID);
+      for (let gx = 0; gx < GRID; gx++) {
+        const x = rx + Math.floor(((gx + 0.5) * rw) / GRID);
+        this.positions[gy * GRID + gx] = (y * width + x) * 3;
+        this.cellOf[gy * GRID + gx] = ((gy / SAMPLES) | 0) * THUMB + ((gx / SAMPLES) | 0);
+      }
+    }
+  }
+
+  compute(pixels: Uint8Array, offset: number): FrameStats {
+    const { positions, cellOf, cells, rOff, bOff } = this;
+    cells.fill(0);
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = 0; i < positions.length; i++) {
+      const p = offset + (positions[i] as number);
       const luma = (77 * (pixels[p + rOff] as number) + 150 * (pixels[p + 1] as number) + 29 * (pixels[p + bOff] as number)) >> 8;
       sum += luma;
       sumSq += luma * luma;
-      const cell = cellRow + ((gx / SAMPLES) | 0);
+      const cell = cellOf[i] as number;
       cells[cell] = (cells[cell] as number) + luma;
     }
+    const n = positions.length;
+    const mean = sum / n;
+    return { meanLuma: mean, lumaStddev: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), thumbHash: hashCells(cells) };
   }
-  const n = GRID * GRID;
-  const mean = sum / n;
-  const variance = Math.max(0, sumSq / n - mean * mean);
-  return { meanLuma: mean, lumaStddev: Math.sqrt(variance), thumbHash: hashCells(cells) };
+}
+
+/** One-off statistics (tests, tools); streams keep a FrameStatsSampler. */
+export function computeFrameStats(pixels: Uint8Array, offset: number, width: number, height: number, bgr: boolean, region?: StatsRegion): FrameStats {
+  return new FrameStatsSampler(width, height, bgr, region).compute(pixels, offset);
 }
 
 /** Two FNV-1a 32-bit lanes over the quantised cells, folded into 53 bits. */

@@ -9,7 +9,7 @@ import { FfmpegProcess, type FfmpegExit, type SourceInfo } from './ffmpeg-proces
 import { FRAME_HEAD_RESERVE, FRAME_TAIL_RESERVE } from './frame-pool.js';
 import { FramePublisher, type DropReason, type PendingFrame } from './frame-publisher.js';
 import { FrameReader, type RawFrame } from './frame-reader.js';
-import { computeFrameStats, type StatsRegion } from './frame-stats.js';
+import { FrameStatsSampler, type StatsRegion } from './frame-stats.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { letterboxGeometry } from './letterbox.js';
 import { RateMeter } from './rate-meter.js';
@@ -78,6 +78,7 @@ export class StreamSupervisor {
   private outHeight: number;
   private letterbox: Letterbox | undefined;
   private statsRegion: StatsRegion | undefined;
+  private statsSampler: FrameStatsSampler | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -181,6 +182,7 @@ export class StreamSupervisor {
     const run = this.run;
     if (!run) return;
     this.source = info;
+    this.statsSampler = undefined;
     if (this.stream.width === 0) {
       const bytes = info.width * info.height * 3;
       if (this.stream.pixelFormat !== PixelFormat.PIXEL_FORMAT_JPEG && bytes + FRAME_HEAD_RESERVE + FRAME_TAIL_RESERVE > this.deps.settings.maxPayloadBytes()) {
@@ -218,6 +220,7 @@ export class StreamSupervisor {
     const sequence = this.sequence++;
     const width = this.outWidth;
     const height = this.outHeight;
+    const sampler = this.statsSamplerFor(width, height);
     const frame: PendingFrame = {
       raw,
       width,
@@ -233,11 +236,16 @@ export class StreamSupervisor {
         height,
         pixelFormat: this.stream.pixelFormat,
         letterbox: this.letterbox,
-        stats: computeFrameStats(r.buffer, FRAME_HEAD_RESERVE, width, height, this.stream.pixelFormat === PixelFormat.PIXEL_FORMAT_BGR24, this.statsRegion),
+        stats: sampler.compute(r.buffer, FRAME_HEAD_RESERVE),
         streamEpoch: this.epoch,
       }),
     };
     this.publisher.offer(frame);
+  }
+
+  private statsSamplerFor(width: number, height: number): FrameStatsSampler {
+    this.statsSampler ??= new FrameStatsSampler(width, height, this.stream.pixelFormat === PixelFormat.PIXEL_FORMAT_BGR24, this.statsRegion);
+    return this.statsSampler;
   }
 
   private published(bytes: number, frame: PendingFrame, publishTsMs: number): void {
