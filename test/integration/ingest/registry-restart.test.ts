@@ -29,14 +29,15 @@ async function kvSpecs(natsUrl: string): Promise<Map<string, StreamSpec>> {
   }
 }
 
-/** Pids of running ffmpeg processes whose command line mentions `marker`. */
-function ffmpegPids(marker: string): number[] {
+/** Pids of the ffmpeg children of `parent` whose command line mentions `marker`. */
+function ffmpegPids(parent: number | undefined, marker: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
+      const ppid = Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (cmd.some((a) => a.endsWith('ffmpeg')) && cmd.some((a) => a.includes(marker))) pids.push(Number(name));
+      if (ppid === parent && cmd.some((a) => a.endsWith('ffmpeg')) && cmd.some((a) => a.includes(marker))) pids.push(Number(name));
     } catch {
       // gone meanwhile
     }
@@ -68,11 +69,13 @@ describe('stream registry in NATS KV across add, update, remove and restarts (re
     assert.deepEqual([...stored.keys()].sort(), ['kv-b', 'kv-c']);
     assert.equal(stored.get('kv-b')?.width, 192, 'the update is stored');
     assert.equal(stored.get('kv-b')?.targetFps, 2);
-    assert.equal(ffmpegPids('rate=10').length, 0, 'the removed stream\'s ffmpeg is gone');
+    assert.equal(ffmpegPids(ingest.proc.proc.pid, 'rate=10').length, 0, 'the removed stream\'s ffmpeg is gone');
     const before = await ingest.waitFor('kv-c', isState(StreamState.STREAM_STATE_RUNNING), 'running');
 
+    const running = ffmpegPids(ingest.proc.proc.pid, 'rate=11');
+    assert.equal(running.length, 1, 'kv-b runs its ffmpeg');
     assert.equal(await ingest.stop(), 0, 'graceful shutdown exits 0');
-    assert.deepEqual(ffmpegPids('rate=11'), [], 'no ffmpeg outlives a graceful shutdown');
+    assert.ok(running.every((pid) => !readdirSync('/proc').includes(String(pid))), 'no ffmpeg outlives a graceful shutdown');
     stored = await kvSpecs(nats.url);
     assert.deepEqual([...stored.keys()].sort(), ['kv-b', 'kv-c'], 'shutdown keeps the definitions');
 
@@ -88,7 +91,7 @@ describe('stream registry in NATS KV across add, update, remove and restarts (re
 
   it('kills its ffmpeg children when the ingest process dies hard (SIGKILL)', async () => {
     const pids = await waitFor(() => {
-      const p = ffmpegPids('rate=11');
+      const p = ffmpegPids(ingest.proc.proc.pid, 'rate=11');
       return p.length === 1 ? p : undefined;
     }, { what: 'the ffmpeg of kv-b' });
     ingest.proc.kill('SIGKILL');
