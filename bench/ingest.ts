@@ -11,7 +11,7 @@
 //   letterbox         CPU per frame of letterboxing in ffmpeg's filter graph vs in Node (sharp)
 //   encoder           ms per Frame encode, generated ts-proto writer vs the in-place encoder
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
@@ -33,10 +33,26 @@ const TICKS = 100; // clock ticks per second in /proc/*/stat on Linux
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 
-/** CPU seconds of this process's reaped children (ffmpeg runs are reaped before we read). */
-function childrenCpuS(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[13]) + Number(fields[14])) / TICKS;
+/** CPU seconds of a process (own, or of its reaped children: ffmpeg runs are reaped before we read). */
+function procCpuS(pid: number | 'self', children = false): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const at = children ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) / TICKS;
+}
+const childrenCpuS = () => procCpuS('self', true);
+
+/** The pid of the nats-server serving `storeDir` (for its CPU per frame). */
+function natsServerPid(storeDir: string): number {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmd.includes('nats-server') && cmd.includes(storeDir)) return Number(name);
+    } catch {
+      // gone
+    }
+  }
+  throw new Error('nats-server process not found');
 }
 
 function cpuMsOf(work: () => void, n: number): number {
@@ -102,8 +118,11 @@ function sampleFrames(count: number): Promise<Buffer[]> {
  * from its own status (first frame read to last frame read, all published): a subscriber in this
  * process would take CPU from ingest on a 2-core machine, and a consumer is not part of ingest.
  */
-async function ingestRun(ingest: Awaited<ReturnType<typeof startIngest>>, id: string, spec: { width: number; height: number; targetFps: number; letterbox?: boolean }) {
+async function ingestRun(ingest: Awaited<ReturnType<typeof startIngest>>, natsPid: number, id: string, spec: { width: number; height: number; targetFps: number; letterbox?: boolean }) {
+  const pid = ingest.proc.proc.pid as number;
   const cpu0 = await ingest.metric('process_cpu_seconds_total');
+  const ffmpeg0 = procCpuS(pid, true);
+  const nats0 = procCpuS(natsPid);
   await ingest.add({ cameraId: id, url: fileUrl(clip), ...spec, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24 });
   let runningSince = 0;
   const done = await ingest.waitFor(
@@ -116,6 +135,9 @@ async function ingestRun(ingest: Awaited<ReturnType<typeof startIngest>>, id: st
     120_000,
   );
   const cpu1 = await ingest.metric('process_cpu_seconds_total');
+  await new Promise((resolve) => setTimeout(resolve, 100)); // let the ingest process reap ffmpeg
+  const ffmpegS = procCpuS(pid, true) - ffmpeg0;
+  const natsS = procCpuS(natsPid) - nats0;
   const published = done.framesPublished;
   const seconds = (done.lastFrameTsMs - runningSince) / 1000;
   return {
@@ -123,28 +145,37 @@ async function ingestRun(ingest: Awaited<ReturnType<typeof startIngest>>, id: st
     dropped: done.framesDropped,
     fps: runningSince > 0 && published > 1 ? (published - 1) / seconds : 0,
     cpuMsPerFrame: ((cpu1 - cpu0) * 1000) / Math.max(1, published),
+    ffmpegCpuMsPerFrame: (ffmpegS * 1000) / Math.max(1, published),
+    natsCpuMsPerFrame: (natsS * 1000) / Math.max(1, published),
     bytesPerFrame: done.bytesPublished / Math.max(1, published),
   };
 }
 
-async function decodeRatio(ingest: Awaited<ReturnType<typeof startIngest>>, name: string, spec: { width: number; height: number; targetFps: number; letterbox?: boolean }) {
+async function decodeRatio(ingest: Awaited<ReturnType<typeof startIngest>>, natsPid: number, name: string, spec: { width: number; height: number; targetFps: number; letterbox?: boolean }) {
   const filters = [...(selectFilter(spec.targetFps) ? [selectFilter(spec.targetFps) as string] : []), ...resizeFilters(spec.width, spec.height, spec.letterbox ?? false, 'rgb24')];
   const bare: number[] = [];
   const published: number[] = [];
   const cpu: number[] = [];
+  const bareCpu: number[] = [];
+  const ffmpegCpu: number[] = [];
+  const natsCpu: number[] = [];
   let bytes = 0;
   let drops = 0;
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate so both see the same machine load.
     const b = await ffmpegRun(filters, 'rawvideo', spec.width * spec.height * 3);
-    const i = await ingestRun(ingest, `bench-${name}-${r}`, spec);
+    const i = await ingestRun(ingest, natsPid, `bench-${name}-${r}`, spec);
     bare.push(b.fps);
+    bareCpu.push((b.cpuS * 1000) / Math.max(1, b.frames));
+    ffmpegCpu.push(i.ffmpegCpuMsPerFrame);
+    natsCpu.push(i.natsCpuMsPerFrame);
     published.push(i.fps);
     cpu.push(i.cpuMsPerFrame);
     bytes = i.bytesPerFrame;
     drops += i.dropped;
   }
-  return { bare_ffmpeg_fps: round(median(bare), 1), ingest_published_fps: round(median(published), 1), decode_ratio: round(median(published) / median(bare)), cpu_ms_per_frame: round(median(cpu)), bytes_per_frame: Math.round(bytes), drops };
+  return { bare_ffmpeg_fps: round(median(bare), 1), ingest_published_fps: round(median(published), 1), decode_ratio: round(median(published) / median(bare)), cpu_ms_per_frame: round(median(cpu)), bytes_per_frame: Math.round(bytes), drops,
+    cpu_ms_per_frame_breakdown: { bare_ffmpeg: round(median(bareCpu)), ingest_ffmpeg: round(median(ffmpegCpu)), ingest_node: round(median(cpu)), nats_server: round(median(natsCpu)) } };
 }
 
 async function rgbVsJpeg(frames: Buffer[]) {
@@ -231,8 +262,9 @@ async function main() {
   const ingest = await startIngest(nats, { VA_LOG_LEVEL: 'warn', VA_INGEST_MAX_STREAMS: '256' });
   try {
     const frames = await sampleFrames(quick ? 30 : 100);
-    const fullSize = await decodeRatio(ingest, 'full', { width: SRC_W, height: SRC_H, targetFps: 0 });
-    const modelInput = await decodeRatio(ingest, 'lb', { width: 416, height: 416, targetFps: 5, letterbox: true });
+    const natsPid = natsServerPid(nats.storeDir);
+    const fullSize = await decodeRatio(ingest, natsPid, 'full', { width: SRC_W, height: SRC_H, targetFps: 0 });
+    const modelInput = await decodeRatio(ingest, natsPid, 'lb', { width: 416, height: 416, targetFps: 5, letterbox: true });
     const result = {
       bench: 'ingest',
       quick,
