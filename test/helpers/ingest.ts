@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { codecs, createClient, subjects, unary } from '@va/common';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
-import { IngestServiceClient, StreamState, type StreamSpec, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import { IngestServiceClient, StreamSpec, StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
 import type { TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
@@ -84,20 +84,7 @@ export async function startIngest(nats: TestNatsServer, env: Record<string, stri
 }
 
 export function streamSpec(spec: Partial<StreamSpec>): StreamSpec {
-  return {
-    cameraId: 'cam',
-    url: '',
-    targetFps: 0,
-    width: 0,
-    height: 0,
-    letterbox: false,
-    pixelFormat: 0,
-    loop: false,
-    realtime: false,
-    jpegQuality: 0,
-    labels: {},
-    ...spec,
-  };
+  return StreamSpec.fromPartial({ cameraId: 'cam', ...spec });
 }
 
 export const fileUrl = (path: string) => `file://${path}`;

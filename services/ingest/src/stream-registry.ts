@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager, KV } from 'nats';
-import { errorMessage, type Logger } from '@va/common';
+import { errorMessage, UnavailableError, type Logger } from '@va/common';
 import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
 
 /**
@@ -42,10 +42,19 @@ export class StreamRegistry {
   }
 
   async put(spec: StreamSpec): Promise<void> {
-    await this.kv.put(spec.cameraId, StreamSpec.encode(spec).finish());
+    await unavailable(`store stream ${spec.cameraId}`, this.kv.put(spec.cameraId, StreamSpec.encode(spec).finish()));
   }
 
   async delete(cameraId: string): Promise<void> {
-    await this.kv.delete(cameraId);
+    await unavailable(`delete stream ${cameraId}`, this.kv.delete(cameraId));
+  }
+}
+
+/** A registry write that NATS could not take: the change is refused as a whole (UNAVAILABLE). */
+async function unavailable<T>(what: string, op: Promise<T>): Promise<T> {
+  try {
+    return await op;
+  } catch (err) {
+    throw new UnavailableError(`cannot ${what} in the NATS KV registry: ${errorMessage(err)}`, { cause: err });
   }
 }

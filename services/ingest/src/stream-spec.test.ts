@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@va/common';
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import type { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
 import { isLocalAddress, SOURCE_SCHEMES } from './source-url.js';
 import { validateStreamSpec, type SpecPolicy } from './stream-spec.js';
 import { redact } from './stream-supervisor.js';
@@ -27,7 +27,7 @@ const policy: SpecPolicy = {
   defaultJpegQuality: 80,
 };
 
-const spec = (over: Partial<StreamSpec>): StreamSpec => ({ cameraId: 'cam-1', url: 'testsrc://testsrc2', targetFps: 0, width: 0, height: 0, letterbox: false, pixelFormat: 0, loop: false, realtime: false, jpegQuality: 0, labels: {}, ...over });
+const spec = (over: Partial<StreamSpec>): StreamSpec => StreamSpec.fromPartial({ cameraId: 'cam-1', url: 'testsrc://testsrc2', ...over });
 
 async function rejects(over: Partial<StreamSpec>, field: string, message: RegExp, p: SpecPolicy = policy) {
   await assert.rejects(validateStreamSpec(spec(over), p), (err: unknown) => {
