@@ -9,6 +9,9 @@ export interface TestRtspServer {
   kill(): Promise<void>;
   /** Starts it again on the same port. */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open and go silent, like a hung camera. */
+  freeze(): void;
+  thaw(): void;
 }
 
 /** GStreamer's RTSP server (test/fixtures/rtsp-server.py) serving `clip` at rtsp://127.0.0.1:<port>/clip. */
@@ -35,5 +38,5 @@ export async function startRtspServer(clip: string): Promise<TestRtspServer> {
     await exited;
   };
   await start();
-  return { url: `rtsp://127.0.0.1:${port}/clip`, kill, restart: start };
+  return { url: `rtsp://127.0.0.1:${port}/clip`, kill, restart: start, freeze: () => proc?.kill('SIGSTOP'), thaw: () => proc?.kill('SIGCONT') };
 }

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { CLIP, startIngest, StreamState, type IngestUnderTest } from '../../helpers/ingest.js';
+import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { startRtspServer, type TestRtspServer } from '../../helpers/rtsp-server.js';
+import { sharedFile } from '../../helpers/shared.js';
+
+/** Whether `pid` is (still) an ffmpeg reading `url` (a pid may be reused, so the command line is checked). */
+function isFfmpegOf(pid: number, url: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(url);
+  } catch {
+    return false;
+  }
+}
+
+describe('a source that stalls (connection open, no frames) is killed and restarted (real RTSP server, real ffmpeg)', () => {
+  let nats: TestNatsServer;
+  let rtsp: TestRtspServer;
+  let ingest: IngestUnderTest;
+  before(async () => {
+    nats = await startNatsServer();
+    rtsp = await startRtspServer(sharedFile(CLIP));
+    // ffmpeg's own socket timeout is far away: only ingest's stall watchdog can notice.
+    ingest = await startIngest(nats, { VA_INGEST_READ_TIMEOUT_MS: '60000', VA_INGEST_STALL_TIMEOUT_MS: '2000', VA_INGEST_CONNECT_TIMEOUT_MS: '3000', VA_INGEST_BACKOFF_INITIAL_MS: '200', VA_INGEST_BACKOFF_MAX_MS: '800' });
+  });
+  after(async () => {
+    rtsp?.thaw();
+    await ingest?.stop();
+    await rtsp?.kill();
+    await nats?.dispose();
+  });
+
+  it('kills the stalled ffmpeg, shows the stall, and resumes when the camera answers again', async () => {
+    await ingest.add({ cameraId: 'hung', url: rtsp.url, width: 192, height: 108, targetFps: 5 });
+    const running = await ingest.waitFor('hung', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished >= 3, 'running');
+    rtsp.freeze();
+    const stalled = await ingest.waitFor('hung', (s) => s.restarts >= 1, 'restarted after the stall');
+    assert.match(stalled.lastError, /stalled: no frame for 2000 ms|no frame within/);
+    assert.ok(!isFfmpegOf(running.ffmpegPid, rtsp.url), 'the stalled ffmpeg was killed');
+    assert.equal(await ingest.metric('va_ingest_stream_state', { camera: 'hung', state: 'running' }), 0);
+    rtsp.thaw();
+    const back = await ingest.waitFor('hung', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished > stalled.framesPublished, 'running again');
+    assert.equal(back.streamEpoch, running.streamEpoch);
+  });
+});
