@@ -1,6 +1,7 @@
-import { realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { z } from 'zod';
-import { bool, ConfigError, int, list, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, oneOf, parseEnv, type Env } from '@va/common';
+import { bool, ConfigError, int, list, type ConfigIssue, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, oneOf, parseEnv, type Env } from '@va/common';
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import { SOURCE_SCHEMES, type SourceScheme } from './source-url.js';
 
@@ -69,23 +70,36 @@ export interface IngestConfig {
 }
 
 export function loadIngestConfig(env: Env): IngestConfig {
-  const e = parseEnv(ingestEnv, env);
-  const issues = [];
-  const unknown = e.VA_INGEST_ALLOWED_SCHEMES.filter((s) => !(SOURCE_SCHEMES as readonly string[]).includes(s));
+  // Checks that need more than a schema run on the raw values too, so one error names every bad key.
+  const issues: ConfigIssue[] = [];
+  let parsed: ReturnType<typeof parseEnv<typeof ingestEnv>> | undefined;
+  try {
+    parsed = parseEnv(ingestEnv, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+  }
+  const schemes = (env.VA_INGEST_ALLOWED_SCHEMES ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = schemes.filter((x) => !(SOURCE_SCHEMES as readonly string[]).includes(x));
   if (unknown.length > 0) issues.push({ key: 'VA_INGEST_ALLOWED_SCHEMES', message: `unknown scheme(s) ${unknown.join(', ')}; known: ${SOURCE_SCHEMES.join(', ')}` });
   let fileRoot: string | undefined;
-  if (e.VA_INGEST_FILE_ROOT !== undefined) {
+  if (env.VA_INGEST_FILE_ROOT) {
     try {
-      fileRoot = realpathSync(e.VA_INGEST_FILE_ROOT);
-      if (!statSync(fileRoot).isDirectory()) issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${e.VA_INGEST_FILE_ROOT} is not a folder` });
+      fileRoot = realpathSync(env.VA_INGEST_FILE_ROOT);
+      if (!statSync(fileRoot).isDirectory()) issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${env.VA_INGEST_FILE_ROOT} is not a folder` });
     } catch {
-      issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${e.VA_INGEST_FILE_ROOT} does not exist` });
+      issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${env.VA_INGEST_FILE_ROOT} does not exist` });
     }
   }
-  if (e.VA_INGEST_BACKOFF_MAX_MS < e.VA_INGEST_BACKOFF_INITIAL_MS) {
+  const ffmpeg = env.VA_INGEST_FFMPEG_PATH || 'ffmpeg';
+  if (!isExecutable(ffmpeg, env.PATH ?? '')) {
+    issues.push({ key: 'VA_INGEST_FFMPEG_PATH', message: `${ffmpeg} is not an executable here (install ffmpeg 5.1+: deploy/local/setup.sh)` });
+  }
+  if (parsed && parsed.VA_INGEST_BACKOFF_MAX_MS < parsed.VA_INGEST_BACKOFF_INITIAL_MS) {
     issues.push({ key: 'VA_INGEST_BACKOFF_MAX_MS', message: 'must be >= VA_INGEST_BACKOFF_INITIAL_MS' });
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0 || !parsed) throw new ConfigError(issues);
+  const e = parsed;
   return {
     allowedSchemes: e.VA_INGEST_ALLOWED_SCHEMES as SourceScheme[],
     fileRoot,
@@ -111,6 +125,18 @@ export function loadIngestConfig(env: Env): IngestConfig {
     kvBucket: e.VA_INGEST_KV_BUCKET,
     ffmpegKillGraceMs: e.VA_INGEST_FFMPEG_KILL_GRACE_MS,
   };
+}
+
+function isExecutable(command: string, path: string): boolean {
+  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Everything ingest reads from the environment, validated at once. */

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
 import { FRAME_HEAD_RESERVE, FramePool } from './frame-pool.js';
 
+const READER_HIGH_WATER_MARK = 1024 * 1024;
+
 /** A whole raw frame read from ffmpeg: pixels at buffer[FRAME_HEAD_RESERVE, + bytes). */
 export interface RawFrame {
   buffer: Uint8Array;
@@ -20,7 +22,7 @@ export interface FrameReaderEvents {
  * arrives and hands over whole frames; it never holds chunks back (the write callback is called
  * at once), so ffmpeg's pipe keeps draining whatever happens downstream and nothing queues here.
  * When the frame size is not known yet (the stream keeps the source size and ffmpeg has not
- * reported it), the first chunk waits: ffmpeg then blocks on a full pipe, which is bounded.
+ * reported it), chunks wait (at most the high-water mark), then ffmpeg blocks on a full pipe.
  */
 export class FrameReader extends Writable {
   private pool: FramePool | undefined;
@@ -34,7 +36,10 @@ export class FrameReader extends Writable {
     private readonly events: FrameReaderEvents,
     private readonly poolCapacity = 4,
   ) {
-    super({ highWaterMark: 0 });
+    // Chunks are consumed synchronously, so nothing accumulates here; a high mark above a pipe
+    // chunk keeps write() answering true, so the pipe is not paused and resumed for every 64 KiB.
+    // Only while the frame size is unknown do chunks wait, and then at most this many bytes.
+    super({ highWaterMark: READER_HIGH_WATER_MARK });
   }
 
   /** Sets the frame size in bytes; a reader created for a known size gets it at once. */
