@@ -1,34 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary } from '@va/common';
-import { CLIP, fileUrl, startIngest, streamSpec, type IngestUnderTest } from '../../helpers/ingest.js';
+import { CLIP, fileUrl, streamSpec, ingestFixture } from '../../helpers/ingest.js';
 import { codeOf } from '../../helpers/grpc.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { sharedFile } from '../../helpers/shared.js';
 
 describe('IngestService API: roles and input validation (real process, default security settings)', () => {
-  let nats: TestNatsServer;
-  let ingest: IngestUnderTest;
-  before(async () => {
-    nats = await startNatsServer();
-    // Local-network sources off (the default), a tight stream limit.
-    ingest = await startIngest(nats, { VA_INGEST_ALLOW_LOCAL_NETWORK: 'false', VA_INGEST_MAX_STREAMS: '2', VA_INGEST_MAX_FPS: '30' });
-  });
-  after(async () => {
-    await ingest?.stop();
-    await nats?.dispose();
-  });
+  const fx = ingestFixture({ VA_INGEST_ALLOW_LOCAL_NETWORK: 'false', VA_INGEST_MAX_STREAMS: '2', VA_INGEST_MAX_FPS: '30' });
 
-  const add = (spec: Parameters<typeof streamSpec>[0], client = ingest.operator) => codeOf(unary(client.addStream.bind(client), { spec: streamSpec(spec) }));
+  const add = (spec: Parameters<typeof streamSpec>[0], client = fx.ingest.operator) => codeOf(unary(client.addStream.bind(client), { spec: streamSpec(spec) }));
   const pattern = 'testsrc://smptebars?size=160x90&rate=5';
 
   it('lets viewers read but not change streams', async () => {
-    assert.equal(await add({ cameraId: 'v1', url: pattern }, ingest.viewer), status.PERMISSION_DENIED);
-    assert.equal(await codeOf(unary(ingest.viewer.removeStream.bind(ingest.viewer), { cameraId: 'v1' })), status.PERMISSION_DENIED);
-    assert.equal(await codeOf(unary(ingest.viewer.listStreams.bind(ingest.viewer), {})), 'OK');
+    assert.equal(await add({ cameraId: 'v1', url: pattern }, fx.ingest.viewer), status.PERMISSION_DENIED);
+    assert.equal(await codeOf(unary(fx.ingest.viewer.removeStream.bind(fx.ingest.viewer), { cameraId: 'v1' })), status.PERMISSION_DENIED);
+    assert.equal(await codeOf(unary(fx.ingest.viewer.listStreams.bind(fx.ingest.viewer), {})), 'OK');
     assert.equal(await add({ cameraId: 'ok-1', url: pattern }), 'OK');
-    assert.equal(await codeOf(unary(ingest.viewer.getStream.bind(ingest.viewer), { cameraId: 'ok-1' })), 'OK');
+    assert.equal(await codeOf(unary(fx.ingest.viewer.getStream.bind(fx.ingest.viewer), { cameraId: 'ok-1' })), 'OK');
   });
 
   it('refuses bad specs with INVALID_ARGUMENT and a reason', async () => {
@@ -51,7 +40,7 @@ describe('IngestService API: roles and input validation (real process, default s
     ];
     for (const [what, spec] of cases) assert.equal(await add(spec), status.INVALID_ARGUMENT, what);
     try {
-      await unary(ingest.operator.addStream.bind(ingest.operator), { spec: streamSpec({ cameraId: 'c1', url: 'rtsp://127.0.0.1/x' }) });
+      await unary(fx.ingest.operator.addStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'c1', url: 'rtsp://127.0.0.1/x' }) });
       assert.fail('accepted a loopback camera');
     } catch (err) {
       assert.match((err as { details?: string }).details ?? '', /local network.*VA_INGEST_ALLOW_LOCAL_NETWORK/);
@@ -60,11 +49,11 @@ describe('IngestService API: roles and input validation (real process, default s
 
   it('answers ALREADY_EXISTS, NOT_FOUND and RESOURCE_EXHAUSTED where they apply', async () => {
     assert.equal(await add({ cameraId: 'ok-1', url: pattern }), status.ALREADY_EXISTS);
-    assert.equal(await codeOf(unary(ingest.viewer.getStream.bind(ingest.viewer), { cameraId: 'nope' })), status.NOT_FOUND);
-    assert.equal(await codeOf(unary(ingest.operator.updateStream.bind(ingest.operator), { spec: streamSpec({ cameraId: 'nope', url: pattern }) })), status.NOT_FOUND);
+    assert.equal(await codeOf(unary(fx.ingest.viewer.getStream.bind(fx.ingest.viewer), { cameraId: 'nope' })), status.NOT_FOUND);
+    assert.equal(await codeOf(unary(fx.ingest.operator.updateStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'nope', url: pattern }) })), status.NOT_FOUND);
     assert.equal(await add({ cameraId: 'ok-2', url: fileUrl(sharedFile(CLIP)), width: 160, height: 90 }), 'OK');
     assert.equal(await add({ cameraId: 'ok-3', url: pattern }), status.RESOURCE_EXHAUSTED);
-    assert.equal(await codeOf(unary(ingest.operator.removeStream.bind(ingest.operator), { cameraId: 'ok-2' })), 'OK');
-    assert.equal(await codeOf(unary(ingest.operator.removeStream.bind(ingest.operator), { cameraId: 'ok-2' })), status.NOT_FOUND);
+    assert.equal(await codeOf(unary(fx.ingest.operator.removeStream.bind(fx.ingest.operator), { cameraId: 'ok-2' })), 'OK');
+    assert.equal(await codeOf(unary(fx.ingest.operator.removeStream.bind(fx.ingest.operator), { cameraId: 'ok-2' })), status.NOT_FOUND);
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { CLIP, fileUrl, isState, startIngest, StreamState, tapFrames, type IngestUnderTest } from '../../helpers/ingest.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { CLIP, fileUrl, isState, StreamState, tapFrames, ingestFixture } from '../../helpers/ingest.js';
 import { sharedFile } from '../../helpers/shared.js';
 
 // The clip has 377 frames at 12.5 fps (30.16 s). Sampled to 5 fps by keeping the first frame of
@@ -10,22 +9,13 @@ import { sharedFile } from '../../helpers/shared.js';
 const CLIP_FRAMES_AT_5_FPS = 151;
 
 describe('file source (real ffmpeg, real NATS)', () => {
-  let nats: TestNatsServer;
-  let ingest: IngestUnderTest;
-  before(async () => {
-    nats = await startNatsServer();
-    ingest = await startIngest(nats);
-  });
-  after(async () => {
-    await ingest?.stop();
-    await nats?.dispose();
-  });
+  const fx = ingestFixture();
 
   it('publishes every sampled frame of the clip at the target fps, in sequence, then completes', async () => {
-    const tap = await tapFrames(nats.url, 'lot-5fps', true);
-    const added = await ingest.add({ cameraId: 'lot-5fps', url: fileUrl(sharedFile(CLIP)), targetFps: 5, width: 384, height: 216 });
+    const tap = await tapFrames(fx.nats.url, 'lot-5fps', true);
+    const added = await fx.ingest.add({ cameraId: 'lot-5fps', url: fileUrl(sharedFile(CLIP)), targetFps: 5, width: 384, height: 216 });
     assert.equal(added.spec?.pixelFormat, PixelFormat.PIXEL_FORMAT_RGB24, 'the default pixel format is filled in');
-    const done = await ingest.waitFor('lot-5fps', isState(StreamState.STREAM_STATE_COMPLETED), 'completed', 60_000);
+    const done = await fx.ingest.waitFor('lot-5fps', isState(StreamState.STREAM_STATE_COMPLETED), 'completed', 60_000);
     await tap.nc.flush();
     await tap.close();
 
@@ -48,15 +38,15 @@ describe('file source (real ffmpeg, real NATS)', () => {
     assert.ok(stats && stats.meanLuma > 20 && stats.meanLuma < 235 && stats.lumaStddev > 5, `a real picture: ${JSON.stringify(stats)}`);
     assert.ok(new Set(tap.frames.map((f) => f.stats?.thumbHash)).size > 10, 'a moving scene gives changing thumbnail hashes');
 
-    assert.equal(await ingest.metric('va_ingest_frames_published_total', { camera: 'lot-5fps' }), CLIP_FRAMES_AT_5_FPS);
-    assert.equal(await ingest.metric('va_ingest_stream_state', { camera: 'lot-5fps', state: 'completed' }), 1);
-    assert.ok((await ingest.metric('va_ingest_published_bytes_total', { camera: 'lot-5fps' })) > CLIP_FRAMES_AT_5_FPS * 384 * 216 * 3);
+    assert.equal(await fx.ingest.metric('va_ingest_frames_published_total', { camera: 'lot-5fps' }), CLIP_FRAMES_AT_5_FPS);
+    assert.equal(await fx.ingest.metric('va_ingest_stream_state', { camera: 'lot-5fps', state: 'completed' }), 1);
+    assert.ok((await fx.ingest.metric('va_ingest_published_bytes_total', { camera: 'lot-5fps' })) > CLIP_FRAMES_AT_5_FPS * 384 * 216 * 3);
   });
 
   it('letterboxes inside ffmpeg to a model input with grey 114 padding and reports the geometry', async () => {
-    const tap = await tapFrames(nats.url, 'lot-lb', true);
-    await ingest.add({ cameraId: 'lot-lb', url: fileUrl(sharedFile(CLIP)), targetFps: 1, width: 416, height: 416, letterbox: true, pixelFormat: PixelFormat.PIXEL_FORMAT_BGR24 });
-    await ingest.waitFor('lot-lb', isState(StreamState.STREAM_STATE_COMPLETED), 'completed', 60_000);
+    const tap = await tapFrames(fx.nats.url, 'lot-lb', true);
+    await fx.ingest.add({ cameraId: 'lot-lb', url: fileUrl(sharedFile(CLIP)), targetFps: 1, width: 416, height: 416, letterbox: true, pixelFormat: PixelFormat.PIXEL_FORMAT_BGR24 });
+    await fx.ingest.waitFor('lot-lb', isState(StreamState.STREAM_STATE_COMPLETED), 'completed', 60_000);
     await tap.nc.flush();
     await tap.close();
     assert.equal(tap.frames.length, 31, 'one frame per second of a 30.16 s clip');

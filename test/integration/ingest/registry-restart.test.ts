@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connect } from 'nats';
 import { unary } from '@va/common';
 import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
-import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState, type IngestUnderTest } from '../../helpers/ingest.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState, ingestFixture } from '../../helpers/ingest.js';
 import { waitFor } from '../../helpers/ports.js';
 import { sharedFile } from '../../helpers/shared.js';
 
@@ -46,59 +45,50 @@ function ffmpegPids(parent: number | undefined, marker: string): number[] {
 }
 
 describe('stream registry in NATS KV across add, update, remove and restarts (real processes)', () => {
-  let nats: TestNatsServer;
-  let ingest: IngestUnderTest;
   const pattern = (rate: number) => `testsrc://testsrc2?size=320x180&rate=${rate}`;
-  before(async () => {
-    nats = await startNatsServer();
-    ingest = await startIngest(nats);
-  });
-  after(async () => {
-    await ingest?.stop();
-    await nats?.dispose();
-  });
+  const fx = ingestFixture();
 
   it('persists every change and resumes exactly the registered streams in a second process', async () => {
-    await ingest.add({ cameraId: 'kv-a', url: pattern(10), targetFps: 5, width: 160, height: 90, labels: { site: 'north' } });
-    await ingest.add({ cameraId: 'kv-b', url: pattern(11), targetFps: 5, width: 160, height: 90 });
-    await ingest.add({ cameraId: 'kv-c', url: fileUrl(sharedFile(CLIP)), targetFps: 2, width: 160, height: 90, loop: true, realtime: true });
-    await unary(ingest.operator.updateStream.bind(ingest.operator), { spec: streamSpec({ cameraId: 'kv-b', url: pattern(11), targetFps: 2, width: 192, height: 108 }) });
-    await unary(ingest.operator.removeStream.bind(ingest.operator), { cameraId: 'kv-a' });
+    await fx.ingest.add({ cameraId: 'kv-a', url: pattern(10), targetFps: 5, width: 160, height: 90, labels: { site: 'north' } });
+    await fx.ingest.add({ cameraId: 'kv-b', url: pattern(11), targetFps: 5, width: 160, height: 90 });
+    await fx.ingest.add({ cameraId: 'kv-c', url: fileUrl(sharedFile(CLIP)), targetFps: 2, width: 160, height: 90, loop: true, realtime: true });
+    await unary(fx.ingest.operator.updateStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'kv-b', url: pattern(11), targetFps: 2, width: 192, height: 108 }) });
+    await unary(fx.ingest.operator.removeStream.bind(fx.ingest.operator), { cameraId: 'kv-a' });
 
-    let stored = await kvSpecs(nats.url);
+    let stored = await kvSpecs(fx.nats.url);
     assert.deepEqual([...stored.keys()].sort(), ['kv-b', 'kv-c']);
     assert.equal(stored.get('kv-b')?.width, 192, 'the update is stored');
     assert.equal(stored.get('kv-b')?.targetFps, 2);
-    assert.equal(ffmpegPids(ingest.proc.proc.pid, 'rate=10').length, 0, 'the removed stream\'s ffmpeg is gone');
-    const before = await ingest.waitFor('kv-c', isState(StreamState.STREAM_STATE_RUNNING), 'running');
+    assert.equal(ffmpegPids(fx.ingest.proc.proc.pid, 'rate=10').length, 0, 'the removed stream\'s ffmpeg is gone');
+    const before = await fx.ingest.waitFor('kv-c', isState(StreamState.STREAM_STATE_RUNNING), 'running');
 
-    const running = ffmpegPids(ingest.proc.proc.pid, 'rate=11');
+    const running = ffmpegPids(fx.ingest.proc.proc.pid, 'rate=11');
     assert.equal(running.length, 1, 'kv-b runs its ffmpeg');
-    assert.equal(await ingest.stop(), 0, 'graceful shutdown exits 0');
+    assert.equal(await fx.ingest.stop(), 0, 'graceful shutdown exits 0');
     assert.ok(running.every((pid) => !readdirSync('/proc').includes(String(pid))), 'no ffmpeg outlives a graceful shutdown');
-    stored = await kvSpecs(nats.url);
+    stored = await kvSpecs(fx.nats.url);
     assert.deepEqual([...stored.keys()].sort(), ['kv-b', 'kv-c'], 'shutdown keeps the definitions');
 
-    ingest = await startIngest(nats);
-    const list = (await unary(ingest.viewer.listStreams.bind(ingest.viewer), {})).streams;
+    fx.ingest = await startIngest(fx.nats);
+    const list = (await unary(fx.ingest.viewer.listStreams.bind(fx.ingest.viewer), {})).streams;
     assert.deepEqual(list.map((s) => s.spec?.cameraId), ['kv-b', 'kv-c']);
-    const b = await ingest.waitFor('kv-b', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished > 0, 'resumed');
+    const b = await fx.ingest.waitFor('kv-b', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished > 0, 'resumed');
     assert.deepEqual([b.width, b.height], [192, 108], 'resumed with the updated definition');
-    const c = await ingest.waitFor('kv-c', isState(StreamState.STREAM_STATE_RUNNING), 'resumed');
+    const c = await fx.ingest.waitFor('kv-c', isState(StreamState.STREAM_STATE_RUNNING), 'resumed');
     assert.notEqual(c.streamEpoch, before.streamEpoch, 'a new process starts a new epoch (sequence reset is detectable)');
     assert.equal(c.spec?.loop, true);
   });
 
   it('kills its ffmpeg children when the ingest process dies hard (SIGKILL)', async () => {
     const pids = await waitFor(() => {
-      const p = ffmpegPids(ingest.proc.proc.pid, 'rate=11');
+      const p = ffmpegPids(fx.ingest.proc.proc.pid, 'rate=11');
       return p.length === 1 ? p : undefined;
     }, { what: 'the ffmpeg of kv-b' });
-    ingest.proc.kill('SIGKILL');
-    await ingest.proc.exited;
+    fx.ingest.proc.kill('SIGKILL');
+    await fx.ingest.proc.exited;
     await waitFor(() => pids.every((pid) => !readdirSync('/proc').includes(String(pid))), { timeoutMs: 5_000, what: 'orphaned ffmpeg to die' });
-    ingest = await startIngest(nats);
-    await ingest.waitFor('kv-b', isState(StreamState.STREAM_STATE_RUNNING), 'resumed after the crash');
-    assert.deepEqual([...(await kvSpecs(nats.url)).keys()].sort(), ['kv-b', 'kv-c']);
+    fx.ingest = await startIngest(fx.nats);
+    await fx.ingest.waitFor('kv-b', isState(StreamState.STREAM_STATE_RUNNING), 'resumed after the crash');
+    assert.deepEqual([...(await kvSpecs(fx.nats.url)).keys()].sort(), ['kv-b', 'kv-c']);
   });
 });
