@@ -270,6 +270,7 @@ async function main() {
       quick,
       rounds: ROUNDS,
       clip: CLIP,
+      ingest_decode_threads: process.env.VA_INGEST_DECODE_THREADS ?? 'default (1)',
       decode_ratio: fullSize.decode_ratio,
       cpu_ms_per_frame: fullSize.cpu_ms_per_frame,
       bytes_per_frame: fullSize.bytes_per_frame,

@@ -26,6 +26,9 @@ export const ingestEnv = {
   VA_INGEST_DEFAULT_JPEG_QUALITY: int(80, 1, 100),
   // ffmpeg executable; started through bin/ffmpeg-child.sh so it dies with this process.
   VA_INGEST_FFMPEG_PATH: z.string().default('ffmpeg'),
+  // Decoder threads per stream. ffmpeg's own choice (0) is cores + 1 frame threads, each adding a
+  // frame of latency; one thread per stream is the cheapest per frame when streams share the cores.
+  VA_INGEST_DECODE_THREADS: int(1, 0, 64),
   // No first frame within this after start -> restart (covers connect and probe).
   VA_INGEST_CONNECT_TIMEOUT_MS: int(10_000, 500, 300_000),
   // ffmpeg's socket I/O timeout for RTSP and HTTP sources.
@@ -59,6 +62,7 @@ export interface IngestConfig {
   defaultPixelFormat: PixelFormat;
   defaultJpegQuality: number;
   ffmpegPath: string;
+  decodeThreads: number;
   connectTimeoutMs: number;
   readTimeoutMs: number;
   stallTimeoutMs: number;
@@ -111,6 +115,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     defaultPixelFormat: PIXEL_FORMATS[e.VA_INGEST_DEFAULT_PIXEL_FORMAT],
     defaultJpegQuality: e.VA_INGEST_DEFAULT_JPEG_QUALITY,
     ffmpegPath: e.VA_INGEST_FFMPEG_PATH,
+    decodeThreads: e.VA_INGEST_DECODE_THREADS,
     connectTimeoutMs: e.VA_INGEST_CONNECT_TIMEOUT_MS,
     readTimeoutMs: e.VA_INGEST_READ_TIMEOUT_MS,
     stallTimeoutMs: e.VA_INGEST_STALL_TIMEOUT_MS,

@@ -19,20 +19,22 @@ export interface FfmpegPlan {
   rawFormat: 'rgb24' | 'bgr24';
 }
 
-export interface FfmpegTimeouts {
+export interface FfmpegSettings {
   /** Socket I/O timeout for RTSP and HTTP sources. */
   readTimeoutMs: number;
+  /** Decoder threads (0: ffmpeg's choice). */
+  decodeThreads: number;
 }
 
 /** File containers ffmpeg may open for file: sources (no playlists or concat lists that could reach other files). */
 const FILE_FORMATS = 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,flv,h264,hevc,mjpeg,mpeg,mpegvideo,m4v,asf,ivf,image2,png_pipe,jpeg_pipe';
 
 /** What ffmpeg gets for one source: input options, the filter chain and the raw output. */
-export function ffmpegPlan(stream: ValidStream, timeouts: FfmpegTimeouts): FfmpegPlan {
+export function ffmpegPlan(stream: ValidStream, settings: FfmpegSettings): FfmpegPlan {
   const rawFormat = stream.pixelFormat === PixelFormat.PIXEL_FORMAT_BGR24 ? 'bgr24' : 'rgb24';
   const select = selectFilter(stream.targetFps);
   return {
-    input: inputFor(stream.source, stream, timeouts),
+    input: inputFor(stream.source, stream, settings),
     videoFilters: [...(select ? [select] : []), ...resizeFilters(stream.width, stream.height, stream.letterbox, rawFormat)],
     outputOptions: [
       '-map', '0:v:0',
@@ -46,8 +48,14 @@ export function ffmpegPlan(stream: ValidStream, timeouts: FfmpegTimeouts): Ffmpe
   };
 }
 
-function inputFor(source: SourceUrl, stream: ValidStream, timeouts: FfmpegTimeouts): FfmpegInput {
-  const ioTimeoutUs = String(timeouts.readTimeoutMs * 1000);
+function inputFor(source: SourceUrl, stream: ValidStream, settings: FfmpegSettings): FfmpegInput {
+  const input = sourceInput(source, stream, String(settings.readTimeoutMs * 1000));
+  // A decoder thread per core costs a frame of latency each and little throughput when many
+  // streams already share the cores.
+  return settings.decodeThreads > 0 ? { ...input, options: ['-threads', String(settings.decodeThreads), ...input.options] } : input;
+}
+
+function sourceInput(source: SourceUrl, stream: ValidStream, ioTimeoutUs: string): FfmpegInput {
   switch (source.kind) {
     case 'file':
       return {

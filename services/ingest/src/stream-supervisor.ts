@@ -18,6 +18,7 @@ import type { ValidStream } from './stream-spec.js';
 export interface SupervisorSettings {
   connectTimeoutMs: number;
   readTimeoutMs: number;
+  decodeThreads: number;
   stallTimeoutMs: number;
   backoff: BackoffOptions & { resetAfterMs: number };
   maxFrameAgeMs: number;
@@ -166,7 +167,7 @@ export class StreamSupervisor {
     const reader = new FrameReader({ onFrame: (raw) => this.frameRead(raw), onNoBuffer: () => this.dropped('no_buffer') });
     if (this.outWidth > 0) reader.setFrameBytes(this.outWidth * this.outHeight * 3);
     const ffmpeg = new FfmpegProcess({
-      plan: ffmpegPlan(this.stream, { readTimeoutMs: this.deps.settings.readTimeoutMs }),
+      plan: ffmpegPlan(this.stream, this.deps.settings),
       sink: reader,
       log: this.log,
       onSourceInfo: (info) => this.sourceInfo(info),
