@@ -164,18 +164,22 @@ export class StreamSupervisor {
   private connect(): void {
     if (this.stopping) return;
     this.setState(StreamState.STREAM_STATE_CONNECTING);
+    const connectReason = `no frame within ${this.deps.settings.connectTimeoutMs} ms of starting ffmpeg`;
     const reader = new FrameReader({ onFrame: (raw) => this.frameRead(raw), onNoBuffer: () => this.dropped('no_buffer') });
     if (this.outWidth > 0) reader.setFrameBytes(this.outWidth * this.outHeight * 3);
     const ffmpeg = new FfmpegProcess({
       plan: ffmpegPlan(this.stream, this.deps.settings),
       sink: reader,
       log: this.log,
+      // fluent-ffmpeg probes ffmpeg's capabilities before the first spawn; the connect deadline
+      // counts from the spawn (and, as a guard, from here).
+      onStart: () => this.armWatchdog(this.deps.settings.connectTimeoutMs, connectReason),
       onSourceInfo: (info) => this.sourceInfo(info),
       onExit: (exit) => this.exited(run, exit),
     });
     const run: Run = { ffmpeg, reader, frames: 0, runningSince: undefined, stalled: false, failure: undefined, ended: false };
     this.run = run;
-    this.armWatchdog(this.deps.settings.connectTimeoutMs, `no frame within ${this.deps.settings.connectTimeoutMs} ms of starting ffmpeg`);
+    this.armWatchdog(this.deps.settings.connectTimeoutMs, connectReason);
     ffmpeg.start();
   }
 

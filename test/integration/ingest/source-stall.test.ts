@@ -23,7 +23,7 @@ describe('a source that stalls (connection open, no frames) is killed and restar
     nats = await startNatsServer();
     rtsp = await startRtspServer(sharedFile(CLIP));
     // ffmpeg's own socket timeout is far away: only ingest's stall watchdog can notice.
-    ingest = await startIngest(nats, { VA_INGEST_READ_TIMEOUT_MS: '60000', VA_INGEST_STALL_TIMEOUT_MS: '2000', VA_INGEST_CONNECT_TIMEOUT_MS: '3000', VA_INGEST_BACKOFF_INITIAL_MS: '200', VA_INGEST_BACKOFF_MAX_MS: '800' });
+    ingest = await startIngest(nats, { VA_INGEST_READ_TIMEOUT_MS: '60000', VA_INGEST_STALL_TIMEOUT_MS: '2000', VA_INGEST_CONNECT_TIMEOUT_MS: '10000', VA_INGEST_BACKOFF_INITIAL_MS: '200', VA_INGEST_BACKOFF_MAX_MS: '800' });
   });
   after(async () => {
     rtsp?.thaw();
@@ -38,8 +38,8 @@ describe('a source that stalls (connection open, no frames) is killed and restar
     const started = startTimeOf(running.ffmpegPid);
     assert.ok(started, 'ffmpeg runs');
     rtsp.freeze();
-    const stalled = await ingest.waitFor('hung', (s) => s.restarts >= 1, 'restarted after the stall');
-    assert.match(stalled.lastError, /stalled: no frame for 2000 ms|no frame within/);
+    const stalled = await ingest.waitFor('hung', (s) => s.restarts > running.restarts, 'restarted after the stall');
+    assert.match(stalled.lastError, /stalled: no frame for 2000 ms/);
     assert.notEqual(startTimeOf(running.ffmpegPid), started, 'the stalled ffmpeg was killed');
     assert.equal(await ingest.metric('va_ingest_stream_state', { camera: 'hung', state: 'running' }), 0);
     rtsp.thaw();
