@@ -12,6 +12,13 @@ export function busConnection(nc: NatsConnection, isConnected: () => boolean): B
   return { publish: (s, d) => nc.publish(s, d), flush: () => nc.flush(), isConnected };
 }
 
+/** Resets the gate whenever the connection drops or comes back (runs until the connection closes). */
+export async function resetOnReconnect(nc: NatsConnection, gate: BusGate): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect' || status.type === 'reconnect') gate.reset();
+  }
+}
+
 const FLUSH_TIMEOUT_MS = 5_000;
 
 /**

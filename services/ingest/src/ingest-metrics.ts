@@ -34,9 +34,12 @@ export class IngestMetrics {
   readonly publishDelay: Histogram;
   private readonly decodeFps: Gauge<'camera'>;
   private readonly publishFps: Gauge<'camera'>;
+  private live: () => LiveStreamFigures[] = () => [];
+  private busPendingBytes: () => number = () => 0;
 
-  constructor(registry: Registry, prefix: string, live: () => LiveStreamFigures[], busPendingBytes: () => number) {
+  constructor(registry: Registry, prefix: string) {
     const registers = [registry];
+    const live = () => this.live();
     this.framesRead = new Counter({ name: `${prefix}frames_read_total`, help: 'Frames read from ffmpeg (after sampling to the target fps).', labelNames: ['camera'], registers });
     this.framesPublished = new Counter({ name: `${prefix}frames_published_total`, help: 'Frames published on va.frames.<camera>.', labelNames: ['camera'], registers });
     this.framesDropped = new Counter({ name: `${prefix}frames_dropped_total`, help: 'Frames read but not published, by reason.', labelNames: ['camera', 'reason'], registers });
@@ -68,8 +71,14 @@ export class IngestMetrics {
       name: `${prefix}bus_pending_bytes`,
       help: 'Bytes published to NATS and not yet confirmed by the server.',
       registers,
-      collect: (): void => pending.set(busPendingBytes()),
+      collect: (): void => pending.set(this.busPendingBytes()),
     });
+  }
+
+  /** Where the scrape-time gauges read from (the stream manager and the bus gate, once they exist). */
+  readFrom(live: () => LiveStreamFigures[], busPendingBytes: () => number): void {
+    this.live = live;
+    this.busPendingBytes = busPendingBytes;
   }
 
   setState(camera: string, state: StreamState): void {

@@ -1,6 +1,6 @@
 import { runMain, ServiceRuntime } from '@va/common';
 import { IngestServiceService } from '@va/common/gen/va/ingest/v1/ingest';
-import { BusGate, busConnection } from './bus-gate.js';
+import { BusGate, busConnection, resetOnReconnect } from './bus-gate.js';
 import { loadConfig } from './config.js';
 import { useFfmpegExecutable } from './ffmpeg-process.js';
 import { INGEST_ROLES, ingestService } from './ingest-grpc.js';
@@ -21,14 +21,11 @@ runMain(SERVICE, async () => {
 
   const nats = await runtime.connectNats(config.nats, []);
   const gate = new BusGate(busConnection(nats.nc, () => nats.isConnected), ingest.busMaxPendingBytes);
-  void (async () => {
-    for await (const s of nats.nc.status()) if (s.type === 'disconnect' || s.type === 'reconnect') gate.reset();
-  })();
+  void resetOnReconnect(nats.nc, gate);
   const maxPayloadBytes = () => nats.nc.info?.max_payload ?? 1024 * 1024;
 
   const registry = await StreamRegistry.open(nats.js, nats.jsm, ingest.kvBucket, runtime.log);
-  const live = { streams: undefined as StreamManager | undefined };
-  const metrics = new IngestMetrics(runtime.registry, runtime.metricPrefix, () => live.streams?.supervisors().map((s) => s.figures()) ?? [], () => gate.pendingBytes);
+  const metrics = new IngestMetrics(runtime.registry, runtime.metricPrefix);
   const manager = new StreamManager({
     registry,
     policy: ingest,
@@ -38,7 +35,7 @@ runMain(SERVICE, async () => {
     log: runtime.log,
     createSupervisor: (stream) => new StreamSupervisor(stream, { settings: { ...ingest, maxPayloadBytes }, gate, metrics, log: runtime.log }),
   });
-  live.streams = manager;
+  metrics.readFrom(() => manager.supervisors().map((s) => s.figures()), () => gate.pendingBytes);
   // ffmpeg children stop with the streams phase; past the deadline they are killed.
   runtime.onShutdown({ name: 'ffmpeg', phase: 'streams', graceful: () => manager.stopAll(), force: () => manager.killAll() });
 
