@@ -166,7 +166,8 @@ export class StreamSupervisor {
     this.setState(StreamState.STREAM_STATE_CONNECTING);
     const connectReason = `no frame within ${this.deps.settings.connectTimeoutMs} ms of starting ffmpeg`;
     const reader = new FrameReader({ onFrame: (raw) => this.frameRead(raw), onNoBuffer: () => this.dropped('no_buffer') });
-    if (this.outWidth > 0) reader.setFrameBytes(this.outWidth * this.outHeight * 3);
+    // A stream that keeps the source size learns it from each run's probe (a camera may change it).
+    if (this.stream.width > 0) reader.setFrameBytes(this.stream.width * this.stream.height * 3);
     const ffmpeg = new FfmpegProcess({
       plan: ffmpegPlan(this.stream, this.deps.settings),
       sink: reader,
