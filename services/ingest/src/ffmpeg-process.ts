@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import ffmpeg from 'fluent-ffmpeg';
 import type { Logger } from '@va/common';
 import type { FfmpegPlan } from './ffmpeg-args.js';
+import { redact } from './source-url.js';
 
 /** Started in place of ffmpeg so the child dies with this process (see the script). */
 const CHILD_WRAPPER = fileURLToPath(new URL('../bin/ffmpeg-child.sh', import.meta.url));
@@ -110,7 +111,7 @@ export class FfmpegProcess {
         if (this.result !== null) this.finish(this.result);
       });
     }
-    this.options.log.debug({ pid: this.pid, command: commandLine }, 'ffmpeg started');
+    this.options.log.debug({ pid: this.pid, command: redact(commandLine) }, 'ffmpeg started');
     if (this.stopping) {
       this.command.kill('SIGKILL');
       return;
@@ -133,7 +134,7 @@ export class FfmpegProcess {
   private stderrLine(line: string): void {
     const m = /\[(error|fatal|panic)\]\s*(.*)$/.exec(line);
     if (!m || !m[2]) return;
-    const message = m[2].trim();
+    const message = redact(m[2].trim());
     if (this.errors.at(-1) === message) return;
     this.errors.push(message);
     if (this.errors.length > MAX_ERROR_LINES) this.errors.shift();
@@ -145,7 +146,7 @@ export class FfmpegProcess {
     if (this.stdoutOpen) return;
     this.ended = true;
     const clean = err === undefined;
-    const how = err ? err.message.split('\n')[0]?.replace(/:\s*$/, '') ?? 'ffmpeg failed' : 'ffmpeg ended';
+    const how = err ? redact(err.message.split('\n')[0]?.replace(/:\s*$/, '') ?? 'ffmpeg failed') : 'ffmpeg ended';
     const reason = this.errors.length > 0 ? this.errors.join('; ') : how;
     this.options.onExit({ errors: [...this.errors], reason, clean, stopped: this.stopping });
     this.resolveExited();

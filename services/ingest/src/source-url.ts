@@ -129,3 +129,11 @@ export function isLocalAddress(address: string): boolean {
   const v6 = address.toLowerCase();
   return v6 === '::' || v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || v6.startsWith('ff');
 }
+
+/**
+ * Camera URLs may carry credentials: every URL in `text` (a URL, an ffmpeg error line, a command
+ * line) gets its password replaced by *** before it is logged or shown in a status.
+ */
+export function redact(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]*@/gi, '$1:***@');
+}

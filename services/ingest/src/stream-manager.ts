@@ -13,7 +13,8 @@ import { FRAME_HEAD_RESERVE, FRAME_TAIL_RESERVE } from './frame-pool.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { StreamRegistry } from './stream-registry.js';
 import { validateStreamSpec, type SpecPolicy, type ValidStream } from './stream-spec.js';
-import { redact, type StreamSupervisor } from './stream-supervisor.js';
+import { redact } from './source-url.js';
+import type { StreamSupervisor } from './stream-supervisor.js';
 
 export interface StreamManagerDeps {
   registry: StreamRegistry;

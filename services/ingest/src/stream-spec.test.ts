@@ -6,9 +6,8 @@ import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@va/common';
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
-import { isLocalAddress, SOURCE_SCHEMES } from './source-url.js';
+import { isLocalAddress, redact, SOURCE_SCHEMES } from './source-url.js';
 import { validateStreamSpec, type SpecPolicy } from './stream-spec.js';
-import { redact } from './stream-supervisor.js';
 
 const root = mkdtempSync(join(tmpdir(), 'va-spec-'));
 writeFileSync(join(root, 'clip.mp4'), 'x');
@@ -83,5 +82,6 @@ describe('stream spec validation', () => {
     for (const a of ['8.8.8.8', '172.32.0.1', '2001:db8::1']) assert.ok(!isLocalAddress(a), a);
     assert.equal(redact('rtsp://user:pw@cam/x'), 'rtsp://user:***@cam/x');
     assert.equal(redact('rtsp://cam/x?a=b@c'), 'rtsp://cam/x?a=b@c');
+    assert.equal(redact('[tcp] rtsp://admin:s3cr%40t@10.0.0.5:554/live: Connection refused'), '[tcp] rtsp://admin:***@10.0.0.5:554/live: Connection refused');
   });
 });

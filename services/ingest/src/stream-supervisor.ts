@@ -13,6 +13,7 @@ import { FrameStatsSampler, type StatsRegion } from './frame-stats.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { letterboxGeometry } from './letterbox.js';
 import { RateMeter } from './rate-meter.js';
+import { redact } from './source-url.js';
 import type { ValidStream } from './stream-spec.js';
 
 export interface SupervisorSettings {
@@ -322,9 +323,4 @@ export class StreamSupervisor {
     this.stateSince = Date.now();
     this.deps.metrics.setState(this.cameraId, state);
   }
-}
-
-/** URLs may carry camera credentials: the password never leaves in logs or status. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^/:@]*):[^/@]*@/i, '$1:***@');
 }

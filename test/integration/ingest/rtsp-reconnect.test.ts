@@ -65,6 +65,11 @@ describe('RTSP source (real GStreamer RTSP server over TCP, real ffmpeg, real NA
     await ingest.add({ cameraId: 'secret-rtsp', url, width: 160, height: 90, targetFps: 2 });
     const s = await ingest.waitFor('secret-rtsp', (st) => st.framesPublished > 0, 'frames');
     assert.equal(s.spec?.url, rtsp.url.replace('rtsp://', 'rtsp://admin:***@'));
+    // ffmpeg names the URL in its errors: those are redacted too.
+    await ingest.add({ cameraId: 'secret-dead', url: 'rtsp://admin:hunter22@127.0.0.1:1/live', width: 160, height: 90 });
+    const dead = await ingest.waitFor('secret-dead', (st) => st.restarts >= 1, 'failed to connect');
+    assert.notEqual(dead.lastError, '');
+    assert.ok(!dead.lastError.includes('hunter22'), dead.lastError);
     assert.ok(!ingest.proc.output().includes('hunter22'));
   });
 });
