@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what this machine lacks to build, test and run the project; quiet and quick when
 # everything is already there. Used by `npm test`, `npm run demo` and .ci/run.
-#   Debian packages: nats-server, ffmpeg, protoc, openssl, prometheus (promtool), Java + Maven
+#   Debian packages: nats-server, ffmpeg, protoc, openssl, prometheus (promtool), Java + Maven,
+#                    util-linux (setpriv), GStreamer's RTSP server for the ingest tests
 #   npm packages:    npm ci when node_modules is missing or older than package-lock.json
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,9 +20,19 @@ declare -A needs=(
   [mvn]=maven
   [curl]=curl
   [xz]=xz-utils
+  [setpriv]=util-linux
 )
 missing=()
 for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}"); done
+# The RTSP camera of the ingest tests: GStreamer's RTSP server (real server, TCP interleaved),
+# run by test/fixtures/rtsp-server.py with the system Python.
+gst_check='import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstRtspServer", "1.0")
+from gi.repository import Gst, GstRtspServer
+Gst.init(None)
+assert Gst.ElementFactory.find("qtdemux") and Gst.ElementFactory.find("rtph264pay")'
+if ! /usr/bin/python3 -c "$gst_check" >/dev/null 2>&1; then
+  missing+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "setup: installing Debian packages: ${missing[*]}"
