@@ -3,6 +3,7 @@
 # everything is already there. Used by `npm test`, `npm run demo` and .ci/run.
 #   Debian packages: nats-server, ffmpeg, protoc, openssl, prometheus (promtool), Java + Maven
 #   npm packages:    npm ci when node_modules is missing or older than package-lock.json
+#   Elasticsearch:   deploy/elasticsearch/pom.xml resolved and built with Maven (once)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -39,3 +40,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# Elasticsearch 8 for the local stack: the distribution and the root endpoint plugin, resolved and
+# built with Maven (artifacts cached in ~/.m2; nothing to do when the home is already built).
+bash deploy/local/elasticsearch.sh build
