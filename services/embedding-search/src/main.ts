@@ -1,14 +1,117 @@
-import { runMain, ServiceRuntime } from '@va/common';
+import { createClient, createElasticsearchClient, runMain, ServiceRuntime } from '@va/common';
+import { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
+import { SearchServiceService } from '@va/common/gen/va/search/v1/search';
 import { loadConfig } from './config.js';
+import { ElasticsearchHealth } from './elasticsearch-health.js';
+import { EmbeddingJoin } from './embeddings/embedding-join.js';
+import { TrackSummaries } from './embeddings/track-summaries.js';
+import { elasticsearchSummaryStore } from './embeddings/track-summary-store.js';
+import { BulkIndexer } from './indexer/bulk-indexer.js';
+import { DeadLetters } from './indexer/dead-letters.js';
+import { IndexRouter } from './indexer/index-router.js';
+import { MessagePipeline } from './indexer/message-pipeline.js';
+import { createSourceConsumers } from './indexer/source-consumers.js';
+import { IndexNames } from './indices/index-names.js';
+import { applyIndexTemplates } from './indices/index-templates.js';
+import { RetentionSweeper } from './indices/retention-sweeper.js';
+import { SearchMetrics } from './metrics.js';
+import { CameraDirectory } from './search/camera-directory.js';
+import { Embedder } from './search/embedder.js';
+import { EventSearch } from './search/event-search.js';
+import { EventWatch } from './search/event-watch.js';
+import { SEARCH_ROLES, searchService } from './search/search-service.js';
+import { SimilarSearch } from './search/similar-search.js';
+import { TrackLookup } from './search/track-lookup.js';
 
 const SERVICE = 'embedding-search';
 
 runMain(SERVICE, async () => {
   const config = loadConfig(process.env);
+  const { indices, indexer: indexerConfig, query } = config.search;
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
-  await runtime.connectNats(config.nats, ['detections', 'tracks', 'trackEvents', 'flags', 'reviews', 'deadLetters']);
+  const log = runtime.log;
+  const metrics = new SearchMetrics(runtime.registry, runtime.metricPrefix);
+  const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'trackEvents', 'flags', 'reviews', 'deadLetters']);
 
+  // Elasticsearch: templates applied at start-up and after every outage; until then indexing waits.
+  const es = createElasticsearchClient(config.elasticsearch);
+  const names = new IndexNames(indices.prefix);
+  const health = new ElasticsearchHealth({ probe: () => applyIndexTemplates(es, names, indices, log), log, metrics });
+  runtime.lifecycle.addReadinessCheck('elasticsearch', health.readinessCheck);
+  health.start();
+  const retention = new RetentionSweeper({ client: es, names, retentionDays: indices.retentionDays, intervalMs: indices.retentionSweepMs, metrics, log });
+  retention.start();
+
+  // Indexer: JetStream durable consumers -> documents -> bulk indexer -> ack (or dead letter, then ack).
+  const intake = new AbortController();
+  const router = new IndexRouter(names, indices.retentionDays, metrics);
+  const bulk = new BulkIndexer({ client: es, health, config: indexerConfig, metrics, log });
+  const deadLetters = new DeadLetters({ nats, indexer: bulk, names, metrics, log });
+  const pipeline = new MessagePipeline({ indexer: bulk, deadLetters, metrics, log, ackWaitMs: indexerConfig.consumer.ackWaitMs, signal: intake.signal });
+  const join = new EmbeddingJoin({
+    framesPerCamera: indexerConfig.embeddings.joinFramesPerCamera,
+    maxCameras: indexerConfig.embeddings.joinMaxCameras,
+    dims: indices.vector.dims,
+    metrics,
+  });
+  const summaries = new TrackSummaries({
+    router,
+    store: elasticsearchSummaryStore(es),
+    metrics,
+    refreshFrames: indexerConfig.embeddings.refreshFrames,
+    maxTracks: indexerConfig.embeddings.maxActiveTracks,
+  });
+  const consumers = createSourceConsumers({ nats, consumerMetrics: runtime.consumerMetrics, log, pipeline, router, join, summaries, health, config: indexerConfig, signal: intake.signal });
+  for (const consumer of consumers) await consumer.start();
+
+  // Queries: gRPC va.search.v1.SearchService; image queries are embedded by the inference service.
+  const inference = createClient(InferenceServiceClient, config.inference);
+  const cameras = query.validateCameras ? new CameraDirectory(es, names) : undefined;
   const grpc = runtime.grpcServer(config.grpc);
+  grpc.addService(
+    SearchServiceService,
+    searchService({
+      similar: new SimilarSearch({ client: es, names, embedder: new Embedder({ client: inference, timeoutMs: query.embedTimeoutMs, maxImageBytes: query.maxImageBytes, dims: indices.vector.dims }), cameras, limits: query }),
+      events: new EventSearch({ client: es, names, cameras, limits: query }),
+      tracks: new TrackLookup({ client: es, names, limits: query }),
+      watch: new EventWatch({ nc: nats.nc, consumerMetrics: runtime.consumerMetrics, metrics, log, limits: query }),
+      metrics,
+    }),
+    SEARCH_ROLES,
+  );
+  runtime.registerHealth('va.search.v1.SearchService');
+
+  runtime.onShutdown({
+    name: 'consumers',
+    phase: 'intake',
+    graceful: async () => {
+      intake.abort();
+      await Promise.all(consumers.map((c) => c.stop()));
+    },
+  });
+  runtime.onShutdown({
+    name: 'bulk-flush',
+    phase: 'flush',
+    graceful: async () => {
+      // With Elasticsearch down there is nothing to wait for: unacked messages are redelivered after restart.
+      if (!health.available) return;
+      await bulk.flushAll(AbortSignal.timeout(Math.max(100, config.base.shutdownGraceMs * 0.7)));
+      await pipeline.drain(AbortSignal.timeout(1_000));
+    },
+  });
+  runtime.onShutdown({
+    name: 'elasticsearch',
+    phase: 'connections',
+    graceful: async () => {
+      health.close();
+      bulk.close();
+      pipeline.close();
+      inference.close();
+      await retention.stop();
+      await es.close();
+    },
+  });
+
   await grpc.start();
   runtime.running();
 });
