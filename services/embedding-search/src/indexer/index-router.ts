@@ -5,7 +5,7 @@ import { retentionCutoff, type IndexKind, type IndexNames } from '../indices/ind
  * Picks the daily index of a document from its event time, and refuses documents whose day is
  * already past the retention of that kind: they would land in an index the retention sweeper
  * deletes on its next pass (replays of old footage, producers with a wrong clock). Those are
- * counted in va_search_expired_documents_total and logged, not indexed.
+ * counted in va_search_expired_documents_total, not indexed (their messages are acked).
  */
 export class IndexRouter {
   constructor(
