@@ -3,14 +3,7 @@ import { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference
 import { SearchServiceService } from '@va/common/gen/va/search/v1/search';
 import { loadConfig } from './config.js';
 import { ElasticsearchHealth } from './elasticsearch-health.js';
-import { EmbeddingJoin } from './embeddings/embedding-join.js';
-import { TrackSummaries } from './embeddings/track-summaries.js';
-import { elasticsearchSummaryStore } from './embeddings/track-summary-store.js';
-import { BulkIndexer } from './indexer/bulk-indexer.js';
-import { DeadLetters } from './indexer/dead-letters.js';
-import { IndexRouter } from './indexer/index-router.js';
-import { MessagePipeline } from './indexer/message-pipeline.js';
-import { createSourceConsumers } from './indexer/source-consumers.js';
+import { SearchIndexer } from './indexer/search-indexer.js';
 import { IndexNames } from './indices/index-names.js';
 import { applyIndexTemplates } from './indices/index-templates.js';
 import { RetentionSweeper } from './indices/retention-sweeper.js';
@@ -43,26 +36,8 @@ runMain(SERVICE, async () => {
   retention.start();
 
   // Indexer: JetStream durable consumers -> documents -> bulk indexer -> ack (or dead letter, then ack).
-  const intake = new AbortController();
-  const router = new IndexRouter(names, indices.retentionDays, metrics);
-  const bulk = new BulkIndexer({ client: es, health, config: indexerConfig, metrics, log });
-  const deadLetters = new DeadLetters({ nats, indexer: bulk, names, metrics, log });
-  const pipeline = new MessagePipeline({ indexer: bulk, deadLetters, metrics, log, ackWaitMs: indexerConfig.consumer.ackWaitMs, signal: intake.signal });
-  const join = new EmbeddingJoin({
-    framesPerCamera: indexerConfig.embeddings.joinFramesPerCamera,
-    maxCameras: indexerConfig.embeddings.joinMaxCameras,
-    dims: indices.vector.dims,
-    metrics,
-  });
-  const summaries = new TrackSummaries({
-    router,
-    store: elasticsearchSummaryStore(es),
-    metrics,
-    refreshFrames: indexerConfig.embeddings.refreshFrames,
-    maxTracks: indexerConfig.embeddings.maxActiveTracks,
-  });
-  const consumers = createSourceConsumers({ nats, consumerMetrics: runtime.consumerMetrics, log, pipeline, router, join, summaries, health, config: indexerConfig, signal: intake.signal });
-  for (const consumer of consumers) await consumer.start();
+  const indexer = new SearchIndexer({ client: es, nats, health, names, indices, config: indexerConfig, metrics, consumerMetrics: runtime.consumerMetrics, log });
+  await indexer.start();
 
   // Queries: gRPC va.search.v1.SearchService; image queries are embedded by the inference service.
   const inference = createClient(InferenceServiceClient, config.inference);
@@ -81,31 +56,14 @@ runMain(SERVICE, async () => {
   );
   runtime.registerHealth('va.search.v1.SearchService');
 
-  runtime.onShutdown({
-    name: 'consumers',
-    phase: 'intake',
-    graceful: async () => {
-      intake.abort();
-      await Promise.all(consumers.map((c) => c.stop()));
-    },
-  });
-  runtime.onShutdown({
-    name: 'bulk-flush',
-    phase: 'flush',
-    graceful: async () => {
-      // With Elasticsearch down there is nothing to wait for: unacked messages are redelivered after restart.
-      if (!health.available) return;
-      await bulk.flushAll(AbortSignal.timeout(Math.max(100, config.base.shutdownGraceMs * 0.7)));
-      await pipeline.drain(AbortSignal.timeout(1_000));
-    },
-  });
+  runtime.onShutdown({ name: 'indexer-intake', phase: 'intake', graceful: () => indexer.stopIntake() });
+  runtime.onShutdown({ name: 'indexer-flush', phase: 'flush', graceful: () => indexer.flush(config.base.shutdownGraceMs * 0.7) });
   runtime.onShutdown({
     name: 'elasticsearch',
     phase: 'connections',
     graceful: async () => {
       health.close();
-      bulk.close();
-      pipeline.close();
+      indexer.close();
       inference.close();
       await retention.stop();
       await es.close();

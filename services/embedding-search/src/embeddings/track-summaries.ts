@@ -57,12 +57,21 @@ type WriteReason = 'new' | 'embedding' | 'refresh' | 'final' | 'evicted';
  * at once when it gets its first embedding, then at most every `refreshFrames` frames while
  * anything changed, and a last time when the track leaves the tracker's updates. Writes carry an
  * increasing external version, so a retried older write can never overwrite a newer one.
+ *
+ * A track new to this process may have been written by an earlier one (restart, redelivery): its
+ * stored summary is read back in the background (batched mget) and merged in (best embedding,
+ * first/last seen, version), without holding up the consumer. Until then this process's writes
+ * carry lower versions than the stored document and are refused as superseded, so the stored
+ * state is never replaced by a partial one; after the merge, writes continue above its version.
  */
 export class TrackSummaries {
   /** Least recently updated first (eviction order). */
   private readonly tracks = new Map<string, Summary>();
   private readonly byCamera = new Map<string, Set<string>>();
-  private readonly loading = new Map<string, Promise<void>>();
+  /** Tracks whose stored summary has not been read back yet. */
+  private readonly toSeed = new Set<string>();
+  private seeding: Promise<void> | undefined;
+  private seedRetry: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TrackSummariesOptions) {}
 
@@ -71,9 +80,9 @@ export class TrackSummaries {
   }
 
   /** Applies one tracker update and the candidates joined for it; returns the summary writes due. */
-  async observe(update: TrackUpdate, candidates: readonly EmbeddingCandidate[]): Promise<BulkOp[]> {
+  observe(update: TrackUpdate, candidates: readonly EmbeddingCandidate[]): BulkOp[] {
     const infos = update.tracks.map((t) => trackInfo(update, t));
-    await this.ensureLoaded([...infos, ...candidates.map((c) => c.track)]);
+    this.ensureKnown([...infos, ...candidates.map((c) => c.track)]);
     const present = new Set<string>();
     for (const info of infos) {
       const s = this.tracks.get(keyOf(info));
@@ -99,9 +108,9 @@ export class TrackSummaries {
   }
 
   /** Candidates that joined late (their detections came after the track update). */
-  async offer(candidates: readonly EmbeddingCandidate[]): Promise<BulkOp[]> {
+  offer(candidates: readonly EmbeddingCandidate[]): BulkOp[] {
     if (candidates.length === 0) return [];
-    await this.ensureLoaded(candidates.map((c) => c.track));
+    this.ensureKnown(candidates.map((c) => c.track));
     const writes: BulkOp[] = [];
     for (const c of candidates) {
       const s = this.applyCandidate(c);
@@ -166,38 +175,51 @@ export class TrackSummaries {
     };
   }
 
-  /** Creates the state of tracks new to this process: from their stored document when there is one. */
-  private async ensureLoaded(infos: readonly TrackInfo[]): Promise<void> {
-    const fresh = new Map<string, TrackInfo>();
-    for (const info of infos) {
-      const key = keyOf(info);
-      if (!this.tracks.has(key) && !this.loading.has(key) && !fresh.has(key)) fresh.set(key, info);
-    }
-    if (fresh.size > 0) {
-      const load = this.load([...fresh.values()]);
-      for (const key of fresh.keys()) this.loading.set(key, load);
-      try {
-        await load;
-      } finally {
-        for (const key of fresh.keys()) this.loading.delete(key);
-      }
-    }
-    const inProgress = new Set(infos.map((i) => this.loading.get(keyOf(i))).filter((p) => p !== undefined));
-    await Promise.all(inProgress);
+  /** Resolves when no stored summary is being read (for tests and shutdown). */
+  async seeded(): Promise<void> {
+    while (this.seeding) await this.seeding;
   }
 
-  private async load(infos: TrackInfo[]): Promise<void> {
-    const routed: Array<{ info: TrackInfo; index: string }> = [];
+  close(): void {
+    clearTimeout(this.seedRetry);
+    this.toSeed.clear();
+  }
+
+  /** Creates the state of tracks new to this process at once and queues the read-back of their stored summary. */
+  private ensureKnown(infos: readonly TrackInfo[]): void {
     for (const info of infos) {
-      const index = this.options.router.route('embeddings', info.firstSeenTsMs);
-      if (index) routed.push({ info, index });
-    }
-    const stored = await this.options.store.load(routed.map((r) => ({ index: r.index, id: keyOf(r.info) })));
-    for (const { info, index } of routed) {
       const key = keyOf(info);
       if (this.tracks.has(key)) continue;
-      const found = stored.get(key);
-      this.remember(found ? fromStored(key, index, info, found) : fresh(key, index, info));
+      const index = this.options.router.route('embeddings', info.firstSeenTsMs);
+      if (!index) continue;
+      this.remember(fresh(key, index, info));
+      this.toSeed.add(key);
+    }
+    if (this.toSeed.size > 0 && !this.seeding && !this.seedRetry) this.seeding = this.seed();
+  }
+
+  private async seed(): Promise<void> {
+    try {
+      while (this.toSeed.size > 0) {
+        const keys = [...this.toSeed].slice(0, 500);
+        const refs = keys.map((key) => this.tracks.get(key)).filter((s) => s !== undefined).map((s) => ({ index: s.index, id: s.key }));
+        const stored = await this.options.store.load(refs);
+        for (const key of keys) {
+          this.toSeed.delete(key);
+          const s = this.tracks.get(key);
+          const found = stored.get(key);
+          if (s && found) merge(s, found);
+        }
+      }
+    } catch {
+      // Elasticsearch unavailable: read them back later; writes meanwhile cannot overwrite a newer stored version.
+      this.seedRetry = setTimeout(() => {
+        this.seedRetry = undefined;
+        if (this.toSeed.size > 0 && !this.seeding) this.seeding = this.seed();
+      }, 2_000);
+      this.seedRetry.unref();
+    } finally {
+      this.seeding = undefined;
     }
   }
 }
@@ -227,29 +249,30 @@ function fresh(key: string, index: string, info: TrackInfo): Summary {
   };
 }
 
-function fromStored(key: string, index: string, info: TrackInfo, stored: StoredSummary): Summary {
+/** Folds a stored summary into the state this process built so far. */
+function merge(s: Summary, stored: StoredSummary): void {
   const d = stored.source;
-  const embedding = Array.isArray(d.embedding) ? (d.embedding as number[]) : undefined;
-  const s = fresh(key, index, info);
-  s.firstSeenTsMs = Math.min(info.firstSeenTsMs, Number(d.first_seen_ts ?? info.firstSeenTsMs));
-  s.lastSeenTsMs = Math.max(info.lastSeenTsMs, Number(d.last_seen_ts ?? 0));
-  s.lastSequence = Math.max(info.sequence, Number(d.last_sequence ?? 0));
-  s.hits = Math.max(info.hits, Number(d.hits ?? 0));
-  s.version = stored.version;
-  s.writtenSequence = Number(d.last_sequence ?? 0);
+  s.firstSeenTsMs = Math.min(s.firstSeenTsMs, Number(d.first_seen_ts ?? s.firstSeenTsMs));
+  s.lastSeenTsMs = Math.max(s.lastSeenTsMs, Number(d.last_seen_ts ?? 0));
+  s.lastSequence = Math.max(s.lastSequence, Number(d.last_sequence ?? 0));
+  s.hits = Math.max(s.hits, Number(d.hits ?? 0));
+  s.version = Math.max(s.version, stored.version);
+  s.writtenSequence ??= Number(d.last_sequence ?? 0);
   s.dirty = true;
-  if (embedding) {
+  const embedding = Array.isArray(d.embedding) ? (d.embedding as number[]) : undefined;
+  const score = Number(d.best_score ?? 0);
+  if (embedding && (!s.best || score > s.best.score)) {
     const embedder = d.embedder as { name?: string; version?: string } | undefined;
     s.best = {
-      score: Number(d.best_score ?? 0),
+      score,
       sequence: Number(d.best_sequence ?? 0),
       tsMs: Number(d.best_ts ?? 0),
       box: boxFromDoc(d.best_box),
       embedding,
       embedder: embedder ? { name: embedder.name ?? '', version: embedder.version ?? '' } : undefined,
     };
+    s.urgent = false;
   }
-  return s;
 }
 
 function applyInfo(s: Summary, info: TrackInfo): void {

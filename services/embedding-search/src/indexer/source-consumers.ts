@@ -1,4 +1,4 @@
-import { DurableConsumer, STREAMS, codecs, isElasticsearchUnavailable, subjects, type Codec, type ConsumerMetrics, type Logger, type NatsConnectionHandle, type StreamKey } from '@va/common';
+import { DurableConsumer, STREAMS, codecs, subjects, type Codec, type ConsumerMetrics, type Logger, type NatsConnectionHandle, type StreamKey } from '@va/common';
 import type { JsMsg } from 'nats';
 import type { IndexerConfig } from '../config.js';
 import { detectionBatchDoc } from '../documents/detections.js';
@@ -6,7 +6,6 @@ import type { DocDraft } from '../documents/fields.js';
 import { flagDoc, reviewDoc } from '../documents/flags.js';
 import { trackEventDoc } from '../documents/track-events.js';
 import { trackPointDocs } from '../documents/track-points.js';
-import type { ElasticsearchHealth } from '../elasticsearch-health.js';
 import type { EmbeddingJoin } from '../embeddings/embedding-join.js';
 import type { TrackSummaries } from '../embeddings/track-summaries.js';
 import type { IndexKind } from '../indices/index-names.js';
@@ -23,7 +22,6 @@ export interface SourceConsumersDeps {
   router: IndexRouter;
   join: EmbeddingJoin;
   summaries: TrackSummaries;
-  health: ElasticsearchHealth;
   config: IndexerConfig;
   /** Aborted at shutdown. */
   signal: AbortSignal;
@@ -41,13 +39,11 @@ export function createSourceConsumers(deps: SourceConsumersDeps): Array<DurableC
   const produce = (kind: IndexKind, drafts: DocDraft[]) => produced(kind, drafts, deps.router);
 
   const detections = consumer(deps, 'detections', codecs.detectionBatch, async (b, msg) => {
-    const late = join.addDetections(b);
-    const summaryOps = await withElasticsearch(deps, () => summaries.offer(late));
+    const summaryOps = summaries.offer(join.addDetections(b));
     await pipeline.process(msg, b.cameraId, withOps(produce('detections', [detectionBatchDoc(b)]), summaryOps));
   });
   const tracks = consumer(deps, 'tracks', codecs.trackUpdate, async (u, msg) => {
-    const candidates = join.matchTracks(u);
-    const summaryOps = await withElasticsearch(deps, () => summaries.observe(u, candidates));
+    const summaryOps = summaries.observe(u, join.matchTracks(u));
     await pipeline.process(msg, u.cameraId, withOps(produce('tracks', trackPointDocs(u)), summaryOps));
   });
   const events = consumer(deps, 'trackEvents', codecs.trackEvent, (e, msg) => pipeline.process(msg, e.cameraId, produce('track-events', [trackEventDoc(e)])));
@@ -95,17 +91,4 @@ function produced(kind: IndexKind, drafts: DocDraft[], router: IndexRouter): Pro
 
 function withOps(p: Produced, extra: BulkOp[]): Produced {
   return extra.length === 0 ? p : { ops: [...p.ops, ...extra], rejections: p.rejections };
-}
-
-/** Runs an Elasticsearch read the handler needs, waiting out outages instead of failing the message. */
-async function withElasticsearch<T>(deps: SourceConsumersDeps, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isElasticsearchUnavailable(err)) throw err;
-      deps.health.reportFailure(err);
-      await deps.health.whenAvailable(deps.signal);
-    }
-  }
 }
