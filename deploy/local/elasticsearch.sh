@@ -15,6 +15,10 @@
 #   VA_ES_JAVA_HOME or ES_JAVA_HOME                  a Java 17+ home (default: the one `java` is in)
 #   VA_ES_USER (nobody)                              Elasticsearch refuses to run as root; as root the
 #                                                    node runs as this user (it gets the state folder)
+#   VA_ES_SHARED_DIR (/var/tmp/va-elasticsearch)     as root, when that user cannot reach the checkout
+#                                                    (e.g. under /root, mode 0700): a copy of the home and
+#                                                    the state folders go here, linked from where they
+#                                                    were asked for
 #   VA_ES_START_TIMEOUT_S (120)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -69,6 +73,39 @@ build() {
   touch "$home/bin/elasticsearch"
 }
 
+# The unprivileged user must reach the home and the state folders' parents. A checkout in a private
+# folder (/root is 0700) is out of its reach: the home is then copied, and the state folders live
+# under VA_ES_SHARED_DIR with symbolic links where they were asked for (stop/status follow them).
+as_user() { setpriv --reuid="$run_as" --regid="$(id -g "$run_as")" --clear-groups "$@"; }
+relocate_if_unreachable() {
+  local shared=${VA_ES_SHARED_DIR:-/var/tmp/va-elasticsearch}
+  if ! as_user test -x "$home/bin/elasticsearch"; then
+    local copy="$shared/elasticsearch-$es_version"
+    mkdir -p "$shared" && chmod 755 "$shared"
+    if [ ! -f "$copy/.copied" ] || [ "$home/bin/elasticsearch" -nt "$copy/.copied" ]; then
+      log "user $run_as cannot reach $home; using a copy in $copy"
+      rm -rf "$copy" && cp -a "$home" "$copy" && chmod -R a+rX "$copy" && touch "$copy/.copied"
+    fi
+    home=$copy
+  fi
+  local key name d real
+  key=$(printf '%s' "$dir" | sha1sum | cut -c1-12)
+  for name in run_dir data_dir logs_dir; do
+    d=${!name}
+    if [ -L "$d" ]; then printf -v "$name" '%s' "$(readlink -f "$d")"; continue; fi
+    mkdir -p "$(dirname "$d")"
+    as_user test -x "$(dirname "$d")" && continue
+    real="$shared/state-$key/${name%_dir}"
+    mkdir -p "$real" && chmod 755 "$shared" "$shared/state-$key"
+    if [ -d "$d" ]; then cp -a "$d/." "$real/" && rm -rf "$d"; fi
+    ln -sfn "$real" "$d"
+    log "user $run_as cannot reach $(dirname "$d"); $d links to $real"
+    printf -v "$name" '%s' "$real"
+  done
+  pidfile="$run_dir/elasticsearch.pid"
+  console="$logs_dir/console.log"
+}
+
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 write_config() {
@@ -106,13 +143,16 @@ start() {
   jh=$(java_home)
   port_taken "$http_port" && die "port $http_port is in use by another process (set VA_ES_PORT)"
   port_taken "$transport_port" && die "port $transport_port is in use by another process (set VA_ES_TRANSPORT_PORT)"
+  if [ "$(id -u)" -eq 0 ]; then
+    id "$run_as" >/dev/null 2>&1 || die "user $run_as does not exist (VA_ES_USER); Elasticsearch refuses to run as root"
+    relocate_if_unreachable
+  fi
   write_config
   rm -f "$pidfile"
   local as=()
   if [ "$(id -u)" -eq 0 ]; then
-    id "$run_as" >/dev/null 2>&1 || die "user $run_as does not exist (VA_ES_USER); Elasticsearch refuses to run as root"
     chown -R "$run_as:$(id -gn "$run_as")" "$run_dir" "$data_dir" "$logs_dir"
-    as=(setpriv --reuid="$run_as" --regid="$(id -g "$run_as")" --clear-groups)
+    as=(as_user)
   fi
   # -d: the launcher returns once the node has started (or failed), leaving the server process.
   if ! (cd "$run_dir" && "${as[@]}" env ES_JAVA_HOME="$jh" ES_PATH_CONF="$run_dir/config" ES_TMPDIR="$run_dir/tmp" HOME="$run_dir/tmp" \
