@@ -116,7 +116,7 @@ interface Recorded {
  * The service's SearchIndexer consuming what waits in JetStream, from start until every message is
  * acked; optionally records the documents it sent (the bare side replays exactly those).
  */
-async function runIndexer(client: Client, nats: NatsConnectionHandle, prefix: string, durable: string, messages: number, record?: Recorded[]): Promise<{ docs: number; seconds: number }> {
+async function runIndexer(client: Client, nats: NatsConnectionHandle, name: string, prefix: string, durable: string, messages: number, record?: Recorded[]): Promise<{ docs: number; seconds: number }> {
   const registry = createRegistry();
   const metrics = new SearchMetrics(registry, 'va_search_');
   const consumerMetrics = new ConsumerMetrics(registry, 'va_search_');
@@ -146,7 +146,7 @@ async function runIndexer(client: Client, nats: NatsConnectionHandle, prefix: st
   }
   const seconds = (performance.now() - started) / 1000;
   const docs = await sum('va_search_indexed_documents_total');
-  if (process.env.BENCH_DEBUG) console.log(`  all received after ${((receivedAt - started) / 1000).toFixed(2)} s, all acked after ${seconds.toFixed(2)} s; bulk p50 ${JSON.stringify((await registry.getSingleMetric('va_search_bulk_documents')?.get())?.values.find((v) => v.metricName?.endsWith('_count')))}`);
+  if (process.env.BENCH_DEBUG) console.log(`  ${name}: all received after ${((receivedAt - started) / 1000).toFixed(2)} s, all acked after ${seconds.toFixed(2)} s`);
   await indexer.stopIntake();
   indexer.close();
   health.close();
@@ -192,7 +192,7 @@ async function indexing(client: Client, name: string, workload: Publish) {
     const recorded: Recorded[] = [];
     const recPrefix = `bench-rec-${name}-${run}`;
     messages = await fresh();
-    await runIndexer(client, pub, recPrefix, `bench-${name}-rec`, messages, recorded);
+    await runIndexer(client, pub, name, recPrefix, `bench-${name}-rec`, messages, recorded);
     docs = recorded.length;
     for (let round = 0; round < ROUNDS; round++) {
       const prefixA = `bench-idx-${name}-${run}-${round}`;
@@ -200,7 +200,7 @@ async function indexing(client: Client, name: string, workload: Publish) {
       await fresh();
       // Alternate which goes first, so neither always gets the warmer JVM or the emptier disk cache.
       const measureIndexer = async () => {
-        const m = await runIndexer(client, pub, prefixA, `bench-${name}-${round}`, messages);
+        const m = await runIndexer(client, pub, name, prefixA, `bench-${name}-${round}`, messages);
         indexer.push(m.docs / m.seconds);
       };
       const measureBare = async () => {

@@ -66,11 +66,11 @@ export async function startElasticsearchNode(): Promise<TestElasticsearchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'va-es-'));
   // The node runs as an unprivileged user when tests run as root; it must reach its folder.
   chmodSync(dir, 0o755);
-  const env = { ...process.env, VA_ES_PORT: String(port), VA_ES_TRANSPORT_PORT: String(transportPort), VA_ES_DIR: dir, VA_ES_CLUSTER_NAME: 'va-test' };
+  const env = { ...process.env, VA_ES_PORT: String(port), VA_ES_TRANSPORT_PORT: String(transportPort), VA_ES_DIR: dir, VA_ES_CLUSTER_NAME: 'va-test', VA_ES_START_TIMEOUT_S: '300' };
   const script = join(REPO_ROOT, 'deploy/local/elasticsearch.sh');
   const call = async (command: string) => {
     try {
-      await run('bash', [script, command], { env, timeout: 180_000 });
+      await run('bash', [script, command], { env, timeout: 400_000 });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
       throw new Error(`elasticsearch.sh ${command} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);

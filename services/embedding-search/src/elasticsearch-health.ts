@@ -1,5 +1,6 @@
 import { CancelledError, errorMessage, type Logger } from '@va/common';
 import type { SearchMetrics } from './metrics.js';
+import { WakeList } from './wake-list.js';
 
 export interface ElasticsearchHealthOptions {
   /** Succeeds when Elasticsearch can take our writes: reachable and the index templates in place. */
@@ -19,7 +20,7 @@ export interface ElasticsearchHealthOptions {
 export class ElasticsearchHealth {
   private up = false;
   private reason = 'not reached yet';
-  private waiters = new Set<() => void>();
+  private readonly waiters = new WakeList();
   private probing = false;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -55,19 +56,7 @@ export class ElasticsearchHealth {
   /** Resolves once Elasticsearch is available; rejects with CancelledError when `signal` aborts first. */
   whenAvailable(signal?: AbortSignal): Promise<void> {
     if (this.up) return Promise.resolve();
-    if (signal?.aborted) return Promise.reject(new CancelledError('stopped while waiting for Elasticsearch'));
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.waiters.delete(done);
-        reject(new CancelledError('stopped while waiting for Elasticsearch'));
-      };
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.waiters.add(done);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.waiters.wait(signal, () => new CancelledError('stopped while waiting for Elasticsearch'));
   }
 
   close(): void {
@@ -90,8 +79,7 @@ export class ElasticsearchHealth {
         this.up = true;
         this.options.metrics.elasticsearchUp.set(1);
         this.log.info({ afterFailedProbes: failures }, 'Elasticsearch available; indexing');
-        for (const wake of [...this.waiters]) wake();
-        this.waiters.clear();
+        this.waiters.wakeAll();
       } catch (err) {
         failures++;
         this.reason = errorMessage(err).slice(0, 300);

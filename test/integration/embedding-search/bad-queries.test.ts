@@ -4,18 +4,20 @@ import { status } from '@grpc/grpc-js';
 import { unary, type NatsConnectionHandle } from '@va/common';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import type { SearchEventsRequest, SearchServiceClient, SearchSimilarRequest } from '@va/common/gen/va/search/v1/search';
-import { countDocs, deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
 import { codeOf } from '../../helpers/grpc.js';
 import { startEmbedStandIn, type EmbedStandIn } from '../../helpers/inference-embed-standin.js';
 import { pets09Crops } from '../../helpers/mot15.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectPublisher, publish, trackEvent } from '../../helpers/pipeline-messages.js';
+import { type TestNatsServer } from '../../helpers/nats-server.js';
+import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
 import { freePort, waitFor } from '../../helpers/ports.js';
 import { startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 describe('bad queries get INVALID_ARGUMENT; missing dependencies UNAVAILABLE', () => {
   const prefix = uniquePrefix('badq');
   const es = esClient();
+  let bed: SearchTestBed;
   let nats: TestNatsServer;
   let embed: EmbedStandIn;
   let pub: NatsConnectionHandle;
@@ -29,22 +31,18 @@ describe('bad queries get INVALID_ARGUMENT; missing dependencies UNAVAILABLE', (
     unary(c.searchEvents.bind(c), { filter: undefined, types: [], trackId: '', pageSize: 0, pageToken: '', oldestFirst: false, ...req });
 
   before(async () => {
-    [nats, embed] = await Promise.all([startNatsServer(), startEmbedStandIn()]);
-    service = await startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix, env: { VA_BATCHING_INFERENCE_GRPC_ADDR: embed.address, VA_SEARCH_MAX_K: '50' } });
+    embed = await startEmbedStandIn();
+    bed = await startSearchTestBed({ prefix, es, env: { VA_BATCHING_INFERENCE_GRPC_ADDR: embed.address, VA_SEARCH_MAX_K: '50' } });
+    ({ nats, pub, service } = bed);
     client = service.client();
-    pub = await connectPublisher(nats.url);
     for (let i = 0; i < 5; i++) await publish.event(pub, trackEvent('cam-known', `t${i}`, TrackEventType.TRACK_EVENT_TYPE_STARTED, Date.now() - 1000 + i));
     await waitFor(async () => (await countDocs(es, prefix, 'track-events')) === 5, { timeoutMs: 30_000, what: 'events indexed' });
     crop = ((await pets09Crops(100))[0] as { jpeg: Buffer }).jpeg;
   });
 
   after(async () => {
-    await pub?.close();
-    await service?.stop();
+    await bed?.dispose();
     await embed?.stop();
-    await nats?.dispose();
-    await deletePrefix(es, prefix);
-    await es.close();
   });
 
   it('rejects k and num_candidates out of range', async () => {

@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import { codecs, subjects, type NatsConnectionHandle } from '@va/common';
-import { countDocs, deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectPublisher, detectionBatch, flag, publish, review, trackEvent, trackUpdate } from '../../helpers/pipeline-messages.js';
+import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { detectionBatch, flag, publish, review, trackEvent, trackUpdate } from '../../helpers/pipeline-messages.js';
 import { waitFor } from '../../helpers/ports.js';
-import { metricValue, startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { metricValue, type RunningSearchService } from '../../helpers/search-service.js';
+import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 const KINDS = ['detections', 'tracks', 'track-events', 'embeddings', 'flags', 'reviews', 'dead-letters'];
 
@@ -26,24 +26,17 @@ async function source(client: Client, prefix: string, kind: string, id: string):
 describe('indexing round trip: every kind from JetStream into Elasticsearch (real NATS, real Elasticsearch)', () => {
   const prefix = uniquePrefix('roundtrip');
   const es = esClient();
-  let nats: TestNatsServer;
+  let bed: SearchTestBed;
   let pub: NatsConnectionHandle;
   let service: RunningSearchService;
   const t0 = Date.now() - 60_000;
 
   before(async () => {
-    nats = await startNatsServer();
-    service = await startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix });
-    pub = await connectPublisher(nats.url);
+    bed = await startSearchTestBed({ prefix, es });
+    ({ pub, service } = bed);
   });
 
-  after(async () => {
-    await pub?.close();
-    await service?.stop();
-    await nats?.dispose();
-    await deletePrefix(es, prefix);
-    await es.close();
-  });
+  after(() => bed?.dispose());
 
   it('declares a template, daily indices and an alias per kind, idempotently', async () => {
     const templates = await es.indices.getIndexTemplate({ name: `${prefix}-*` });
@@ -117,14 +110,14 @@ describe('indexing round trip: every kind from JetStream into Elasticsearch (rea
 
   it('never duplicates: redelivered messages and a restarted service overwrite the same documents', async () => {
     const before = await Promise.all(KINDS.map((k) => countDocs(es, prefix, k)));
-    await service.stop();
+    await bed.service.stop();
     // The same messages again under new msgIDs while the service is down: JetStream stores them,
     // and the restarted indexer sees them a second time.
     const cam = 'cam-rt';
     const again = detectionBatch(cam, 1, t0, [{ box: { x1: 10, y1: 20, x2: 50, y2: 120 }, score: 0.91, classId: 0, className: 'person', embedding: unitVector(1) }]);
     await pub.js.publish(subjects.detections(cam), codecs.detectionBatch.encode(again), { msgID: 'replay-1' });
     await pub.js.publish(subjects.flags(cam), codecs.flag.encode(flag(cam, 'flag-1', t0)), { msgID: 'replay-2' });
-    service = await startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix });
+    service = await bed.restartService();
     await waitFor(async () => metricValue(await service.metrics(), 'va_search_indexed_documents_total', '{index="flags",result="updated"}') >= 1, { timeoutMs: 20_000, what: 'replay indexed' });
     const afterCounts = await Promise.all(KINDS.map((k) => countDocs(es, prefix, k)));
     assert.deepEqual(afterCounts, before);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { unary, type NatsConnectionHandle } from '@va/common';
 import type { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
-import { countDocs, deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
 import { startEmbedStandIn, type EmbedStandIn } from '../../helpers/inference-embed-standin.js';
 import { pets09Crops, type PersonCrop } from '../../helpers/mot15.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { loadOsnet } from '../../helpers/osnet.js';
-import { connectPublisher, detectionBatch, publish, trackUpdate } from '../../helpers/pipeline-messages.js';
+import { detectionBatch, publish, trackUpdate } from '../../helpers/pipeline-messages.js';
 import { waitFor } from '../../helpers/ports.js';
-import { startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { type RunningSearchService } from '../../helpers/search-service.js';
+import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 /**
  * Similarity search finds the same person: the people of PETS09-S2L1 frame 100 are indexed as
@@ -22,7 +22,7 @@ describe('kNN returns the same person first (real crops, real OSNet, real Elasti
   const prefix = uniquePrefix('knn');
   const es = esClient();
   const t0 = Date.now() - 3_600_000;
-  let nats: TestNatsServer;
+  let bed: SearchTestBed;
   let embed: EmbedStandIn;
   let pub: NatsConnectionHandle;
   let service: RunningSearchService;
@@ -40,10 +40,10 @@ describe('kNN returns the same person first (real crops, real OSNet, real Elasti
   }
 
   before(async () => {
-    [nats, embed] = await Promise.all([startNatsServer(), startEmbedStandIn()]);
-    service = await startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix, env: { VA_BATCHING_INFERENCE_GRPC_ADDR: embed.address } });
+    embed = await startEmbedStandIn();
+    bed = await startSearchTestBed({ prefix, es, env: { VA_BATCHING_INFERENCE_GRPC_ADDR: embed.address } });
+    ({ pub, service } = bed);
     client = service.client();
-    pub = await connectPublisher(nats.url);
     gallery = await pets09Crops(100);
     await indexFrame('cam-a', 99, t0, gallery);
     // The same people seen later by a second camera, for track-to-track search.
@@ -52,12 +52,8 @@ describe('kNN returns the same person first (real crops, real OSNet, real Elasti
   });
 
   after(async () => {
-    await pub?.close();
-    await service?.stop();
+    await bed?.dispose();
     await embed?.stop();
-    await nats?.dispose();
-    await deletePrefix(es, prefix);
-    await es.close();
   });
 
   it('finds each person of frame 100 with their crop from frames 200 and 300', async () => {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects, type NatsConnectionHandle } from '@va/common';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { countDocs, deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectPublisher, publish, trackEvent } from '../../helpers/pipeline-messages.js';
+import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
 import { waitFor } from '../../helpers/ports.js';
-import { metricSum, metricValue, startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { metricSum, metricValue, type RunningSearchService } from '../../helpers/search-service.js';
+import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 /**
  * A document that does not fit its index's mapping is dead-lettered (a NATS subject with the
@@ -21,24 +21,22 @@ describe('a mapping conflict dead-letters that document and the rest continue', 
   const camera = 'cam-conflict';
   const now = Date.now();
   const today = `${prefix}-track-events-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '.')}`;
-  let nats: TestNatsServer;
+  let bed: SearchTestBed;
   let pub: NatsConnectionHandle;
   let service: RunningSearchService;
 
   before(async () => {
-    nats = await startNatsServer();
-    await es.indices.create({ index: today, mappings: { properties: { track_id: { type: 'long' } } }, aliases: { [`${prefix}-track-events`]: {} } });
-    service = await startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix });
-    pub = await connectPublisher(nats.url);
+    bed = await startSearchTestBed({
+      prefix,
+      es,
+      beforeService: async () => {
+        await es.indices.create({ index: today, mappings: { properties: { track_id: { type: 'long' } } }, aliases: { [`${prefix}-track-events`]: {} } });
+      },
+    });
+    ({ pub, service } = bed);
   });
 
-  after(async () => {
-    await pub?.close();
-    await service?.stop();
-    await nats?.dispose();
-    await deletePrefix(es, prefix);
-    await es.close();
-  });
+  after(() => bed?.dispose());
 
   it('indexes the documents that fit and dead-letters the one that does not', async () => {
     const ids = ['17', '18', 't-19', '20'];

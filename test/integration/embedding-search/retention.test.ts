@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { countDocs, deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectPublisher, publish, trackEvent } from '../../helpers/pipeline-messages.js';
+import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
 import { waitFor } from '../../helpers/ports.js';
-import { metricSum, metricValue, startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { metricSum, metricValue, type RunningSearchService } from '../../helpers/search-service.js';
+import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 const DAY = 86_400_000;
 const dayName = (ts: number) => new Date(ts).toISOString().slice(0, 10).replace(/-/g, '.');
@@ -19,31 +19,25 @@ describe('retention of daily indices', () => {
   const prefix = uniquePrefix('retention');
   const es = esClient();
   const now = Date.now();
-  let nats: TestNatsServer;
+  let bed: SearchTestBed;
   let pub: NatsConnectionHandle;
   let service: RunningSearchService;
 
   before(async () => {
-    nats = await startNatsServer();
-    for (const name of [`${prefix}-detections-${dayName(now - 10 * DAY)}`, `${prefix}-detections-${dayName(now - 2 * DAY)}`, `${prefix}-detections-keep-me`, `${prefix}-flags-${dayName(now - 40 * DAY)}`]) {
-      await es.indices.create({ index: name });
-    }
-    service = await startSearchService({
-      natsUrl: nats.url,
-      esUrl: esUrl(),
+    bed = await startSearchTestBed({
       prefix,
+      es,
       env: { VA_SEARCH_RETENTION_DAYS: '30', VA_SEARCH_RETENTION_DAYS_DETECTIONS: '7', VA_SEARCH_RETENTION_DAYS_TRACK_EVENTS: '3' },
+      beforeService: async () => {
+        for (const name of [`${prefix}-detections-${dayName(now - 10 * DAY)}`, `${prefix}-detections-${dayName(now - 2 * DAY)}`, `${prefix}-detections-keep-me`, `${prefix}-flags-${dayName(now - 40 * DAY)}`]) {
+          await es.indices.create({ index: name });
+        }
+      },
     });
-    pub = await connectPublisher(nats.url);
+    ({ pub, service } = bed);
   });
 
-  after(async () => {
-    await pub?.close();
-    await service?.stop();
-    await nats?.dispose();
-    await deletePrefix(es, prefix);
-    await es.close();
-  });
+  after(() => bed?.dispose());
 
   it('deletes the daily indices past their kind\'s retention and nothing else', async () => {
     const exists = async (name: string) => es.indices.exists({ index: name });

@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { unary, type NatsConnectionHandle } from '@va/common';
 import { TrackEventType, type TrackEvent } from '@va/common/gen/va/common/v1/track';
 import type { SearchEventsRequest, SearchServiceClient } from '@va/common/gen/va/search/v1/search';
-import { countDocs, deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectPublisher, publish, trackEvent, trackUpdate } from '../../helpers/pipeline-messages.js';
+import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { publish, trackEvent, trackUpdate } from '../../helpers/pipeline-messages.js';
 import { waitFor } from '../../helpers/ports.js';
-import { startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { type RunningSearchService } from '../../helpers/search-service.js';
+import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 const CAMERAS = ['cam-f1', 'cam-f2', 'cam-f3'];
 const TYPES = [TrackEventType.TRACK_EVENT_TYPE_STARTED, TrackEventType.TRACK_EVENT_TYPE_LOST, TrackEventType.TRACK_EVENT_TYPE_ENDED];
@@ -17,7 +17,7 @@ describe('SearchEvents and GetTrack: filters and pagination with search_after', 
   const es = esClient();
   const t0 = Date.now() - 7_200_000;
   const events: TrackEvent[] = [];
-  let nats: TestNatsServer;
+  let bed: SearchTestBed;
   let pub: NatsConnectionHandle;
   let service: RunningSearchService;
   let client: SearchServiceClient;
@@ -43,10 +43,9 @@ describe('SearchEvents and GetTrack: filters and pagination with search_after', 
   }
 
   before(async () => {
-    nats = await startNatsServer();
-    service = await startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix });
+    bed = await startSearchTestBed({ prefix, es });
+    ({ pub, service } = bed);
     client = service.client();
-    pub = await connectPublisher(nats.url);
     // 90 events: 3 cameras x 30, alternating classes and types, one second apart. Two events share a timestamp to test the tie-breaker.
     for (let i = 0; i < 90; i++) {
       const camera = CAMERAS[i % 3] as string;
@@ -61,13 +60,7 @@ describe('SearchEvents and GetTrack: filters and pagination with search_after', 
     await waitFor(async () => (await countDocs(es, prefix, 'track-events')) === 90 && (await countDocs(es, prefix, 'tracks')) === 25, { timeoutMs: 30_000, what: 'events and path indexed' });
   });
 
-  after(async () => {
-    await pub?.close();
-    await service?.stop();
-    await nats?.dispose();
-    await deletePrefix(es, prefix);
-    await es.close();
-  });
+  after(() => bed?.dispose());
 
   it('pages through everything, newest first, without gaps or repeats', async () => {
     const { pages, events: got, total } = await allPages({ pageSize: 7 });

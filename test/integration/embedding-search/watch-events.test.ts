@@ -4,11 +4,11 @@ import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import { serverStream, type NatsConnectionHandle } from '@va/common';
 import { TrackEventType, type TrackEvent } from '@va/common/gen/va/common/v1/track';
 import type { SearchServiceClient, WatchEventsRequest } from '@va/common/gen/va/search/v1/search';
-import { deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectPublisher, publish, trackEvent } from '../../helpers/pipeline-messages.js';
+import { esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
 import { sleep, waitFor } from '../../helpers/ports.js';
-import { metricValue, startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { metricValue, type RunningSearchService } from '../../helpers/search-service.js';
+import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 interface Watch {
   received: TrackEvent[];
@@ -30,23 +30,16 @@ function watch(client: SearchServiceClient, req: Partial<WatchEventsRequest>): W
 describe('WatchEvents: a live stream of track events', () => {
   const prefix = uniquePrefix('watch');
   const es = esClient();
-  let nats: TestNatsServer;
+  let bed: SearchTestBed;
   let pub: NatsConnectionHandle;
   let service: RunningSearchService;
 
   before(async () => {
-    nats = await startNatsServer();
-    service = await startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix });
-    pub = await connectPublisher(nats.url);
+    bed = await startSearchTestBed({ prefix, es });
+    ({ pub, service } = bed);
   });
 
-  after(async () => {
-    await pub?.close();
-    await service?.stop();
-    await nats?.dispose();
-    await deletePrefix(es, prefix);
-    await es.close();
-  });
+  after(() => bed?.dispose());
 
   it('delivers matching events as they are published and ends on cancel', async () => {
     const w = watch(service.client(), { filter: { cameraIds: ['cam-w1'], classNames: ['person'], timeRange: undefined }, types: [TrackEventType.TRACK_EVENT_TYPE_STARTED] });

@@ -4,6 +4,7 @@ import type { IndexerConfig } from '../config.js';
 import type { ElasticsearchHealth } from '../elasticsearch-health.js';
 import type { IndexKind } from '../indices/index-names.js';
 import type { SearchMetrics } from '../metrics.js';
+import { WakeList } from '../wake-list.js';
 
 /** One document to write. The id is derived from the message, so a redelivery overwrites instead of duplicating. */
 export interface BulkOp {
@@ -73,8 +74,8 @@ export class BulkIndexer {
   private waitingForHealth = false;
   private draining = false;
   private closed = false;
-  private roomWaiters = new Set<() => void>();
-  private idleWaiters = new Set<() => void>();
+  private readonly roomWaiters = new WakeList();
+  private readonly idleWaiters = new WakeList();
   private readonly log: Logger;
 
   constructor(private readonly options: BulkIndexerOptions) {
@@ -122,17 +123,7 @@ export class BulkIndexer {
   async flushAll(signal?: AbortSignal): Promise<void> {
     this.draining = true;
     this.schedule();
-    while (this.heldDocs > 0 && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.idleWaiters.delete(done);
-          signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        this.idleWaiters.add(done);
-        signal?.addEventListener('abort', done, { once: true });
-      });
-    }
+    while (this.heldDocs > 0 && !signal?.aborted) await this.idleWaiters.wait(signal);
   }
 
   /** Stops sending. Documents still held are not acked, so JetStream redelivers their messages later. */
@@ -170,26 +161,13 @@ export class BulkIndexer {
       await this.options.health.whenAvailable(signal);
       const fits = this.heldDocs === 0 || (this.heldDocs + docs <= maxDocs && this.heldBytes + bytes <= maxBytes);
       if (fits) return;
-      if (signal?.aborted) throw new CancelledError('stopped while waiting for buffer room');
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.roomWaiters.delete(wake);
-          reject(new CancelledError('stopped while waiting for buffer room'));
-        };
-        const wake = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        this.roomWaiters.add(wake);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      await this.roomWaiters.wait(signal, () => new CancelledError('stopped while waiting for buffer room'));
     }
   }
 
   private wakeWaiters(): void {
-    for (const wake of [...this.roomWaiters]) wake();
-    this.roomWaiters.clear();
-    if (this.heldDocs === 0) for (const done of [...this.idleWaiters]) done();
+    this.roomWaiters.wakeAll();
+    if (this.heldDocs === 0) this.idleWaiters.wakeAll();
   }
 
   private updateGauges(): void {

@@ -1,6 +1,7 @@
 import type { JsMsg } from 'nats';
 import { errorMessage, type Logger } from '@va/common';
 import type { SearchMetrics } from '../metrics.js';
+import { WakeList } from '../wake-list.js';
 import type { BulkIndexer, BulkOp, OpOutcome } from './bulk-indexer.js';
 import type { DeadLetters, Rejection } from './dead-letters.js';
 
@@ -30,7 +31,7 @@ export interface MessagePipelineOptions {
 export class MessagePipeline {
   private readonly pending = new Map<JsMsg, number>();
   private readonly keepAlive: NodeJS.Timeout;
-  private idleWaiters = new Set<() => void>();
+  private readonly idleWaiters = new WakeList();
   private readonly log: Logger;
 
   constructor(private readonly options: MessagePipelineOptions) {
@@ -64,17 +65,7 @@ export class MessagePipeline {
 
   /** Resolves when every message handed over is acked or nak'ed, or when `signal` aborts. */
   async drain(signal?: AbortSignal): Promise<void> {
-    while (this.pending.size > 0 && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          this.idleWaiters.delete(done);
-          signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        this.idleWaiters.add(done);
-        signal?.addEventListener('abort', done, { once: true });
-      });
-    }
+    while (this.pending.size > 0 && !signal?.aborted) await this.idleWaiters.wait(signal);
   }
 
   close(): void {
@@ -102,7 +93,7 @@ export class MessagePipeline {
   private release(msg: JsMsg): void {
     this.pending.delete(msg);
     this.options.metrics.unackedMessages.set(this.pending.size);
-    if (this.pending.size === 0) for (const done of [...this.idleWaiters]) done();
+    if (this.pending.size === 0) this.idleWaiters.wakeAll();
   }
 
   private touch(olderThanMs: number): void {
