@@ -285,9 +285,9 @@ function checkedRequest(request: unknown): unknown {
 }
 
 /**
- * Ends a server stream with a status. grpc-js sends the status from the stream's 'error' handler
- * (which ends the stream); destroy() would skip that and the client would only see the
- * connection drop (CANCELLED) instead of the status.
+ * Ends a server stream with an error status. grpc-js sends the status from the stream's own
+ * 'error' listener (it records the status and ends the stream); destroy() would skip sending it
+ * and leave the client waiting.
  */
 function endWithStatus(call: ServerWritableStream<unknown, unknown>, code: GrpcStatus, details: string): void {
   call.emit('error', Object.assign(new Error(details), { code, details }));
