@@ -70,15 +70,19 @@ export function flag(camera: string, id: string, tsMs: number, extra: Partial<Fl
     count: 1,
     message: 'track t1 changed class person -> car',
     evidence: { flips: 2, 'score.before': 0.81 },
-    boxes: [{ x1: 1, y1: 2, x2: 3, y2: 4 }],
+    boxes: [{ x1: 1, y1: 2, x2: 3, y2: 4 }, { x1: 5, y1: 6, x2: 7, y2: 8 }],
     scores: [0.81, 0.42],
+    classNames: ['person', 'car'],
+    frameWidth: 768,
+    frameHeight: 576,
+    subject: 't1',
     reviewStatus: ReviewStatus.REVIEW_STATUS_PENDING,
     ...extra,
   });
 }
 
 export function review(camera: string, flagId: string, tsMs: number): ReviewDecision {
-  return ReviewDecision.fromPartial({ flagId, cameraId: camera, decision: ReviewStatus.REVIEW_STATUS_CONFIRMED, note: 'looks right', reviewer: 'ann', tsMs });
+  return ReviewDecision.fromPartial({ reviewId: `review-${flagId}-1`, revision: 1, flagId, cameraId: camera, decision: ReviewStatus.REVIEW_STATUS_CONFIRMED, note: 'looks right', reviewer: 'operator:3f9a1c', tsMs });
 }
 
 /** Publishes with the deterministic msgID the upstream services use, so retries de-duplicate. */

@@ -54,8 +54,9 @@ describe('indexing round trip: every kind from JetStream into Elasticsearch (rea
   it('indexes detections, track points, events, flags and reviews with their fields', async () => {
     const cam = 'cam-rt';
     await publish.detections(pub, detectionBatch(cam, 1, t0, [{ box: { x1: 10, y1: 20, x2: 50, y2: 120 }, score: 0.91, classId: 0, className: 'person', embedding: unitVector(1) }, { box: { x1: 300, y1: 40, x2: 420, y2: 110 }, score: 0.77, classId: 2, className: 'car' }]));
-    await publish.tracks(pub, trackUpdate(cam, 1, t0, [{ trackId: 't1', box: { x1: 11, y1: 21, x2: 51, y2: 121 }, score: 0.91, hits: 3, age: 3, detectionIndex: 0, firstSeenTsMs: t0 - 200, lastSeenTsMs: t0 }]));
+    await publish.tracks(pub, trackUpdate(cam, 1, t0, [{ trackId: 't1', box: { x1: 11, y1: 21, x2: 51, y2: 121 }, score: 0.91, hits: 3, age: 3, detectionIndex: 0, firstSeenTsMs: t0 - 200, lastSeenTsMs: t0, pathLengthPx: 42 }]));
     await publish.event(pub, trackEvent(cam, 't1', TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS, t0, { lineId: 'door', direction: 'in' }));
+    await publish.event(pub, trackEvent(cam, 't0', TrackEventType.TRACK_EVENT_TYPE_ENDED, t0, { eventId: 'ended-t0', reason: 'expired', durationMs: 4_000, pathLengthPx: 120.5 }));
     await publish.flag(pub, flag(cam, 'flag-1', t0));
     await publish.review(pub, review(cam, 'flag-1', t0 + 5_000));
 
@@ -72,18 +73,25 @@ describe('indexing round trip: every kind from JetStream into Elasticsearch (rea
     assert.equal(point?.track_id, 't1');
     assert.equal(point?.state, 'confirmed');
     assert.equal(point?.detection_index, 0);
+    assert.equal(point?.path_length_px, 42);
 
     const event = await source(es, prefix, 'track-events', `${cam}:t1:TRACK_EVENT_TYPE_LINE_CROSS:${t0}`);
     assert.equal(event?.type, 'line_cross');
     assert.equal(event?.line_id, 'door');
+    const ended = await source(es, prefix, 'track-events', 'ended-t0');
+    assert.deepEqual([ended?.type, ended?.reason, ended?.duration_ms, ended?.path_length_px], ['ended', 'expired', 4_000, 120.5]);
 
     const f = await source(es, prefix, 'flags', 'flag-1');
     assert.equal(f?.severity, 'act_today');
     assert.equal(f?.review_status, 'pending');
     assert.deepEqual(f?.evidence, { flips: 2, 'score.before': 0.81 });
+    assert.deepEqual(f?.class_names, ['person', 'car']);
+    assert.equal(f?.subject, 't1');
 
-    const r = await source(es, prefix, 'reviews', `flag-1:${t0 + 5_000}:ann`);
+    const r = await source(es, prefix, 'reviews', 'review-flag-1-1');
     assert.equal(r?.decision, 'confirmed');
+    assert.equal(r?.revision, 1);
+    assert.equal(r?.flag_id, 'flag-1');
 
     // One representative embedding per track, in the index of the day the track started.
     const summary = await es.search<Record<string, unknown>>({ index: `${prefix}-embeddings`, query: { ids: { values: [`${cam}/t1`] } } });

@@ -19,6 +19,7 @@ export function flagDoc(f: Flag): DocDraft {
       stream_epoch: f.streamEpoch,
       flag_id: f.flagId,
       rule: f.rule,
+      subject: f.subject || undefined,
       severity: enumName(severityToJSON(f.severity), 'SEVERITY_'),
       sequence: f.sequence,
       track_id: f.trackId || undefined,
@@ -29,21 +30,27 @@ export function flagDoc(f: Flag): DocDraft {
       evidence,
       boxes: f.boxes.map(boxDoc).filter((b) => b !== undefined),
       scores: f.scores.filter(Number.isFinite),
+      class_names: f.classNames.length > 0 ? f.classNames : undefined,
+      frame_width: f.frameWidth || undefined,
+      frame_height: f.frameHeight || undefined,
       review_status: enumName(reviewStatusToJSON(f.reviewStatus), 'REVIEW_STATUS_'),
     }),
   };
 }
 
-/** Every decision is kept (who decided what, when); the newest per flag_id is the current one. */
+/** Every decision is kept (who decided what, when); the newest per flag_id (highest revision) is the current one. */
 export function reviewDoc(r: ReviewDecision): DocDraft {
   const tsMs = eventTime(r.tsMs);
   return {
-    id: `${r.flagId}:${r.tsMs}:${r.reviewer}`,
+    // review_id is deterministic per (flag, revision, content); older producers did not set it.
+    id: r.reviewId || `${r.flagId}:${r.tsMs}:${r.reviewer}`,
     tsMs,
     doc: compact({
       '@timestamp': tsMs,
       camera_id: r.cameraId,
+      review_id: r.reviewId || undefined,
       flag_id: r.flagId,
+      revision: r.revision,
       decision: enumName(reviewStatusToJSON(r.decision), 'REVIEW_STATUS_'),
       note: r.note || undefined,
       reviewer: r.reviewer || undefined,

@@ -28,6 +28,7 @@ export function trackEventDoc(e: TrackEvent): DocDraft {
       zone_id: e.zoneId || undefined,
       line_id: e.lineId || undefined,
       direction: e.direction || undefined,
+      reason: e.reason || undefined,
       first_seen_ts: e.firstSeenTsMs > 0 ? e.firstSeenTsMs : undefined,
     }),
   };
@@ -50,6 +51,7 @@ export function trackEventFromDoc(doc: Record<string, unknown>): TrackEvent {
     zoneId: String(doc.zone_id ?? ''),
     lineId: String(doc.line_id ?? ''),
     direction: String(doc.direction ?? ''),
+    reason: String(doc.reason ?? ''),
     firstSeenTsMs: Number(doc.first_seen_ts ?? 0),
   };
 }

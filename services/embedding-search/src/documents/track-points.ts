@@ -25,6 +25,7 @@ export function trackPointDocs(u: TrackUpdate): DocDraft[] {
       hits: t.hits,
       frames_since_update: t.framesSinceUpdate,
       detection_index: t.detectionIndex,
+      path_length_px: finite(t.pathLengthPx),
       first_seen_ts: t.firstSeenTsMs > 0 ? t.firstSeenTsMs : undefined,
       last_seen_ts: t.lastSeenTsMs > 0 ? t.lastSeenTsMs : undefined,
       tracked_ts: u.trackedTsMs > 0 ? u.trackedTsMs : undefined,

@@ -56,6 +56,7 @@ function trackPoints(): Properties {
     hits: int,
     frames_since_update: int,
     detection_index: int,
+    path_length_px: float,
     first_seen_ts: date,
     last_seen_ts: date,
     tracked_ts: date,
@@ -77,6 +78,7 @@ function trackEvents(): Properties {
     zone_id: keyword,
     line_id: keyword,
     direction: keyword,
+    reason: keyword,
     first_seen_ts: date,
   };
 }
@@ -112,6 +114,7 @@ function flags(): Properties {
     ...common,
     flag_id: keyword,
     rule: keyword,
+    subject: keyword,
     severity: keyword,
     sequence: long,
     track_id: keyword,
@@ -123,12 +126,15 @@ function flags(): Properties {
     evidence: { type: 'object', dynamic: true, subobjects: false },
     boxes: box,
     scores: float,
+    class_names: keyword,
+    frame_width: int,
+    frame_height: int,
     review_status: keyword,
   };
 }
 
 function reviews(): Properties {
-  return { ...common, flag_id: keyword, decision: keyword, note: { type: 'text' }, reviewer: keyword };
+  return { ...common, review_id: keyword, flag_id: keyword, revision: int, decision: keyword, note: { type: 'text' }, reviewer: keyword };
 }
 
 function deadLetters(): Properties {
