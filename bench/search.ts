@@ -9,6 +9,8 @@
 //   knn_p50_ms/p99    latency of those kNN requests, one at a time
 //
 //   npm run bench:search -- [--quick]        last line of output is the JSON summary
+//   --only=frames                            stop after the frame-traffic indexing part
+//   BENCH_DEBUG=1                            also print when each indexer run had received / acked everything
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
