@@ -65,6 +65,7 @@ build() {
   command -v mvn >/dev/null 2>&1 || die "Maven not found; it resolves Elasticsearch $es_version from Maven Central: sudo apt-get install -y maven (or run deploy/local/setup.sh)"
   local jh
   jh=$(java_home)
+  [ -x "$jh/bin/javac" ] || die "no javac under $jh: building the root endpoint plugin needs a JDK: sudo apt-get install -y openjdk-17-jdk-headless (or run deploy/local/setup.sh)"
   log "resolving Elasticsearch $es_version from Maven Central and building the root endpoint plugin (once; cached in ~/.m2)"
   local build_log="$root/deploy/elasticsearch/target/maven.log"
   mkdir -p "$(dirname "$build_log")"

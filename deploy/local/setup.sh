@@ -17,6 +17,8 @@ declare -A needs=(
   [openssl]=openssl
   [promtool]=prometheus
   [java]=openjdk-17-jre-headless
+  # javac: Maven compiles the Elasticsearch root endpoint plugin (deploy/elasticsearch).
+  [javac]=openjdk-17-jdk-headless
   [mvn]=maven
   [curl]=curl
   [xz]=xz-utils
