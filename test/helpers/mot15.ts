@@ -1,27 +1,12 @@
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { readGroundTruth, type GroundTruthBox } from '../fixtures/sanity/mot-ground-truth.js';
 import { sharedFile } from './shared.js';
-
-export interface GroundTruthBox {
-  frame: number;
-  id: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
 
 const SEQUENCE = 'data/mot15/PETS09-S2L1';
 
-/** PETS09-S2L1 ground truth boxes (MOTChallenge gt.txt: frame,id,x,y,w,h,conf,...; 1-based frames). */
+/** PETS09-S2L1 ground truth boxes (MOTChallenge gt.txt; 1-based frames). */
 export function pets09GroundTruth(): GroundTruthBox[] {
-  return readFileSync(sharedFile(`${SEQUENCE}/gt/gt.txt`), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim().length > 0)
-    .map((l) => {
-      const [frame, id, x, y, w, h] = l.split(',').map(Number) as [number, number, number, number, number, number];
-      return { frame, id, x, y, w, h };
-    });
+  return [...readGroundTruth(sharedFile(`${SEQUENCE}/gt/gt.txt`)).values()].flat();
 }
 
 /** The frames of PETS09-S2L1 kept as original JPEGs in img1/. */
