@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -35,6 +35,7 @@ describe('Elasticsearch configuration', () => {
     const basic = loadElasticsearchConfig({ ES_URL: 'https://es:9200', ES_USERNAME: 'search', ES_PASSWORD_FILE: join(dir, 'pw') });
     assert.equal(basic.password, 'hunter22');
     assert.equal(loadElasticsearchConfig({ ES_API_KEY_FILE: join(dir, 'key') }).apiKey, 'aWQ6a2V5');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('names every bad key at once', () => {
