@@ -4,6 +4,7 @@
 #   Debian packages: nats-server, ffmpeg, protoc, openssl, prometheus (promtool), Java + Maven,
 #                    util-linux (setpriv), GStreamer's RTSP server for the ingest tests
 #   npm packages:    npm ci when node_modules is missing or older than package-lock.json
+#   Elasticsearch:   deploy/elasticsearch/pom.xml resolved and built with Maven (once)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -17,6 +18,8 @@ declare -A needs=(
   [openssl]=openssl
   [promtool]=prometheus
   [java]=openjdk-17-jre-headless
+  # javac: Maven compiles the Elasticsearch root endpoint plugin (deploy/elasticsearch).
+  [javac]=openjdk-17-jdk-headless
   [mvn]=maven
   [curl]=curl
   [xz]=xz-utils
@@ -50,3 +53,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# Elasticsearch 8 for the local stack: the distribution and the root endpoint plugin, resolved and
+# built with Maven (artifacts cached in ~/.m2; nothing to do when the home is already built).
+bash deploy/local/elasticsearch.sh build
