@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what this machine lacks to build, test and run the project; quiet and quick when
 # everything is already there. Used by `npm test`, `npm run demo` and .ci/run.
-#   Debian packages: nats-server, ffmpeg, protoc, openssl, prometheus (promtool), Java + Maven
+#   Debian packages: nats-server, ffmpeg, protoc, openssl, prometheus (promtool), Java + Maven,
+#                    util-linux (setpriv), GStreamer's RTSP server for the ingest tests
 #   npm packages:    npm ci when node_modules is missing or older than package-lock.json
+#   Elasticsearch:   deploy/elasticsearch/pom.xml resolved and built with Maven (once)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -16,12 +18,24 @@ declare -A needs=(
   [openssl]=openssl
   [promtool]=prometheus
   [java]=openjdk-17-jre-headless
+  # javac: Maven compiles the Elasticsearch root endpoint plugin (deploy/elasticsearch).
+  [javac]=openjdk-17-jdk-headless
   [mvn]=maven
   [curl]=curl
   [xz]=xz-utils
+  [setpriv]=util-linux
 )
 missing=()
 for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}"); done
+# The RTSP camera of the ingest tests: GStreamer's RTSP server (real server, TCP interleaved),
+# run by test/fixtures/rtsp-server.py with the system Python.
+gst_check='import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstRtspServer", "1.0")
+from gi.repository import Gst, GstRtspServer
+Gst.init(None)
+assert Gst.ElementFactory.find("qtdemux") and Gst.ElementFactory.find("rtph264pay")'
+if ! /usr/bin/python3 -c "$gst_check" >/dev/null 2>&1; then
+  missing+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "setup: installing Debian packages: ${missing[*]}"
@@ -39,3 +53,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# Elasticsearch 8 for the local stack: the distribution and the root endpoint plugin, resolved and
+# built with Maven (artifacts cached in ~/.m2; nothing to do when the home is already built).
+bash deploy/local/elasticsearch.sh build

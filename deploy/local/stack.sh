@@ -2,16 +2,19 @@
 # Starts and stops the real infrastructure the services need, as background processes on this
 # machine (no Docker): logs, pid files and data under .stack/ (ignored by git).
 #
-#   deploy/local/stack.sh up|down|status [component...]     components: nats (default: all)
+#   deploy/local/stack.sh up|down|status [component...]     components: nats elasticsearch (default: all)
 #
 # Idempotent: `up` leaves running components alone, `down` ignores stopped ones.
-# Ports: VA_NATS_PORT (4222), VA_NATS_MONITOR_PORT (8222). Folder: VA_STACK_DIR (.stack).
+# Ports: VA_NATS_PORT (4222), VA_NATS_MONITOR_PORT (8222), VA_ES_PORT (9200), VA_ES_TRANSPORT_PORT (9300).
+# Folder: VA_STACK_DIR (.stack). Elasticsearch: see deploy/local/elasticsearch.sh (Java 17+, Maven).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 stack=${VA_STACK_DIR:-$root/.stack}
 nats_port=${VA_NATS_PORT:-4222}
 nats_monitor_port=${VA_NATS_MONITOR_PORT:-8222}
-all_components=(nats)
+es_port=${VA_ES_PORT:-9200}
+es_transport_port=${VA_ES_TRANSPORT_PORT:-9300}
+all_components=(nats elasticsearch)
 
 mkdir -p "$stack/logs" "$stack/run" "$stack/data"
 
@@ -58,6 +61,18 @@ CONF
 }
 nats_status() { echo "nats://127.0.0.1:$nats_port"; }
 
+# --- Elasticsearch 8 (from Maven Central, see deploy/elasticsearch/pom.xml) -----------------------
+es() {
+  VA_ES_PORT=$es_port VA_ES_TRANSPORT_PORT=$es_transport_port VA_ES_DIR="$stack/elasticsearch" \
+    VA_ES_DATA_DIR="$stack/data/elasticsearch" VA_ES_LOGS_DIR="$stack/logs/elasticsearch" VA_ES_RUN_DIR="$stack/run/elasticsearch" \
+    bash "$root/deploy/local/elasticsearch.sh" "$@"
+}
+elasticsearch_up() {
+  es start | sed 's/^elasticsearch: /stack: elasticsearch /'
+  es pid > "$stack/run/elasticsearch.pid"
+}
+elasticsearch_status() { echo "http://127.0.0.1:$es_port"; }
+
 # --- generic ----------------------------------------------------------------------------------
 up() {
   local c=$1
@@ -89,7 +104,7 @@ done
 case "$cmd" in
   up) for c in "${components[@]}"; do up "$c"; done
       # Settings for processes started from this shell: `source .stack/env`.
-      { echo "export NATS_URL=nats://127.0.0.1:$nats_port"; } > "$stack/env" ;;
+      { echo "export NATS_URL=nats://127.0.0.1:$nats_port"; echo "export ES_URL=http://127.0.0.1:$es_port"; } > "$stack/env" ;;
   down) for ((i=${#components[@]}-1; i>=0; i--)); do down "${components[$i]}"; done ;;
   status) for c in "${components[@]}"; do status "$c"; done ;;
   *) die "usage: stack.sh up|down|status [${all_components[*]}]" ;;

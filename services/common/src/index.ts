@@ -16,6 +16,7 @@ export {
   type GrpcClientConfig,
   type GrpcTlsConfig,
 } from './config/grpc.js';
+export { elasticsearchEnv, loadElasticsearchConfig, type ElasticsearchConfig } from './config/elasticsearch.js';
 
 export { Lifecycle, SHUTDOWN_PHASES, type ServiceState, type ShutdownPhase, type ShutdownStep } from './lifecycle/lifecycle.js';
 export { createRegistry, metricPrefix, LATENCY_BUCKETS_S } from './metrics/registry.js';
@@ -32,5 +33,8 @@ export { protoCodec, codecs, type Codec } from './nats/codec.js';
 export { STREAMS, ensureStreams, streamConfig, type StreamKey } from './nats/streams.js';
 export { NatsConnectionHandle } from './nats/connection.js';
 export { ConsumerMetrics, DurableConsumer, subscribeDecoded, type DurableConsumerOptions, type CoreSubscriptionOptions } from './nats/consumers.js';
+
+export { createElasticsearchClient } from './elasticsearch/client.js';
+export { RETRYABLE_STATUSES, elasticsearchStatus, isElasticsearchUnavailable, mapElasticsearchError } from './elasticsearch/errors.js';
 
 export { ServiceRuntime, runMain, metricServiceName } from './runtime.js';

@@ -1,14 +1,48 @@
 import { runMain, ServiceRuntime } from '@va/common';
+import { IngestServiceService } from '@va/common/gen/va/ingest/v1/ingest';
+import { BusGate, busConnection, resetOnReconnect } from './bus-gate.js';
 import { loadConfig } from './config.js';
+import { useFfmpegExecutable } from './ffmpeg-process.js';
+import { INGEST_ROLES, ingestService } from './ingest-grpc.js';
+import { IngestMetrics } from './ingest-metrics.js';
+import { StreamManager } from './stream-manager.js';
+import { StreamRegistry } from './stream-registry.js';
+import { StreamSupervisor } from './stream-supervisor.js';
 
 const SERVICE = 'ingest';
 
+// camera --ffmpeg (sample, resize/letterbox)--> FrameReader --> StreamSupervisor (sequence, stats)
+//   --> FramePublisher (newest wins) --> BusGate (bounded unconfirmed bytes) --> va.frames.<camera>
 runMain(SERVICE, async () => {
   const config = loadConfig(process.env);
+  const { ingest } = config;
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
-  await runtime.connectNats(config.nats, []);
+  useFfmpegExecutable(ingest.ffmpegPath);
+
+  const nats = await runtime.connectNats(config.nats, []);
+  const gate = new BusGate(busConnection(nats.nc, () => nats.isConnected), ingest.busMaxPendingBytes);
+  void resetOnReconnect(nats.nc, gate);
+  const maxPayloadBytes = () => nats.nc.info?.max_payload ?? 1024 * 1024;
+
+  const registry = await StreamRegistry.open(nats.js, nats.jsm, ingest.kvBucket, runtime.log);
+  const metrics = new IngestMetrics(runtime.registry, runtime.metricPrefix);
+  const manager = new StreamManager({
+    registry,
+    policy: ingest,
+    maxStreams: ingest.maxStreams,
+    maxPayloadBytes,
+    metrics,
+    log: runtime.log,
+    createSupervisor: (stream) => new StreamSupervisor(stream, { settings: { ...ingest, maxPayloadBytes }, gate, metrics, log: runtime.log }),
+  });
+  metrics.readFrom(() => manager.supervisors().map((s) => s.figures()), () => gate.pendingBytes);
+  // ffmpeg children stop with the streams phase; past the deadline they are killed.
+  runtime.onShutdown({ name: 'ffmpeg', phase: 'streams', graceful: () => manager.stopAll(), force: () => manager.killAll() });
 
   const grpc = runtime.grpcServer(config.grpc);
+  grpc.addService(IngestServiceService, ingestService(manager), INGEST_ROLES);
+  runtime.registerHealth('va.ingest.v1.IngestService');
   await grpc.start();
+  await manager.restore();
   runtime.running();
 });

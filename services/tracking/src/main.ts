@@ -1,14 +1,57 @@
+import { hostname } from 'node:os';
 import { runMain, ServiceRuntime } from '@va/common';
+import { TrackingServiceService } from '@va/common/gen/va/tracking/v1/tracking';
+import { CameraLeases } from './camera-leases.js';
+import { CameraSupervisor } from './camera-supervisor.js';
 import { loadConfig } from './config.js';
+import { trackingRoles, trackingService } from './grpc-service.js';
+import { TrackingMetrics } from './metrics.js';
+import { TrackPublisher } from './publisher.js';
+import { ZoneStore } from './zones/zone-store.js';
 
 const SERVICE = 'tracking';
 
+// va.detections.<camera> (JetStream) -> per-camera durable consumer -> reorder window -> ByteTrack
+// tracker + zones/lines -> va.tracks.<camera> and va.track-events.<camera> (JetStream), then ack.
 runMain(SERVICE, async () => {
   const config = loadConfig(process.env);
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
-  await runtime.connectNats(config.nats, ['detections', 'tracks', 'trackEvents']);
+  const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'trackEvents']);
+  const { tracking } = config;
+  const metrics = new TrackingMetrics(runtime.registry, runtime.metricPrefix);
+  const log = runtime.log;
+
+  const zones = await ZoneStore.open(nats, tracking.zonesBucket, log);
+  const leases = await CameraLeases.open(nats, {
+    bucket: tracking.leasesBucket,
+    ttlMs: tracking.leaseTtlMs,
+    owner: `${hostname()}/${process.pid}/partition-${tracking.partition.index}`,
+    log,
+  });
+  const supervisor = new CameraSupervisor({
+    nats,
+    partition: tracking.partition,
+    discoveryIntervalMs: tracking.discoveryIntervalMs,
+    maxCameras: tracking.maxCameras,
+    leases,
+    zones,
+    log,
+    workerDeps: { nats, config: tracking, publisher: new TrackPublisher(nats), metrics, consumerMetrics: runtime.consumerMetrics, log },
+  });
+  await zones.watch((camera, zoneConfig, revision) => supervisor.worker(camera)?.setZones(zoneConfig, revision));
+  leases.start();
+  await supervisor.start();
+  runtime.onShutdown({ name: 'cameras', phase: 'intake', graceful: () => supervisor.stop() });
+  runtime.onShutdown({ name: 'zones', phase: 'flush', graceful: () => zones.stop() });
 
   const grpc = runtime.grpcServer(config.grpc);
+  grpc.addService(
+    TrackingServiceService,
+    trackingService({ nats, supervisor, zones, metrics, watchQueue: tracking.watchQueue, maxWatchers: tracking.maxWatchers }),
+    trackingRoles,
+  );
+  runtime.registerHealth('va.tracking.v1.TrackingService');
   await grpc.start();
+  log.info({ partition: tracking.partition, reorderWindow: tracking.reorder.window, tracker: tracking.tracker }, 'tracking running');
   runtime.running();
 });

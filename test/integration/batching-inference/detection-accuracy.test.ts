@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { decodeImage, detectVideo, OfflineDetector } from '@va/batching-inference/offline';
-import { readMotGroundTruth, scoreDetections, type GtBox } from '../../helpers/mot.js';
+import { readMotGroundTruth, scoreDetections, type GtBox } from '../../helpers/detection-score.js';
 import { sharedDir, sharedFile } from '../../helpers/shared.js';
 
 // Floors measured with yolox_nano on this data (see services/batching-inference/README.md), with a

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { codecs, STREAMS, subjects } from '@va/common';
 import { type DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
-import { iou, readMotGroundTruth, type GtBox } from '../../helpers/mot.js';
+import { iou, readMotGroundTruth, type GtBox } from '../../helpers/detection-score.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
 import { sharedFile } from '../../helpers/shared.js';

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { createClient, unary } from '@va/common';
 import { InferenceServiceClient, ModelState, type DetectResponse } from '@va/common/gen/va/inference/v1/inference';
 import { codeOf } from '../../helpers/grpc.js';
-import { iou, readMotGroundTruth, type GtBox } from '../../helpers/mot.js';
+import { iou, readMotGroundTruth, type GtBox } from '../../helpers/detection-score.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
 import { sharedFile } from '../../helpers/shared.js';
@@ -82,7 +82,7 @@ describe('gRPC InferenceService: Detect, Embed, ModelStatus, Load/Unload, errors
           .toBuffer(),
       ),
     );
-    const res = await unary(viewer.embed.bind(viewer), { crops, model: '', version: '', image: petsJpeg(1), boxes }, { deadlineMs: 30_000 });
+    const res = await unary(viewer.embed.bind(viewer), { crops, model: '', version: '', sourceImage: petsJpeg(1), boxes }, { deadlineMs: 30_000 });
     assert.deepEqual(res.model, { name: 'osnet_x0_25_msmt17', version: '1' });
     assert.equal(res.embeddings.length, 4);
     const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * (b[i] as number), 0);
@@ -97,8 +97,8 @@ describe('gRPC InferenceService: Detect, Embed, ModelStatus, Load/Unload, errors
     assert.equal(await codeOf(detect({ image: petsJpeg(1), cameraId: 'bad camera id!' })), status.INVALID_ARGUMENT);
     assert.equal(await codeOf(detect({ image: petsJpeg(1), scoreThreshold: 2 })), status.INVALID_ARGUMENT);
     assert.equal(await codeOf(detect({ image: petsJpeg(1), model: 'no_such_model' })), status.NOT_FOUND);
-    assert.equal(await codeOf(unary(viewer.embed.bind(viewer), { crops: [], model: '', version: '', image: new Uint8Array(), boxes: [] })), status.INVALID_ARGUMENT);
-    assert.equal(await codeOf(unary(viewer.embed.bind(viewer), { crops: [new Uint8Array([1, 2, 3])], model: '', version: '', image: new Uint8Array(), boxes: [] })), status.INVALID_ARGUMENT);
+    assert.equal(await codeOf(unary(viewer.embed.bind(viewer), { crops: [], model: '', version: '', sourceImage: new Uint8Array(), boxes: [] })), status.INVALID_ARGUMENT);
+    assert.equal(await codeOf(unary(viewer.embed.bind(viewer), { crops: [new Uint8Array([1, 2, 3])], model: '', version: '', sourceImage: new Uint8Array(), boxes: [] })), status.INVALID_ARGUMENT);
   });
 
   it('refuses queued requests beyond the bound (RESOURCE_EXHAUSTED) and times out waiting ones (DEADLINE_EXCEEDED)', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Detection } from '@va/common/gen/va/common/v1/detection';
 import { decodeImage, OfflineDetector, type OfflineFrame } from '@va/batching-inference/offline';
-import { iou } from '../../helpers/mot.js';
+import { iou } from '../../helpers/detection-score.js';
 import { sharedDir, sharedFile } from '../../helpers/shared.js';
 import { shippedConfig, tempRepository } from './inference-fixture.js';
 

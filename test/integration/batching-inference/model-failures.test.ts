@@ -138,7 +138,7 @@ describe('broken models give clear errors and the service keeps serving the othe
     assert.equal(await svc.metric('va_inference_execution_provider', { model: 'gpu_first', ep: 'cpu' }), 1);
     const warnings = svc.proc.logs().filter((l) => l.msg === 'execution provider failed to initialise; trying the next one');
     assert.deepEqual([...new Set(warnings.map((l) => l.ep))].sort(), ['cuda', 'tensorrt', 'webgpu']);
-    const res = await unary(viewer.embed.bind(viewer), { crops: [petsJpeg(1)], model: 'gpu_first', version: '', image: new Uint8Array(), boxes: [] });
+    const res = await unary(viewer.embed.bind(viewer), { crops: [petsJpeg(1)], model: 'gpu_first', version: '', sourceImage: new Uint8Array(), boxes: [] });
     assert.equal(res.embeddings[0]?.values.length, 512);
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeGenericClientConstructor, Metadata, status } from '@grpc/grpc-js';
 import { createClient, createLogger, createRegistry, GrpcServer, HealthRegistry, InvalidArgumentError, unary } from '@va/common';
-import { IngestServiceClient, IngestServiceService, StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import { IngestServiceClient, IngestServiceService, StreamState, StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
 import { codeOf, healthStatus } from '../../helpers/grpc.js';
 
 const TOKENS = new Map([
@@ -11,22 +11,7 @@ const TOKENS = new Map([
   ['admin-token-1', 'admin'],
 ] as const);
 
-const status0: StreamStatus = {
-  spec: undefined,
-  state: StreamState.STREAM_STATE_RUNNING,
-  fpsIn: 0,
-  fpsOut: 0,
-  framesRead: 0,
-  framesPublished: 0,
-  framesDropped: 0,
-  restarts: 0,
-  lastError: '',
-  lastFrameTsMs: 0,
-  sourceWidth: 0,
-  sourceHeight: 0,
-  stateSinceTsMs: 0,
-  nextAttemptTsMs: 0,
-};
+const status0: StreamStatus = StreamStatus.fromPartial({ state: StreamState.STREAM_STATE_RUNNING });
 
 describe('gRPC bearer tokens and roles over a real call', () => {
   const registry = createRegistry();

@@ -70,16 +70,16 @@ export function inferenceService(manager: ModelManager, embedder: EmbedderStage 
 
     embed: async (req: EmbedRequest, ctx): Promise<EmbedResponse> => {
       const count = req.crops.length + req.boxes.length;
-      if (count === 0) throw new InvalidArgumentError('give crops, or an image and boxes', 'crops');
+      if (count === 0) throw new InvalidArgumentError('give crops, or a source image and boxes', 'crops');
       if (count > options.maxCrops) throw new InvalidArgumentError(`at most ${options.maxCrops} crops per call, got ${count}`, 'crops');
-      if (req.boxes.length > 0 && req.image.byteLength === 0) throw new InvalidArgumentError('boxes need the image they are in', 'image');
+      if (req.boxes.length > 0 && req.sourceImage.byteLength === 0) throw new InvalidArgumentError('boxes need the image they are in', 'source_image');
       const model = req.model || options.defaultEmbedder;
       if (!model) throw new NotFoundError('no embedder is configured (VA_INFERENCE_EMBEDDER) and the request names none');
       const served = manager.resolve(model, req.version ? { version: req.version } : {});
       const inputs: Array<{ image: RgbImage; crop?: SourceRect }> = [];
       for (const [i, crop] of req.crops.entries()) inputs.push({ image: await decodeImage(crop, `crops[${i}]`) });
       if (req.boxes.length > 0) {
-        const image = await decodeImage(req.image, 'image');
+        const image = await decodeImage(req.sourceImage, 'source_image');
         req.boxes.forEach((b, i) => {
           if (!(b.x2 > b.x1 && b.y2 > b.y1)) throw new InvalidArgumentError(`boxes[${i}] is empty or inverted`, 'boxes');
           inputs.push({ image, crop: { x: b.x1, y: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 } });

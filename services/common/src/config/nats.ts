@@ -13,6 +13,12 @@ export interface NatsConfig {
 
 export interface JetStreamLimits {
   maxAgeMs: number;
+  /**
+   * Max age of the decision streams (VA_FLAGS, VA_REVIEWS): flags and human reviews are small,
+   * few and must outlive the data streams; the sanity-check service rebuilds its view from them.
+   * Defaults to maxAgeMs when absent.
+   */
+  decisionsMaxAgeMs?: number;
   maxBytes: number;
   replicas: number;
   duplicateWindowMs: number;
@@ -27,6 +33,7 @@ export const natsEnv = {
   NATS_TLS_CERT: readableFile().optional(),
   NATS_TLS_KEY: readableFile().optional(),
   VA_JS_MAX_AGE_HOURS: int(24, 1, 24 * 365),
+  VA_JS_DECISIONS_MAX_AGE_HOURS: int(24 * 90, 1, 24 * 3650),
   VA_JS_MAX_BYTES: int(1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
   VA_JS_REPLICAS: int(1, 1, 5),
   VA_JS_DUPLICATE_WINDOW_S: int(120, 1, 24 * 3600),
@@ -58,6 +65,7 @@ export function loadNatsConfig(env: Env): NatsConfig {
     ...(tls ? { tls } : {}),
     jetstream: {
       maxAgeMs: e.VA_JS_MAX_AGE_HOURS * 3600_000,
+      decisionsMaxAgeMs: e.VA_JS_DECISIONS_MAX_AGE_HOURS * 3600_000,
       maxBytes: e.VA_JS_MAX_BYTES,
       replicas: e.VA_JS_REPLICAS,
       duplicateWindowMs: e.VA_JS_DUPLICATE_WINDOW_S * 1000,

@@ -235,7 +235,7 @@ export class GrpcServer {
           await impl(checkedRequest(call.request), sink, ctx);
           if (shuttingDown) {
             finish(GrpcStatus.UNAVAILABLE);
-            call.destroy(Object.assign(new Error('server is shutting down'), { code: GrpcStatus.UNAVAILABLE, details: 'server is shutting down' }));
+            endWithStatus(call, GrpcStatus.UNAVAILABLE, 'server is shutting down');
           } else {
             finish(GrpcStatus.OK);
             call.end();
@@ -248,7 +248,7 @@ export class GrpcServer {
               ? { code: GrpcStatus.CANCELLED, details: 'cancelled' }
               : this.statusFor(err, path);
           finish(st.code);
-          if (!call.cancelled) call.destroy(Object.assign(new Error(st.details), { code: st.code, details: st.details }));
+          if (!call.cancelled) endWithStatus(call, st.code, st.details);
         }
       })();
     };
@@ -282,6 +282,15 @@ function checkedRequest(request: unknown): unknown {
     throw new InvalidArgumentError(`malformed request: ${(request as Malformed)[MALFORMED]}`);
   }
   return request;
+}
+
+/**
+ * Ends a server stream with an error status. grpc-js sends the status from the stream's own
+ * 'error' listener (it records the status and ends the stream); destroy() would skip sending it
+ * and leave the client waiting.
+ */
+function endWithStatus(call: ServerWritableStream<unknown, unknown>, code: GrpcStatus, details: string): void {
+  call.emit('error', Object.assign(new Error(details), { code, details }));
 }
 
 function writeWithBackpressure(call: ServerWritableStream<unknown, unknown>, message: unknown, signal: AbortSignal): Promise<void> {

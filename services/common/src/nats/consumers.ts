@@ -162,7 +162,10 @@ export class DurableConsumer<T> {
     return info.num_pending + info.num_ack_pending;
   }
 
-  /** Stops pulling, lets the message in hand finish, and returns. Unacked messages are redelivered later. */
+  /**
+   * Stops pulling, lets the message in hand finish, hands back (nak) the messages already pulled
+   * but not handled, and returns. Other unacked messages are redelivered after ack_wait.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -183,6 +186,16 @@ export class DurableConsumer<T> {
     const o = this.options;
     const source = o.filterSubject;
     for await (const msg of messages) {
+      if (this.stopped) {
+        // Pulled but not handled before stop(): hand it back now rather than after ack_wait,
+        // so whoever consumes this durable next gets it at once (and in order).
+        try {
+          msg.nak();
+        } catch {
+          // Connection already closed: the server redelivers after ack_wait.
+        }
+        continue;
+      }
       o.metrics.received.inc({ source });
       let value: T;
       try {
@@ -207,7 +220,6 @@ export class DurableConsumer<T> {
           msg.nak(o.nakDelayMs ?? 1_000);
         }
       }
-      if (this.stopped) break;
     }
   }
 }

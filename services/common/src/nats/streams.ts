@@ -17,8 +17,12 @@ export const STREAMS = {
 } as const;
 export type StreamKey = keyof typeof STREAMS;
 
+/** Streams of decisions (flags, human reviews) that are kept for VA_JS_DECISIONS_MAX_AGE_HOURS. */
+const DECISION_STREAMS: ReadonlySet<StreamKey> = new Set(['flags', 'reviews']);
+
 export function streamConfig(key: StreamKey, limits: JetStreamLimits): Partial<StreamConfig> {
   const decl = STREAMS[key];
+  const maxAgeMs = DECISION_STREAMS.has(key) ? (limits.decisionsMaxAgeMs ?? limits.maxAgeMs) : limits.maxAgeMs;
   return {
     name: decl.name,
     subjects: [...decl.subjects],
@@ -26,7 +30,7 @@ export function streamConfig(key: StreamKey, limits: JetStreamLimits): Partial<S
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    max_age: nanos(limits.maxAgeMs),
+    max_age: nanos(maxAgeMs),
     max_bytes: limits.maxBytes,
     num_replicas: limits.replicas,
     duplicate_window: nanos(limits.duplicateWindowMs),

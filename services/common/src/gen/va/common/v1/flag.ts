@@ -127,6 +127,16 @@ export interface Flag {
   scores: number[];
   reviewStatus: ReviewStatus;
   streamEpoch: string;
+  /** Class name of each entry of `boxes` (parallel to boxes and scores). */
+  classNames: string[];
+  /** Size of the frame the boxes are in (source-frame pixels). */
+  frameWidth: number;
+  frameHeight: number;
+  /**
+   * What the flag is about within its rule: a track id, "dark", "confidence"...;
+   * flags with the same camera, rule and subject are folded into one.
+   */
+  subject: string;
 }
 
 export interface Flag_EvidenceEntry {
@@ -140,8 +150,13 @@ export interface ReviewDecision {
   cameraId: string;
   decision: ReviewStatus;
   note: string;
+  /** Who decided: "<role>:<pseudonymous id of the caller's token>". */
   reviewer: string;
   tsMs: number;
+  /** Deterministic per (flag, revision, content): a retried publish de-duplicates. */
+  reviewId: string;
+  /** How many decisions the flag had before this one. */
+  revision: number;
 }
 
 function createBaseFlag(): Flag {
@@ -162,6 +177,10 @@ function createBaseFlag(): Flag {
     scores: [],
     reviewStatus: 0,
     streamEpoch: "",
+    classNames: [],
+    frameWidth: 0,
+    frameHeight: 0,
+    subject: "",
   };
 }
 
@@ -218,6 +237,18 @@ export const Flag: MessageFns<Flag> = {
     }
     if (message.streamEpoch !== "") {
       writer.uint32(130).string(message.streamEpoch);
+    }
+    for (const v of message.classNames) {
+      writer.uint32(138).string(v!);
+    }
+    if (message.frameWidth !== 0) {
+      writer.uint32(144).uint32(message.frameWidth);
+    }
+    if (message.frameHeight !== 0) {
+      writer.uint32(152).uint32(message.frameHeight);
+    }
+    if (message.subject !== "") {
+      writer.uint32(162).string(message.subject);
     }
     return writer;
   },
@@ -376,6 +407,38 @@ export const Flag: MessageFns<Flag> = {
             message.streamEpoch = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.classNames.push(reader.string());
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.frameWidth = reader.uint32();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.frameHeight = reader.uint32();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -455,6 +518,22 @@ export const Flag: MessageFns<Flag> = {
         : isSet(object.stream_epoch)
         ? globalThis.String(object.stream_epoch)
         : "",
+      classNames: globalThis.Array.isArray(object?.classNames)
+        ? object.classNames.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.class_names)
+        ? object.class_names.map((e: any) => globalThis.String(e))
+        : [],
+      frameWidth: isSet(object.frameWidth)
+        ? globalThis.Number(object.frameWidth)
+        : isSet(object.frame_width)
+        ? globalThis.Number(object.frame_width)
+        : 0,
+      frameHeight: isSet(object.frameHeight)
+        ? globalThis.Number(object.frameHeight)
+        : isSet(object.frame_height)
+        ? globalThis.Number(object.frame_height)
+        : 0,
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
     };
   },
 
@@ -514,6 +593,18 @@ export const Flag: MessageFns<Flag> = {
     if (message.streamEpoch !== "") {
       obj.streamEpoch = message.streamEpoch;
     }
+    if (message.classNames?.length) {
+      obj.classNames = message.classNames;
+    }
+    if (message.frameWidth !== 0) {
+      obj.frameWidth = Math.round(message.frameWidth);
+    }
+    if (message.frameHeight !== 0) {
+      obj.frameHeight = Math.round(message.frameHeight);
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
     return obj;
   },
 
@@ -546,6 +637,10 @@ export const Flag: MessageFns<Flag> = {
     message.scores = object.scores?.map((e) => e) || [];
     message.reviewStatus = object.reviewStatus ?? 0;
     message.streamEpoch = object.streamEpoch ?? "";
+    message.classNames = object.classNames?.map((e) => e) || [];
+    message.frameWidth = object.frameWidth ?? 0;
+    message.frameHeight = object.frameHeight ?? 0;
+    message.subject = object.subject ?? "";
     return message;
   },
 };
@@ -636,7 +731,7 @@ export const Flag_EvidenceEntry: MessageFns<Flag_EvidenceEntry> = {
 };
 
 function createBaseReviewDecision(): ReviewDecision {
-  return { flagId: "", cameraId: "", decision: 0, note: "", reviewer: "", tsMs: 0 };
+  return { flagId: "", cameraId: "", decision: 0, note: "", reviewer: "", tsMs: 0, reviewId: "", revision: 0 };
 }
 
 export const ReviewDecision: MessageFns<ReviewDecision> = {
@@ -658,6 +753,12 @@ export const ReviewDecision: MessageFns<ReviewDecision> = {
     }
     if (message.tsMs !== 0) {
       writer.uint32(48).int64(message.tsMs);
+    }
+    if (message.reviewId !== "") {
+      writer.uint32(58).string(message.reviewId);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(64).uint32(message.revision);
     }
     return writer;
   },
@@ -723,6 +824,22 @@ export const ReviewDecision: MessageFns<ReviewDecision> = {
             message.tsMs = longToNumber(reader.int64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reviewId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.revision = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -755,6 +872,12 @@ export const ReviewDecision: MessageFns<ReviewDecision> = {
         : isSet(object.ts_ms)
         ? globalThis.Number(object.ts_ms)
         : 0,
+      reviewId: isSet(object.reviewId)
+        ? globalThis.String(object.reviewId)
+        : isSet(object.review_id)
+        ? globalThis.String(object.review_id)
+        : "",
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
     };
   },
 
@@ -778,6 +901,12 @@ export const ReviewDecision: MessageFns<ReviewDecision> = {
     if (message.tsMs !== 0) {
       obj.tsMs = Math.round(message.tsMs);
     }
+    if (message.reviewId !== "") {
+      obj.reviewId = message.reviewId;
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
     return obj;
   },
 
@@ -792,6 +921,8 @@ export const ReviewDecision: MessageFns<ReviewDecision> = {
     message.note = object.note ?? "";
     message.reviewer = object.reviewer ?? "";
     message.tsMs = object.tsMs ?? 0;
+    message.reviewId = object.reviewId ?? "";
+    message.revision = object.revision ?? 0;
     return message;
   },
 };

@@ -78,8 +78,9 @@ export interface FrameStats {
   meanLuma: number;
   lumaStddev: number;
   /**
-   * A 64-bit hash of a downsampled grey image; equal on consecutive frames
-   * when the picture is frozen.
+   * A hash of a downsampled grey image; equal on consecutive frames when the
+   * picture is frozen. Only the low 53 bits may be set: the TypeScript code
+   * (forceLong=number) reads it as a JS number and rejects larger values.
    */
   thumbHash: number;
 }

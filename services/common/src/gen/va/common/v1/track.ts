@@ -149,6 +149,8 @@ export interface Track {
   vy: number;
   firstSeenTsMs: number;
   lastSeenTsMs: number;
+  /** Distance travelled by the filtered box centre over matched frames, pixels. */
+  pathLengthPx: number;
 }
 
 /** The tracker's state for one camera after one frame, on va.tracks.<camera_id>. */
@@ -158,7 +160,7 @@ export interface TrackUpdate {
   captureTsMs: number;
   frameWidth: number;
   frameHeight: number;
-  /** Confirmed and lost tracks (tentative ones are kept internal). */
+  /** Confirmed and lost tracks, by track id (tentative ones are kept internal). */
   tracks: Track[];
   detectedTsMs: number;
   trackedTsMs: number;
@@ -188,6 +190,13 @@ export interface TrackEvent {
   /** For line crossings: "in" or "out" relative to the line's normal. */
   direction: string;
   firstSeenTsMs: number;
+  /**
+   * For ENDED: why the track ended ("expired": lost longer than the track buffer; "duplicate":
+   * merged into an older track; "gap": a frame gap too long to bridge; "stream_restart": the
+   * camera's stream restarted; "handover": the tracker instance stopped or gave the camera away).
+   * For ZONE_EXIT: "track_ended" when the exit is implied by the track ending inside the zone.
+   */
+  reason: string;
 }
 
 function createBaseTrack(): Track {
@@ -206,6 +215,7 @@ function createBaseTrack(): Track {
     vy: 0,
     firstSeenTsMs: 0,
     lastSeenTsMs: 0,
+    pathLengthPx: 0,
   };
 }
 
@@ -252,6 +262,9 @@ export const Track: MessageFns<Track> = {
     }
     if (message.lastSeenTsMs !== 0) {
       writer.uint32(112).int64(message.lastSeenTsMs);
+    }
+    if (message.pathLengthPx !== 0) {
+      writer.uint32(125).float(message.pathLengthPx);
     }
     return writer;
   },
@@ -381,6 +394,14 @@ export const Track: MessageFns<Track> = {
             message.lastSeenTsMs = longToNumber(reader.int64());
             continue;
           }
+          case 15: {
+            if (tag !== 125) {
+              break;
+            }
+
+            message.pathLengthPx = reader.float();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -437,6 +458,11 @@ export const Track: MessageFns<Track> = {
         : isSet(object.last_seen_ts_ms)
         ? globalThis.Number(object.last_seen_ts_ms)
         : 0,
+      pathLengthPx: isSet(object.pathLengthPx)
+        ? globalThis.Number(object.pathLengthPx)
+        : isSet(object.path_length_px)
+        ? globalThis.Number(object.path_length_px)
+        : 0,
     };
   },
 
@@ -484,6 +510,9 @@ export const Track: MessageFns<Track> = {
     if (message.lastSeenTsMs !== 0) {
       obj.lastSeenTsMs = Math.round(message.lastSeenTsMs);
     }
+    if (message.pathLengthPx !== 0) {
+      obj.pathLengthPx = floatToJson(message.pathLengthPx);
+    }
     return obj;
   },
 
@@ -506,6 +535,7 @@ export const Track: MessageFns<Track> = {
     message.vy = object.vy ?? 0;
     message.firstSeenTsMs = object.firstSeenTsMs ?? 0;
     message.lastSeenTsMs = object.lastSeenTsMs ?? 0;
+    message.pathLengthPx = object.pathLengthPx ?? 0;
     return message;
   },
 };
@@ -764,6 +794,7 @@ function createBaseTrackEvent(): TrackEvent {
     lineId: "",
     direction: "",
     firstSeenTsMs: 0,
+    reason: "",
   };
 }
 
@@ -813,6 +844,9 @@ export const TrackEvent: MessageFns<TrackEvent> = {
     }
     if (message.firstSeenTsMs !== 0) {
       writer.uint32(120).int64(message.firstSeenTsMs);
+    }
+    if (message.reason !== "") {
+      writer.uint32(130).string(message.reason);
     }
     return writer;
   },
@@ -950,6 +984,14 @@ export const TrackEvent: MessageFns<TrackEvent> = {
             message.firstSeenTsMs = longToNumber(reader.int64());
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1023,6 +1065,7 @@ export const TrackEvent: MessageFns<TrackEvent> = {
         : isSet(object.first_seen_ts_ms)
         ? globalThis.Number(object.first_seen_ts_ms)
         : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
 
@@ -1073,6 +1116,9 @@ export const TrackEvent: MessageFns<TrackEvent> = {
     if (message.firstSeenTsMs !== 0) {
       obj.firstSeenTsMs = Math.round(message.firstSeenTsMs);
     }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
     return obj;
   },
 
@@ -1096,6 +1142,7 @@ export const TrackEvent: MessageFns<TrackEvent> = {
     message.lineId = object.lineId ?? "";
     message.direction = object.direction ?? "";
     message.firstSeenTsMs = object.firstSeenTsMs ?? 0;
+    message.reason = object.reason ?? "";
     return message;
   },
 };

@@ -110,7 +110,7 @@ export interface EmbedRequest {
    * Alternatively one encoded image and the boxes to crop from it (pixels of that image);
    * embeddings come back in the order of `crops`, then of `boxes`.
    */
-  image: Uint8Array;
+  sourceImage: Uint8Array;
   boxes: BBox[];
 }
 
@@ -602,7 +602,7 @@ export const DetectResponse: MessageFns<DetectResponse> = {
 };
 
 function createBaseEmbedRequest(): EmbedRequest {
-  return { crops: [], model: "", version: "", image: new Uint8Array(0), boxes: [] };
+  return { crops: [], model: "", version: "", sourceImage: new Uint8Array(0), boxes: [] };
 }
 
 export const EmbedRequest: MessageFns<EmbedRequest> = {
@@ -616,8 +616,8 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     if (message.version !== "") {
       writer.uint32(26).string(message.version);
     }
-    if (message.image.length !== 0) {
-      writer.uint32(34).bytes(message.image);
+    if (message.sourceImage.length !== 0) {
+      writer.uint32(34).bytes(message.sourceImage);
     }
     for (const v of message.boxes) {
       BBox.encode(v!, writer.uint32(42).fork()).join();
@@ -667,7 +667,7 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
               break;
             }
 
-            message.image = reader.bytes();
+            message.sourceImage = reader.bytes();
             continue;
           }
           case 5: {
@@ -695,7 +695,11 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
       crops: globalThis.Array.isArray(object?.crops) ? object.crops.map((e: any) => bytesFromBase64(e)) : [],
       model: isSet(object.model) ? globalThis.String(object.model) : "",
       version: isSet(object.version) ? globalThis.String(object.version) : "",
-      image: isSet(object.image) ? bytesFromBase64(object.image) : new Uint8Array(0),
+      sourceImage: isSet(object.sourceImage)
+        ? bytesFromBase64(object.sourceImage)
+        : isSet(object.source_image)
+        ? bytesFromBase64(object.source_image)
+        : new Uint8Array(0),
       boxes: globalThis.Array.isArray(object?.boxes) ? object.boxes.map((e: any) => BBox.fromJSON(e)) : [],
     };
   },
@@ -711,8 +715,8 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     if (message.version !== "") {
       obj.version = message.version;
     }
-    if (message.image.length !== 0) {
-      obj.image = base64FromBytes(message.image);
+    if (message.sourceImage.length !== 0) {
+      obj.sourceImage = base64FromBytes(message.sourceImage);
     }
     if (message.boxes?.length) {
       obj.boxes = message.boxes.map((e) => BBox.toJSON(e));
@@ -728,7 +732,7 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     message.crops = object.crops?.map((e) => e) || [];
     message.model = object.model ?? "";
     message.version = object.version ?? "";
-    message.image = object.image ?? new Uint8Array(0);
+    message.sourceImage = object.sourceImage ?? new Uint8Array(0);
     message.boxes = object.boxes?.map((e) => BBox.fromPartial(e)) || [];
     return message;
   },

@@ -100,12 +100,13 @@ export interface StreamSpec {
   width: number;
   height: number;
   letterbox: boolean;
+  /** UNSPECIFIED: the service default (VA_INGEST_DEFAULT_PIXEL_FORMAT). */
   pixelFormat: PixelFormat;
   /** File sources: start again at the end. */
   loop: boolean;
   /** File sources: read at the clip's native speed (like a live camera) instead of as fast as possible. */
   realtime: boolean;
-  /** JPEG quality 1..100 when pixel_format is JPEG. */
+  /** JPEG quality 1..100 when pixel_format is JPEG (0: the service default). */
   jpegQuality: number;
   labels: { [key: string]: string };
 }
@@ -131,6 +132,24 @@ export interface StreamStatus {
   stateSinceTsMs: number;
   /** When BACKOFF: when the next attempt starts. */
   nextAttemptTsMs: number;
+  /** The run of the stream whose frames are on the bus now (Frame.stream_epoch). */
+  streamEpoch: string;
+  /** The sequence number the next published frame gets. */
+  nextSequence: number;
+  /** frames_dropped split by reason (bus_backpressure, encoder_busy, disconnected, stale, ...). */
+  framesDroppedByReason: { [key: string]: number };
+  /** The running ffmpeg child, 0 when none runs. */
+  ffmpegPid: number;
+  /** Output picture size of the frames on the bus. */
+  width: number;
+  height: number;
+  /** Bytes published on the bus for this stream. */
+  bytesPublished: number;
+}
+
+export interface StreamStatus_FramesDroppedByReasonEntry {
+  key: string;
+  value: number;
 }
 
 export interface AddStreamRequest {
@@ -559,6 +578,13 @@ function createBaseStreamStatus(): StreamStatus {
     sourceHeight: 0,
     stateSinceTsMs: 0,
     nextAttemptTsMs: 0,
+    streamEpoch: "",
+    nextSequence: 0,
+    framesDroppedByReason: {},
+    ffmpegPid: 0,
+    width: 0,
+    height: 0,
+    bytesPublished: 0,
   };
 }
 
@@ -605,6 +631,27 @@ export const StreamStatus: MessageFns<StreamStatus> = {
     }
     if (message.nextAttemptTsMs !== 0) {
       writer.uint32(112).int64(message.nextAttemptTsMs);
+    }
+    if (message.streamEpoch !== "") {
+      writer.uint32(122).string(message.streamEpoch);
+    }
+    if (message.nextSequence !== 0) {
+      writer.uint32(128).uint64(message.nextSequence);
+    }
+    globalThis.Object.entries(message.framesDroppedByReason).forEach(([key, value]: [string, number]) => {
+      StreamStatus_FramesDroppedByReasonEntry.encode({ key: key as any, value }, writer.uint32(138).fork()).join();
+    });
+    if (message.ffmpegPid !== 0) {
+      writer.uint32(144).uint32(message.ffmpegPid);
+    }
+    if (message.width !== 0) {
+      writer.uint32(152).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(160).uint32(message.height);
+    }
+    if (message.bytesPublished !== 0) {
+      writer.uint32(168).uint64(message.bytesPublished);
     }
     return writer;
   },
@@ -734,6 +781,65 @@ export const StreamStatus: MessageFns<StreamStatus> = {
             message.nextAttemptTsMs = longToNumber(reader.int64());
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.streamEpoch = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.nextSequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            const entry17 = StreamStatus_FramesDroppedByReasonEntry.decode(reader, reader.uint32());
+            if (entry17.value !== undefined) {
+              message.framesDroppedByReason[entry17.key] = entry17.value;
+            }
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.ffmpegPid = reader.uint32();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.width = reader.uint32();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.height = reader.uint32();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.bytesPublished = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -806,6 +912,55 @@ export const StreamStatus: MessageFns<StreamStatus> = {
         : isSet(object.next_attempt_ts_ms)
         ? globalThis.Number(object.next_attempt_ts_ms)
         : 0,
+      streamEpoch: isSet(object.streamEpoch)
+        ? globalThis.String(object.streamEpoch)
+        : isSet(object.stream_epoch)
+        ? globalThis.String(object.stream_epoch)
+        : "",
+      nextSequence: isSet(object.nextSequence)
+        ? globalThis.Number(object.nextSequence)
+        : isSet(object.next_sequence)
+        ? globalThis.Number(object.next_sequence)
+        : 0,
+      framesDroppedByReason: isObject(object.framesDroppedByReason)
+        ? (globalThis.Object.entries(object.framesDroppedByReason) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.frames_dropped_by_reason)
+        ? (globalThis.Object.entries(object.frames_dropped_by_reason) as [string, any][]).reduce(
+          (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.Number(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      ffmpegPid: isSet(object.ffmpegPid)
+        ? globalThis.Number(object.ffmpegPid)
+        : isSet(object.ffmpeg_pid)
+        ? globalThis.Number(object.ffmpeg_pid)
+        : 0,
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+      bytesPublished: isSet(object.bytesPublished)
+        ? globalThis.Number(object.bytesPublished)
+        : isSet(object.bytes_published)
+        ? globalThis.Number(object.bytes_published)
+        : 0,
     };
   },
 
@@ -853,6 +1008,33 @@ export const StreamStatus: MessageFns<StreamStatus> = {
     if (message.nextAttemptTsMs !== 0) {
       obj.nextAttemptTsMs = Math.round(message.nextAttemptTsMs);
     }
+    if (message.streamEpoch !== "") {
+      obj.streamEpoch = message.streamEpoch;
+    }
+    if (message.nextSequence !== 0) {
+      obj.nextSequence = Math.round(message.nextSequence);
+    }
+    if (message.framesDroppedByReason) {
+      const entries = globalThis.Object.entries(message.framesDroppedByReason) as [string, number][];
+      if (entries.length > 0) {
+        obj.framesDroppedByReason = {};
+        entries.forEach(([k, v]) => {
+          obj.framesDroppedByReason[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.ffmpegPid !== 0) {
+      obj.ffmpegPid = Math.round(message.ffmpegPid);
+    }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    if (message.bytesPublished !== 0) {
+      obj.bytesPublished = Math.round(message.bytesPublished);
+    }
     return obj;
   },
 
@@ -877,6 +1059,107 @@ export const StreamStatus: MessageFns<StreamStatus> = {
     message.sourceHeight = object.sourceHeight ?? 0;
     message.stateSinceTsMs = object.stateSinceTsMs ?? 0;
     message.nextAttemptTsMs = object.nextAttemptTsMs ?? 0;
+    message.streamEpoch = object.streamEpoch ?? "";
+    message.nextSequence = object.nextSequence ?? 0;
+    message.framesDroppedByReason =
+      (globalThis.Object.entries(object.framesDroppedByReason ?? {}) as [string, number][]).reduce(
+        (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+          if (value !== undefined) {
+            acc[key] = globalThis.Number(value);
+          }
+          return acc;
+        },
+        {},
+      );
+    message.ffmpegPid = object.ffmpegPid ?? 0;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    message.bytesPublished = object.bytesPublished ?? 0;
+    return message;
+  },
+};
+
+function createBaseStreamStatus_FramesDroppedByReasonEntry(): StreamStatus_FramesDroppedByReasonEntry {
+  return { key: "", value: 0 };
+}
+
+export const StreamStatus_FramesDroppedByReasonEntry: MessageFns<StreamStatus_FramesDroppedByReasonEntry> = {
+  encode(message: StreamStatus_FramesDroppedByReasonEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).uint64(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamStatus_FramesDroppedByReasonEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamStatus_FramesDroppedByReasonEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamStatus_FramesDroppedByReasonEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: StreamStatus_FramesDroppedByReasonEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = Math.round(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamStatus_FramesDroppedByReasonEntry>): StreamStatus_FramesDroppedByReasonEntry {
+    return StreamStatus_FramesDroppedByReasonEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamStatus_FramesDroppedByReasonEntry>): StreamStatus_FramesDroppedByReasonEntry {
+    const message = createBaseStreamStatus_FramesDroppedByReasonEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
     return message;
   },
 };

@@ -32,27 +32,39 @@ export const protobufPackage = "va.sanity.v1";
 
 export const protobufFileName = "va/sanity/v1/sanity.proto";
 
+/**
+ * Filters combine with AND; a repeated filter matches any of its values. Flags are listed
+ * newest first (by ts_ms, then flag_id).
+ */
 export interface ListFlagsRequest {
   cameraIds: string[];
   rules: string[];
   /** Flags at this severity or more urgent (1 is most urgent); 0 means all. */
   maxSeverity: Severity;
   reviewStatuses: ReviewStatus[];
+  /** Flags whose [first_ts_ms, last_ts_ms] overlaps [from_ms, to_ms]; 0 leaves a side open. */
   fromMs: number;
   toMs: number;
+  /** 1..1000; 0 means 100. */
   pageSize: number;
+  /** next_page_token of the previous page; empty for the first page. */
   pageToken: string;
+  trackId: string;
 }
 
 export interface ListFlagsResponse {
   flags: Flag[];
+  /** Empty on the last page. */
   nextPageToken: string;
+  /** Flags matching the filters, over all pages. */
+  total: number;
 }
 
 export interface ReviewFlagRequest {
   flagId: string;
   /** CONFIRMED or REJECTED. */
   decision: ReviewStatus;
+  /** Up to 2000 characters. */
   note: string;
 }
 
@@ -64,9 +76,12 @@ export interface ExportLabelingSetRequest {
   cameraIds: string[];
   fromMs: number;
   toMs: number;
-  /** Also export detections below this score as hard samples (0 disables). */
+  /** Also export stored low-confidence samples holding a detection below this score (0 disables). */
   lowConfidenceBelow: number;
+  /** 1..the service's limit; 0 means the service's limit. */
   maxImages: number;
+  /** Only confirmed flags of these rules; empty means every rule. */
+  rules: string[];
 }
 
 export interface ExportLabelingSetResponse {
@@ -74,7 +89,13 @@ export interface ExportLabelingSetResponse {
   path: string;
   images: number;
   annotations: number;
+  /** Confirmed flags exported with their image. */
   flags: number;
+  /** Confirmed flags whose frame was never captured (listed in skipped.json, not in the COCO file). */
+  flagsWithoutImage: number;
+  /** Images that come from low-confidence samples rather than flags. */
+  lowConfidenceImages: number;
+  exportId: string;
 }
 
 function createBaseListFlagsRequest(): ListFlagsRequest {
@@ -87,6 +108,7 @@ function createBaseListFlagsRequest(): ListFlagsRequest {
     toMs: 0,
     pageSize: 0,
     pageToken: "",
+    trackId: "",
   };
 }
 
@@ -119,6 +141,9 @@ export const ListFlagsRequest: MessageFns<ListFlagsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(66).string(message.pageToken);
+    }
+    if (message.trackId !== "") {
+      writer.uint32(74).string(message.trackId);
     }
     return writer;
   },
@@ -210,6 +235,14 @@ export const ListFlagsRequest: MessageFns<ListFlagsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.trackId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -260,6 +293,11 @@ export const ListFlagsRequest: MessageFns<ListFlagsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      trackId: isSet(object.trackId)
+        ? globalThis.String(object.trackId)
+        : isSet(object.track_id)
+        ? globalThis.String(object.track_id)
+        : "",
     };
   },
 
@@ -289,6 +327,9 @@ export const ListFlagsRequest: MessageFns<ListFlagsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.trackId !== "") {
+      obj.trackId = message.trackId;
+    }
     return obj;
   },
 
@@ -305,12 +346,13 @@ export const ListFlagsRequest: MessageFns<ListFlagsRequest> = {
     message.toMs = object.toMs ?? 0;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.trackId = object.trackId ?? "";
     return message;
   },
 };
 
 function createBaseListFlagsResponse(): ListFlagsResponse {
-  return { flags: [], nextPageToken: "" };
+  return { flags: [], nextPageToken: "", total: 0 };
 }
 
 export const ListFlagsResponse: MessageFns<ListFlagsResponse> = {
@@ -320,6 +362,9 @@ export const ListFlagsResponse: MessageFns<ListFlagsResponse> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.total !== 0) {
+      writer.uint32(24).uint32(message.total);
     }
     return writer;
   },
@@ -353,6 +398,14 @@ export const ListFlagsResponse: MessageFns<ListFlagsResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.total = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -373,6 +426,7 @@ export const ListFlagsResponse: MessageFns<ListFlagsResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
     };
   },
 
@@ -384,6 +438,9 @@ export const ListFlagsResponse: MessageFns<ListFlagsResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
     return obj;
   },
 
@@ -394,6 +451,7 @@ export const ListFlagsResponse: MessageFns<ListFlagsResponse> = {
     const message = createBaseListFlagsResponse();
     message.flags = object.flags?.map((e) => Flag.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.total = object.total ?? 0;
     return message;
   },
 };
@@ -571,7 +629,7 @@ export const ReviewFlagResponse: MessageFns<ReviewFlagResponse> = {
 };
 
 function createBaseExportLabelingSetRequest(): ExportLabelingSetRequest {
-  return { cameraIds: [], fromMs: 0, toMs: 0, lowConfidenceBelow: 0, maxImages: 0 };
+  return { cameraIds: [], fromMs: 0, toMs: 0, lowConfidenceBelow: 0, maxImages: 0, rules: [] };
 }
 
 export const ExportLabelingSetRequest: MessageFns<ExportLabelingSetRequest> = {
@@ -590,6 +648,9 @@ export const ExportLabelingSetRequest: MessageFns<ExportLabelingSetRequest> = {
     }
     if (message.maxImages !== 0) {
       writer.uint32(40).uint32(message.maxImages);
+    }
+    for (const v of message.rules) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -647,6 +708,14 @@ export const ExportLabelingSetRequest: MessageFns<ExportLabelingSetRequest> = {
             message.maxImages = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rules.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -686,6 +755,9 @@ export const ExportLabelingSetRequest: MessageFns<ExportLabelingSetRequest> = {
         : isSet(object.max_images)
         ? globalThis.Number(object.max_images)
         : 0,
+      rules: globalThis.Array.isArray(object?.rules)
+        ? object.rules.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -706,6 +778,9 @@ export const ExportLabelingSetRequest: MessageFns<ExportLabelingSetRequest> = {
     if (message.maxImages !== 0) {
       obj.maxImages = Math.round(message.maxImages);
     }
+    if (message.rules?.length) {
+      obj.rules = message.rules;
+    }
     return obj;
   },
 
@@ -719,12 +794,13 @@ export const ExportLabelingSetRequest: MessageFns<ExportLabelingSetRequest> = {
     message.toMs = object.toMs ?? 0;
     message.lowConfidenceBelow = object.lowConfidenceBelow ?? 0;
     message.maxImages = object.maxImages ?? 0;
+    message.rules = object.rules?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseExportLabelingSetResponse(): ExportLabelingSetResponse {
-  return { path: "", images: 0, annotations: 0, flags: 0 };
+  return { path: "", images: 0, annotations: 0, flags: 0, flagsWithoutImage: 0, lowConfidenceImages: 0, exportId: "" };
 }
 
 export const ExportLabelingSetResponse: MessageFns<ExportLabelingSetResponse> = {
@@ -740,6 +816,15 @@ export const ExportLabelingSetResponse: MessageFns<ExportLabelingSetResponse> = 
     }
     if (message.flags !== 0) {
       writer.uint32(32).uint32(message.flags);
+    }
+    if (message.flagsWithoutImage !== 0) {
+      writer.uint32(40).uint32(message.flagsWithoutImage);
+    }
+    if (message.lowConfidenceImages !== 0) {
+      writer.uint32(48).uint32(message.lowConfidenceImages);
+    }
+    if (message.exportId !== "") {
+      writer.uint32(58).string(message.exportId);
     }
     return writer;
   },
@@ -789,6 +874,30 @@ export const ExportLabelingSetResponse: MessageFns<ExportLabelingSetResponse> = 
             message.flags = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.flagsWithoutImage = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lowConfidenceImages = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.exportId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -807,6 +916,21 @@ export const ExportLabelingSetResponse: MessageFns<ExportLabelingSetResponse> = 
       images: isSet(object.images) ? globalThis.Number(object.images) : 0,
       annotations: isSet(object.annotations) ? globalThis.Number(object.annotations) : 0,
       flags: isSet(object.flags) ? globalThis.Number(object.flags) : 0,
+      flagsWithoutImage: isSet(object.flagsWithoutImage)
+        ? globalThis.Number(object.flagsWithoutImage)
+        : isSet(object.flags_without_image)
+        ? globalThis.Number(object.flags_without_image)
+        : 0,
+      lowConfidenceImages: isSet(object.lowConfidenceImages)
+        ? globalThis.Number(object.lowConfidenceImages)
+        : isSet(object.low_confidence_images)
+        ? globalThis.Number(object.low_confidence_images)
+        : 0,
+      exportId: isSet(object.exportId)
+        ? globalThis.String(object.exportId)
+        : isSet(object.export_id)
+        ? globalThis.String(object.export_id)
+        : "",
     };
   },
 
@@ -824,6 +948,15 @@ export const ExportLabelingSetResponse: MessageFns<ExportLabelingSetResponse> = 
     if (message.flags !== 0) {
       obj.flags = Math.round(message.flags);
     }
+    if (message.flagsWithoutImage !== 0) {
+      obj.flagsWithoutImage = Math.round(message.flagsWithoutImage);
+    }
+    if (message.lowConfidenceImages !== 0) {
+      obj.lowConfidenceImages = Math.round(message.lowConfidenceImages);
+    }
+    if (message.exportId !== "") {
+      obj.exportId = message.exportId;
+    }
     return obj;
   },
 
@@ -836,6 +969,9 @@ export const ExportLabelingSetResponse: MessageFns<ExportLabelingSetResponse> = 
     message.images = object.images ?? 0;
     message.annotations = object.annotations ?? 0;
     message.flags = object.flags ?? 0;
+    message.flagsWithoutImage = object.flagsWithoutImage ?? 0;
+    message.lowConfidenceImages = object.lowConfidenceImages ?? 0;
+    message.exportId = object.exportId ?? "";
     return message;
   },
 };

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { ModelRef } from "../../common/v1/detection.js";
 import { BBox } from "../../common/v1/geometry.js";
 import { TrackEvent, TrackEventType, trackEventTypeFromJSON, trackEventTypeToJSON } from "../../common/v1/track.js";
 
@@ -28,11 +29,15 @@ export const protobufPackage = "va.search.v1";
 export const protobufFileName = "va/search/v1/search.proto";
 
 export interface TimeRange {
-  /** ms since the epoch; 0 leaves that side open. */
+  /** ms since the epoch, both ends inclusive; 0 leaves that side open. */
   fromMs: number;
   toMs: number;
 }
 
+/**
+ * Every field narrows the result; empty fields do not filter. Unknown (never indexed) camera ids
+ * and a time range whose start is after its end are INVALID_ARGUMENT.
+ */
 export interface SearchFilter {
   cameraIds: string[];
   classNames: string[];
@@ -45,48 +50,84 @@ export interface SearchSimilarRequest {
     /** An encoded crop (JPEG, PNG, WebP) of the object to find. */
     { $case: "image"; image: Uint8Array }
     | //
-    /** "<camera_id>/<track_id>": find tracks that look like this one. */
+    /** "<camera_id>/<track_id>": find tracks that look like this one (it is left out of the hits). */
     { $case: "trackRef"; trackRef: string }
     | undefined;
-  filter: SearchFilter | undefined;
+  /** For tracks: the track's [first seen, last seen] overlaps the time range. */
+  filter:
+    | SearchFilter
+    | undefined;
+  /** Hits to return, 1..VA_SEARCH_MAX_K (default 10 when 0). */
   k: number;
+  /**
+   * HNSW candidates per shard, k..VA_SEARCH_MAX_NUM_CANDIDATES (default max(10*k, 100) when 0):
+   * more is slower and finds the true nearest neighbours more often.
+   */
   numCandidates: number;
+  /** Embedder model for an image query; empty uses the inference service's default. */
+  model: string;
 }
 
+/**
+ * One track as indexed: its summary and, when it has one, its representative embedding (the
+ * best-scoring detection's crop).
+ */
 export interface TrackHit {
   cameraId: string;
   trackId: string;
   className: string;
+  /**
+   * SearchSimilar: cosine similarity to the query, -1..1 (higher is more alike). Otherwise the
+   * detector score of the representative detection.
+   */
   score: number;
   firstSeenTsMs: number;
   lastSeenTsMs: number;
   bestBox: BBox | undefined;
   bestSequence: number;
+  /** Detector score of the representative detection. */
+  bestScore: number;
+  bestTsMs: number;
+  classId: number;
+  /** Frames with a matched detection, as last reported by the tracker. */
+  hits: number;
+  hasEmbedding: boolean;
+  streamEpoch: string;
 }
 
 export interface SearchSimilarResponse {
   hits: TrackHit[];
+  /** The model that embedded an image query (empty for track_ref queries). */
+  embedder: ModelRef | undefined;
 }
 
 export interface SearchEventsRequest {
   filter: SearchFilter | undefined;
   types: TrackEventType[];
   trackId: string;
+  /** 1..VA_SEARCH_MAX_PAGE_SIZE (default 50 when 0). */
   pageSize: number;
-  /** Opaque cursor from the previous page; empty for the first. */
+  /** Opaque cursor from the previous page; empty for the first. Only valid with the same query. */
   pageToken: string;
+  /** Newest first unless set. */
+  oldestFirst: boolean;
 }
 
 export interface SearchEventsResponse {
   events: TrackEvent[];
+  /** Empty on the last page. */
   nextPageToken: string;
+  /** Events matching the query (all pages). */
   total: number;
 }
 
 export interface GetTrackRequest {
   cameraId: string;
   trackId: string;
-  /** Track updates (path) of this track, paged. */
+  /**
+   * Track updates (path) of this track in frame order, paged: 1..VA_SEARCH_MAX_PAGE_SIZE
+   * (default 50 when 0).
+   */
   pageSize: number;
   pageToken: string;
 }
@@ -99,9 +140,16 @@ export interface TrackPoint {
 }
 
 export interface GetTrackResponse {
-  track: TrackHit | undefined;
+  track:
+    | TrackHit
+    | undefined;
+  /**
+   * The track's lifecycle and zone/line events, oldest first (up to 100; SearchEvents with
+   * track_id pages through more).
+   */
   events: TrackEvent[];
   path: TrackPoint[];
+  /** Empty on the last page of the path. */
   nextPageToken: string;
 }
 
@@ -319,7 +367,7 @@ export const SearchFilter: MessageFns<SearchFilter> = {
 };
 
 function createBaseSearchSimilarRequest(): SearchSimilarRequest {
-  return { query: undefined, filter: undefined, k: 0, numCandidates: 0 };
+  return { query: undefined, filter: undefined, k: 0, numCandidates: 0, model: "" };
 }
 
 export const SearchSimilarRequest: MessageFns<SearchSimilarRequest> = {
@@ -340,6 +388,9 @@ export const SearchSimilarRequest: MessageFns<SearchSimilarRequest> = {
     }
     if (message.numCandidates !== 0) {
       writer.uint32(40).uint32(message.numCandidates);
+    }
+    if (message.model !== "") {
+      writer.uint32(50).string(message.model);
     }
     return writer;
   },
@@ -397,6 +448,14 @@ export const SearchSimilarRequest: MessageFns<SearchSimilarRequest> = {
             message.numCandidates = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -425,6 +484,7 @@ export const SearchSimilarRequest: MessageFns<SearchSimilarRequest> = {
         : isSet(object.num_candidates)
         ? globalThis.Number(object.num_candidates)
         : 0,
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
     };
   },
 
@@ -443,6 +503,9 @@ export const SearchSimilarRequest: MessageFns<SearchSimilarRequest> = {
     }
     if (message.numCandidates !== 0) {
       obj.numCandidates = Math.round(message.numCandidates);
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
     }
     return obj;
   },
@@ -471,6 +534,7 @@ export const SearchSimilarRequest: MessageFns<SearchSimilarRequest> = {
       : undefined;
     message.k = object.k ?? 0;
     message.numCandidates = object.numCandidates ?? 0;
+    message.model = object.model ?? "";
     return message;
   },
 };
@@ -485,6 +549,12 @@ function createBaseTrackHit(): TrackHit {
     lastSeenTsMs: 0,
     bestBox: undefined,
     bestSequence: 0,
+    bestScore: 0,
+    bestTsMs: 0,
+    classId: 0,
+    hits: 0,
+    hasEmbedding: false,
+    streamEpoch: "",
   };
 }
 
@@ -513,6 +583,24 @@ export const TrackHit: MessageFns<TrackHit> = {
     }
     if (message.bestSequence !== 0) {
       writer.uint32(64).uint64(message.bestSequence);
+    }
+    if (message.bestScore !== 0) {
+      writer.uint32(77).float(message.bestScore);
+    }
+    if (message.bestTsMs !== 0) {
+      writer.uint32(80).int64(message.bestTsMs);
+    }
+    if (message.classId !== 0) {
+      writer.uint32(88).uint32(message.classId);
+    }
+    if (message.hits !== 0) {
+      writer.uint32(96).uint32(message.hits);
+    }
+    if (message.hasEmbedding !== false) {
+      writer.uint32(104).bool(message.hasEmbedding);
+    }
+    if (message.streamEpoch !== "") {
+      writer.uint32(114).string(message.streamEpoch);
     }
     return writer;
   },
@@ -594,6 +682,54 @@ export const TrackHit: MessageFns<TrackHit> = {
             message.bestSequence = longToNumber(reader.uint64());
             continue;
           }
+          case 9: {
+            if (tag !== 77) {
+              break;
+            }
+
+            message.bestScore = reader.float();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.bestTsMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.classId = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.hits = reader.uint32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.hasEmbedding = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.streamEpoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -644,6 +780,32 @@ export const TrackHit: MessageFns<TrackHit> = {
         : isSet(object.best_sequence)
         ? globalThis.Number(object.best_sequence)
         : 0,
+      bestScore: isSet(object.bestScore)
+        ? globalThis.Number(object.bestScore)
+        : isSet(object.best_score)
+        ? globalThis.Number(object.best_score)
+        : 0,
+      bestTsMs: isSet(object.bestTsMs)
+        ? globalThis.Number(object.bestTsMs)
+        : isSet(object.best_ts_ms)
+        ? globalThis.Number(object.best_ts_ms)
+        : 0,
+      classId: isSet(object.classId)
+        ? globalThis.Number(object.classId)
+        : isSet(object.class_id)
+        ? globalThis.Number(object.class_id)
+        : 0,
+      hits: isSet(object.hits) ? globalThis.Number(object.hits) : 0,
+      hasEmbedding: isSet(object.hasEmbedding)
+        ? globalThis.Boolean(object.hasEmbedding)
+        : isSet(object.has_embedding)
+        ? globalThis.Boolean(object.has_embedding)
+        : false,
+      streamEpoch: isSet(object.streamEpoch)
+        ? globalThis.String(object.streamEpoch)
+        : isSet(object.stream_epoch)
+        ? globalThis.String(object.stream_epoch)
+        : "",
     };
   },
 
@@ -673,6 +835,24 @@ export const TrackHit: MessageFns<TrackHit> = {
     if (message.bestSequence !== 0) {
       obj.bestSequence = Math.round(message.bestSequence);
     }
+    if (message.bestScore !== 0) {
+      obj.bestScore = floatToJson(message.bestScore);
+    }
+    if (message.bestTsMs !== 0) {
+      obj.bestTsMs = Math.round(message.bestTsMs);
+    }
+    if (message.classId !== 0) {
+      obj.classId = Math.round(message.classId);
+    }
+    if (message.hits !== 0) {
+      obj.hits = Math.round(message.hits);
+    }
+    if (message.hasEmbedding !== false) {
+      obj.hasEmbedding = message.hasEmbedding;
+    }
+    if (message.streamEpoch !== "") {
+      obj.streamEpoch = message.streamEpoch;
+    }
     return obj;
   },
 
@@ -691,18 +871,27 @@ export const TrackHit: MessageFns<TrackHit> = {
       ? BBox.fromPartial(object.bestBox)
       : undefined;
     message.bestSequence = object.bestSequence ?? 0;
+    message.bestScore = object.bestScore ?? 0;
+    message.bestTsMs = object.bestTsMs ?? 0;
+    message.classId = object.classId ?? 0;
+    message.hits = object.hits ?? 0;
+    message.hasEmbedding = object.hasEmbedding ?? false;
+    message.streamEpoch = object.streamEpoch ?? "";
     return message;
   },
 };
 
 function createBaseSearchSimilarResponse(): SearchSimilarResponse {
-  return { hits: [] };
+  return { hits: [], embedder: undefined };
 }
 
 export const SearchSimilarResponse: MessageFns<SearchSimilarResponse> = {
   encode(message: SearchSimilarResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.hits) {
       TrackHit.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.embedder !== undefined) {
+      ModelRef.encode(message.embedder, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -728,6 +917,14 @@ export const SearchSimilarResponse: MessageFns<SearchSimilarResponse> = {
             message.hits.push(TrackHit.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.embedder = ModelRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -741,13 +938,19 @@ export const SearchSimilarResponse: MessageFns<SearchSimilarResponse> = {
   },
 
   fromJSON(object: any): SearchSimilarResponse {
-    return { hits: globalThis.Array.isArray(object?.hits) ? object.hits.map((e: any) => TrackHit.fromJSON(e)) : [] };
+    return {
+      hits: globalThis.Array.isArray(object?.hits) ? object.hits.map((e: any) => TrackHit.fromJSON(e)) : [],
+      embedder: isSet(object.embedder) ? ModelRef.fromJSON(object.embedder) : undefined,
+    };
   },
 
   toJSON(message: SearchSimilarResponse): unknown {
     const obj: any = {};
     if (message.hits?.length) {
       obj.hits = message.hits.map((e) => TrackHit.toJSON(e));
+    }
+    if (message.embedder !== undefined) {
+      obj.embedder = ModelRef.toJSON(message.embedder);
     }
     return obj;
   },
@@ -758,12 +961,15 @@ export const SearchSimilarResponse: MessageFns<SearchSimilarResponse> = {
   fromPartial(object: DeepPartial<SearchSimilarResponse>): SearchSimilarResponse {
     const message = createBaseSearchSimilarResponse();
     message.hits = object.hits?.map((e) => TrackHit.fromPartial(e)) || [];
+    message.embedder = (object.embedder !== undefined && object.embedder !== null)
+      ? ModelRef.fromPartial(object.embedder)
+      : undefined;
     return message;
   },
 };
 
 function createBaseSearchEventsRequest(): SearchEventsRequest {
-  return { filter: undefined, types: [], trackId: "", pageSize: 0, pageToken: "" };
+  return { filter: undefined, types: [], trackId: "", pageSize: 0, pageToken: "", oldestFirst: false };
 }
 
 export const SearchEventsRequest: MessageFns<SearchEventsRequest> = {
@@ -786,6 +992,9 @@ export const SearchEventsRequest: MessageFns<SearchEventsRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(42).string(message.pageToken);
+    }
+    if (message.oldestFirst !== false) {
+      writer.uint32(48).bool(message.oldestFirst);
     }
     return writer;
   },
@@ -853,6 +1062,14 @@ export const SearchEventsRequest: MessageFns<SearchEventsRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.oldestFirst = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -884,6 +1101,11 @@ export const SearchEventsRequest: MessageFns<SearchEventsRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      oldestFirst: isSet(object.oldestFirst)
+        ? globalThis.Boolean(object.oldestFirst)
+        : isSet(object.oldest_first)
+        ? globalThis.Boolean(object.oldest_first)
+        : false,
     };
   },
 
@@ -904,6 +1126,9 @@ export const SearchEventsRequest: MessageFns<SearchEventsRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.oldestFirst !== false) {
+      obj.oldestFirst = message.oldestFirst;
+    }
     return obj;
   },
 
@@ -919,6 +1144,7 @@ export const SearchEventsRequest: MessageFns<SearchEventsRequest> = {
     message.trackId = object.trackId ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.oldestFirst = object.oldestFirst ?? false;
     return message;
   },
 };
@@ -1506,9 +1732,16 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
   },
 };
 
-/** Search over everything indexed. Viewer role. */
+/**
+ * Search over everything indexed. Viewer role. Bad queries are INVALID_ARGUMENT, an unknown
+ * track NOT_FOUND, Elasticsearch (or, for image queries, the inference service) down UNAVAILABLE.
+ */
 export type SearchServiceService = typeof SearchServiceService;
 export const SearchServiceService = {
+  /**
+   * Tracks whose representative embedding is nearest (cosine, HNSW kNN) to an image crop's
+   * embedding (computed by va.inference.v1.InferenceService/Embed) or to another track's.
+   */
   searchSimilar: {
     path: "/va.search.v1.SearchService/SearchSimilar" as const,
     requestStream: false as const,
@@ -1529,6 +1762,7 @@ export const SearchServiceService = {
       Buffer.from(SearchEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SearchEventsResponse => SearchEventsResponse.decode(value),
   },
+  /** One track's summary, events and path. NOT_FOUND when it was never indexed. */
   getTrack: {
     path: "/va.search.v1.SearchService/GetTrack" as const,
     requestStream: false as const,
@@ -1538,6 +1772,10 @@ export const SearchServiceService = {
     responseSerialize: (value: GetTrackResponse): Buffer => Buffer.from(GetTrackResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTrackResponse => GetTrackResponse.decode(value),
   },
+  /**
+   * Live track events as they are published (not waiting for indexing), until the client
+   * cancels or the server shuts down. A client too slow to keep up loses events (counted).
+   */
   watchEvents: {
     path: "/va.search.v1.SearchService/WatchEvents" as const,
     requestStream: false as const,
@@ -1550,13 +1788,26 @@ export const SearchServiceService = {
 } as const;
 
 export interface SearchServiceServer extends UntypedServiceImplementation {
+  /**
+   * Tracks whose representative embedding is nearest (cosine, HNSW kNN) to an image crop's
+   * embedding (computed by va.inference.v1.InferenceService/Embed) or to another track's.
+   */
   searchSimilar: handleUnaryCall<SearchSimilarRequest, SearchSimilarResponse>;
   searchEvents: handleUnaryCall<SearchEventsRequest, SearchEventsResponse>;
+  /** One track's summary, events and path. NOT_FOUND when it was never indexed. */
   getTrack: handleUnaryCall<GetTrackRequest, GetTrackResponse>;
+  /**
+   * Live track events as they are published (not waiting for indexing), until the client
+   * cancels or the server shuts down. A client too slow to keep up loses events (counted).
+   */
   watchEvents: handleServerStreamingCall<WatchEventsRequest, TrackEvent>;
 }
 
 export interface SearchServiceClient extends Client {
+  /**
+   * Tracks whose representative embedding is nearest (cosine, HNSW kNN) to an image crop's
+   * embedding (computed by va.inference.v1.InferenceService/Embed) or to another track's.
+   */
   searchSimilar(
     request: SearchSimilarRequest,
     callback: (error: ServiceError | null, response: SearchSimilarResponse) => void,
@@ -1587,6 +1838,7 @@ export interface SearchServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SearchEventsResponse) => void,
   ): ClientUnaryCall;
+  /** One track's summary, events and path. NOT_FOUND when it was never indexed. */
   getTrack(
     request: GetTrackRequest,
     callback: (error: ServiceError | null, response: GetTrackResponse) => void,
@@ -1602,6 +1854,10 @@ export interface SearchServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTrackResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Live track events as they are published (not waiting for indexing), until the client
+   * cancels or the server shuts down. A client too slow to keep up loses events (counted).
+   */
   watchEvents(request: WatchEventsRequest, options?: Partial<CallOptions>): ClientReadableStream<TrackEvent>;
   watchEvents(
     request: WatchEventsRequest,

@@ -27,19 +27,33 @@ export const protobufPackage = "va.tracking.v1";
 
 export const protobufFileName = "va/tracking/v1/tracking.proto";
 
+/** A polygon in source-frame pixels; a track is inside when the bottom centre of its box is. */
 export interface Zone {
+  /** [A-Za-z0-9_.:-]{1,64}, unique per camera (zones and lines share the namespace). */
   zoneId: string;
-  /** Closed polygon in source-frame pixels, at least 3 points. */
+  /** Closed polygon in source-frame pixels, 3 to 256 points, with a non-zero area. */
   polygon: Point[];
   /** Only these classes; empty means all. */
   classes: string[];
 }
 
+/**
+ * A segment in source-frame pixels; crossing it with the bottom centre of a track's box is counted.
+ * Direction "in" is from the left of a->b to its right as seen on screen (y down): for a line
+ * drawn left to right, moving downwards. "out" is the other way.
+ */
 export interface CountingLine {
   lineId: string;
   a: Point | undefined;
   b: Point | undefined;
   classes: string[];
+}
+
+/** What is stored per camera in the zones KV bucket. */
+export interface ZoneConfig {
+  zones: Zone[];
+  lines: CountingLine[];
+  updatedTsMs: number;
 }
 
 export interface GetTracksRequest {
@@ -51,7 +65,7 @@ export interface GetTracksResponse {
 }
 
 export interface WatchTracksRequest {
-  /** Empty watches every camera this instance owns. */
+  /** Cameras to watch (at most 256); empty watches every camera, whichever instance tracks it. */
   cameraIds: string[];
 }
 
@@ -62,15 +76,44 @@ export interface ListZonesRequest {
 export interface ListZonesResponse {
   zones: Zone[];
   lines: CountingLine[];
+  /** KV revision of the stored configuration; 0 when none is stored. */
+  revision: number;
 }
 
 export interface SetZonesRequest {
   cameraId: string;
+  /** Replaces the camera's zones and lines; empty lists clear them. */
   zones: Zone[];
   lines: CountingLine[];
 }
 
 export interface SetZonesResponse {
+  revision: number;
+}
+
+export interface ListCamerasRequest {
+}
+
+export interface CameraStatus {
+  cameraId: string;
+  streamEpoch: string;
+  lastSequence: number;
+  activeTracks: number;
+  lostTracks: number;
+  reorderDepth: number;
+  framesProcessed: number;
+  lateFrames: number;
+  skippedFrames: number;
+  /** KV revision of the zones and lines this camera's tracker applies (0: none). */
+  zonesRevision: number;
+}
+
+export interface ListCamerasResponse {
+  /** This instance's place among the tracking instances. */
+  partitionIndex: number;
+  partitionCount: number;
+  /** The cameras this instance tracks now. */
+  cameras: CameraStatus[];
 }
 
 function createBaseZone(): Zone {
@@ -295,6 +338,111 @@ export const CountingLine: MessageFns<CountingLine> = {
     message.a = (object.a !== undefined && object.a !== null) ? Point.fromPartial(object.a) : undefined;
     message.b = (object.b !== undefined && object.b !== null) ? Point.fromPartial(object.b) : undefined;
     message.classes = object.classes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseZoneConfig(): ZoneConfig {
+  return { zones: [], lines: [], updatedTsMs: 0 };
+}
+
+export const ZoneConfig: MessageFns<ZoneConfig> = {
+  encode(message: ZoneConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.zones) {
+      Zone.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.lines) {
+      CountingLine.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.updatedTsMs !== 0) {
+      writer.uint32(24).int64(message.updatedTsMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ZoneConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseZoneConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.zones.push(Zone.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lines.push(CountingLine.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.updatedTsMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ZoneConfig {
+    return {
+      zones: globalThis.Array.isArray(object?.zones) ? object.zones.map((e: any) => Zone.fromJSON(e)) : [],
+      lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => CountingLine.fromJSON(e)) : [],
+      updatedTsMs: isSet(object.updatedTsMs)
+        ? globalThis.Number(object.updatedTsMs)
+        : isSet(object.updated_ts_ms)
+        ? globalThis.Number(object.updated_ts_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ZoneConfig): unknown {
+    const obj: any = {};
+    if (message.zones?.length) {
+      obj.zones = message.zones.map((e) => Zone.toJSON(e));
+    }
+    if (message.lines?.length) {
+      obj.lines = message.lines.map((e) => CountingLine.toJSON(e));
+    }
+    if (message.updatedTsMs !== 0) {
+      obj.updatedTsMs = Math.round(message.updatedTsMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ZoneConfig>): ZoneConfig {
+    return ZoneConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ZoneConfig>): ZoneConfig {
+    const message = createBaseZoneConfig();
+    message.zones = object.zones?.map((e) => Zone.fromPartial(e)) || [];
+    message.lines = object.lines?.map((e) => CountingLine.fromPartial(e)) || [];
+    message.updatedTsMs = object.updatedTsMs ?? 0;
     return message;
   },
 };
@@ -588,7 +736,7 @@ export const ListZonesRequest: MessageFns<ListZonesRequest> = {
 };
 
 function createBaseListZonesResponse(): ListZonesResponse {
-  return { zones: [], lines: [] };
+  return { zones: [], lines: [], revision: 0 };
 }
 
 export const ListZonesResponse: MessageFns<ListZonesResponse> = {
@@ -598,6 +746,9 @@ export const ListZonesResponse: MessageFns<ListZonesResponse> = {
     }
     for (const v of message.lines) {
       CountingLine.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.revision !== 0) {
+      writer.uint32(24).uint64(message.revision);
     }
     return writer;
   },
@@ -631,6 +782,14 @@ export const ListZonesResponse: MessageFns<ListZonesResponse> = {
             message.lines.push(CountingLine.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -647,6 +806,7 @@ export const ListZonesResponse: MessageFns<ListZonesResponse> = {
     return {
       zones: globalThis.Array.isArray(object?.zones) ? object.zones.map((e: any) => Zone.fromJSON(e)) : [],
       lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => CountingLine.fromJSON(e)) : [],
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
     };
   },
 
@@ -658,6 +818,9 @@ export const ListZonesResponse: MessageFns<ListZonesResponse> = {
     if (message.lines?.length) {
       obj.lines = message.lines.map((e) => CountingLine.toJSON(e));
     }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
     return obj;
   },
 
@@ -668,6 +831,7 @@ export const ListZonesResponse: MessageFns<ListZonesResponse> = {
     const message = createBaseListZonesResponse();
     message.zones = object.zones?.map((e) => Zone.fromPartial(e)) || [];
     message.lines = object.lines?.map((e) => CountingLine.fromPartial(e)) || [];
+    message.revision = object.revision ?? 0;
     return message;
   },
 };
@@ -778,11 +942,14 @@ export const SetZonesRequest: MessageFns<SetZonesRequest> = {
 };
 
 function createBaseSetZonesResponse(): SetZonesResponse {
-  return {};
+  return { revision: 0 };
 }
 
 export const SetZonesResponse: MessageFns<SetZonesResponse> = {
-  encode(_: SetZonesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: SetZonesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revision !== 0) {
+      writer.uint32(8).uint64(message.revision);
+    }
     return writer;
   },
 
@@ -799,6 +966,14 @@ export const SetZonesResponse: MessageFns<SetZonesResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -811,26 +986,458 @@ export const SetZonesResponse: MessageFns<SetZonesResponse> = {
     }
   },
 
-  fromJSON(_: any): SetZonesResponse {
-    return {};
+  fromJSON(object: any): SetZonesResponse {
+    return { revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0 };
   },
 
-  toJSON(_: SetZonesResponse): unknown {
+  toJSON(message: SetZonesResponse): unknown {
     const obj: any = {};
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
     return obj;
   },
 
   create(base?: DeepPartial<SetZonesResponse>): SetZonesResponse {
     return SetZonesResponse.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<SetZonesResponse>): SetZonesResponse {
+  fromPartial(object: DeepPartial<SetZonesResponse>): SetZonesResponse {
     const message = createBaseSetZonesResponse();
+    message.revision = object.revision ?? 0;
+    return message;
+  },
+};
+
+function createBaseListCamerasRequest(): ListCamerasRequest {
+  return {};
+}
+
+export const ListCamerasRequest: MessageFns<ListCamerasRequest> = {
+  encode(_: ListCamerasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCamerasRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCamerasRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListCamerasRequest {
+    return {};
+  },
+
+  toJSON(_: ListCamerasRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCamerasRequest>): ListCamerasRequest {
+    return ListCamerasRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListCamerasRequest>): ListCamerasRequest {
+    const message = createBaseListCamerasRequest();
+    return message;
+  },
+};
+
+function createBaseCameraStatus(): CameraStatus {
+  return {
+    cameraId: "",
+    streamEpoch: "",
+    lastSequence: 0,
+    activeTracks: 0,
+    lostTracks: 0,
+    reorderDepth: 0,
+    framesProcessed: 0,
+    lateFrames: 0,
+    skippedFrames: 0,
+    zonesRevision: 0,
+  };
+}
+
+export const CameraStatus: MessageFns<CameraStatus> = {
+  encode(message: CameraStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cameraId !== "") {
+      writer.uint32(10).string(message.cameraId);
+    }
+    if (message.streamEpoch !== "") {
+      writer.uint32(18).string(message.streamEpoch);
+    }
+    if (message.lastSequence !== 0) {
+      writer.uint32(24).uint64(message.lastSequence);
+    }
+    if (message.activeTracks !== 0) {
+      writer.uint32(32).uint32(message.activeTracks);
+    }
+    if (message.lostTracks !== 0) {
+      writer.uint32(40).uint32(message.lostTracks);
+    }
+    if (message.reorderDepth !== 0) {
+      writer.uint32(48).uint32(message.reorderDepth);
+    }
+    if (message.framesProcessed !== 0) {
+      writer.uint32(56).uint64(message.framesProcessed);
+    }
+    if (message.lateFrames !== 0) {
+      writer.uint32(64).uint64(message.lateFrames);
+    }
+    if (message.skippedFrames !== 0) {
+      writer.uint32(72).uint64(message.skippedFrames);
+    }
+    if (message.zonesRevision !== 0) {
+      writer.uint32(80).uint64(message.zonesRevision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CameraStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCameraStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cameraId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.streamEpoch = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastSequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.activeTracks = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.lostTracks = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.reorderDepth = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.framesProcessed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.lateFrames = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.skippedFrames = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.zonesRevision = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CameraStatus {
+    return {
+      cameraId: isSet(object.cameraId)
+        ? globalThis.String(object.cameraId)
+        : isSet(object.camera_id)
+        ? globalThis.String(object.camera_id)
+        : "",
+      streamEpoch: isSet(object.streamEpoch)
+        ? globalThis.String(object.streamEpoch)
+        : isSet(object.stream_epoch)
+        ? globalThis.String(object.stream_epoch)
+        : "",
+      lastSequence: isSet(object.lastSequence)
+        ? globalThis.Number(object.lastSequence)
+        : isSet(object.last_sequence)
+        ? globalThis.Number(object.last_sequence)
+        : 0,
+      activeTracks: isSet(object.activeTracks)
+        ? globalThis.Number(object.activeTracks)
+        : isSet(object.active_tracks)
+        ? globalThis.Number(object.active_tracks)
+        : 0,
+      lostTracks: isSet(object.lostTracks)
+        ? globalThis.Number(object.lostTracks)
+        : isSet(object.lost_tracks)
+        ? globalThis.Number(object.lost_tracks)
+        : 0,
+      reorderDepth: isSet(object.reorderDepth)
+        ? globalThis.Number(object.reorderDepth)
+        : isSet(object.reorder_depth)
+        ? globalThis.Number(object.reorder_depth)
+        : 0,
+      framesProcessed: isSet(object.framesProcessed)
+        ? globalThis.Number(object.framesProcessed)
+        : isSet(object.frames_processed)
+        ? globalThis.Number(object.frames_processed)
+        : 0,
+      lateFrames: isSet(object.lateFrames)
+        ? globalThis.Number(object.lateFrames)
+        : isSet(object.late_frames)
+        ? globalThis.Number(object.late_frames)
+        : 0,
+      skippedFrames: isSet(object.skippedFrames)
+        ? globalThis.Number(object.skippedFrames)
+        : isSet(object.skipped_frames)
+        ? globalThis.Number(object.skipped_frames)
+        : 0,
+      zonesRevision: isSet(object.zonesRevision)
+        ? globalThis.Number(object.zonesRevision)
+        : isSet(object.zones_revision)
+        ? globalThis.Number(object.zones_revision)
+        : 0,
+    };
+  },
+
+  toJSON(message: CameraStatus): unknown {
+    const obj: any = {};
+    if (message.cameraId !== "") {
+      obj.cameraId = message.cameraId;
+    }
+    if (message.streamEpoch !== "") {
+      obj.streamEpoch = message.streamEpoch;
+    }
+    if (message.lastSequence !== 0) {
+      obj.lastSequence = Math.round(message.lastSequence);
+    }
+    if (message.activeTracks !== 0) {
+      obj.activeTracks = Math.round(message.activeTracks);
+    }
+    if (message.lostTracks !== 0) {
+      obj.lostTracks = Math.round(message.lostTracks);
+    }
+    if (message.reorderDepth !== 0) {
+      obj.reorderDepth = Math.round(message.reorderDepth);
+    }
+    if (message.framesProcessed !== 0) {
+      obj.framesProcessed = Math.round(message.framesProcessed);
+    }
+    if (message.lateFrames !== 0) {
+      obj.lateFrames = Math.round(message.lateFrames);
+    }
+    if (message.skippedFrames !== 0) {
+      obj.skippedFrames = Math.round(message.skippedFrames);
+    }
+    if (message.zonesRevision !== 0) {
+      obj.zonesRevision = Math.round(message.zonesRevision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CameraStatus>): CameraStatus {
+    return CameraStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CameraStatus>): CameraStatus {
+    const message = createBaseCameraStatus();
+    message.cameraId = object.cameraId ?? "";
+    message.streamEpoch = object.streamEpoch ?? "";
+    message.lastSequence = object.lastSequence ?? 0;
+    message.activeTracks = object.activeTracks ?? 0;
+    message.lostTracks = object.lostTracks ?? 0;
+    message.reorderDepth = object.reorderDepth ?? 0;
+    message.framesProcessed = object.framesProcessed ?? 0;
+    message.lateFrames = object.lateFrames ?? 0;
+    message.skippedFrames = object.skippedFrames ?? 0;
+    message.zonesRevision = object.zonesRevision ?? 0;
+    return message;
+  },
+};
+
+function createBaseListCamerasResponse(): ListCamerasResponse {
+  return { partitionIndex: 0, partitionCount: 0, cameras: [] };
+}
+
+export const ListCamerasResponse: MessageFns<ListCamerasResponse> = {
+  encode(message: ListCamerasResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.partitionIndex !== 0) {
+      writer.uint32(8).uint32(message.partitionIndex);
+    }
+    if (message.partitionCount !== 0) {
+      writer.uint32(16).uint32(message.partitionCount);
+    }
+    for (const v of message.cameras) {
+      CameraStatus.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCamerasResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCamerasResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.partitionIndex = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partitionCount = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cameras.push(CameraStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCamerasResponse {
+    return {
+      partitionIndex: isSet(object.partitionIndex)
+        ? globalThis.Number(object.partitionIndex)
+        : isSet(object.partition_index)
+        ? globalThis.Number(object.partition_index)
+        : 0,
+      partitionCount: isSet(object.partitionCount)
+        ? globalThis.Number(object.partitionCount)
+        : isSet(object.partition_count)
+        ? globalThis.Number(object.partition_count)
+        : 0,
+      cameras: globalThis.Array.isArray(object?.cameras)
+        ? object.cameras.map((e: any) => CameraStatus.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListCamerasResponse): unknown {
+    const obj: any = {};
+    if (message.partitionIndex !== 0) {
+      obj.partitionIndex = Math.round(message.partitionIndex);
+    }
+    if (message.partitionCount !== 0) {
+      obj.partitionCount = Math.round(message.partitionCount);
+    }
+    if (message.cameras?.length) {
+      obj.cameras = message.cameras.map((e) => CameraStatus.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListCamerasResponse>): ListCamerasResponse {
+    return ListCamerasResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListCamerasResponse>): ListCamerasResponse {
+    const message = createBaseListCamerasResponse();
+    message.partitionIndex = object.partitionIndex ?? 0;
+    message.partitionCount = object.partitionCount ?? 0;
+    message.cameras = object.cameras?.map((e) => CameraStatus.fromPartial(e)) || [];
     return message;
   },
 };
 
 export type TrackingServiceService = typeof TrackingServiceService;
 export const TrackingServiceService = {
+  /** The latest TrackUpdate of a camera: from memory on its owner, otherwise from VA_TRACKS. */
   getTracks: {
     path: "/va.tracking.v1.TrackingService/GetTracks" as const,
     requestStream: false as const,
@@ -840,6 +1447,7 @@ export const TrackingServiceService = {
     responseSerialize: (value: GetTracksResponse): Buffer => Buffer.from(GetTracksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTracksResponse => GetTracksResponse.decode(value),
   },
+  /** Live TrackUpdates; ends on client cancel or server shutdown. */
   watchTracks: {
     path: "/va.tracking.v1.TrackingService/WatchTracks" as const,
     requestStream: false as const,
@@ -858,6 +1466,7 @@ export const TrackingServiceService = {
     responseSerialize: (value: ListZonesResponse): Buffer => Buffer.from(ListZonesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListZonesResponse => ListZonesResponse.decode(value),
   },
+  /** Operator role. Validated, stored in the KV bucket, applied by the owning instance. */
   setZones: {
     path: "/va.tracking.v1.TrackingService/SetZones" as const,
     requestStream: false as const,
@@ -867,16 +1476,32 @@ export const TrackingServiceService = {
     responseSerialize: (value: SetZonesResponse): Buffer => Buffer.from(SetZonesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetZonesResponse => SetZonesResponse.decode(value),
   },
+  /** The cameras this instance owns, with their tracking counters. */
+  listCameras: {
+    path: "/va.tracking.v1.TrackingService/ListCameras" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCamerasRequest): Buffer => Buffer.from(ListCamerasRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCamerasRequest => ListCamerasRequest.decode(value),
+    responseSerialize: (value: ListCamerasResponse): Buffer => Buffer.from(ListCamerasResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCamerasResponse => ListCamerasResponse.decode(value),
+  },
 } as const;
 
 export interface TrackingServiceServer extends UntypedServiceImplementation {
+  /** The latest TrackUpdate of a camera: from memory on its owner, otherwise from VA_TRACKS. */
   getTracks: handleUnaryCall<GetTracksRequest, GetTracksResponse>;
+  /** Live TrackUpdates; ends on client cancel or server shutdown. */
   watchTracks: handleServerStreamingCall<WatchTracksRequest, TrackUpdate>;
   listZones: handleUnaryCall<ListZonesRequest, ListZonesResponse>;
+  /** Operator role. Validated, stored in the KV bucket, applied by the owning instance. */
   setZones: handleUnaryCall<SetZonesRequest, SetZonesResponse>;
+  /** The cameras this instance owns, with their tracking counters. */
+  listCameras: handleUnaryCall<ListCamerasRequest, ListCamerasResponse>;
 }
 
 export interface TrackingServiceClient extends Client {
+  /** The latest TrackUpdate of a camera: from memory on its owner, otherwise from VA_TRACKS. */
   getTracks(
     request: GetTracksRequest,
     callback: (error: ServiceError | null, response: GetTracksResponse) => void,
@@ -892,6 +1517,7 @@ export interface TrackingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTracksResponse) => void,
   ): ClientUnaryCall;
+  /** Live TrackUpdates; ends on client cancel or server shutdown. */
   watchTracks(request: WatchTracksRequest, options?: Partial<CallOptions>): ClientReadableStream<TrackUpdate>;
   watchTracks(
     request: WatchTracksRequest,
@@ -913,6 +1539,7 @@ export interface TrackingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListZonesResponse) => void,
   ): ClientUnaryCall;
+  /** Operator role. Validated, stored in the KV bucket, applied by the owning instance. */
   setZones(
     request: SetZonesRequest,
     callback: (error: ServiceError | null, response: SetZonesResponse) => void,
@@ -927,6 +1554,22 @@ export interface TrackingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetZonesResponse) => void,
+  ): ClientUnaryCall;
+  /** The cameras this instance owns, with their tracking counters. */
+  listCameras(
+    request: ListCamerasRequest,
+    callback: (error: ServiceError | null, response: ListCamerasResponse) => void,
+  ): ClientUnaryCall;
+  listCameras(
+    request: ListCamerasRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCamerasResponse) => void,
+  ): ClientUnaryCall;
+  listCameras(
+    request: ListCamerasRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCamerasResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -947,6 +1590,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends { $case: string } ? { [K in keyof Omit<T, "$case">]?: DeepPartial<T[K]> } & { $case: T["$case"] }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { readGroundTruth } from '../fixtures/sanity/mot-ground-truth.js';
 
 /** One ground-truth box of a MOTChallenge sequence (gt/gt.txt), corners in pixels. */
 export interface GtBox {
@@ -15,13 +15,11 @@ export interface GtBox {
   ignore: boolean;
 }
 
-/** Reads gt/gt.txt of a MOT sequence folder: frame,id,x,y,w,h,conf,... */
+/** The boxes of gt/gt.txt of a MOT sequence folder, as corners. */
 export function readMotGroundTruth(sequenceDir: string): GtBox[] {
-  return readFileSync(join(sequenceDir, 'gt', 'gt.txt'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim().length > 0)
-    .map((l) => l.split(',').map(Number))
-    .map(([frame = 0, id = 0, x = 0, y = 0, w = 0, h = 0, conf = 1]) => ({ frame, id, x1: x, y1: y, x2: x + w, y2: y + h, ignore: conf === 0 }));
+  return [...readGroundTruth(join(sequenceDir, 'gt', 'gt.txt')).values()]
+    .flat()
+    .map((b) => ({ frame: b.frame, id: b.id, x1: b.x, y1: b.y, x2: b.x + b.w, y2: b.y + b.h, ignore: b.conf === 0 }));
 }
 
 export function iou(a: { x1: number; y1: number; x2: number; y2: number }, b: { x1: number; y1: number; x2: number; y2: number }): number {

@@ -1,0 +1,148 @@
+// Tracking benchmark: detections (pluggable source) -> tracker variants -> CLEAR MOT / IDF1 on
+// MOT15 PETS09-S2L1 and TUD-Campus, plus tracker-only frames/s. Prints a table and, last, one
+// JSON line. Usage: npm run bench:tracking -- [--quick] [--source gt-degraded|yolox] [--seeds N]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { prepareSequence } from '@va/tracking/eval/ground-truth';
+import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval/mot-metrics';
+import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '@va/tracking/tracker/tracker-params';
+import type { DetectionSource, MotSequence } from './tracking/detection-source.js';
+import { gtDegradedSource } from './tracking/gt-degraded-source.js';
+import { BENCH_SEQUENCES, loadMotSequence } from './tracking/mot-sequences.js';
+import { trackerFps, trackSequence } from './tracking/run-tracker.js';
+import { yoloxSource } from './tracking/yolox-source.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const option = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const sourceName = option('source') ?? 'gt-degraded';
+const seeds = Number(option('seeds') ?? (quick ? 1 : 5));
+const fpsMs = quick ? 1_500 : 5_000;
+
+/** The variants, from the plain baseline up; each adds one part so its gain shows. */
+const VARIANTS: Array<{ name: string; params: TrackerParams; needsEmbeddings?: boolean }> = [
+  { name: 'sort', params: sortBaselineParams() },
+  { name: 'bytetrack-one-stage', params: { ...DEFAULT_TRACKER_PARAMS, twoStage: false, appearance: false } },
+  { name: 'bytetrack', params: { ...DEFAULT_TRACKER_PARAMS, appearance: false } },
+  { name: 'bytetrack+appearance', params: DEFAULT_TRACKER_PARAMS, needsEmbeddings: true },
+];
+
+function sourceFor(seed: number): DetectionSource {
+  if (sourceName === 'gt-degraded') return gtDegradedSource({ seed, embeddings: true });
+  if (sourceName === 'yolox') return yoloxSource();
+  throw new Error(`unknown --source ${sourceName} (gt-degraded or yolox)`);
+}
+
+async function collect(source: DetectionSource, sequence: MotSequence): Promise<DetectionBatch[]> {
+  const out: DetectionBatch[] = [];
+  for await (const b of source.frames(sequence)) out.push(b);
+  return out;
+}
+
+const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
+const summary = (m: MotMetrics) => ({
+  mota: round(m.mota),
+  idf1: round(m.idf1),
+  id_switches: m.idSwitches,
+  motp: round(m.motp),
+  idp: round(m.idp),
+  idr: round(m.idr),
+  fp: m.falsePositives,
+  fn: m.misses,
+  fragmentations: m.fragmentations,
+  mt: m.mostlyTracked,
+  ml: m.mostlyLost,
+});
+type Summary = ReturnType<typeof summary>;
+
+/** Means over seeds (counts too, as decimals). */
+function mean(list: Summary[]): Summary {
+  const out = { ...list[0]! };
+  for (const k of Object.keys(out) as Array<keyof Summary>) out[k] = round(list.reduce((s, x) => s + x[k], 0) / list.length);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const sequences = BENCH_SEQUENCES.map(loadMotSequence);
+  const perSeed: Array<Record<string, { sequences: Record<string, Summary>; overall: Summary }>> = [];
+  let cached: DetectionBatch[][] = [];
+  let hasEmbeddings = false;
+  let description = '';
+  for (let seed = 1; seed <= seeds; seed++) {
+    const source = sourceFor(seed);
+    description = seeds > 1 ? source.description.replace(/seed \d+/, `seeds 1-${seeds}, averaged`) : source.description;
+    const detections = await Promise.all(sequences.map((s) => collect(source, s)));
+    if (seed === 1) cached = detections;
+    hasEmbeddings = detections.some((d) => d.some((b) => b.detections.some((x) => x.embedding.length > 0)));
+    const results: (typeof perSeed)[number] = {};
+    for (const v of VARIANTS) {
+      if (v.needsEmbeddings && !hasEmbeddings) continue;
+      const prepared = sequences.map((s, i) => prepareSequence(s.gt, trackSequence(v.params, detections[i]!), 'mot15'));
+      results[v.name] = {
+        sequences: Object.fromEntries(sequences.map((s, i) => [s.name, summary(evaluateSequence(prepared[i]!.gt, prepared[i]!.hyp))])),
+        overall: summary(evaluateSequences(prepared)),
+      };
+    }
+    perSeed.push(results);
+  }
+
+  const variants = Object.keys(perSeed[0]!);
+  const results = Object.fromEntries(
+    variants.map((name) => [
+      name,
+      {
+        sequences: Object.fromEntries(sequences.map((s) => [s.name, mean(perSeed.map((r) => r[name]!.sequences[s.name]!))])),
+        overall: mean(perSeed.map((r) => r[name]!.overall)),
+      },
+    ]),
+  );
+  const timed = VARIANTS.filter((v) => results[v.name]);
+  const measured = trackerFps(timed.map((v) => v.params), cached, fpsMs * timed.length);
+  const fps: Record<string, number> = Object.fromEntries(timed.map((v, i) => [v.name, Math.round(measured[i]!)]));
+
+  const main = hasEmbeddings ? 'bytetrack+appearance' : 'bytetrack';
+  const frames = cached.reduce((s, d) => s + d.length, 0);
+  console.log(`tracking benchmark: ${description}; ${seeds} seed(s); ${frames} frames over ${sequences.map((s) => s.name).join(', ')}`);
+  console.log('variant                 sequence       MOTA    IDF1    IDsw  FP    FN    Frag  MOTP    frames/s');
+  for (const name of variants) {
+    const r = results[name]!;
+    for (const [seq, m] of [...Object.entries(r.sequences), ['OVERALL', r.overall] as const]) {
+      console.log(
+        `${name.padEnd(23)} ${String(seq).padEnd(14)} ${m.mota.toFixed(3).padStart(6)}  ${m.idf1.toFixed(3).padStart(6)}  ${String(m.id_switches).padStart(4)}  ${String(m.fp).padStart(4)}  ${String(m.fn).padStart(4)}  ${String(m.fragmentations).padStart(4)}  ${m.motp.toFixed(3)}   ${seq === 'OVERALL' ? String(fps[name]) : ''}`,
+      );
+    }
+  }
+
+  const pick = (m: Summary) => ({ mota: m.mota, idf1: m.idf1, id_switches: m.id_switches });
+  const headline = (name: string) => ({
+    sequences: Object.fromEntries(Object.entries(results[name]!.sequences).map(([k, m]) => [k, pick(m)])),
+    overall: pick(results[name]!.overall),
+    tracker_fps: fps[name],
+  });
+  const report = {
+    bench: 'tracking',
+    source: sourceName,
+    source_description: description,
+    quick,
+    seeds,
+    frames,
+    tracker: main,
+    ...headline(main),
+    sort: headline('sort'),
+    ablations: Object.fromEntries(variants.map((name) => [name, { ...pick(results[name]!.overall), tracker_fps: fps[name] }])),
+    details: results,
+  };
+  mkdirSync(join('bench', 'results'), { recursive: true });
+  writeFileSync(join('bench', 'results', 'tracking.json'), JSON.stringify(report, null, 2));
+  const { details: _details, ...line } = report;
+  console.log(JSON.stringify(line));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

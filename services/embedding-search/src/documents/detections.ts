@@ -1,0 +1,31 @@
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { boxDoc, compact, eventTime, finite, modelDoc, type DocDraft } from './fields.js';
+
+/** One document per frame: every detection's class, score and box (embeddings go to the track summaries). */
+export function detectionBatchDoc(b: DetectionBatch): DocDraft {
+  const tsMs = eventTime(b.captureTsMs, b.detectedTsMs);
+  return {
+    id: `${b.cameraId}:${b.streamEpoch}:${b.sequence}`,
+    tsMs,
+    doc: compact({
+      '@timestamp': tsMs,
+      camera_id: b.cameraId,
+      stream_epoch: b.streamEpoch,
+      sequence: b.sequence,
+      detected_ts: b.detectedTsMs > 0 ? b.detectedTsMs : undefined,
+      frame_width: b.frameWidth,
+      frame_height: b.frameHeight,
+      detector: modelDoc(b.detector),
+      embedder: modelDoc(b.embedder),
+      inference_ms: finite(b.inferenceMs),
+      count: b.detections.length,
+      class_names: [...new Set(b.detections.map((d) => d.className).filter((n) => n.length > 0))],
+      detections: b.detections.map((d) =>
+        compact({ class_id: d.classId, class_name: d.className, score: finite(d.score), box: boxDoc(d.box), has_embedding: d.embedding.length > 0 }),
+      ),
+      frame_stats: b.frameStats
+        ? compact({ mean_luma: finite(b.frameStats.meanLuma), luma_stddev: finite(b.frameStats.lumaStddev), thumb_hash: String(b.frameStats.thumbHash) })
+        : undefined,
+    }),
+  };
+}

@@ -1,0 +1,43 @@
+import { trackStateToJSON, type Track, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
+import { boxDoc, boxFromDoc, compact, enumName, eventTime, finite, type DocDraft } from './fields.js';
+
+/** One document per track per frame: the track's path, which GetTrack pages through. */
+export function trackPointDocs(u: TrackUpdate): DocDraft[] {
+  const tsMs = eventTime(u.captureTsMs, u.detectedTsMs, u.trackedTsMs);
+  return u.tracks.map((t: Track) => ({
+    id: `${u.cameraId}:${u.streamEpoch}:${u.sequence}:${t.trackId}`,
+    tsMs,
+    doc: compact({
+      '@timestamp': tsMs,
+      camera_id: u.cameraId,
+      stream_epoch: u.streamEpoch,
+      sequence: u.sequence,
+      track_id: t.trackId,
+      state: enumName(trackStateToJSON(t.state), 'TRACK_STATE_'),
+      class_id: t.classId,
+      class_name: t.className,
+      score: finite(t.score),
+      box: boxDoc(t.box),
+      vx: finite(t.vx),
+      vy: finite(t.vy),
+      age: t.age,
+      hits: t.hits,
+      frames_since_update: t.framesSinceUpdate,
+      detection_index: t.detectionIndex,
+      path_length_px: finite(t.pathLengthPx),
+      first_seen_ts: t.firstSeenTsMs > 0 ? t.firstSeenTsMs : undefined,
+      last_seen_ts: t.lastSeenTsMs > 0 ? t.lastSeenTsMs : undefined,
+      tracked_ts: u.trackedTsMs > 0 ? u.trackedTsMs : undefined,
+    }),
+  }));
+}
+
+export function trackPointFromDoc(doc: Record<string, unknown>): TrackPoint {
+  return {
+    sequence: Number(doc.sequence ?? 0),
+    tsMs: Number(doc['@timestamp'] ?? 0),
+    box: boxFromDoc(doc.box),
+    score: Number(doc.score ?? 0),
+  };
+}

@@ -1,0 +1,70 @@
+import { codecs, subjects, subscribeDecoded, type ConsumerMetrics, type Logger, type StreamSink } from '@va/common';
+import type { TrackEvent } from '@va/common/gen/va/common/v1/track';
+import type { WatchEventsRequest } from '@va/common/gen/va/search/v1/search';
+import type { NatsConnection, Subscription } from 'nats';
+import type { QueryConfig } from '../config.js';
+import { eventTypeName } from '../documents/track-events.js';
+import type { SearchMetrics } from '../metrics.js';
+import { eventTypeNames, validateFilter } from './query-filters.js';
+
+export interface EventWatchDeps {
+  nc: NatsConnection;
+  consumerMetrics: ConsumerMetrics;
+  metrics: SearchMetrics;
+  log: Logger;
+  limits: QueryConfig;
+}
+
+/**
+ * WatchEvents: live track events straight from NATS (core subscription on va.track-events.<camera>,
+ * so they arrive as soon as the tracker publishes them, before indexing). Each stream has a bounded
+ * queue; when the client reads slower than events come, the oldest queued events are dropped and
+ * counted (va_search_watch_dropped_total) rather than growing memory. Camera ids are only checked
+ * for form here: watching a camera before it produces anything is normal.
+ */
+export class EventWatch {
+  constructor(private readonly deps: EventWatchDeps) {}
+
+  async watch(req: WatchEventsRequest, sink: StreamSink<TrackEvent>): Promise<void> {
+    const { metrics, limits } = this.deps;
+    await validateFilter(req.filter);
+    const types = new Set(eventTypeNames(req.types));
+    const classes = new Set(req.filter?.classNames ?? []);
+    const from = req.filter?.timeRange?.fromMs ?? 0;
+    const to = req.filter?.timeRange?.toMs ?? 0;
+    const matches = (e: TrackEvent) =>
+      (types.size === 0 || types.has(eventTypeName(e.type))) && (classes.size === 0 || classes.has(e.className)) && (from === 0 || e.tsMs >= from) && (to === 0 || e.tsMs <= to);
+
+    const queue: TrackEvent[] = [];
+    let wake: (() => void) | undefined;
+    const push = (e: TrackEvent) => {
+      if (!matches(e)) return;
+      if (queue.length >= limits.watchQueue) {
+        queue.shift();
+        metrics.watchDropped.inc();
+      }
+      queue.push(e);
+      wake?.();
+    };
+    const cameras = req.filter?.cameraIds ?? [];
+    const subs: Subscription[] = (cameras.length > 0 ? cameras.map((c) => subjects.trackEvents(c)) : [subjects.trackEvents('*')]).map((subject) =>
+      subscribeDecoded(this.deps.nc, { subject, codec: codecs.trackEvent, metrics: this.deps.consumerMetrics, log: this.deps.log, handle: push }),
+    );
+    metrics.watchStreams.inc();
+    const aborted = new Promise<void>((resolve) => sink.signal.addEventListener('abort', () => resolve(), { once: true }));
+    try {
+      while (!sink.signal.aborted) {
+        const next = queue.shift();
+        if (next) {
+          await sink.write(next);
+          continue;
+        }
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+        wake = undefined;
+      }
+    } finally {
+      for (const s of subs) s.unsubscribe();
+      metrics.watchStreams.dec();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '@va/common';
+import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { loadIngestConfig } from './config.js';
+
+describe('ingest configuration', () => {
+  it('has safe defaults: no files, no local network, raw RGB', () => {
+    const c = loadIngestConfig({ PATH: process.env.PATH });
+    assert.equal(c.fileRoot, undefined);
+    assert.equal(c.allowLocalNetwork, false);
+    assert.equal(c.defaultPixelFormat, PixelFormat.PIXEL_FORMAT_RGB24);
+    assert.deepEqual(c.allowedSchemes, ['rtsp', 'rtsps', 'http', 'https', 'file', 'testsrc']);
+  });
+
+  it('names every bad key at once', () => {
+    try {
+      loadIngestConfig({ PATH: process.env.PATH, VA_INGEST_ALLOWED_SCHEMES: 'rtsp,gopher', VA_INGEST_FILE_ROOT: '/no/such/folder', VA_INGEST_FFMPEG_PATH: '/no/ffmpeg', VA_INGEST_MAX_FPS: '0', VA_INGEST_BACKOFF_INITIAL_MS: '5000', VA_INGEST_BACKOFF_MAX_MS: '1000' });
+      assert.fail('accepted a bad configuration');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.issues.map((i) => i.key).sort(), ['VA_INGEST_ALLOWED_SCHEMES', 'VA_INGEST_FFMPEG_PATH', 'VA_INGEST_FILE_ROOT', 'VA_INGEST_MAX_FPS']);
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { BusGate, type BusConnection } from './bus-gate.js';
+import { FRAME_HEAD_RESERVE, FramePool } from './frame-pool.js';
+import { FramePublisher, type DropReason, type PendingFrame } from './frame-publisher.js';
+
+/** A bus whose flushes complete only when the test says so. */
+function fakeBus() {
+  const sent: Array<{ subject: string; frame: Frame }> = [];
+  const flushes: Array<() => void> = [];
+  let connected = true;
+  const conn: BusConnection = {
+    publish: (subject, data) => sent.push({ subject, frame: Frame.decode(data.slice()) }),
+    flush: () => new Promise<void>((resolve) => flushes.push(resolve)),
+    isConnected: () => connected,
+  };
+  return {
+    conn,
+    sent,
+    ackAll: async () => {
+      flushes.splice(0).forEach((f) => f());
+      await new Promise((r) => setImmediate(r));
+    },
+    setConnected: (c: boolean) => (connected = c),
+  };
+}
+
+function harness(gate: BusGate, subject = 'va.frames.cam') {
+  const pool = new FramePool(12, 4);
+  const drops: DropReason[] = [];
+  const publisher = new FramePublisher({ subject, gate, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, jpegQuality: 80, maxFrameAgeMs: 60_000, onPublished: () => {}, onDropped: (r) => drops.push(r), onError: () => {} });
+  let seq = 0;
+  const offer = () => {
+    const buffer = pool.acquire();
+    assert.ok(buffer, 'a pooled buffer is free');
+    const sequence = seq++;
+    buffer.fill(sequence, FRAME_HEAD_RESERVE, FRAME_HEAD_RESERVE + 12);
+    const frame: PendingFrame = {
+      raw: { buffer, bytes: 12, readAtMs: Date.now() },
+      width: 2,
+      height: 2,
+      release: () => pool.release(buffer),
+      header: () => ({ cameraId: 'cam', sequence, captureTsMs: 1, sourceWidth: 2, sourceHeight: 2, width: 2, height: 2, pixelFormat: 1, letterbox: undefined, stats: undefined, streamEpoch: 'e' }),
+    };
+    publisher.offer(frame);
+  };
+  return { publisher, pool, drops, offer };
+}
+
+describe('frame publisher and bus gate', () => {
+  it('publishes at once while the bus keeps up', async () => {
+    const bus = fakeBus();
+    const gate = new BusGate(bus.conn, 1000);
+    const h = harness(gate);
+    for (let i = 0; i < 5; i++) {
+      h.offer();
+      await bus.ackAll();
+    }
+    assert.deepEqual(bus.sent.map((s) => s.frame.sequence), [0, 1, 2, 3, 4]);
+    assert.deepEqual(bus.sent[2]?.frame.pixels, new Uint8Array(12).fill(2));
+    assert.equal(h.pool.available, 4, 'every buffer came back');
+  });
+
+  it('holds the newest frame while the bus window is full and drops the ones it replaces', async () => {
+    const bus = fakeBus();
+    const gate = new BusGate(bus.conn, 20); // one frame (about 40 bytes) fills the window
+    const h = harness(gate);
+    h.offer(); // published, window now full
+    for (let i = 0; i < 10; i++) h.offer(); // 1..10: each replaces the held one
+    assert.equal(bus.sent.length, 1);
+    assert.equal(h.publisher.depth, 1);
+    assert.deepEqual(h.drops, Array(9).fill('bus_backpressure'));
+    assert.equal(h.pool.available, 2, 'bounded: one buffer held, one being released');
+    await bus.ackAll();
+    assert.deepEqual(bus.sent.map((s) => s.frame.sequence), [0, 10], 'the newest frame won');
+  });
+
+  it('drops while disconnected instead of letting the client buffer', () => {
+    const bus = fakeBus();
+    const gate = new BusGate(bus.conn, 1000);
+    const h = harness(gate);
+    bus.setConnected(false);
+    h.offer();
+    h.offer();
+    assert.equal(bus.sent.length, 0);
+    assert.deepEqual(h.drops, ['disconnected', 'disconnected']);
+    assert.equal(h.pool.available, 4);
+  });
+
+  it('wakes waiting streams in arrival order so none starves', async () => {
+    const bus = fakeBus();
+    const gate = new BusGate(bus.conn, 20);
+    const a = harness(gate, 'va.frames.a');
+    const b = harness(gate, 'va.frames.b');
+    const c = harness(gate, 'va.frames.c');
+    a.offer(); // fills the window
+    for (let round = 0; round < 6; round++) {
+      a.offer();
+      b.offer();
+      c.offer();
+      await bus.ackAll();
+    }
+    const per = (s: string) => bus.sent.filter((m) => m.subject === s).length;
+    assert.ok(Math.abs(per('va.frames.a') - per('va.frames.b')) <= 2 && Math.abs(per('va.frames.b') - per('va.frames.c')) <= 2, bus.sent.map((m) => m.subject).join(' '));
+  });
+});

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { InvalidArgumentError } from '@va/common';
+import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { isLocalAddress, redact, SOURCE_SCHEMES } from './source-url.js';
+import { validateStreamSpec, type SpecPolicy } from './stream-spec.js';
+
+const root = mkdtempSync(join(tmpdir(), 'va-spec-'));
+writeFileSync(join(root, 'clip.mp4'), 'x');
+const outside = mkdtempSync(join(tmpdir(), 'va-out-'));
+writeFileSync(join(outside, 'secret.mp4'), 'x');
+symlinkSync(join(outside, 'secret.mp4'), join(root, 'link.mp4'));
+
+const policy: SpecPolicy = {
+  allowedSchemes: [...SOURCE_SCHEMES],
+  fileRoot: root,
+  allowLocalNetwork: false,
+  maxWidth: 1920,
+  maxHeight: 1080,
+  maxFps: 30,
+  defaultPixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
+  defaultJpegQuality: 80,
+};
+
+const spec = (over: Partial<StreamSpec>): StreamSpec => StreamSpec.fromPartial({ cameraId: 'cam-1', url: 'testsrc://testsrc2', ...over });
+
+async function rejects(over: Partial<StreamSpec>, field: string, message: RegExp, p: SpecPolicy = policy) {
+  await assert.rejects(validateStreamSpec(spec(over), p), (err: unknown) => {
+    assert.ok(err instanceof InvalidArgumentError);
+    assert.equal(err.field, field);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+describe('stream spec validation', () => {
+  it('fills defaults and parses test patterns', async () => {
+    const v = await validateStreamSpec(spec({ url: 'testsrc://smptebars?size=320x240&rate=15' }), policy);
+    assert.equal(v.pixelFormat, PixelFormat.PIXEL_FORMAT_RGB24);
+    assert.equal(v.spec.pixelFormat, PixelFormat.PIXEL_FORMAT_RGB24);
+    assert.deepEqual(v.source, { kind: 'testsrc', pattern: 'smptebars', width: 320, height: 240, rate: 15 });
+    const jpeg = await validateStreamSpec(spec({ pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG }), policy);
+    assert.equal(jpeg.jpegQuality, 80);
+  });
+
+  it('allows files only under the root, symlinks resolved', async () => {
+    const ok = await validateStreamSpec(spec({ url: `file://${join(root, 'clip.mp4')}`, loop: true }), policy);
+    assert.equal(ok.source.kind, 'file');
+    await rejects({ url: `file://${join(root, 'link.mp4')}` }, 'spec.url', /outside the allowed folder/);
+    await rejects({ url: `file://${join(root, '..', 'x.mp4')}` }, 'spec.url', /does not exist|outside/);
+    await rejects({ url: `file://${join(root, 'clip.mp4')}` }, 'spec.url', /file: sources are off/, { ...policy, fileRoot: undefined });
+  });
+
+  it('enforces the scheme allow-list and the local-network rule', async () => {
+    await rejects({ url: 'ftp://example.com/a' }, 'spec.url', /not supported/);
+    await rejects({ url: 'http://example.com/a' }, 'spec.url', /not allowed here/, { ...policy, allowedSchemes: ['rtsp'] });
+    await rejects({ url: 'rtsp://10.1.2.3/stream' }, 'spec.url', /local network/);
+    await rejects({ url: 'rtsp://[::1]/stream' }, 'spec.url', /local network/);
+    const local = await validateStreamSpec(spec({ url: 'rtsp://10.1.2.3/stream' }), { ...policy, allowLocalNetwork: true });
+    assert.equal(local.source.kind, 'rtsp');
+  });
+
+  it('bounds sizes, rates and options', async () => {
+    await rejects({ width: 640 }, 'spec.width', /both/);
+    await rejects({ width: 4000, height: 100 }, 'spec.width', /16\.\.1920/);
+    await rejects({ targetFps: 31 }, 'spec.target_fps', /up to 30/);
+    await rejects({ targetFps: Number.NaN }, 'spec.target_fps', /target_fps/);
+    await rejects({ letterbox: true }, 'spec.letterbox', /width and height/);
+    await rejects({ realtime: true }, 'spec.realtime', /file sources only/);
+    await rejects({ pixelFormat: 9 as PixelFormat }, 'spec.pixel_format', /RGB24/);
+    await rejects({ url: 'testsrc://testsrc2?size=9999x9999' }, 'spec.url', /between/);
+    await rejects({ labels: { 'bad key': 'x' } }, 'spec.labels', /label key/);
+    await rejects({ cameraId: 'a.b' }, 'spec.camera_id', /must match/);
+  });
+
+  it('knows local addresses and redacts passwords', () => {
+    for (const a of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.0.1', '169.254.1.1', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) assert.ok(isLocalAddress(a), a);
+    for (const a of ['8.8.8.8', '172.32.0.1', '2001:db8::1']) assert.ok(!isLocalAddress(a), a);
+    assert.equal(redact('rtsp://user:pw@cam/x'), 'rtsp://user:***@cam/x');
+    assert.equal(redact('rtsp://cam/x?a=b@c'), 'rtsp://cam/x?a=b@c');
+    assert.equal(redact('[tcp] rtsp://admin:s3cr%40t@10.0.0.5:554/live: Connection refused'), '[tcp] rtsp://admin:***@10.0.0.5:554/live: Connection refused');
+  });
+});

@@ -1,0 +1,148 @@
+import { Severity } from '@va/common/gen/va/common/v1/flag';
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { ClassFlipRule, type ClassFlipOptions } from './class-flip.js';
+import { DarkOrBlankFrameRule, type DarkOrBlankOptions } from './dark-or-blank-frame.js';
+import { DriftRule, type DriftOptions } from './drift.js';
+import { FrameFreezeRule, type FrameFreezeOptions } from './frame-freeze.js';
+import { ImpossibleMotionRule, type ImpossibleMotionOptions } from './impossible-motion.js';
+import { InvalidBoxRule, type InvalidBoxOptions } from './invalid-box.js';
+import { LatencySloRule, type LatencySloOptions } from './latency-slo.js';
+import { LowConfidenceSpikeRule, type LowConfidenceSpikeOptions } from './low-confidence-spike.js';
+import { RULE_NAMES, type CandidateFlag, type Finding, type Measurement, type RuleName, type SanityRule } from './rule.js';
+import { TrackWithoutDetectionRule, type TrackWithoutDetectionOptions } from './track-without-detection.js';
+import { UnexplainedDetectionRule, type UnexplainedDetectionOptions } from './unexplained-detection.js';
+
+/** The options of every rule, one object per rule. */
+export interface RulesConfig {
+  enabled: ReadonlySet<RuleName>;
+  severities: Readonly<Record<RuleName, Severity>>;
+  trackWithoutDetection: TrackWithoutDetectionOptions;
+  unexplainedDetection: UnexplainedDetectionOptions;
+  classFlip: ClassFlipOptions;
+  impossibleMotion: ImpossibleMotionOptions;
+  invalidBox: InvalidBoxOptions;
+  frameFreeze: FrameFreezeOptions;
+  darkOrBlank: DarkOrBlankOptions;
+  lowConfidenceSpike: LowConfidenceSpikeOptions;
+  drift: DriftOptions;
+  latencySlo: LatencySloOptions;
+}
+
+/**
+ * Default severities: 1 (act now) when a camera is effectively blind, 2 (act today) when the model
+ * or the pipeline is measurably off, 3 (review weekly) for single objects: material for labeling.
+ */
+export const DEFAULT_SEVERITIES: Readonly<Record<RuleName, Severity>> = {
+  'frame-freeze': Severity.SEVERITY_ACT_NOW,
+  'dark-or-blank-frame': Severity.SEVERITY_ACT_NOW,
+  'invalid-box': Severity.SEVERITY_ACT_TODAY,
+  drift: Severity.SEVERITY_ACT_TODAY,
+  'low-confidence-spike': Severity.SEVERITY_ACT_TODAY,
+  'latency-slo': Severity.SEVERITY_ACT_TODAY,
+  'track-without-detection': Severity.SEVERITY_REVIEW_WEEKLY,
+  'unexplained-detection': Severity.SEVERITY_REVIEW_WEEKLY,
+  'class-flip': Severity.SEVERITY_REVIEW_WEEKLY,
+  'impossible-motion': Severity.SEVERITY_REVIEW_WEEKLY,
+};
+
+const FACTORIES: Record<RuleName, (c: RulesConfig) => SanityRule> = {
+  'track-without-detection': (c) => new TrackWithoutDetectionRule(c.trackWithoutDetection),
+  'unexplained-detection': (c) => new UnexplainedDetectionRule(c.unexplainedDetection),
+  'class-flip': (c) => new ClassFlipRule(c.classFlip),
+  'impossible-motion': (c) => new ImpossibleMotionRule(c.impossibleMotion),
+  'invalid-box': (c) => new InvalidBoxRule(c.invalidBox),
+  'frame-freeze': (c) => new FrameFreezeRule(c.frameFreeze),
+  'dark-or-blank-frame': (c) => new DarkOrBlankFrameRule(c.darkOrBlank),
+  'low-confidence-spike': (c) => new LowConfidenceSpikeRule(c.lowConfidenceSpike),
+  drift: (c) => new DriftRule(c.drift),
+  'latency-slo': (c) => new LatencySloRule(c.latencySlo),
+};
+
+interface CameraRules {
+  epoch: string;
+  lastDetections: number;
+  lastTracks: number;
+  rules: Array<{ name: RuleName; rule: SanityRule }>;
+}
+
+export interface RegistryHooks {
+  /** A rule threw; the message is still processed by the other rules. */
+  onRuleError?(rule: RuleName, cameraId: string, err: unknown): void;
+  /** A message at or below the last sequence seen for its camera (a redelivery): skipped. */
+  onDuplicate?(kind: 'detections' | 'tracks', cameraId: string): void;
+  /** Values rules compute whether or not they fire, after each message. */
+  onMeasurement?(cameraId: string, m: Measurement): void;
+  /** A camera's state was dropped to stay within `maxCameras`. */
+  onCameraEvicted?(cameraId: string): void;
+}
+
+/**
+ * The enabled rules, one instance per camera, fed in sequence order. A new stream epoch resets a
+ * camera's rules (sequence numbers restart with it). A message at or below the last sequence of its
+ * camera and kind is a redelivery and is skipped, so rules never count a frame twice. At most
+ * `maxCameras` cameras keep state; the one quiet longest is dropped first.
+ */
+export class RuleRegistry {
+  private readonly cameras = new Map<string, CameraRules>();
+
+  constructor(
+    private readonly config: RulesConfig,
+    private readonly maxCameras: number,
+    private readonly hooks: RegistryHooks = {},
+  ) {}
+
+  get enabledRules(): RuleName[] {
+    return RULE_NAMES.filter((n) => this.config.enabled.has(n));
+  }
+
+  onDetections(batch: DetectionBatch): CandidateFlag[] {
+    const camera = this.camera(batch.cameraId, batch.streamEpoch);
+    if (camera.lastDetections >= batch.sequence) {
+      this.hooks.onDuplicate?.('detections', batch.cameraId);
+      return [];
+    }
+    camera.lastDetections = batch.sequence;
+    return this.run(camera, batch.cameraId, (rule) => rule.onDetections?.(batch));
+  }
+
+  onTracks(update: TrackUpdate, detections: DetectionBatch | undefined): CandidateFlag[] {
+    const camera = this.camera(update.cameraId, update.streamEpoch);
+    if (camera.lastTracks >= update.sequence) {
+      this.hooks.onDuplicate?.('tracks', update.cameraId);
+      return [];
+    }
+    camera.lastTracks = update.sequence;
+    return this.run(camera, update.cameraId, (rule) => rule.onTracks?.(update, detections));
+  }
+
+  private run(camera: CameraRules, cameraId: string, call: (rule: SanityRule) => Finding[] | undefined): CandidateFlag[] {
+    const out: CandidateFlag[] = [];
+    for (const { name, rule } of camera.rules) {
+      try {
+        for (const f of call(rule) ?? []) out.push({ ...f, severity: this.config.severities[f.rule] });
+        if (this.hooks.onMeasurement && rule.measurements) for (const m of rule.measurements()) this.hooks.onMeasurement(cameraId, m);
+      } catch (err) {
+        this.hooks.onRuleError?.(name, cameraId, err);
+      }
+    }
+    return out;
+  }
+
+  private camera(cameraId: string, epoch: string): CameraRules {
+    let camera = this.cameras.get(cameraId);
+    if (camera && camera.epoch !== epoch) camera = undefined;
+    if (!camera) {
+      camera = { epoch, lastDetections: -1, lastTracks: -1, rules: this.enabledRules.map((name) => ({ name, rule: FACTORIES[name](this.config) })) };
+    }
+    // Re-inserting keeps the map in order of last use, so the first key is the quietest camera.
+    this.cameras.delete(cameraId);
+    this.cameras.set(cameraId, camera);
+    if (this.cameras.size > this.maxCameras) {
+      const quietest = this.cameras.keys().next().value as string;
+      this.cameras.delete(quietest);
+      this.hooks.onCameraEvicted?.(quietest);
+    }
+    return camera;
+  }
+}

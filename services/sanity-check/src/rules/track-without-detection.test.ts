@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TrackState } from '@va/common/gen/va/common/v1/track';
+import { batch, det, track, update } from '../test-support/messages.js';
+import { TrackWithoutDetectionRule } from './track-without-detection.js';
+
+const options = { minFrames: 5, minLastScore: 0.6, edgeMargin: 0.02, maxOcclusion: 0.3 };
+const BOX: [number, number, number, number] = [200, 100, 260, 260];
+const lost = (frames: number, box = BOX) => track('7', box, { state: TrackState.TRACK_STATE_LOST, detectionIndex: -1, framesSinceUpdate: frames });
+
+/** Feeds 3 matched frames at `score`, then `missing` frames without a detection; returns every finding. */
+function run(rule: TrackWithoutDetectionRule, score: number, missing: number, box = BOX) {
+  const out = [];
+  for (let s = 0; s < 3; s++) out.push(...rule.onTracks(update(s, [track('7', box, { score })]), batch(s, [det(box, score)])));
+  for (let i = 1; i <= missing; i++) out.push(...rule.onTracks(update(2 + i, [lost(i, box)]), batch(2 + i, [])));
+  return out;
+}
+
+describe('track-without-detection', () => {
+  it('flags a confidently seen track once it has had no detection for N frames, once per episode', () => {
+    const findings = run(new TrackWithoutDetectionRule(options), 0.85, 12);
+    assert.equal(findings.length, 1);
+    const f = findings[0]!;
+    assert.equal(f.rule, 'track-without-detection');
+    assert.equal(f.trackId, '7');
+    assert.equal(f.sequence, 2 + 5, 'fires at the N-th unmatched frame');
+    assert.equal(f.evidence.frames_unmatched, 5);
+    assert.equal(f.evidence.last_score, 0.85);
+    assert.deepEqual(f.boxes[0], { x1: 200, y1: 100, x2: 260, y2: 260 });
+  });
+
+  it('stays quiet for fewer than N frames, a low last score, a track leaving the picture or an occluded one', () => {
+    assert.equal(run(new TrackWithoutDetectionRule(options), 0.85, 4).length, 0);
+    assert.equal(run(new TrackWithoutDetectionRule(options), 0.4, 12).length, 0);
+    assert.equal(run(new TrackWithoutDetectionRule(options), 0.85, 12, [600, 100, 639, 260]).length, 0, 'at the right edge');
+    const rule = new TrackWithoutDetectionRule(options);
+    for (let s = 0; s < 3; s++) rule.onTracks(update(s, [track('7', BOX)]), batch(s, [det(BOX)]));
+    const occluder = track('8', [190, 90, 270, 250], { detectionIndex: 0 });
+    let found = 0;
+    for (let i = 1; i <= 10; i++) found += rule.onTracks(update(2 + i, [lost(i), occluder]), batch(2 + i, [det([190, 90, 270, 250])])).length;
+    assert.equal(found, 0, 'another person walking in front hides it');
+  });
+
+  it('starts a new episode after the track is matched again', () => {
+    const rule = new TrackWithoutDetectionRule(options);
+    assert.equal(run(rule, 0.9, 6).length, 1);
+    assert.equal(rule.onTracks(update(20, [track('7', BOX, { score: 0.9 })]), batch(20, [det(BOX)])).length, 0);
+    let found = 0;
+    for (let i = 1; i <= 6; i++) found += rule.onTracks(update(20 + i, [lost(i)]), undefined).length;
+    assert.equal(found, 1);
+  });
+});

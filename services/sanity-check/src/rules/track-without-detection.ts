@@ -1,0 +1,88 @@
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { BBox } from '@va/common/gen/va/common/v1/geometry';
+import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { coveredBy, insideWithMargin, isFiniteBox } from './geometry.js';
+import { forgetRemovedTracks } from './track-memory.js';
+import { frameFields, type Finding, type SanityRule } from './rule.js';
+
+export interface TrackWithoutDetectionOptions {
+  /** Consecutive frames without a matched detection before the track is suspicious (N). */
+  minFrames: number;
+  /** The score of the last matched detection must have been at least this. */
+  minLastScore: number;
+  /** Tracks within this share of the frame size from an edge are leaving the picture: not flagged. */
+  edgeMargin: number;
+  /** Tracks covered by another track or detection more than this share are occluded: not flagged. */
+  maxOcclusion: number;
+}
+
+interface TrackMemory {
+  lastScore: number;
+  unmatched: number;
+  flagged: boolean;
+}
+
+/**
+ * Detector/tracker disagreement, first half: a confirmed track keeps being reported but the
+ * detector has not seen it for N frames, although it saw it confidently before, and it is
+ * neither leaving the picture nor hidden behind something. Either the detector went blind on
+ * that object (a missed detection worth labeling) or the tracker holds a ghost.
+ */
+export class TrackWithoutDetectionRule implements SanityRule {
+  private readonly tracks = new Map<string, TrackMemory>();
+
+  constructor(private readonly options: TrackWithoutDetectionOptions) {}
+
+  onTracks(update: TrackUpdate, detections: DetectionBatch | undefined): Finding[] {
+    const findings: Finding[] = [];
+    for (const track of update.tracks) {
+      if (track.state !== TrackState.TRACK_STATE_CONFIRMED && track.state !== TrackState.TRACK_STATE_LOST) continue;
+      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false };
+      this.tracks.set(track.trackId, memory);
+      if (track.detectionIndex >= 0) {
+        memory.lastScore = track.score;
+        memory.unmatched = 0;
+        memory.flagged = false;
+        continue;
+      }
+      // Trust the tracker's own count when it sends one; it also covers frames this service missed.
+      memory.unmatched = track.framesSinceUpdate > 0 ? track.framesSinceUpdate : memory.unmatched + 1;
+      if (memory.flagged || memory.unmatched < this.options.minFrames || memory.lastScore < this.options.minLastScore) continue;
+      const box = track.box;
+      if (!box || !isFiniteBox(box)) continue;
+      if (!insideWithMargin(box, update.frameWidth, update.frameHeight, this.options.edgeMargin)) continue;
+      const occlusion = this.occlusion(track.trackId, box, update, detections);
+      if (occlusion > this.options.maxOcclusion) continue;
+      memory.flagged = true;
+      findings.push({
+        ...frameFields(update),
+        rule: 'track-without-detection',
+        subject: track.trackId,
+        trackId: track.trackId,
+        message: `track ${track.trackId} (${track.className || track.classId}) has had no detection for ${memory.unmatched} frames although its last score was ${memory.lastScore.toFixed(2)}`,
+        evidence: {
+          frames_unmatched: memory.unmatched,
+          min_frames: this.options.minFrames,
+          last_score: memory.lastScore,
+          min_last_score: this.options.minLastScore,
+          occlusion,
+        },
+        boxes: [box],
+        scores: [memory.lastScore],
+        classNames: [track.className],
+      });
+    }
+    forgetRemovedTracks(this.tracks, update.tracks);
+    return findings;
+  }
+
+  /** The largest share of the track's box another track or a detection of this frame covers. */
+  private occlusion(trackId: string, box: BBox, update: TrackUpdate, detections: DetectionBatch | undefined): number {
+    let worst = 0;
+    for (const other of update.tracks) {
+      if (other.trackId !== trackId && other.box) worst = Math.max(worst, coveredBy(box, other.box));
+    }
+    for (const d of detections?.detections ?? []) if (d.box) worst = Math.max(worst, coveredBy(box, d.box));
+    return worst;
+  }
+}

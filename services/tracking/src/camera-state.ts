@@ -1,0 +1,391 @@
+import { performance } from 'node:perf_hooks';
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { TrackEvent, TrackEventType, TrackState, type Track as TrackMessage, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { ReorderBuffer, type ReorderOptions, type Released } from './reorder-buffer.js';
+import { formatTrackId, sessionTag, trackEventId } from './track-ids.js';
+import type { RejectReason } from './tracker/box-validation.js';
+import type { Box } from './tracker/box.js';
+import { ByteTracker, type TrackerStep } from './tracker/byte-tracker.js';
+import type { Track } from './tracker/track.js';
+import type { TrackerParams } from './tracker/tracker-params.js';
+import { ZoneMonitor, type ZoneConfig, type ZoneHit } from './zones/zone-monitor.js';
+
+export interface CameraStateOptions {
+  camera: string;
+  tracker: TrackerParams;
+  reorder: ReorderOptions;
+}
+
+/** What one processed frame (or the end of a session) gives to publish. */
+export interface FrameOutput<T> {
+  sequence: number;
+  epoch: string;
+  /** Absent for the end of a session, which only has events. */
+  update: TrackUpdate | undefined;
+  events: TrackEvent[];
+  /** Messages to acknowledge once this output is published. */
+  tokens: T[];
+  captureTsMs: number;
+  trackerMs: number;
+  rejected: Partial<Record<RejectReason, number>>;
+  droppedEmbeddings: number;
+  started: number;
+  ended: number;
+}
+
+export type DropReason = 'late' | 'duplicate' | 'stale_epoch';
+export type ResetReason = 'stream_epoch' | 'sequence_restart';
+
+export interface StepResult<T> {
+  outputs: Array<FrameOutput<T>>;
+  /** Messages refused without output; acknowledge them at once. */
+  dropped: Array<{ token: T; reason: DropReason }>;
+  /** Missing sequence numbers given up on. */
+  skipped: number;
+  resets: ResetReason[];
+}
+
+interface Held<T> {
+  batch: DetectionBatch;
+  token: T;
+}
+
+/** Stream epochs remembered as finished, so their stragglers are refused. */
+const RETIRED_EPOCHS = 16;
+
+/**
+ * One camera's tracking: sequence ordering, the tracker, zones and lines, and the messages each
+ * frame yields, with deterministic ids. No I/O: the worker feeds it messages and publishes what
+ * comes out; `T` is whatever the worker needs to acknowledge a message.
+ *
+ * A session is one uninterrupted run of the tracker. It ends when the stream's epoch changes (or
+ * its sequence numbers restart with newer capture times), and when the camera is handed over;
+ * its confirmed tracks then get ENDED events and the next session's track ids differ.
+ */
+export class CameraState<T> {
+  private reorder: ReorderBuffer<Held<T>>;
+  private tracker: ByteTracker | undefined;
+  private session = '';
+  private epoch: string | undefined;
+  private readonly retired: string[] = [];
+  private readonly zones = new ZoneMonitor();
+  private last: { sequence: number; captureTsMs: number; frameWidth: number; frameHeight: number } | undefined;
+  latest: TrackUpdate | undefined;
+  /** Tracks of the previous owner's last published frame, ended when this state starts. */
+  private orphans: TrackUpdate | undefined;
+  readonly counters = { frames: 0, late: 0, duplicates: 0, skipped: 0 };
+
+  constructor(private readonly options: CameraStateOptions) {
+    this.reorder = new ReorderBuffer(options.reorder);
+  }
+
+  get camera(): string {
+    return this.options.camera;
+  }
+
+  get streamEpoch(): string | undefined {
+    return this.epoch;
+  }
+
+  get lastSequence(): number | undefined {
+    return this.last?.sequence;
+  }
+
+  get bufferDepth(): number {
+    return this.reorder.depth;
+  }
+
+  get trackCounts(): { active: number; lost: number } {
+    let active = 0;
+    let lost = 0;
+    for (const t of this.tracker?.tracks ?? []) {
+      if (!t.everConfirmed) continue;
+      if (t.status === 'confirmed') active++;
+      else if (t.status === 'lost') lost++;
+    }
+    return { active, lost };
+  }
+
+  get zoneConfig(): ZoneConfig {
+    return this.zones.current;
+  }
+
+  /**
+   * The camera's last TrackUpdate in VA_TRACKS, written by whoever tracked it before (another
+   * instance, or this one before a crash). Its tracks cannot be continued; they get ENDED events
+   * (reason "handover") with the first frame processed here. After a graceful hand-over the
+   * previous owner already published the very same events (same event_id and msgID), so they
+   * are stored once; after a crash they close tracks that would otherwise never end.
+   */
+  adoptPrevious(update: TrackUpdate): void {
+    if (update.cameraId === this.camera && update.tracks.length > 0) this.orphans = update;
+  }
+
+  setZones(config: ZoneConfig): void {
+    this.zones.setConfig(config);
+  }
+
+  offer(batch: DetectionBatch, token: T, nowMs: number): StepResult<T> {
+    const result: StepResult<T> = { outputs: [], dropped: [], skipped: 0, resets: [] };
+    const epoch = batch.streamEpoch;
+    if (this.epoch === undefined) this.epoch = epoch;
+    if (epoch !== this.epoch) {
+      if (this.retired.includes(epoch)) {
+        result.dropped.push({ token, reason: 'stale_epoch' });
+        return result;
+      }
+      this.restart(result, 'stream_epoch', epoch);
+    } else if (this.isSequenceRestart(batch)) {
+      this.restart(result, 'sequence_restart', epoch);
+    }
+    const offered = this.reorder.offer(batch.sequence, { batch, token }, nowMs);
+    if (offered.verdict === 'late' || offered.verdict === 'duplicate') {
+      if (offered.verdict === 'late') this.counters.late++;
+      else this.counters.duplicates++;
+      result.dropped.push({ token, reason: offered.verdict });
+    }
+    this.take(result, offered.released, offered.skipped);
+    return result;
+  }
+
+  /** Gives up on missing frames whose wait is over. */
+  expire(nowMs: number): StepResult<T> {
+    const result: StepResult<T> = { outputs: [], dropped: [], skipped: 0, resets: [] };
+    const expired = this.reorder.expire(nowMs);
+    this.take(result, expired.released, expired.skipped);
+    return result;
+  }
+
+  nextDeadline(): number | undefined {
+    return this.reorder.nextDeadline();
+  }
+
+  /**
+   * The camera leaves this instance: its confirmed tracks end ("handover"). Frames still waiting
+   * in the reorder window are returned unprocessed (not acknowledged, so they are redelivered to
+   * the next owner).
+   */
+  handOver(): { output: FrameOutput<T> | undefined; unprocessed: T[] } {
+    const unprocessed = this.reorder.clear().map((h) => h.token);
+    const output = this.endSession('handover');
+    return { output, unprocessed };
+  }
+
+  /**
+   * The camera has sent nothing for a while (dead camera, stopped stream): its tracks end
+   * ("idle") instead of staying lost until a frame comes. The next frame starts a new session.
+   */
+  endIdle(): FrameOutput<T> | undefined {
+    if (this.reorder.depth > 0) return undefined;
+    return this.endSession('idle');
+  }
+
+  private isSequenceRestart(batch: DetectionBatch): boolean {
+    const expected = this.reorder.expected;
+    return expected !== undefined && this.last !== undefined && batch.sequence < expected && batch.captureTsMs > this.last.captureTsMs;
+  }
+
+  private restart(result: StepResult<T>, reason: ResetReason, newEpoch: string): void {
+    const flushed = this.reorder.flush();
+    this.take(result, flushed.released, flushed.skipped);
+    const end = this.endSession('stream_restart');
+    if (end) result.outputs.push(end);
+    if (newEpoch !== this.epoch && this.epoch !== undefined) {
+      this.retired.push(this.epoch);
+      if (this.retired.length > RETIRED_EPOCHS) this.retired.shift();
+    }
+    this.epoch = newEpoch;
+    this.reorder = new ReorderBuffer(this.options.reorder);
+    result.resets.push(reason);
+  }
+
+  private endSession(reason: string): FrameOutput<T> | undefined {
+    const tracker = this.tracker;
+    const last = this.last;
+    this.tracker = undefined;
+    this.last = undefined;
+    if (!tracker || !last) {
+      this.zones.reset();
+      return undefined;
+    }
+    const ended = tracker.endAll();
+    const events: TrackEvent[] = [];
+    for (const t of ended) events.push(...this.endEvents(t, last.sequence, last.captureTsMs, reason));
+    this.zones.reset();
+    return {
+      sequence: last.sequence,
+      epoch: this.epoch ?? '',
+      update: undefined,
+      events,
+      tokens: [],
+      captureTsMs: last.captureTsMs,
+      trackerMs: 0,
+      rejected: {},
+      droppedEmbeddings: 0,
+      started: 0,
+      ended: ended.length,
+    };
+  }
+
+  private take(result: StepResult<T>, released: Array<Released<Held<T>>>, skipped: number): void {
+    result.skipped += skipped;
+    this.counters.skipped += skipped;
+    for (const r of released) result.outputs.push(this.process(r));
+  }
+
+  private process(r: Released<Held<T>>): FrameOutput<T> {
+    const { batch, token } = r.item;
+    if (!this.tracker) {
+      this.session = sessionTag(this.epoch ?? '', batch.sequence, batch.captureTsMs);
+      this.tracker = new ByteTracker(this.options.tracker);
+    }
+    const framesElapsed = this.last ? r.framesElapsed : 1;
+    const t0 = performance.now();
+    const step = this.tracker.update({
+      detections: batch.detections,
+      frameWidth: batch.frameWidth,
+      frameHeight: batch.frameHeight,
+      timestampMs: batch.captureTsMs,
+      framesElapsed,
+    });
+    const trackerMs = performance.now() - t0;
+    this.last = { sequence: batch.sequence, captureTsMs: batch.captureTsMs, frameWidth: batch.frameWidth, frameHeight: batch.frameHeight };
+    this.counters.frames++;
+    const events = [...this.orphanEvents(), ...this.frameEvents(step, batch)];
+    const update: TrackUpdate = {
+      cameraId: this.camera,
+      sequence: batch.sequence,
+      captureTsMs: batch.captureTsMs,
+      frameWidth: batch.frameWidth,
+      frameHeight: batch.frameHeight,
+      tracks: step.tracks.filter((t) => t.everConfirmed && (t.status === 'confirmed' || t.status === 'lost')).map((t) => this.trackMessage(t)),
+      detectedTsMs: batch.detectedTsMs,
+      trackedTsMs: 0,
+      streamEpoch: batch.streamEpoch,
+    };
+    this.latest = update;
+    return {
+      sequence: batch.sequence,
+      epoch: batch.streamEpoch,
+      update,
+      events,
+      tokens: [token],
+      captureTsMs: batch.captureTsMs,
+      trackerMs,
+      rejected: step.rejected,
+      droppedEmbeddings: step.droppedEmbeddings,
+      started: step.started.length,
+      ended: step.ended.length,
+    };
+  }
+
+  private orphanEvents(): TrackEvent[] {
+    const previous = this.orphans;
+    this.orphans = undefined;
+    if (!previous) return [];
+    return previous.tracks.map((t) =>
+      TrackEvent.fromPartial({
+        eventId: trackEventId(this.camera, t.trackId, 'ended', previous.sequence),
+        cameraId: this.camera,
+        trackId: t.trackId,
+        type: TrackEventType.TRACK_EVENT_TYPE_ENDED,
+        sequence: previous.sequence,
+        tsMs: previous.captureTsMs,
+        classId: t.classId,
+        className: t.className,
+        box: t.box,
+        durationMs: t.lastSeenTsMs - t.firstSeenTsMs,
+        pathLengthPx: t.pathLengthPx,
+        firstSeenTsMs: t.firstSeenTsMs,
+        reason: 'handover',
+      }),
+    );
+  }
+
+  private frameEvents(step: TrackerStep, batch: DetectionBatch): TrackEvent[] {
+    const seq = batch.sequence;
+    const ts = batch.captureTsMs;
+    const events: TrackEvent[] = [];
+    for (const t of step.started) events.push(this.event(t, TrackEventType.TRACK_EVENT_TYPE_STARTED, seq, ts));
+    const observed = step.tracks
+      .filter((t) => t.everConfirmed && t.status === 'confirmed' && t.detectionIndex >= 0)
+      .map((t) => ({ key: this.trackId(t), className: t.className, box: t.box, track: t }));
+    const byKey = new Map(observed.map((o) => [o.key, o.track]));
+    for (const hit of this.zones.observe(observed)) events.push(this.zoneEvent(hit, byKey.get(hit.trackKey) as Track, seq, ts));
+    for (const t of step.lost) events.push(this.event(t, TrackEventType.TRACK_EVENT_TYPE_LOST, seq, ts));
+    for (const t of step.ended) events.push(...this.endEvents(t, seq, ts, t.endReason ?? 'expired'));
+    return events;
+  }
+
+  private endEvents(t: Track, seq: number, ts: number, reason: string): TrackEvent[] {
+    const box = t.box;
+    const events = this.zones.end(this.trackId(t), box).map((hit) => ({ ...this.zoneEvent(hit, t, seq, ts), reason: 'track_ended' }));
+    events.push({
+      ...this.event(t, TrackEventType.TRACK_EVENT_TYPE_ENDED, seq, ts),
+      durationMs: t.lastSeenMs - t.firstSeenMs,
+      pathLengthPx: t.pathLength,
+      reason,
+    });
+    return events;
+  }
+
+  private zoneEvent(hit: ZoneHit, t: Track, seq: number, ts: number): TrackEvent {
+    if (hit.kind === 'cross') {
+      return { ...this.event(t, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS, seq, ts, hit.lineId, hit.box), lineId: hit.lineId, direction: hit.direction };
+    }
+    const type = hit.kind === 'enter' ? TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER : TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT;
+    return { ...this.event(t, type, seq, ts, hit.zoneId, hit.box), zoneId: hit.zoneId };
+  }
+
+  private event(t: Track, type: TrackEventType, seq: number, ts: number, subject = '', box: Box = t.box): TrackEvent {
+    const trackId = this.trackId(t);
+    return TrackEvent.fromPartial({
+      eventId: trackEventId(this.camera, trackId, EVENT_NAMES[type], seq, subject),
+      cameraId: this.camera,
+      trackId,
+      type,
+      sequence: seq,
+      tsMs: ts,
+      classId: t.classId,
+      className: t.className,
+      box,
+      firstSeenTsMs: t.firstSeenMs,
+    });
+  }
+
+  private trackId(t: Track): string {
+    return formatTrackId(this.session, t.id);
+  }
+
+  private trackMessage(t: Track): TrackMessage {
+    const { vx, vy } = t.velocity;
+    return {
+      trackId: this.trackId(t),
+      state: t.status === 'lost' ? TrackState.TRACK_STATE_LOST : TrackState.TRACK_STATE_CONFIRMED,
+      box: t.box,
+      score: t.score,
+      classId: t.classId,
+      className: t.className,
+      age: t.age,
+      hits: t.hits,
+      framesSinceUpdate: t.framesSinceUpdate,
+      detectionIndex: t.detectionIndex,
+      vx,
+      vy,
+      firstSeenTsMs: t.firstSeenMs,
+      lastSeenTsMs: t.lastSeenMs,
+      pathLengthPx: t.pathLength,
+    };
+  }
+}
+
+const EVENT_NAMES: Record<TrackEventType, string> = {
+  [TrackEventType.TRACK_EVENT_TYPE_UNSPECIFIED]: 'unspecified',
+  [TrackEventType.TRACK_EVENT_TYPE_STARTED]: 'started',
+  [TrackEventType.TRACK_EVENT_TYPE_LOST]: 'lost',
+  [TrackEventType.TRACK_EVENT_TYPE_ENDED]: 'ended',
+  [TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER]: 'zone_enter',
+  [TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT]: 'zone_exit',
+  [TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS]: 'line_cross',
+  [TrackEventType.UNRECOGNIZED]: 'unrecognized',
+};

@@ -1,0 +1,141 @@
+/**
+ * Puts one camera's frames back into sequence order. Frames wait in a bounded window until their
+ * predecessors arrive; a missing sequence is given up on when the oldest waiting frame has waited
+ * gapTimeoutMs, or at once when the window is full. Frames arriving after their turn (late) or a
+ * second time (duplicate) are refused, so the tracker only ever moves forward.
+ */
+
+export interface ReorderOptions {
+  /** Most frames held while waiting for a missing one. */
+  window: number;
+  /** How long the oldest held frame may wait for its predecessors. */
+  gapTimeoutMs: number;
+}
+
+export interface Released<T> {
+  sequence: number;
+  item: T;
+  /** Sequence distance from the previous released frame (1 when none was missed). */
+  framesElapsed: number;
+}
+
+export type Verdict = 'released' | 'buffered' | 'late' | 'duplicate';
+
+export interface OfferResult<T> {
+  verdict: Verdict;
+  released: Array<Released<T>>;
+  /** Sequence numbers given up on while releasing. */
+  skipped: number;
+}
+
+/** How many recently released sequences are remembered to tell duplicates from late frames. */
+const RECENT = 4096;
+
+export class ReorderBuffer<T> {
+  private readonly held = new Map<number, { item: T; arrivedMs: number }>();
+  private next: number | undefined;
+  private lastReleased: number | undefined;
+  private readonly recent = new Set<number>();
+
+  constructor(private readonly options: ReorderOptions) {
+    if (options.window < 1) throw new RangeError('reorder window must be >= 1');
+  }
+
+  get depth(): number {
+    return this.held.size;
+  }
+
+  /** The next sequence the buffer waits for; undefined before the first release. */
+  get expected(): number | undefined {
+    return this.next;
+  }
+
+  offer(sequence: number, item: T, nowMs: number): OfferResult<T> {
+    if (this.next !== undefined && sequence < this.next) {
+      return { verdict: this.recent.has(sequence) ? 'duplicate' : 'late', released: [], skipped: 0 };
+    }
+    if (this.held.has(sequence)) return { verdict: 'duplicate', released: [], skipped: 0 };
+    this.held.set(sequence, { item, arrivedMs: nowMs });
+    // A stream starts at sequence 0: nothing can precede it.
+    if (this.next === undefined && sequence === 0) this.next = 0;
+    let skipped = 0;
+    const released = this.releaseReady();
+    while (this.held.size > this.options.window) {
+      const r = this.skipToOldest();
+      skipped += r.skipped;
+      released.push(...r.released);
+    }
+    const verdict: Verdict = released.some((r) => r.sequence === sequence) ? 'released' : 'buffered';
+    return { verdict, released, skipped };
+  }
+
+  /** Gives up on missing frames once the oldest held frame has waited gapTimeoutMs. */
+  expire(nowMs: number): { released: Array<Released<T>>; skipped: number } {
+    const released: Array<Released<T>> = [];
+    let skipped = 0;
+    for (;;) {
+      const deadline = this.nextDeadline();
+      if (deadline === undefined || deadline > nowMs) break;
+      const r = this.skipToOldest();
+      released.push(...r.released);
+      skipped += r.skipped;
+    }
+    return { released, skipped };
+  }
+
+  /** When expire() will next have work: the oldest held frame's arrival + gapTimeoutMs. */
+  nextDeadline(): number | undefined {
+    let oldest: number | undefined;
+    for (const { arrivedMs } of this.held.values()) if (oldest === undefined || arrivedMs < oldest) oldest = arrivedMs;
+    return oldest === undefined ? undefined : oldest + this.options.gapTimeoutMs;
+  }
+
+  /** Releases everything held, in order, skipping whatever is missing (end of a stream run). */
+  flush(): { released: Array<Released<T>>; skipped: number } {
+    const released: Array<Released<T>> = [];
+    let skipped = 0;
+    while (this.held.size > 0) {
+      const r = this.skipToOldest();
+      released.push(...r.released);
+      skipped += r.skipped;
+    }
+    return { released, skipped };
+  }
+
+  /** Held items without releasing them (for a hand-over: they will be redelivered elsewhere). */
+  clear(): T[] {
+    const items = [...this.held.values()].map((h) => h.item);
+    this.held.clear();
+    return items;
+  }
+
+  private skipToOldest(): { released: Array<Released<T>>; skipped: number } {
+    const oldest = Math.min(...this.held.keys());
+    const skipped = this.next === undefined ? 0 : oldest - this.next;
+    this.next = oldest;
+    return { released: this.releaseReady(), skipped };
+  }
+
+  private releaseReady(): Array<Released<T>> {
+    const out: Array<Released<T>> = [];
+    if (this.next === undefined) return out;
+    for (;;) {
+      const h = this.held.get(this.next);
+      if (!h) break;
+      this.held.delete(this.next);
+      out.push({ sequence: this.next, item: h.item, framesElapsed: this.lastReleased === undefined ? 1 : this.next - this.lastReleased });
+      this.remember(this.next);
+      this.lastReleased = this.next;
+      this.next++;
+    }
+    return out;
+  }
+
+  private remember(sequence: number): void {
+    this.recent.add(sequence);
+    if (this.recent.size > RECENT) {
+      const first = this.recent.values().next().value as number;
+      this.recent.delete(first);
+    }
+  }
+}

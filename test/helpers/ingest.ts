@@ -1,0 +1,155 @@
+import { dirname } from 'node:path';
+import { after, before } from 'node:test';
+import { connect, type NatsConnection } from 'nats';
+import { codecs, createClient, subjects, unary } from '@va/common';
+import type { Frame } from '@va/common/gen/va/common/v1/frame';
+import { IngestServiceClient, StreamSpec, StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import { freePort, waitFor } from './ports.js';
+import { spawnService, type ServiceProcess } from './service-process.js';
+import { sharedFile } from './shared.js';
+
+export const OPERATOR_TOKEN = 'operator-token-ingest';
+export const VIEWER_TOKEN = 'viewer-token-ingest';
+export const CLIP = 'data/video/parking-lot-cars_768x432.mp4';
+
+export interface IngestUnderTest {
+  proc: ServiceProcess;
+  httpPort: number;
+  address: string;
+  operator: IngestServiceClient;
+  viewer: IngestServiceClient;
+  add(spec: Partial<StreamSpec>): Promise<StreamStatus>;
+  get(cameraId: string): Promise<StreamStatus>;
+  /** Polls GetStream until `until` holds. */
+  waitFor(cameraId: string, until: (s: StreamStatus) => boolean, what: string, timeoutMs?: number): Promise<StreamStatus>;
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  stop(): Promise<number>;
+}
+
+/** The ingest service as a real process against `nats`, with file sources allowed under the shared data folder. */
+export async function startIngest(nats: TestNatsServer, env: Record<string, string> = {}): Promise<IngestUnderTest> {
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const proc = spawnService('services/ingest/src/main.ts', {
+    NATS_URL: nats.url,
+    VA_HTTP_PORT: String(httpPort),
+    VA_HTTP_HOST: '127.0.0.1',
+    VA_GRPC_PORT: String(grpcPort),
+    VA_GRPC_HOST: '127.0.0.1',
+    VA_GRPC_TOKENS: `operator:${OPERATOR_TOKEN},viewer:${VIEWER_TOKEN}`,
+    VA_INGEST_FILE_ROOT: dirname(dirname(sharedFile(CLIP))),
+    VA_INGEST_ALLOW_LOCAL_NETWORK: 'true',
+    VA_SHUTDOWN_GRACE_MS: '5000',
+    ...env,
+  });
+  await proc.waitReady(httpPort);
+  const address = `127.0.0.1:${grpcPort}`;
+  const operator = createClient(IngestServiceClient, { address, token: OPERATOR_TOKEN });
+  const viewer = createClient(IngestServiceClient, { address, token: VIEWER_TOKEN });
+  const get = async (cameraId: string) => {
+    const res = await unary(viewer.getStream.bind(viewer), { cameraId }, { deadlineMs: 5_000 });
+    if (!res.status) throw new Error('GetStream returned no status');
+    return res.status;
+  };
+  return {
+    proc,
+    httpPort,
+    address,
+    operator,
+    viewer,
+    add: async (spec) => {
+      const res = await unary(operator.addStream.bind(operator), { spec: streamSpec(spec) }, { deadlineMs: 10_000 });
+      if (!res.status) throw new Error('AddStream returned no status');
+      return res.status;
+    },
+    get,
+    waitFor: (cameraId, until, what, timeoutMs = 30_000) =>
+      waitFor(
+        async () => {
+          const s = await get(cameraId);
+          return until(s) ? s : undefined;
+        },
+        { timeoutMs, intervalMs: 100, what: `${cameraId}: ${what}` },
+      ).catch(async (err: unknown) => {
+        const last = await get(cameraId).catch(() => undefined);
+        throw new Error(`${String(err)}\nlast status: ${JSON.stringify(last)}\n--- ingest output ---\n${proc.output().slice(-3000)}`);
+      }),
+    metric: (name, labels = {}) => metricValue(httpPort, name, labels),
+    stop: async () => {
+      operator.close();
+      viewer.close();
+      return proc.stop();
+    },
+  };
+}
+
+/**
+ * A real nats-server and ingest process for one test file: started in `before`, stopped in
+ * `after`. `env` may be a function, evaluated when the file's tests start.
+ */
+export function ingestFixture(env: Record<string, string> | (() => Record<string, string>) = {}): { nats: TestNatsServer; ingest: IngestUnderTest } {
+  const fixture = {} as { nats: TestNatsServer; ingest: IngestUnderTest };
+  before(async () => {
+    fixture.nats = await startNatsServer();
+    fixture.ingest = await startIngest(fixture.nats, typeof env === 'function' ? env() : env);
+  });
+  after(async () => {
+    await fixture.ingest?.stop();
+    await fixture.nats?.dispose();
+  });
+  return fixture;
+}
+
+export function streamSpec(spec: Partial<StreamSpec>): StreamSpec {
+  return StreamSpec.fromPartial({ cameraId: 'cam', ...spec });
+}
+
+export const fileUrl = (path: string) => `file://${path}`;
+
+export const isState = (state: StreamState) => (s: StreamStatus) => s.state === state;
+
+/** Sums the samples of a metric whose labels include `labels`, from /metrics. */
+export async function metricValue(httpPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+export interface FrameTap {
+  frames: Frame[];
+  /** Message sizes in bytes, in arrival order. */
+  sizes: number[];
+  close(): Promise<void>;
+}
+
+/** Subscribes to va.frames.<camera> and decodes every frame (pixels are kept only when asked). */
+export async function tapFrames(natsUrl: string, camera: string, keepPixels = false): Promise<FrameTap & { nc: NatsConnection }> {
+  const nc = await connect({ servers: natsUrl });
+  const frames: Frame[] = [];
+  const sizes: number[] = [];
+  const sub = nc.subscribe(subjects.frames(camera), {
+    callback: (_err, msg) => {
+      const frame = codecs.frame.decode(msg.data, msg.subject);
+      sizes.push(msg.data.byteLength);
+      frames.push(keepPixels ? { ...frame, pixels: frame.pixels.slice() } : { ...frame, pixels: new Uint8Array(0) });
+    },
+  });
+  await nc.flush();
+  return {
+    nc,
+    frames,
+    sizes,
+    close: async () => {
+      sub.unsubscribe();
+      await nc.drain();
+    },
+  };
+}
+
+export { StreamState };

@@ -1,0 +1,51 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { NatsConnectionHandle } from '@va/common';
+import { deletePrefix, esUrl } from './elasticsearch.js';
+import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import { connectPublisher } from './pipeline-messages.js';
+import { startSearchService, type RunningSearchService } from './search-service.js';
+
+export interface SearchTestBed {
+  nats: TestNatsServer;
+  /** Publishes as the upstream services would. */
+  pub: NatsConnectionHandle;
+  service: RunningSearchService;
+  /** Stops the service and starts it again with the same settings (its durable consumers resume). */
+  restartService(): Promise<RunningSearchService>;
+  /** Stops everything, deletes the prefix's indices and templates, closes `es`. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * What most embedding-search integration tests need: a nats-server of their own, the service as a
+ * real process on the shared Elasticsearch under the test's own index prefix, and a publisher.
+ * `beforeService` runs first (to create indices the service must find at start-up).
+ */
+export async function startSearchTestBed(options: {
+  prefix: string;
+  es: Client;
+  env?: Record<string, string>;
+  beforeService?: () => Promise<void>;
+}): Promise<SearchTestBed> {
+  const nats = await startNatsServer();
+  await options.beforeService?.();
+  const start = () => startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix: options.prefix, ...(options.env ? { env: options.env } : {}) });
+  const bed: SearchTestBed = {
+    nats,
+    service: await start(),
+    pub: await connectPublisher(nats.url),
+    restartService: async () => {
+      await bed.service.stop();
+      bed.service = await start();
+      return bed.service;
+    },
+    dispose: async () => {
+      await bed.pub.close();
+      await bed.service.stop();
+      await nats.dispose();
+      await deletePrefix(options.es, options.prefix);
+      await options.es.close();
+    },
+  };
+  return bed;
+}
