@@ -162,6 +162,7 @@ const letterboxedFrames = await Promise.all(
 const letterbox = { scale: placement.width / 768, padX: 0, padY: 0 };
 
 const batchedOsnet = served(osnet, { maxBatchSize: B, preferredBatchSizes: [B], maxQueueDelayMs: 2 });
+const presizedOsnet = served(osnet, { maxBatchSize: B, preferredBatchSizes: [B], maxQueueDelayMs: 2 });
 const unbatchedOsnet = served(osnet, { maxBatchSize: 1, preferredBatchSizes: [], maxQueueDelayMs: 0 });
 // 12 callers against batches of 8 leave odd-sized batches: padding them to 8 is what a fixed-profile engine needs; on CPU it is extra work.
 const padded = served(osnet, { maxBatchSize: B, preferredBatchSizes: [B], maxQueueDelayMs: 0, padToPreferred: true });
@@ -182,7 +183,7 @@ const m = await interleaved(
     osnet_raw_b: raw(osnet, B, (slot, i) => osnetWriter.write(slot, frame1, fitImage(boxOf(i).width, boxOf(i).height, osnet.spec.config.input), boxOf(i))),
     osnet_batched: closedLoop(batchedOsnet, C, embedCrop),
     osnet_batching_off: closedLoop(unbatchedOsnet, C, embedCrop),
-    osnet_batched_presized: closedLoop(batchedOsnet, C, embedPresized),
+    osnet_batched_presized: closedLoop(presizedOsnet, C, embedPresized),
     osnet_odd_batches_padded: closedLoop(padded, 12, embedCrop),
     osnet_odd_batches_unpadded: closedLoop(unpadded, 12, embedCrop),
     yolox_raw: raw(yolox, YB, (slot, i) => yoloxWriter.write(slot, petsFrames[i % 4] as RgbImage, placement)),
@@ -228,6 +229,9 @@ async function phases(s: ServedModel & { metricsRegistry: Registry }): Promise<R
   }
   return out;
 }
+const osnetPhases = await phases(batchedOsnet);
+const presizedPhases = await phases(presizedOsnet);
+say(`osnet per batch of ${B}: crops ${JSON.stringify(osnetPhases)} ms; presized ${JSON.stringify(presizedPhases)} ms`);
 const plainPhases = await phases(yoloxServed);
 const inGraphPhases = await phases(yoloxInGraphServed);
 say(`yolox per batch of ${YB}, plain: ${JSON.stringify(plainPhases)} ms; in-graph: ${JSON.stringify(inGraphPhases)} ms`);
@@ -251,6 +255,7 @@ const result = {
   batching_gain: round(get('osnet_batched').ips / get('osnet_batching_off').ips),
   raw_batch_gain: round(get('osnet_raw_b').ips / get('osnet_raw_1').ips),
   pad_to_preferred_gain: round(get('osnet_odd_batches_padded').ips / get('osnet_odd_batches_unpadded').ips),
+  phases_ms: { crops: osnetPhases, presized: presizedPhases },
   p50_ms: round(get('osnet_batched').p50, 1),
   p95_ms: round(get('osnet_batched').p95, 1),
   mean_batch: round(get('osnet_batched').meanBatch, 2),

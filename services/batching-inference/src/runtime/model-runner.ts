@@ -73,7 +73,12 @@ export class ModelRunner {
     return { outputs, ranBatch: batch, ms };
   }
 
+  private released = false;
+
+  /** Frees the session; safe to call more than once. */
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     await this.session.release();
   }
 }
