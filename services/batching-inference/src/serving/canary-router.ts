@@ -1,3 +1,5 @@
+import { stableHash32 } from '@va/common';
+
 /**
  * Which version of a model serves a camera. A canary sends a share of cameras to a candidate
  * version, chosen by a stable hash of the camera id: the same camera always lands on the same
@@ -9,23 +11,9 @@ export interface Rollout {
   canary?: { version: string; share: number };
 }
 
-/**
- * FNV-1a 32-bit of the UTF-8 bytes with MurmurHash3's finaliser (FNV alone spreads similar ids
- * like cam-1, cam-2 poorly over the high bits), mapped to [0, 1). Part of the contract: changing
- * it moves cameras between versions.
- */
+/** The camera's place in [0, 1), from the shared stable hash: part of the contract (changing it moves cameras between versions). */
 export function cameraBucket(cameraId: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(cameraId)) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 2 ** 32;
+  return stableHash32(cameraId) / 2 ** 32;
 }
 
 /** The version for `cameraId`; callers without a camera id always get the stable version. */
