@@ -1,3 +1,5 @@
+import { stableHash32 } from '@va/common';
+
 /**
  * Which tracking instance owns a camera: rendezvous (highest random weight) hashing over the
  * instances 0..count-1. Every instance computes the same answer from the camera id alone, a
@@ -26,18 +28,7 @@ export function owns(partition: Partition, camera: string): boolean {
   return ownerOf(camera, partition.count) === partition.index;
 }
 
-/** 32-bit FNV-1a of "camera#instance", then a murmur3 finaliser so nearby inputs spread out. */
+/** Stable hash of "camera#instance" (FNV-1a with a murmur3 finaliser, so nearby inputs spread out). */
 function weight(camera: string, instance: number): number {
-  let h = 0x811c9dc5;
-  const key = `${camera}#${instance}`;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return stableHash32(`${camera}#${instance}`);
 }

@@ -27,7 +27,7 @@ export class Embedder {
     if (!imageFormat(image)) throw new InvalidArgumentError('image is not a JPEG, PNG or WebP file', 'image');
     let res;
     try {
-      res = await unary(client.embed.bind(client), { crops: [image], model, version: '' }, { deadlineMs: timeoutMs, ...(signal ? { signal } : {}) });
+      res = await unary(client.embed.bind(client), { crops: [image], model, version: '', sourceImage: new Uint8Array(), boxes: [] }, { deadlineMs: timeoutMs, ...(signal ? { signal } : {}) });
     } catch (err) {
       throw embedError(err);
     }

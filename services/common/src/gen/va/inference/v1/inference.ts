@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Detection, ModelRef } from "../../common/v1/detection.js";
+import { BBox } from "../../common/v1/geometry.js";
 
 export const protobufPackage = "va.inference.v1";
 
@@ -84,11 +85,19 @@ export interface DetectRequest {
 }
 
 export interface DetectResponse {
+  /** Boxes in the pixels of the image as decoded (EXIF orientation applied). */
   detections: Detection[];
   model: ModelRef | undefined;
   imageWidth: number;
   imageHeight: number;
+  /** session.run time of the batch this image was part of. */
   inferenceMs: number;
+  /** Time the request waited in the batcher queue. */
+  queueMs: number;
+  /** Images in the batch this one ran in. */
+  batchSize: number;
+  /** Set when embeddings were attached. */
+  embedder?: ModelRef | undefined;
 }
 
 export interface EmbedRequest {
@@ -97,6 +106,12 @@ export interface EmbedRequest {
   /** Empty uses the default embedder. */
   model: string;
   version: string;
+  /**
+   * Alternatively one encoded image and the boxes to crop from it (pixels of that image);
+   * embeddings come back in the order of `crops`, then of `boxes`.
+   */
+  sourceImage: Uint8Array;
+  boxes: BBox[];
 }
 
 export interface Embedding {
@@ -120,6 +135,7 @@ export interface BatchStats {
   /** batch size -> executions with that size */
   batchSizeCounts: { [key: number]: number };
   queueDepth: number;
+  cancelledCount: number;
 }
 
 export interface BatchStats_BatchSizeCountsEntry {
@@ -142,6 +158,16 @@ export interface ModelVersionStatus {
     | undefined;
   /** Share of cameras (0..1) routed to this version while a canary is active. */
   trafficShare: number;
+  /**
+   * "native" (exported with a dynamic batch), "rewritten" (static batch of 1 made dynamic and
+   * verified at load) or "unbatched" (one image per run).
+   */
+  batching: string;
+  /** "detector" or "embedder". */
+  kind: string;
+  inputWidth: number;
+  inputHeight: number;
+  loadMs: number;
 }
 
 export interface ModelStatusRequest {
@@ -360,7 +386,16 @@ export const DetectRequest: MessageFns<DetectRequest> = {
 };
 
 function createBaseDetectResponse(): DetectResponse {
-  return { detections: [], model: undefined, imageWidth: 0, imageHeight: 0, inferenceMs: 0 };
+  return {
+    detections: [],
+    model: undefined,
+    imageWidth: 0,
+    imageHeight: 0,
+    inferenceMs: 0,
+    queueMs: 0,
+    batchSize: 0,
+    embedder: undefined,
+  };
 }
 
 export const DetectResponse: MessageFns<DetectResponse> = {
@@ -379,6 +414,15 @@ export const DetectResponse: MessageFns<DetectResponse> = {
     }
     if (message.inferenceMs !== 0) {
       writer.uint32(45).float(message.inferenceMs);
+    }
+    if (message.queueMs !== 0) {
+      writer.uint32(53).float(message.queueMs);
+    }
+    if (message.batchSize !== 0) {
+      writer.uint32(56).uint32(message.batchSize);
+    }
+    if (message.embedder !== undefined) {
+      ModelRef.encode(message.embedder, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -436,6 +480,30 @@ export const DetectResponse: MessageFns<DetectResponse> = {
             message.inferenceMs = reader.float();
             continue;
           }
+          case 6: {
+            if (tag !== 53) {
+              break;
+            }
+
+            message.queueMs = reader.float();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.batchSize = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.embedder = ModelRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -469,6 +537,17 @@ export const DetectResponse: MessageFns<DetectResponse> = {
         : isSet(object.inference_ms)
         ? globalThis.Number(object.inference_ms)
         : 0,
+      queueMs: isSet(object.queueMs)
+        ? globalThis.Number(object.queueMs)
+        : isSet(object.queue_ms)
+        ? globalThis.Number(object.queue_ms)
+        : 0,
+      batchSize: isSet(object.batchSize)
+        ? globalThis.Number(object.batchSize)
+        : isSet(object.batch_size)
+        ? globalThis.Number(object.batch_size)
+        : 0,
+      embedder: isSet(object.embedder) ? ModelRef.fromJSON(object.embedder) : undefined,
     };
   },
 
@@ -489,6 +568,15 @@ export const DetectResponse: MessageFns<DetectResponse> = {
     if (message.inferenceMs !== 0) {
       obj.inferenceMs = floatToJson(message.inferenceMs);
     }
+    if (message.queueMs !== 0) {
+      obj.queueMs = floatToJson(message.queueMs);
+    }
+    if (message.batchSize !== 0) {
+      obj.batchSize = Math.round(message.batchSize);
+    }
+    if (message.embedder !== undefined) {
+      obj.embedder = ModelRef.toJSON(message.embedder);
+    }
     return obj;
   },
 
@@ -504,12 +592,17 @@ export const DetectResponse: MessageFns<DetectResponse> = {
     message.imageWidth = object.imageWidth ?? 0;
     message.imageHeight = object.imageHeight ?? 0;
     message.inferenceMs = object.inferenceMs ?? 0;
+    message.queueMs = object.queueMs ?? 0;
+    message.batchSize = object.batchSize ?? 0;
+    message.embedder = (object.embedder !== undefined && object.embedder !== null)
+      ? ModelRef.fromPartial(object.embedder)
+      : undefined;
     return message;
   },
 };
 
 function createBaseEmbedRequest(): EmbedRequest {
-  return { crops: [], model: "", version: "" };
+  return { crops: [], model: "", version: "", sourceImage: new Uint8Array(0), boxes: [] };
 }
 
 export const EmbedRequest: MessageFns<EmbedRequest> = {
@@ -522,6 +615,12 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     }
     if (message.version !== "") {
       writer.uint32(26).string(message.version);
+    }
+    if (message.sourceImage.length !== 0) {
+      writer.uint32(34).bytes(message.sourceImage);
+    }
+    for (const v of message.boxes) {
+      BBox.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -563,6 +662,22 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
             message.version = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sourceImage = reader.bytes();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.boxes.push(BBox.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -580,6 +695,12 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
       crops: globalThis.Array.isArray(object?.crops) ? object.crops.map((e: any) => bytesFromBase64(e)) : [],
       model: isSet(object.model) ? globalThis.String(object.model) : "",
       version: isSet(object.version) ? globalThis.String(object.version) : "",
+      sourceImage: isSet(object.sourceImage)
+        ? bytesFromBase64(object.sourceImage)
+        : isSet(object.source_image)
+        ? bytesFromBase64(object.source_image)
+        : new Uint8Array(0),
+      boxes: globalThis.Array.isArray(object?.boxes) ? object.boxes.map((e: any) => BBox.fromJSON(e)) : [],
     };
   },
 
@@ -594,6 +715,12 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     if (message.version !== "") {
       obj.version = message.version;
     }
+    if (message.sourceImage.length !== 0) {
+      obj.sourceImage = base64FromBytes(message.sourceImage);
+    }
+    if (message.boxes?.length) {
+      obj.boxes = message.boxes.map((e) => BBox.toJSON(e));
+    }
     return obj;
   },
 
@@ -605,6 +732,8 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     message.crops = object.crops?.map((e) => e) || [];
     message.model = object.model ?? "";
     message.version = object.version ?? "";
+    message.sourceImage = object.sourceImage ?? new Uint8Array(0);
+    message.boxes = object.boxes?.map((e) => BBox.fromPartial(e)) || [];
     return message;
   },
 };
@@ -793,6 +922,7 @@ function createBaseBatchStats(): BatchStats {
     computeMsAvg: 0,
     batchSizeCounts: {},
     queueDepth: 0,
+    cancelledCount: 0,
   };
 }
 
@@ -827,6 +957,9 @@ export const BatchStats: MessageFns<BatchStats> = {
     });
     if (message.queueDepth !== 0) {
       writer.uint32(80).uint32(message.queueDepth);
+    }
+    if (message.cancelledCount !== 0) {
+      writer.uint32(88).uint64(message.cancelledCount);
     }
     return writer;
   },
@@ -927,6 +1060,14 @@ export const BatchStats: MessageFns<BatchStats> = {
             message.queueDepth = reader.uint32();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.cancelledCount = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1013,6 +1154,11 @@ export const BatchStats: MessageFns<BatchStats> = {
         : isSet(object.queue_depth)
         ? globalThis.Number(object.queue_depth)
         : 0,
+      cancelledCount: isSet(object.cancelledCount)
+        ? globalThis.Number(object.cancelledCount)
+        : isSet(object.cancelled_count)
+        ? globalThis.Number(object.cancelled_count)
+        : 0,
     };
   },
 
@@ -1054,6 +1200,9 @@ export const BatchStats: MessageFns<BatchStats> = {
     if (message.queueDepth !== 0) {
       obj.queueDepth = Math.round(message.queueDepth);
     }
+    if (message.cancelledCount !== 0) {
+      obj.cancelledCount = Math.round(message.cancelledCount);
+    }
     return obj;
   },
 
@@ -1080,6 +1229,7 @@ export const BatchStats: MessageFns<BatchStats> = {
       {},
     );
     message.queueDepth = object.queueDepth ?? 0;
+    message.cancelledCount = object.cancelledCount ?? 0;
     return message;
   },
 };
@@ -1180,6 +1330,11 @@ function createBaseModelVersionStatus(): ModelVersionStatus {
     reason: "",
     stats: undefined,
     trafficShare: 0,
+    batching: "",
+    kind: "",
+    inputWidth: 0,
+    inputHeight: 0,
+    loadMs: 0,
   };
 }
 
@@ -1211,6 +1366,21 @@ export const ModelVersionStatus: MessageFns<ModelVersionStatus> = {
     }
     if (message.trafficShare !== 0) {
       writer.uint32(77).float(message.trafficShare);
+    }
+    if (message.batching !== "") {
+      writer.uint32(82).string(message.batching);
+    }
+    if (message.kind !== "") {
+      writer.uint32(90).string(message.kind);
+    }
+    if (message.inputWidth !== 0) {
+      writer.uint32(96).uint32(message.inputWidth);
+    }
+    if (message.inputHeight !== 0) {
+      writer.uint32(104).uint32(message.inputHeight);
+    }
+    if (message.loadMs !== 0) {
+      writer.uint32(117).float(message.loadMs);
     }
     return writer;
   },
@@ -1300,6 +1470,46 @@ export const ModelVersionStatus: MessageFns<ModelVersionStatus> = {
             message.trafficShare = reader.float();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.batching = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.inputWidth = reader.uint32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.inputHeight = reader.uint32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 117) {
+              break;
+            }
+
+            message.loadMs = reader.float();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1339,6 +1549,23 @@ export const ModelVersionStatus: MessageFns<ModelVersionStatus> = {
         : isSet(object.traffic_share)
         ? globalThis.Number(object.traffic_share)
         : 0,
+      batching: isSet(object.batching) ? globalThis.String(object.batching) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      inputWidth: isSet(object.inputWidth)
+        ? globalThis.Number(object.inputWidth)
+        : isSet(object.input_width)
+        ? globalThis.Number(object.input_width)
+        : 0,
+      inputHeight: isSet(object.inputHeight)
+        ? globalThis.Number(object.inputHeight)
+        : isSet(object.input_height)
+        ? globalThis.Number(object.input_height)
+        : 0,
+      loadMs: isSet(object.loadMs)
+        ? globalThis.Number(object.loadMs)
+        : isSet(object.load_ms)
+        ? globalThis.Number(object.load_ms)
+        : 0,
     };
   },
 
@@ -1371,6 +1598,21 @@ export const ModelVersionStatus: MessageFns<ModelVersionStatus> = {
     if (message.trafficShare !== 0) {
       obj.trafficShare = floatToJson(message.trafficShare);
     }
+    if (message.batching !== "") {
+      obj.batching = message.batching;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.inputWidth !== 0) {
+      obj.inputWidth = Math.round(message.inputWidth);
+    }
+    if (message.inputHeight !== 0) {
+      obj.inputHeight = Math.round(message.inputHeight);
+    }
+    if (message.loadMs !== 0) {
+      obj.loadMs = floatToJson(message.loadMs);
+    }
     return obj;
   },
 
@@ -1390,6 +1632,11 @@ export const ModelVersionStatus: MessageFns<ModelVersionStatus> = {
       ? BatchStats.fromPartial(object.stats)
       : undefined;
     message.trafficShare = object.trafficShare ?? 0;
+    message.batching = object.batching ?? "";
+    message.kind = object.kind ?? "";
+    message.inputWidth = object.inputWidth ?? 0;
+    message.inputHeight = object.inputHeight ?? 0;
+    message.loadMs = object.loadMs ?? 0;
     return message;
   },
 };
@@ -2271,6 +2518,13 @@ export const PromoteResponse: MessageFns<PromoteResponse> = {
   },
 };
 
+/**
+ * Roles: Detect, Embed and ModelStatus need viewer; LoadModel, UnloadModel, SetCanary, Rollback
+ * and Promote need admin. Errors: a bad image is INVALID_ARGUMENT, a full queue RESOURCE_EXHAUSTED,
+ * a request that waited past its timeout DEADLINE_EXCEEDED, an unknown model NOT_FOUND, a model
+ * that failed to load UNAVAILABLE (its reason in ModelStatus), a broken model file on LoadModel
+ * FAILED_PRECONDITION.
+ */
 export type InferenceServiceService = typeof InferenceServiceService;
 export const InferenceServiceService = {
   detect: {

@@ -1,0 +1,36 @@
+import type { Detection, DetectionBatch, ModelRef } from '@va/common/gen/va/common/v1/detection';
+import type { FrameStats } from '@va/common/gen/va/common/v1/frame';
+
+/** What a DetectionBatch passes through from its frame. */
+export interface FrameMeta {
+  cameraId: string;
+  sequence: number;
+  captureTsMs: number;
+  sourceWidth: number;
+  sourceHeight: number;
+  streamEpoch: string;
+  stats?: FrameStats;
+}
+
+/** One frame's detections as published on va.detections.<camera>. */
+export function detectionBatch(meta: FrameMeta, detections: Detection[], detector: ModelRef, embedder: ModelRef | undefined, inferenceMs: number, detectedTsMs: number): DetectionBatch {
+  return {
+    cameraId: meta.cameraId,
+    sequence: meta.sequence,
+    captureTsMs: meta.captureTsMs,
+    frameWidth: meta.sourceWidth,
+    frameHeight: meta.sourceHeight,
+    detections,
+    detector,
+    ...(embedder ? { embedder } : {}),
+    detectedTsMs,
+    inferenceMs,
+    frameStats: meta.stats,
+    streamEpoch: meta.streamEpoch,
+  };
+}
+
+/** The JetStream message id: a redelivered or retried frame de-duplicates. */
+export function detectionMsgId(meta: Pick<FrameMeta, 'cameraId' | 'streamEpoch' | 'sequence'>): string {
+  return `${meta.cameraId}:${meta.streamEpoch}:${meta.sequence}`;
+}

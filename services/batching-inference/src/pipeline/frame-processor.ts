@@ -1,0 +1,109 @@
+import { DeadlineExceededError, errorMessage, ResourceExhaustedError, type Logger } from '@va/common';
+import type { Frame } from '@va/common/gen/va/common/v1/frame';
+import { detectionBatch, type FrameMeta } from '../inference/detection-batch.js';
+import type { InferenceMetrics } from '../metrics.js';
+import { frameImage, InvalidImageError } from '../preprocess/image.js';
+import type { ModelManager } from '../serving/model-manager.js';
+import type { DetectionPublisher } from './detection-publisher.js';
+import type { EmbedderStage } from './embedder-stage.js';
+
+/** A frame taken off the bus, with when this process received it. */
+export interface ReceivedFrame {
+  frame: Frame;
+  cameraId: string;
+  captureTsMs: number;
+  receivedAt: number;
+}
+
+export interface FrameProcessorOptions {
+  /** Detector model name; the camera's canary rollout picks the version. */
+  detector: string;
+  /** Batcher priority of pipeline frames (1 is the highest). */
+  priority: number;
+}
+
+/**
+ * One frame's path through the service: pixels to an image (raw frames are not copied, JPEG is
+ * decoded off the event loop), detection through the detector's batcher (a frame ingest already
+ * letterboxed to the model's input goes in as it is), embeddings for selected crops, then one
+ * DetectionBatch stored in JetStream. Every way a frame can end without one is counted by reason.
+ */
+export class FrameProcessor {
+  private readonly log: Logger;
+  private lastInvalidLog = 0;
+
+  constructor(
+    private readonly manager: ModelManager,
+    private readonly embedder: EmbedderStage | undefined,
+    private readonly publisher: DetectionPublisher,
+    private readonly metrics: InferenceMetrics,
+    log: Logger,
+    private readonly options: FrameProcessorOptions,
+  ) {
+    this.log = log.child({ component: 'frame-processor' });
+  }
+
+  async process({ frame, cameraId, receivedAt }: ReceivedFrame): Promise<void> {
+    const drop = (reason: string) => this.metrics.framesDropped.inc({ camera: cameraId, reason });
+    let image;
+    try {
+      image = await frameImage(frame);
+    } catch (err) {
+      drop('invalid');
+      this.logInvalid(cameraId, frame.sequence, err);
+      return;
+    }
+    let served;
+    try {
+      served = this.manager.resolve(this.options.detector, { cameraId });
+    } catch {
+      drop('no_model');
+      return;
+    }
+    const meta: FrameMeta = {
+      cameraId,
+      sequence: frame.sequence,
+      captureTsMs: frame.captureTsMs,
+      sourceWidth: frame.sourceWidth || frame.width,
+      sourceHeight: frame.sourceHeight || frame.height,
+      streamEpoch: frame.streamEpoch,
+      ...(frame.stats ? { stats: frame.stats } : {}),
+    };
+    let result;
+    try {
+      result = await served.detect(
+        { image, sourceWidth: meta.sourceWidth, sourceHeight: meta.sourceHeight, ...(frame.letterbox ? { letterbox: frame.letterbox } : {}) },
+        { priority: this.options.priority },
+      );
+    } catch (err) {
+      drop(err instanceof ResourceExhaustedError ? 'queue_full' : err instanceof DeadlineExceededError ? 'timeout' : 'failed');
+      if (!(err instanceof ResourceExhaustedError || err instanceof DeadlineExceededError)) {
+        this.log.error({ camera: cameraId, sequence: frame.sequence, err: errorMessage(err) }, 'detection failed');
+      }
+      return;
+    }
+    const { detections } = result.value.result;
+    const embedder = this.embedder
+      ? await this.embedder.attach(detections, image, { sourceWidth: meta.sourceWidth, sourceHeight: meta.sourceHeight, letterbox: frame.letterbox, cameraId })
+      : undefined;
+    const batch = detectionBatch(meta, detections, { name: served.name, version: served.version }, embedder, result.value.inferMs, Date.now());
+    try {
+      await this.publisher.publish(batch);
+    } catch {
+      drop('publish_failed');
+      return;
+    }
+    this.metrics.framesPublished.inc({ camera: cameraId });
+    for (const d of detections) this.metrics.detections.inc({ model: served.name, class: d.className });
+    if (frame.captureTsMs > 0) this.metrics.frameLatency.observe({ stage: 'capture_to_published' }, Math.max(0, batch.detectedTsMs - frame.captureTsMs) / 1000);
+    this.metrics.frameLatency.observe({ stage: 'receive_to_published' }, (performance.now() - receivedAt) / 1000);
+  }
+
+  private logInvalid(cameraId: string, sequence: number, err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastInvalidLog < 10_000) return;
+    this.lastInvalidLog = now;
+    const message = err instanceof InvalidImageError ? err.message : errorMessage(err);
+    this.log.warn({ camera: cameraId, sequence, error: message }, 'frame dropped: its pixels cannot be used');
+  }
+}

@@ -1,0 +1,52 @@
+import type { Logger } from '@va/common';
+import { errorMessage } from '@va/common';
+import { DetectorHead } from '../inference/detector-head.js';
+import { EmbedderHead } from '../inference/embedder-head.js';
+import { pixelSpec } from '../inference/pixel-spec.js';
+import { IN_GRAPH_NMS } from '../onnx/yolox-postprocess-graph.js';
+import { TensorWriter } from '../preprocess/tensor-writer.js';
+import type { ExecutionProvider } from '../repository/model-config.js';
+import type { ModelVersionSpec } from '../repository/model-repository.js';
+import { syntheticImage } from './batch-verify.js';
+import { applyGraphTransforms, type GraphTransforms } from './graph-transforms.js';
+import type { LoadSettings, ModelHead } from './model-loader.js';
+import { ModelRunner, type InputGeometry } from './model-runner.js';
+import { createSession } from './session-factory.js';
+import { verifyTransforms } from './transform-verify.js';
+
+/**
+ * The served graph with normalisation and/or post-processing inside it, on the same provider,
+ * verified against the plain path on the same synthetic images; not ok (with the reason) when
+ * it cannot be built or differs.
+ */
+export async function inGraphVersion(
+  spec: ModelVersionSpec,
+  plainBytes: Uint8Array,
+  transforms: GraphTransforms,
+  ep: ExecutionProvider,
+  settings: LoadSettings,
+  maxBatchSize: number,
+  plain: { runner: ModelRunner; head: ModelHead },
+  log: Logger,
+): Promise<({ ok: true } & { runner: ModelRunner; head: ModelHead; writer: TensorWriter }) | { ok: false; reason: string }> {
+  const { config } = spec;
+  const rawInput = transforms.normalize || config.input.dtype === 'uint8';
+  let runner: ModelRunner;
+  try {
+    const created = await createSession(applyGraphTransforms(plainBytes, config, transforms), [ep], settings.session, log);
+    const geometry: InputGeometry = { dtype: rawInput ? 'uint8' : 'float32', layout: config.input.layout, width: config.input.width, height: config.input.height };
+    runner = new ModelRunner(created.session, config.input.name, geometry, maxBatchSize, transforms.postprocess ? IN_GRAPH_NMS.scoreThreshold : undefined);
+  } catch (err) {
+    return { ok: false, reason: `the transformed graph does not load: ${errorMessage(err).split('\n')[0]}` };
+  }
+  const head: ModelHead =
+    config.kind === 'detector' ? new DetectorHead(spec.name, config, { rawInput, inGraphNms: transforms.postprocess }) : new EmbedderHead(spec.name, config, rawInput);
+  const images = Array.from({ length: Math.min(maxBatchSize, 4) }, (_, i) => syntheticImage(config.input.width, config.input.height, i + 11));
+  const check = await verifyTransforms(plain, { runner, head }, images);
+  if (!check.ok) {
+    await runner.release();
+    return { ok: false, reason: `differs from the plain path (${check.reason})` };
+  }
+  log.info({ model: spec.name, version: spec.version, compared: check.compared, transforms }, 'in-graph transforms verified against the plain path');
+  return { ok: true, runner, head, writer: new TensorWriter(pixelSpec(config, rawInput)) };
+}
