@@ -21,8 +21,8 @@ export interface TestNatsServer {
  * store folder, for one test file.
  */
 export async function startNatsServer(): Promise<TestNatsServer> {
-  const port = await freePort();
-  const monitorPort = await freePort();
+  let port = await freePort();
+  let monitorPort = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'va-nats-'));
   let proc: ChildProcess | undefined;
 
@@ -55,7 +55,18 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     await exited;
   };
 
-  await start();
+  // freePort() only says a port was free a moment ago; another test file may take it before
+  // nats-server binds. Then pick new ports and try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !/address already in use/.test(String(err))) throw err;
+      port = await freePort();
+      monitorPort = await freePort();
+    }
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
