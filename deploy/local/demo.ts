@@ -59,7 +59,7 @@ async function shutdown(code: number, why: string): Promise<void> {
       for (const c of cameras) await removeStream(pipeline.clients, c.cameraId).catch(() => undefined);
       await tap?.close();
       const codes = await pipeline.stop();
-      say(`stopped: ${Object.entries(codes).map(([n, c]) => `${n} ${c === 0 ? 'ok' : `exit ${c}`}`).join(', ')}`);
+      say(`stopped: ${SERVICE_NAMES.map((n) => `${n} ${codes[n] === 0 ? 'ok' : `exit ${codes[n]}`}`).join(', ')}`);
       if (Object.values(codes).some((c) => c !== 0)) code = code || 1;
     }
     process.exit(code);
