@@ -8,7 +8,7 @@ import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
 import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
 import { missing, RESULT_KINDS, settledResults, type Published } from './published-vs-indexed.js';
-import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from './whole-pipeline.js';
+import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 
 const CAMERA = 'pets09';
 /** Ten seconds of PETS09-S2L1 at its 7 fps: the three people of frame 1 walk through all of it. */

@@ -9,7 +9,7 @@ import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import type { ServiceName } from '../../deploy/local/pipeline/service-catalog.js';
 import { waitFor } from '../helpers/ports.js';
 import { missing, RESULT_KINDS, settledResults, storedCount } from './published-vs-indexed.js';
-import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from './whole-pipeline.js';
+import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 
 /** Fifteen seconds of PETS09-S2L1 at 7 fps. */
 const FRAMES = 105;

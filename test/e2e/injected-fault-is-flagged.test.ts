@@ -8,7 +8,7 @@ import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { patternStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { waitFor } from '../helpers/ports.js';
 import { readStored } from '../helpers/tracking.js';
-import { startWholePipeline, type WholePipeline } from './whole-pipeline.js';
+import { startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 
 interface FlagDoc {
   flag_id: string;

@@ -55,6 +55,8 @@ export interface StageFigures {
   totals: {
     framesRead: number;
     framesPublished: number;
+    /** Frames inference took off the bus (what ingest published minus what core NATS lost on the way). */
+    framesReceived: number;
     framesDetected: number;
     framesTracked: number;
     detections: number;
@@ -142,6 +144,7 @@ export function stageFigures(cur: PipelineScrape, prev?: PipelineScrape): StageF
     totals: {
       framesRead: total('ingest', 'va_ingest_frames_read_total'),
       framesPublished: total('ingest', 'va_ingest_frames_published_total'),
+      framesReceived: total('batching-inference', 'va_inference_frames_received_total'),
       framesDetected: total('batching-inference', 'va_inference_frames_published_total'),
       framesTracked: total('tracking', 'va_tracking_frames_processed_total'),
       detections: total('batching-inference', 'va_inference_detections_total'),
