@@ -17,7 +17,8 @@ export interface Check {
 export function queueBounds(cameras: number): Record<string, number> {
   return {
     ingest_held_frames: cameras, // one-frame mailbox per stream
-    ingest_bus_pending_mb: 16.8, // VA_INGEST_BUS_MAX_PENDING_BYTES 16 MiB
+    // VA_INGEST_BUS_MAX_PENDING_BYTES (16 MiB); the gate closes once above it, so one frame (0.52 MB at 416×416 RGB) may pass.
+    ingest_bus_pending_mb: 16.78 + 0.52,
     inference_frames_pending: 256, // VA_INFERENCE_MAX_PENDING_FRAMES
     tracking_reorder_frames: 16 * cameras, // VA_TRACKING_REORDER_WINDOW per camera
     search_buffer_docs: 20_000, // VA_SEARCH_BUFFER_MAX_DOCS
@@ -52,6 +53,8 @@ export function loadChecks(input: {
   crashes: Array<{ service: ServiceName; code: number }>;
   readyAtEnd: Record<ServiceName, boolean>;
   p95CaptureToTracksMs: number;
+  /** nats-server's slow-consumer events during the run (messages it dropped for a lagging reader). */
+  natsSlowConsumers: number;
 }): Check[] {
   const { samples, totals, scenario } = input;
   const overload = scenario === '10x';
@@ -109,7 +112,7 @@ export function loadChecks(input: {
     name: 'overload is shed as counted drops',
     gating: overload,
     pass: (overload ? totals.framesShed > 0 : true) && uncountedRatio <= 0.01,
-    detail: `${totals.framesShed} of ${totals.framesRead} frames shed and counted (${pct(totals.framesShed, totals.framesRead)}); ${uncounted} published but never received by inference (${pct(uncounted, totals.framesPublished)}, limit 1 %)`,
+    detail: `${totals.framesShed} of ${totals.framesRead} frames shed and counted (${pct(totals.framesShed, totals.framesRead)}); ${uncounted} published but never received by inference (${pct(uncounted, totals.framesPublished)}, limit 1 %); nats-server slow-consumer events: ${input.natsSlowConsumers}`,
   });
 
   const errorRatio = totals.framesRead > 0 ? totals.errors / totals.framesRead : 0;
