@@ -23,6 +23,8 @@ export function checkServiceConfig(service: string, env: Record<string, string>)
   });
   if (result.status !== 0) throw new Error(`config check of ${service} failed: ${result.stderr}`);
   const { issues, keys } = JSON.parse(result.stdout) as { issues: string[]; keys: string[] };
-  const known = (key: string) => keys.includes(key) || (key.endsWith('_FILE') && keys.includes(key.slice(0, -5))) || PATTERN_KEYS.some((p) => p.test(key));
+  const read = (key: string) => keys.includes(key) || PATTERN_KEYS.some((p) => p.test(key));
+  // Secrets may come from a file named in <KEY>_FILE (README: Configuration).
+  const known = (key: string) => read(key) || (/_(PASSWORD|TOKEN|TOKENS|API_KEY)_FILE$/.test(key) && read(key.slice(0, -5)));
   return { issues, unknown: Object.keys(env).filter((k) => /^(VA|NATS|ES)_/.test(k) && !known(k)) };
 }
