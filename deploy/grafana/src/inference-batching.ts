@@ -1,7 +1,6 @@
-import { type Dashboard, mean, quantile, rate } from './model.js';
+import { type Dashboard, mean, NO_GPU, quantile, rate } from './model.js';
 
 const MODEL = '{model=~"$model"}';
-const NO_GPU = 'the host has no NVIDIA GPU (nvidia-smi absent): inference exports no GPU memory';
 
 export const inferenceBatching: Dashboard = {
   uid: 'va-inference',

@@ -66,3 +66,6 @@ export function mean(histogram: string, by: string[] = [], selector = ''): strin
 }
 
 export const SERVICE_JOBS = 'ingest|batching-inference|tracking|embedding-search|sanity-check';
+
+/** Why GPU panels are empty on CPU-only hosts. */
+export const NO_GPU = 'the host has no NVIDIA GPU (nvidia-smi absent): inference exports no GPU memory';

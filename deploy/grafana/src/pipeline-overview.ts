@@ -1,7 +1,6 @@
-import { type Dashboard, quantile, rate, SERVICE_JOBS } from './model.js';
+import { type Dashboard, NO_GPU, quantile, rate, SERVICE_JOBS } from './model.js';
 
 const NO_DROPS = 'no frame was dropped at this stage (labelled counters appear with the first drop)';
-const NO_GPU = 'the host has no NVIDIA GPU (nvidia-smi absent): inference exports no GPU memory';
 
 export const pipelineOverview: Dashboard = {
   uid: 'va-pipeline-overview',
