@@ -2,10 +2,12 @@
 # Starts and stops the real infrastructure the services need, as background processes on this
 # machine (no Docker): logs, pid files and data under .stack/ (ignored by git).
 #
-#   deploy/local/stack.sh up|down|status [component...]     components: nats elasticsearch (default: all)
+#   deploy/local/stack.sh up|down|status [component...]     components: nats elasticsearch prometheus (default: all)
 #
 # Idempotent: `up` leaves running components alone, `down` ignores stopped ones.
-# Ports: VA_NATS_PORT (4222), VA_NATS_MONITOR_PORT (8222), VA_ES_PORT (9200), VA_ES_TRANSPORT_PORT (9300).
+# Ports: VA_NATS_PORT (4222), VA_NATS_MONITOR_PORT (8222), VA_ES_PORT (9200), VA_ES_TRANSPORT_PORT (9300),
+#        VA_PROMETHEUS_PORT (9090). Prometheus scrapes the services on their default ports and loads
+#        the alert rules (deploy/prometheus/prometheus.local.yml; VA_PROMETHEUS_CONFIG overrides it).
 # Folder: VA_STACK_DIR (.stack). Elasticsearch: see deploy/local/elasticsearch.sh (Java 17+, Maven).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,7 +16,9 @@ nats_port=${VA_NATS_PORT:-4222}
 nats_monitor_port=${VA_NATS_MONITOR_PORT:-8222}
 es_port=${VA_ES_PORT:-9200}
 es_transport_port=${VA_ES_TRANSPORT_PORT:-9300}
-all_components=(nats elasticsearch)
+prometheus_port=${VA_PROMETHEUS_PORT:-9090}
+prometheus_config=${VA_PROMETHEUS_CONFIG:-$root/deploy/prometheus/prometheus.local.yml}
+all_components=(nats elasticsearch prometheus)
 
 mkdir -p "$stack/logs" "$stack/run" "$stack/data"
 
@@ -73,6 +77,21 @@ elasticsearch_up() {
 }
 elasticsearch_status() { echo "http://127.0.0.1:$es_port"; }
 
+# --- Prometheus (Debian package prometheus) ----------------------------------------------------
+prometheus_up() {
+  require prometheus "sudo apt-get install -y prometheus (or run deploy/local/setup.sh)"
+  [ -f "$prometheus_config" ] || die "Prometheus configuration $prometheus_config not found (VA_PROMETHEUS_CONFIG)"
+  promtool check config "$prometheus_config" >"$stack/logs/prometheus-config-check.log" 2>&1 \
+    || { cat "$stack/logs/prometheus-config-check.log" >&2; die "invalid Prometheus configuration $prometheus_config"; }
+  setsid prometheus --config.file="$prometheus_config" --storage.tsdb.path="$stack/data/prometheus" \
+    --storage.tsdb.retention.time=7d --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle \
+    >>"$stack/logs/prometheus.log" 2>&1 < /dev/null &
+  echo $! > "$stack/run/prometheus.pid"
+  wait_until prometheus 30 curl -fsS "http://127.0.0.1:$prometheus_port/-/ready"
+  log "prometheus ready  http://127.0.0.1:$prometheus_port (scrapes the services on their default ports; config $prometheus_config)"
+}
+prometheus_status() { echo "http://127.0.0.1:$prometheus_port"; }
+
 # --- generic ----------------------------------------------------------------------------------
 up() {
   local c=$1
@@ -104,7 +123,7 @@ done
 case "$cmd" in
   up) for c in "${components[@]}"; do up "$c"; done
       # Settings for processes started from this shell: `source .stack/env`.
-      { echo "export NATS_URL=nats://127.0.0.1:$nats_port"; echo "export ES_URL=http://127.0.0.1:$es_port"; } > "$stack/env" ;;
+      { echo "export NATS_URL=nats://127.0.0.1:$nats_port"; echo "export ES_URL=http://127.0.0.1:$es_port"; echo "export PROMETHEUS_URL=http://127.0.0.1:$prometheus_port"; } > "$stack/env" ;;
   down) for ((i=${#components[@]}-1; i>=0; i--)); do down "${components[$i]}"; done ;;
   status) for c in "${components[@]}"; do status "$c"; done ;;
   *) die "usage: stack.sh up|down|status [${all_components[*]}]" ;;

@@ -49,6 +49,9 @@ export const inferenceEnv = {
   VA_INFERENCE_PUBLISH_TIMEOUT_MS: int(5000, 100, 120_000),
   // NATS KV bucket where canary rollouts are shared by every worker ("" keeps them per process).
   VA_INFERENCE_ROLLOUT_BUCKET: z.string().regex(/^[A-Za-z0-9_-]*$/).default('va-inference-rollouts'),
+  // GPU memory for the "under 80 % of the card" objective: nvidia-smi polled this often (0: off).
+  VA_INFERENCE_GPU_POLL_MS: int(10_000, 0, 3_600_000),
+  VA_INFERENCE_NVIDIA_SMI: z.string().min(1).default('nvidia-smi'),
 };
 
 export interface InferenceConfig {
@@ -73,6 +76,7 @@ export interface InferenceConfig {
   grpc: { priority: number; maxCrops: number };
   publish: { retries: number; timeoutMs: number };
   rolloutBucket: string;
+  gpuMonitor: { pollMs: number; command: string };
 }
 
 export function loadInferenceConfig(env: Env): InferenceConfig {
@@ -106,6 +110,7 @@ export function loadInferenceConfig(env: Env): InferenceConfig {
     grpc: { priority: e.VA_INFERENCE_GRPC_PRIORITY, maxCrops: e.VA_INFERENCE_EMBED_MAX_CROPS },
     publish: { retries: e.VA_INFERENCE_PUBLISH_RETRIES, timeoutMs: e.VA_INFERENCE_PUBLISH_TIMEOUT_MS },
     rolloutBucket: e.VA_INFERENCE_ROLLOUT_BUCKET,
+    gpuMonitor: { pollMs: e.VA_INFERENCE_GPU_POLL_MS, command: e.VA_INFERENCE_NVIDIA_SMI },
   };
 }
 

@@ -8,6 +8,7 @@ import { DetectionPublisher } from './pipeline/detection-publisher.js';
 import { EmbedderStage } from './pipeline/embedder-stage.js';
 import { FramePipeline } from './pipeline/frame-pipeline.js';
 import { FrameProcessor } from './pipeline/frame-processor.js';
+import { GpuMemoryMonitor } from './gpu/gpu-memory-monitor.js';
 import { configureImageDecoding } from './preprocess/image.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { ModelManager } from './serving/model-manager.js';
@@ -25,6 +26,9 @@ runMain(SERVICE, async () => {
   configureImageDecoding(cfg.imageThreads);
   const metrics = new InferenceMetrics(runtime.registry, runtime.metricPrefix);
   const nats = await runtime.connectNats(config.nats, ['detections']);
+  const gpu = new GpuMemoryMonitor(metrics, log.child({ component: 'gpu-memory' }), cfg.gpuMonitor);
+  gpu.start();
+  runtime.onShutdown({ name: 'gpu-memory', phase: 'intake', graceful: () => gpu.stop() });
 
   const rollouts = cfg.rolloutBucket ? await RolloutStore.open(nats, cfg.rolloutBucket, log) : undefined;
   const manager = new ModelManager({

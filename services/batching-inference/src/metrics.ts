@@ -30,6 +30,8 @@ export class InferenceMetrics {
   readonly detections: Counter<'model' | 'class'>;
   readonly embeddings: Counter<'model'>;
   readonly publishFailures: Counter<'reason'>;
+  readonly gpuMemoryUsed: Gauge<'gpu' | 'name'>;
+  readonly gpuMemoryTotal: Gauge<'gpu' | 'name'>;
 
   constructor(registry: Registry, prefix: string) {
     const r = [registry];
@@ -76,6 +78,9 @@ export class InferenceMetrics {
     this.detections = new Counter({ name: `${prefix}detections_total`, help: 'Detections published, by model and class.', labelNames: ['model', 'class'], registers: r });
     this.embeddings = new Counter({ name: `${prefix}embeddings_total`, help: 'Embeddings computed for detection crops.', labelNames: ['model'], registers: r });
     this.publishFailures = new Counter({ name: `${prefix}publish_failures_total`, help: 'DetectionBatch publishes that failed after retries.', labelNames: ['reason'], registers: r });
+    // Only on hosts with nvidia-smi (gpu/gpu-memory-monitor.ts).
+    this.gpuMemoryUsed = new Gauge({ name: `${prefix}gpu_memory_used_bytes`, help: 'GPU memory in use on the card (nvidia-smi), all processes.', labelNames: ['gpu', 'name'], registers: r });
+    this.gpuMemoryTotal = new Gauge({ name: `${prefix}gpu_memory_total_bytes`, help: 'GPU memory installed on the card (nvidia-smi).', labelNames: ['gpu', 'name'], registers: r });
   }
 
   /** Drops the series of an unloaded version so dashboards do not show it as still there. */

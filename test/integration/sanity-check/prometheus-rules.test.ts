@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO_ROOT } from '../../helpers/shared.js';
-
-function promtool(...args: string[]) {
-  const result = spawnSync('promtool', args, { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool not runnable (${result.error.message}); install it with: sudo apt-get install -y prometheus`);
-  return { code: result.status, output: `${result.stdout}${result.stderr}` };
-}
+import { promtool } from '../../helpers/promtool.js';
 
 describe('sanity-check Prometheus alert rules (promtool)', () => {
   it('are valid rule files', () => {
