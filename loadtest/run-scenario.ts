@@ -2,10 +2,7 @@
 // sampler watches, then (optionally) the gRPC load generator drives Detect and SearchSimilar.
 import { readFileSync } from 'node:fs';
 import { unary } from '@va/common';
-import { StreamState } from '@va/common/gen/va/ingest/v1/ingest';
-import { listStreams } from '../deploy/local/pipeline/camera-streams.js';
 import { SERVICE_NAMES, type ServiceName } from '../deploy/local/pipeline/service-catalog.js';
-import { waitFor } from '../test/helpers/ports.js';
 import { pets09Crops } from '../test/helpers/mot15.js';
 import { sharedFile } from '../test/helpers/shared.js';
 import { startWholePipeline, type WholePipeline } from '../test/helpers/whole-pipeline.js';
@@ -31,17 +28,6 @@ async function readiness(w: WholePipeline): Promise<Record<ServiceName, boolean>
     out[n] = res?.status === 200;
   }
   return out;
-}
-
-/** Waits until ingest reports every camera RUNNING (ffmpeg started and delivering frames). */
-async function waitRunning(w: WholePipeline, cameras: string[]): Promise<void> {
-  await waitFor(
-    async () => {
-      const streams = await listStreams(w.pipeline.clients);
-      return cameras.every((c) => streams.find((s) => s.spec?.cameraId === c)?.state === StreamState.STREAM_STATE_RUNNING);
-    },
-    { timeoutMs: 120_000, intervalMs: 500, what: `${cameras.length} streams running` },
-  );
 }
 
 /** nats-server's count of slow-consumer events: messages it dropped for a client that did not read fast enough. */
@@ -85,8 +71,8 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
     const sampler = await PipelineSampler.start(w.pipeline);
     const fleet = new FleetSimulator(w.pipeline.clients);
     o.log(`scenario ${sc.name}: adding ${sc.streams} streams × ${sc.fps} fps (${sc.source})`);
-    const cameras = await fleet.grow({ streams: sc.streams, fps: sc.fps, source: sc.source, videos: o.videos });
-    await waitRunning(w, cameras);
+    await fleet.grow({ streams: sc.streams, fps: sc.fps, source: sc.source, videos: o.videos });
+    await fleet.waitRunning();
     // Warm-up: sessions, pools and bounded caches (sanity-check's frame ring holds 30 frames per
     // camera) fill before the measured window, so memory and latency verdicts see steady state.
     o.log(`scenario ${sc.name}: all streams running; warm-up ${sc.warmupS} s, then ${sc.durationS} s measured`);
