@@ -57,7 +57,7 @@ describe('load test verdicts', () => {
   });
 
   it('a queue over its configured bound, or consumer lag still climbing, fails "queues stay bounded"', () => {
-    const over = queueBounds(CAMERAS).inference_frames_pending + 1;
+    const over = (queueBounds(CAMERAS).inference_frames_pending ?? 0) + 1;
     assert.equal(verdicts({ samples: samples(30, (i) => (i === 20 ? { queues: { inference_frames_pending: over } } : {})) })['queues stay bounded']?.pass, false);
     assert.equal(verdicts({ samples: samples(30, (i) => ({ queues: { search_consumer_lag: i * 20 } })) })['queues stay bounded']?.pass, false);
   });
