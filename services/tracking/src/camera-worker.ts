@@ -61,6 +61,10 @@ export class CameraWorker {
       maxAckPending: config.reorder.window * 2 + 32,
       batch: Math.min(64, config.reorder.window + 16),
       deliverPolicy: config.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+      // The camera's lease makes this the only consumer. Frames the previous owner was delivered
+      // but never acknowledged (it crashed, or they were in flight when it stopped) must come
+      // back now and before newer ones, not after ack_wait when their turn has passed.
+      takeOver: true,
       handle: (batch, msg) => this.enqueue(() => this.onMessage(batch, msg)),
     });
   }
