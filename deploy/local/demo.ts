@@ -1,103 +1,147 @@
-// The main job: runs the five services as separate processes against the local stack, waits
-// until each is ready, then prints a live summary until Ctrl-C, when it stops them gracefully.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The main job: the whole pipeline on this machine. Starts the five services as separate
+// processes (deploy/local/pipeline), streams the real clips through them like cameras, and shows
+// a live summary until Ctrl-C, --duration, or (--once) the first detections and tracks.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateTokens, writeTokensFile } from './pipeline/access-tokens.js';
+import { BusTap, quantile, type CameraActivity } from './pipeline/bus-tap.js';
+import { cameraIdFor, clipsIn, clipStream, ensureStream, removeStream } from './pipeline/camera-streams.js';
+import { defaultServicePorts, freeServicePorts } from './pipeline/local-ports.js';
+import { defaultInferenceThreads } from './pipeline/pipeline-env.js';
+import { Pipeline, REPO_ROOT } from './pipeline/pipeline-launcher.js';
+import { scrapePipeline, stageFigures, type PipelineScrape } from './pipeline/pipeline-scrape.js';
+import { SERVICE_NAMES, entryPoint } from './pipeline/service-catalog.js';
+import { parseDemoOptions, UsageError, USAGE, type DemoOptions } from './demo/demo-options.js';
+import { InPlaceWriter, renderSummary } from './demo/summary-view.js';
+import { whereToLook } from './demo/where-to-look.js';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const stackDir = process.env.VA_STACK_DIR ?? join(root, '.stack');
-const logDir = join(stackDir, 'logs', 'services');
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+let options: DemoOptions;
+try {
+  options = parseDemoOptions(process.argv.slice(2), process.env, REPO_ROOT);
+} catch (err) {
+  const message = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (err as Error).message : String(err);
+  process.stderr.write(`${message ? `${message}\n\n` : ''}${USAGE}\n`);
+  process.exit(err instanceof UsageError && !(err as Error).message ? 0 : 2);
+}
+
+const clips = existsSync(options.videos) ? clipsIn(options.videos) : [];
+if (clips.length === 0) {
+  process.stderr.write(`no video clips (.mp4, .mkv, .mov, .avi, .webm, .ts) in ${options.videos}; pass --videos=DIR or set VA_SHARED_DIR to the folder holding data/video\n`);
+  process.exit(2);
+}
+if (options.runtime === 'dist') {
+  const missing = SERVICE_NAMES.filter((n) => !existsSync(join(REPO_ROOT, entryPoint(n, 'dist'))));
+  if (missing.length > 0) {
+    process.stderr.write(`not built: ${missing.join(', ')}; run \`npx tsc -b\` (npm run demo does) or pass --from-source\n`);
+    process.exit(2);
+  }
+}
+
+const logDir = join(options.stateDir, 'logs', 'services');
+const files = { tokens: join(options.stateDir, 'demo-tokens.env'), endpoints: join(options.stateDir, 'demo-endpoints.env'), logDir };
 mkdirSync(logDir, { recursive: true });
+const tokens = generateTokens();
+writeTokensFile(files.tokens, tokens);
 
-/** In pipeline order: the frame's journey. */
-const SERVICES = [
-  { name: 'ingest', grpcPort: 50051, httpPort: 9461 },
-  { name: 'batching-inference', grpcPort: 50052, httpPort: 9462 },
-  { name: 'tracking', grpcPort: 50053, httpPort: 9463 },
-  { name: 'embedding-search', grpcPort: 50054, httpPort: 9464 },
-  { name: 'sanity-check', grpcPort: 50055, httpPort: 9465 },
-] as const;
+let pipeline: Pipeline | undefined;
+let tap: BusTap | undefined;
+let stopping: Promise<void> | undefined;
+const writer = new InPlaceWriter(process.stdout);
+const cameras = clips.map((file) => ({ file, cameraId: cameraIdFor(file) }));
 
-const tokens = {
-  viewer: `viewer-${randomBytes(12).toString('hex')}`,
-  operator: `operator-${randomBytes(12).toString('hex')}`,
-  admin: `admin-${randomBytes(12).toString('hex')}`,
-};
-const tokenList = Object.entries(tokens).map(([role, token]) => `${role}:${token}`).join(',');
-writeFileSync(join(stackDir, 'demo-tokens.env'), Object.entries(tokens).map(([role, token]) => `VA_${role.toUpperCase()}_TOKEN=${token}`).join('\n') + '\n', { mode: 0o600 });
-
-const children: Array<{ name: string; proc: ChildProcess }> = [];
-for (const svc of SERVICES) {
-  const log = createWriteStream(join(logDir, `${svc.name}.log`), { flags: 'a' });
-  const proc = spawn(process.execPath, [join(root, 'services', svc.name, 'dist', 'main.js')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NATS_URL: process.env.NATS_URL ?? `nats://127.0.0.1:${process.env.VA_NATS_PORT ?? 4222}`,
-      VA_GRPC_PORT: String(svc.grpcPort),
-      VA_HTTP_PORT: String(svc.httpPort),
-      VA_GRPC_TOKENS: tokenList,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout?.pipe(log);
-  proc.stderr?.pipe(log);
-  proc.once('exit', (code) => {
-    if (!stopping) {
-      process.stdout.write(`\n${svc.name} exited with ${code}; see ${join(logDir, `${svc.name}.log`)}\n`);
-      void stopAll(1);
+async function shutdown(code: number, why: string): Promise<void> {
+  stopping ??= (async () => {
+    writer.detach();
+    say(`\n${why}; stopping the services (ingest first, then each stage after the one feeding it)...`);
+    if (pipeline) {
+      for (const c of cameras) await removeStream(pipeline.clients, c.cameraId).catch(() => undefined);
+      await tap?.close();
+      const codes = await pipeline.stop();
+      say(`stopped: ${SERVICE_NAMES.map((n) => `${n} ${codes[n] === 0 ? 'ok' : `exit ${codes[n]}`}`).join(', ')}`);
+      if (Object.values(codes).some((c) => c !== 0)) code = code || 1;
     }
+    process.exit(code);
+  })();
+  return stopping;
+}
+process.on('SIGINT', () => void shutdown(0, 'Ctrl-C'));
+process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
+
+try {
+  const ports = options.ports === 'free' ? await freeServicePorts() : await defaultServicePorts();
+  say(`Starting ingest, batching-inference, tracking, embedding-search and sanity-check (NATS ${options.natsUrl}, Elasticsearch ${options.esUrl})...`);
+  const started = Date.now();
+  pipeline = await Pipeline.launch({
+    runtime: options.runtime,
+    logDir,
+    settings: {
+      natsUrl: options.natsUrl,
+      esUrl: options.esUrl,
+      ports,
+      tokens,
+      sharedDir: options.sharedDir,
+      fileRoot: options.videos,
+      indexPrefix: options.indexPrefix,
+      sanityDataDir: join(options.stateDir, 'sanity'),
+      inferenceThreads: defaultInferenceThreads(),
+      logLevel: process.env.VA_LOG_LEVEL ?? 'info',
+    },
+    onUnexpectedExit: (name, code, tail) => {
+      writer.detach();
+      say(`\n${name} exited unexpectedly with ${code}; last lines of ${join(logDir, `${name}.log`)}:\n${tail}`);
+      void shutdown(1, `${name} failed`);
+    },
   });
-  children.push({ name: svc.name, proc });
-}
+  say(`All five services ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  writeFileSync(files.endpoints, `${SERVICE_NAMES.map((n) => `VA_${n.toUpperCase().replace(/-/g, '_')}_GRPC_ADDR=${pipeline?.addresses[n]}`).join('\n')}\n`);
 
-let stopping = false;
-async function stopAll(code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write('\nstopping services...\n');
-  await Promise.all(
-    children.map(
-      ({ proc }) =>
-        new Promise<void>((done) => {
-          if (proc.exitCode !== null) return done();
-          proc.once('exit', () => done());
-          proc.kill('SIGTERM');
-        }),
-    ),
-  );
-  process.exit(code);
-}
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
-
-async function ready(port: number): Promise<string> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-    const body = (await res.json()) as { state: string; reasons: string[] };
-    return res.ok ? 'ready' : `${body.state} ${body.reasons.join('; ')}`;
-  } catch {
-    return 'starting';
+  tap = await BusTap.open(options.natsUrl);
+  for (const c of cameras) {
+    const status = await ensureStream(pipeline.clients, clipStream(c.cameraId, c.file, { fps: options.fps, loop: true }));
+    say(`stream ${c.cameraId}: ${c.file} at ${options.fps} fps (${status ? 'added' : 'updated'})`);
   }
+  say('');
+  for (const line of whereToLook(pipeline, files, REPO_ROOT)) say(line);
+  say('');
+} catch (err) {
+  say(`\n${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1, 'start-up failed');
 }
 
-const deadline = Date.now() + 60_000;
+const begun = Date.now();
+// A first reading now, so the first summary already shows rates over a whole interval.
+let previousScrape: PipelineScrape | undefined = pipeline ? await scrapePipeline(pipeline) : undefined;
+let previousCameras = new Map<string, CameraActivity>();
 for (;;) {
-  const states = await Promise.all(SERVICES.map((s) => ready(s.httpPort)));
-  if (states.every((s) => s === 'ready')) break;
-  if (Date.now() > deadline) {
-    process.stdout.write(`services not ready after 60 s: ${SERVICES.map((s, i) => `${s.name}=${states[i]}`).join(', ')}\n`);
-    await stopAll(1);
+  await new Promise((r) => setTimeout(r, options.intervalMs));
+  if (stopping || !pipeline || !tap) break;
+  const scrape = await scrapePipeline(pipeline);
+  const figures = stageFigures(scrape, previousScrape);
+  writer.write(
+    renderSummary({
+      uptimeS: (Date.now() - begun) / 1000,
+      figures,
+      cameras: tap.cameras,
+      previous: previousCameras,
+      ingest: scrape.metrics.ingest,
+      inference: scrape.metrics['batching-inference'],
+      captureToDetectionsMs: tap.captureToDetections.takeWindow(),
+      captureToTracksMs: tap.captureToTracks.takeWindow(),
+      p95: (v) => quantile(v, 0.95),
+    }),
+  );
+  previousScrape = scrape;
+  previousCameras = new Map([...tap.cameras].map(([k, v]) => [k, { ...v, flags: [...v.flags] as [number, number, number] }]));
+  const elapsedS = (Date.now() - begun) / 1000;
+  const detections = [...tap.cameras.values()].reduce((s, c) => s + c.detections, 0);
+  const tracks = [...tap.cameras.values()].reduce((s, c) => s + c.tracksStarted, 0);
+  if (options.once && detections > 0 && tracks > 0) {
+    await shutdown(0, `demo check passed: ${detections} detections and ${tracks} tracks from ${cameras.length} streams in ${Math.round(elapsedS)} s`);
+  } else if (options.once && elapsedS > options.timeoutS) {
+    await shutdown(1, `demo check FAILED: ${detections} detections and ${tracks} tracks after ${options.timeoutS} s (see ${logDir})`);
+  } else if (options.durationS > 0 && elapsedS >= options.durationS) {
+    await shutdown(0, `ran for ${options.durationS} s`);
   }
-  await new Promise((r) => setTimeout(r, 300));
 }
-
-process.stdout.write('\nAll five services are running (logs in .stack/logs/services, tokens in .stack/demo-tokens.env):\n\n');
-process.stdout.write('  service             gRPC              metrics\n');
-for (const s of SERVICES) {
-  process.stdout.write(`  ${s.name.padEnd(19)} 127.0.0.1:${s.grpcPort}   http://127.0.0.1:${s.httpPort}/metrics\n`);
-}
-process.stdout.write('\nCtrl-C stops them.\n');
-if (process.argv.includes('--once')) await stopAll(0);

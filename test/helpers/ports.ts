@@ -1,26 +1,5 @@
-import { createServer } from 'node:net';
-
-/**
- * A TCP port that was free a moment ago on 127.0.0.1. Ports are drawn at random from 20000-32000,
- * below Linux's ephemeral range (32768+): the kernel's own `listen(0)` picks come from that range
- * and are handed out again soon after, so two test files running side by side would often get the
- * same one; random picks from a range the kernel does not use rarely collide.
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canBind(port)) return port;
-  }
-  throw new Error('no free port found in 20000-32000');
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
+// One port picker for tests and the pipeline launcher (random picks below the ephemeral range).
+export { freePort } from '../../deploy/local/pipeline/local-ports.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,99 @@
+// One load scenario against a fresh pipeline: the fleet runs for the scenario's duration while the
+// sampler watches, then (optionally) the gRPC load generator drives Detect and SearchSimilar.
+import { readFileSync } from 'node:fs';
+import { unary } from '@va/common';
+import { SERVICE_NAMES, type ServiceName } from '../deploy/local/pipeline/service-catalog.js';
+import { pets09Crops } from '../test/helpers/mot15.js';
+import { sharedFile } from '../test/helpers/shared.js';
+import { startWholePipeline, type WholePipeline } from '../test/helpers/whole-pipeline.js';
+import { FleetSimulator } from './fleet-simulator.js';
+import { runGrpcLoad, type GrpcLoadResult } from './grpc-load.js';
+import { loadChecks } from './load-checks.js';
+import { machineNow, seriesOf, summarise, type LoadReport } from './load-report.js';
+import { PipelineSampler } from './pipeline-sampler.js';
+import type { Scenario } from './scenarios.js';
+
+export interface RunOptions {
+  videos: string;
+  inferenceThreads: number;
+  log: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readiness(w: WholePipeline): Promise<Record<ServiceName, boolean>> {
+  const out = {} as Record<ServiceName, boolean>;
+  for (const n of SERVICE_NAMES) {
+    const res = await fetch(w.pipeline.httpUrl(n, '/readyz'), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+    out[n] = res?.status === 200;
+  }
+  return out;
+}
+
+/** Detect with a full PETS09 frame, SearchSimilar with a person's crop from it: closed loop, bounded. */
+async function grpcLoad(w: WholePipeline, g: NonNullable<Scenario['grpc']>, log: RunOptions['log']): Promise<GrpcLoadResult[]> {
+  const { inference, search } = w.pipeline.clients;
+  const frame = readFileSync(sharedFile('data/mot15/PETS09-S2L1/img1/000001.jpg'));
+  const crop = (await pets09Crops(1))[0]?.jpeg as Buffer;
+  const results: GrpcLoadResult[] = [];
+  const bounded = { concurrency: g.concurrency, maxRequests: g.maxRequests, durationMs: g.durationS * 1000 };
+  log(`gRPC Detect: ${g.concurrency} callers, at most ${g.maxRequests} requests or ${g.durationS} s`);
+  results.push(
+    await runGrpcLoad({
+      name: 'Detect',
+      ...bounded,
+      call: () => unary(inference.detect.bind(inference), { image: frame, model: '', version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false }, { deadlineMs: 10_000 }),
+    }),
+  );
+  log(`gRPC SearchSimilar: ${g.concurrency} callers, at most ${g.maxRequests} requests or ${g.durationS} s`);
+  results.push(
+    await runGrpcLoad({
+      name: 'SearchSimilar',
+      ...bounded,
+      call: () => unary(search.searchSimilar.bind(search), { query: { $case: 'image', image: crop }, filter: undefined, k: 10, numCandidates: 0, model: '' }, { deadlineMs: 10_000 }),
+    }),
+  );
+  return results;
+}
+
+export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadReport> {
+  const startedAt = new Date().toISOString();
+  const loadBefore = machineNow().load;
+  o.log(`scenario ${sc.name}: starting the pipeline`);
+  const w = await startWholePipeline(`load-${sc.name}`, { fileRoot: o.videos, inferenceThreads: o.inferenceThreads, logLevel: 'warn' });
+  try {
+    const sampler = await PipelineSampler.start(w.pipeline);
+    const fleet = new FleetSimulator(w.pipeline.clients);
+    o.log(`scenario ${sc.name}: ${sc.streams} streams × ${sc.fps} fps (${sc.source}) for ${sc.durationS} s`);
+    await fleet.grow({ streams: sc.streams, fps: sc.fps, source: sc.source, videos: o.videos });
+    await sleep(sc.durationS * 1000);
+    await sampler.stop();
+    const readyAtEnd = await readiness(w);
+    await fleet.clear();
+    const summary = summarise(sampler);
+    const totals = sampler.totalsBetween();
+    const checks = loadChecks({
+      scenario: sc.name,
+      cameras: sc.streams,
+      samples: sampler.samples,
+      totals,
+      crashes: w.crashes,
+      readyAtEnd,
+      p95CaptureToTracksMs: summary.latencyMs.captureToTracks.p95,
+    });
+    const grpc = sc.grpc ? await grpcLoad(w, sc.grpc, o.log) : undefined;
+    return {
+      scenario: sc.name,
+      startedAt,
+      pass: checks.filter((c) => c.gating).every((c) => c.pass),
+      machine: { cores: machineNow().cores, memoryGb: machineNow().memoryGb, loadBefore, loadAfter: machineNow().load },
+      config: { streams: sc.streams, fps: sc.fps, source: sc.source, durationS: sc.durationS, inferenceThreads: o.inferenceThreads },
+      summary,
+      checks,
+      series: seriesOf(sampler),
+      ...(grpc ? { grpc } : {}),
+    };
+  } finally {
+    await w.dispose().catch((err: unknown) => o.log(`after the run: ${String(err)}`));
+  }
+}

@@ -1,0 +1,61 @@
+// `npm run loadtest -- [options]`: the camera-fleet simulator and the gRPC load generator against
+// the real pipeline (started here, on 127.0.0.1 only), one fresh pipeline per scenario. Writes
+// loadtest/reports/<time>-<scenario>/report.json and report.html, and prints a last-line JSON
+// object with each scenario's verdict.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultInferenceThreads } from '../deploy/local/pipeline/pipeline-env.js';
+import { REPO_ROOT } from '../deploy/local/pipeline/pipeline-launcher.js';
+import { sharedDir } from '../test/helpers/shared.js';
+import type { FleetSource } from './fleet-simulator.js';
+import { htmlReport } from './html-report.js';
+import { runScenario } from './run-scenario.js';
+import { scenario, type ScenarioName } from './scenarios.js';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'normal,10x' },
+    duration: { type: 'string' },
+    source: { type: 'string', default: 'clips' },
+    quick: { type: 'boolean', default: false },
+    'no-grpc': { type: 'boolean', default: false },
+    threads: { type: 'string' },
+    videos: { type: 'string' },
+  },
+});
+const names = values.scenario.split(',').map((s) => s.trim());
+const bad = names.filter((n) => n !== 'normal' && n !== '10x');
+if (bad.length > 0 || (values.source !== 'clips' && values.source !== 'pattern')) {
+  console.error(`usage: npm run loadtest -- [--scenario=normal,10x] [--duration=SEC] [--quick] [--source=clips|pattern] [--no-grpc] [--threads=N] [--videos=DIR]`);
+  process.exit(2);
+}
+const videos = resolve(values.videos ?? join(sharedDir(), 'data', 'video'));
+const inferenceThreads = values.threads ? Number(values.threads) : defaultInferenceThreads();
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+const verdicts: Record<string, unknown> = {};
+for (const name of names as ScenarioName[]) {
+  const sc = scenario(name, { quick: values.quick, grpc: !values['no-grpc'], source: values.source as FleetSource, ...(values.duration ? { durationS: Number(values.duration) } : {}) });
+  const report = await runScenario(sc, { videos, inferenceThreads, log });
+  const dir = join(REPO_ROOT, 'loadtest', 'reports', `${report.startedAt.replace(/[:.]/g, '-')}-${name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, 'report.html'), htmlReport(report));
+  for (const c of report.checks) log(`${c.pass ? 'pass' : 'FAIL'}${c.gating ? '' : ' (reported)'}  ${c.name}: ${c.detail}`);
+  for (const g of report.grpc ?? []) log(`gRPC ${g.name}: ${g.ok}/${g.requests} ok, ${g.throughput.toFixed(1)}/s, p95 ${g.latencyMs.p95.toFixed(0)} ms, errors ${JSON.stringify(g.errors)}`);
+  log(`scenario ${name}: ${report.pass ? 'PASS' : 'FAIL'}; report ${relative(process.cwd(), join(dir, 'report.html'))}`);
+  const s = report.summary;
+  verdicts[name] = {
+    pass: report.pass,
+    streams: sc.streams,
+    fps_per_stream: sc.fps,
+    p95_capture_to_tracks_ms: Math.round(s.latencyMs.captureToTracks.p95),
+    drop_ratio: Number(s.dropRatio.toFixed(4)),
+    error_ratio: Number(s.errorRatio.toFixed(5)),
+    failed_checks: report.checks.filter((c) => c.gating && !c.pass).map((c) => c.name),
+    report: relative(REPO_ROOT, dir),
+  };
+}
+console.log(JSON.stringify(verdicts));
+process.exitCode = Object.values(verdicts).every((v) => (v as { pass: boolean }).pass) ? 0 : 1;

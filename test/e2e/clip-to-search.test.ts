@@ -1,0 +1,102 @@
+// A real clip through all five services: its tracks, track events and embeddings end up in
+// Elasticsearch exactly as published, and a crop of a person finds that person's track.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { unary } from '@va/common';
+import type { BBox } from '@va/common/gen/va/common/v1/geometry';
+import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
+import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
+import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
+import { missing, RESULT_KINDS, settledResults, type Published } from './published-vs-indexed.js';
+import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+
+const CAMERA = 'pets09';
+/** Ten seconds of PETS09-S2L1 at its 7 fps: the three people of frame 1 walk through all of it. */
+const FRAMES = 70;
+
+function iou(a: BBox, b: BBox): number {
+  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
+  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
+}
+
+describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, ONNX models, five processes)', () => {
+  let w: WholePipeline;
+  let published: Published;
+
+  before(async () => {
+    w = await startWholePipeline('clip-search');
+    const clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-70');
+    // Every frame at the clip's own pace (target fps 0), not looped: the stream completes.
+    await w.addStream(clipStream(CAMERA, clip, { fps: 0, loop: false }));
+    await w.waitCompleted(CAMERA);
+  });
+  after(async () => {
+    await w?.dispose();
+  });
+
+  it('indexes every detection batch, track point, track event and track summary that was published, once', async () => {
+    const settled = await settledResults(w.bus, w.es, w.prefix, CAMERA);
+    published = settled.published;
+    const { indexed } = settled;
+    // How many frames inference kept depends on the machine's load (stale frames are shed, counted).
+    assert.ok(published.messages.detections > 0, `frames detected (${published.messages.detections} of ${FRAMES})`);
+    assert.equal(published.detections.size, published.messages.detections, 'one DetectionBatch per frame in JetStream');
+    assert.deepEqual(new Set(published.trackSequences), new Set(published.detectionSequences), 'one TrackUpdate per detected frame');
+    assert.ok(published.tracks.size > 0 && published['track-events'].size > 0, 'tracks and track events were published');
+    for (const kind of RESULT_KINDS) {
+      assert.equal(indexed[kind].size, published[kind].size, `${kind}: ${indexed[kind].size} indexed, ${published[kind].size} published; not indexed: ${missing(published[kind], indexed[kind])}; not published: ${missing(indexed[kind], published[kind])}`);
+      assert.deepEqual(missing(published[kind], indexed[kind]), [], `${kind}: every published result is indexed`);
+    }
+    assert.equal(indexed.duplicates, 0, 'no document indexed twice');
+    const withEmbedding = await w.es.count({ index: `${w.prefix}-embeddings`, query: { bool: { filter: [{ term: { camera_id: CAMERA } }, { term: { has_embedding: true } }] } } });
+    assert.ok(withEmbedding.count > 0, 'person tracks carry a representative embedding');
+  });
+
+  it('SearchSimilar with a crop of a person returns that person’s track', async () => {
+    // The query: the largest person in the original JPEG of frame 1 (video frame 0), cut out with its ground-truth box.
+    const crops = await pets09Crops(1);
+    const person = crops.reduce((a, b) => (b.w * b.h > a.w * a.h ? b : a));
+    const search = w.pipeline.clients.search;
+    const res = await unary(search.searchSimilar.bind(search), { query: { $case: 'image', image: person.jpeg }, filter: { cameraIds: [CAMERA], classNames: [], timeRange: undefined }, k: 5, numCandidates: 0, model: '' }, { deadlineMs: 30_000 });
+    const top = res.hits[0];
+    assert.ok(top, 'at least one hit');
+
+    // Whose track is it? The person identified by the ground truth: a path point belongs to the
+    // ground-truth person whose box it overlaps at IoU >= 0.5 in the same frame (the CLEAR MOT
+    // criterion; video frame n is ground-truth frame n + 1), and the track is the person's that
+    // owns most of its points (points overlapping nobody, e.g. coasting predictions or loose
+    // boxes on these 30-pixel-wide people, vote for no one). Any fragment of the person's identity
+    // qualifies: a similarity search may rightly return whichever fragment looks most alike.
+    const path: TrackPoint[] = [];
+    let pageToken = '';
+    do {
+      const page = await unary(search.getTrack.bind(search), { cameraId: CAMERA, trackId: top.trackId, pageSize: 500, pageToken }, { deadlineMs: 10_000 });
+      path.push(...page.path);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    const truth = pets09GroundTruth();
+    const owners = new Map<number, number>();
+    for (const point of path) {
+      if (!point.box) continue;
+      const gt = truth
+        .filter((b) => b.frame === point.sequence + 1)
+        .map((b) => ({ id: b.id, iou: iou(point.box as BBox, { x1: b.x, y1: b.y, x2: b.x + b.w, y2: b.y + b.h }) }))
+        .filter((m) => m.iou >= 0.5)
+        .sort((a, b) => b.iou - a.iou)[0];
+      if (gt) owners.set(gt.id, (owners.get(gt.id) ?? 0) + 1);
+    }
+    const matched = owners.get(person.id) ?? 0;
+    const owner = [...owners].sort((a, b) => b[1] - a[1])[0];
+    const describeHit = `hit ${top.cameraId}/${top.trackId} (similarity ${top.score.toFixed(3)}, ${path.length} path points; ground-truth owners ${JSON.stringify([...owners])}); queried person ${person.id}; other hits ${res.hits
+      .slice(1)
+      .map((h) => `${h.trackId}:${h.score.toFixed(3)}`)
+      .join(', ')}`;
+    assert.equal(top.cameraId, CAMERA);
+    assert.equal(top.className, 'person', describeHit);
+    assert.equal(owner?.[0], person.id, describeHit);
+    assert.ok(matched >= 5, `the track overlaps the person in several frames: ${describeHit}`);
+  });
+});

@@ -1,0 +1,134 @@
+// What the pipeline published on JetStream for a camera, and what Elasticsearch holds for it, as
+// sets of the deterministic document ids the indexer derives from each message. Equal sets mean
+// every published result was indexed, and only once.
+import type { Client } from '@elastic/elasticsearch';
+import { codecs, STREAMS, subjects, type NatsConnectionHandle } from '@va/common';
+import { readStored } from '../helpers/tracking.js';
+import { waitFor } from '../helpers/ports.js';
+
+export interface ResultIds {
+  detections: Set<string>;
+  tracks: Set<string>;
+  'track-events': Set<string>;
+  embeddings: Set<string>;
+}
+export const RESULT_KINDS = ['detections', 'tracks', 'track-events', 'embeddings'] as const;
+
+export interface Published extends ResultIds {
+  /** Messages stored per subject (JetStream's own count), before de-duplication by id. */
+  messages: { detections: number; tracks: number; events: number };
+  detectionSequences: number[];
+  trackSequences: number[];
+}
+
+/** Messages JetStream stores on one subject, from the stream's per-subject state. */
+export async function storedCount(bus: NatsConnectionHandle, stream: string, subject: string): Promise<number> {
+  const info = await bus.jsm.streams.info(stream, { subjects_filter: subject });
+  return Object.values(info.state.subjects ?? {}).reduce((s, n) => s + n, 0);
+}
+
+export async function publishedFor(bus: NatsConnectionHandle, camera: string): Promise<Published> {
+  const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) => codecs.detectionBatch.decode(b));
+  const updates = await readStored(bus, STREAMS.tracks.name, subjects.tracks(camera), (b) => codecs.trackUpdate.decode(b));
+  const events = await readStored(bus, STREAMS.trackEvents.name, subjects.trackEvents(camera), (b) => codecs.trackEvent.decode(b));
+  return {
+    detections: new Set(batches.map((b) => `${b.cameraId}:${b.streamEpoch}:${b.sequence}`)),
+    tracks: new Set(updates.flatMap((u) => u.tracks.map((t) => `${u.cameraId}:${u.streamEpoch}:${u.sequence}:${t.trackId}`))),
+    'track-events': new Set(events.map((e) => e.eventId)),
+    embeddings: new Set(updates.flatMap((u) => u.tracks.map((t) => `${u.cameraId}/${t.trackId}`))),
+    messages: { detections: batches.length, tracks: updates.length, events: events.length },
+    detectionSequences: batches.map((b) => b.sequence),
+    trackSequences: updates.map((u) => u.sequence),
+  };
+}
+
+/**
+ * Every document id of one kind for one camera (through the kind's alias), after a refresh. Paged
+ * with a point in time and `_shard_doc` order: sorting on `_id` is refused by Elasticsearch 8.
+ */
+export async function indexedIds(es: Client, prefix: string, kind: string, camera: string): Promise<string[]> {
+  const index = `${prefix}-${kind}`;
+  await es.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  const exists = await es.indices.exists({ index });
+  if (!exists) return [];
+  const pit = await es.openPointInTime({ index, keep_alive: '1m' });
+  const ids: string[] = [];
+  try {
+    let after: unknown[] | undefined;
+    for (;;) {
+      const res = await es.search({
+        pit: { id: pit.id, keep_alive: '1m' },
+        size: 5_000,
+        _source: false,
+        query: { term: { camera_id: camera } },
+        sort: [{ _shard_doc: 'asc' }],
+        ...(after ? { search_after: after as never } : {}),
+      });
+      const hits = res.hits.hits;
+      ids.push(...hits.map((h) => h._id as string));
+      if (hits.length < 5_000) return ids;
+      after = hits.at(-1)?.sort;
+    }
+  } finally {
+    await es.closePointInTime({ id: pit.id }).catch(() => undefined);
+  }
+}
+
+export async function indexedFor(es: Client, prefix: string, camera: string): Promise<ResultIds & { duplicates: number }> {
+  const out = { duplicates: 0 } as ResultIds & { duplicates: number };
+  for (const kind of RESULT_KINDS) {
+    const ids = await indexedIds(es, prefix, kind, camera);
+    out[kind] = new Set(ids);
+    // Daily indices behind one alias: the same id in two indices would be a duplicate result.
+    out.duplicates += ids.length - out[kind].size;
+  }
+  return out;
+}
+
+/** Ids in `a` and not in `b`, a few of them, for assertion messages. */
+export function missing(a: Set<string>, b: Set<string>): string[] {
+  return [...a].filter((x) => !b.has(x)).slice(0, 5);
+}
+
+/**
+ * Waits until the given durable consumers have nothing left to deliver or acknowledge, read from
+ * JetStream itself (the services' lag gauges are polled every few seconds).
+ */
+export async function waitConsumersDrained(bus: NatsConnectionHandle, consumers: Array<{ stream: string; durable: string }>, timeoutMs = 180_000): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const c of consumers) {
+        const info = await bus.jsm.consumers.info(c.stream, c.durable).catch(() => undefined);
+        if (!info || info.num_pending > 0 || info.num_ack_pending > 0) return false;
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 250, what: `consumers drained: ${consumers.map((c) => c.durable).join(', ')}` },
+  );
+}
+
+/** The durable consumers of tracking (per camera) and of the search indexer (per stream). */
+export function pipelineConsumers(camera: string): Array<{ stream: string; durable: string }> {
+  return [
+    { stream: STREAMS.detections.name, durable: `tracking-${camera}` },
+    { stream: STREAMS.detections.name, durable: 'embedding-search-detections' },
+    { stream: STREAMS.tracks.name, durable: 'embedding-search-tracks' },
+    { stream: STREAMS.trackEvents.name, durable: 'embedding-search-track-events' },
+  ];
+}
+
+/**
+ * Published and indexed results once the pipeline has settled: the consumers drained, and
+ * JetStream's counts the same before and after reading Elasticsearch (a late event, e.g. a
+ * track ended for idleness, makes it read again).
+ */
+export async function settledResults(bus: NatsConnectionHandle, es: Client, prefix: string, camera: string): Promise<{ published: Published; indexed: ResultIds & { duplicates: number } }> {
+  for (let attempt = 0; ; attempt++) {
+    await waitConsumersDrained(bus, pipelineConsumers(camera));
+    const published = await publishedFor(bus, camera);
+    const indexed = await indexedFor(es, prefix, camera);
+    const again = await publishedFor(bus, camera);
+    const stable = RESULT_KINDS.every((k) => again[k].size === published[k].size);
+    if (stable || attempt >= 5) return { published, indexed };
+  }
+}
