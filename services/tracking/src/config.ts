@@ -41,7 +41,7 @@ export const serviceEnv = {
   VA_TRACKING_REORDER_WINDOW: int(16, 1, 10_000),
   VA_TRACKING_GAP_TIMEOUT_MS: int(500, 0, 600_000),
   VA_TRACKING_IDLE_END_MS: int(60_000, 0, 86_400_000),
-  VA_TRACKING_MEMBERSHIP: oneOf(['dynamic', 'static'] as const, 'dynamic'),
+  VA_TRACKING_MEMBERSHIP: oneOf(['static', 'dynamic'] as const, 'static'),
   VA_TRACKING_MEMBER_ID: z.string().regex(MEMBER_ID, `must match ${MEMBER_ID.source} (a KV key)`).optional(),
   VA_TRACKING_MEMBERS_BUCKET: name('va_tracking_members'),
   VA_TRACKING_MEMBER_TTL_MS: int(15_000, 1_000, 600_000),

@@ -9,6 +9,7 @@ const CAMERAS = Array.from({ length: 12 }, (_, i) => `lobby-${i}`);
 
 /** Short TTLs and settle time so the test moves quickly; the mechanics are the production ones. */
 const member = (id: string) => ({
+  VA_TRACKING_MEMBERSHIP: 'dynamic',
   VA_TRACKING_MEMBER_ID: id,
   VA_TRACKING_MEMBER_TTL_MS: '3000',
   VA_TRACKING_MEMBERSHIP_SETTLE_MS: '1000',

@@ -11,6 +11,7 @@ const CAMERAS = Array.from({ length: 12 }, (_, i) => `lobby-${i}`);
 // The ack wait stays long (the default 30 s): the survivor must not depend on the dead
 // instance's unacknowledged frames being redelivered by time-out to get them back in order.
 const member = (id: string) => ({
+  VA_TRACKING_MEMBERSHIP: 'dynamic',
   VA_TRACKING_MEMBER_ID: id,
   VA_TRACKING_MEMBER_TTL_MS: '3000',
   VA_TRACKING_MEMBERSHIP_SETTLE_MS: '1000',
