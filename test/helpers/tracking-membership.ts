@@ -1,9 +1,27 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
 import { TrackEventType, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { rendezvousOwner } from '@va/tracking/partitioning';
+import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { sleep, waitFor } from './ports.js';
-import { batch, listCameras, person, publishBatch, storedEvents, storedUpdates, type TrackingProcess } from './tracking.js';
+import { batch, connectTestNats, listCameras, person, publishBatch, startTracking, storedEvents, storedUpdates, type TrackingProcess } from './tracking.js';
+
+/** The 12 cameras the membership tests spread over their instances. */
+export const MEMBERSHIP_CAMERAS = Array.from({ length: 12 }, (_, i) => `lobby-${i}`);
+
+/**
+ * Environment of a dynamic member with short member TTL, settle time and lease TTL, so the tests
+ * move quickly; the mechanics are the production ones. The ack wait stays at its default (30 s):
+ * nothing may depend on unacknowledged frames coming back by time-out.
+ */
+export const dynamicMember = (id: string): Record<string, string> => ({
+  VA_TRACKING_MEMBERSHIP: 'dynamic',
+  VA_TRACKING_MEMBER_ID: id,
+  VA_TRACKING_MEMBER_TTL_MS: '3000',
+  VA_TRACKING_MEMBERSHIP_SETTLE_MS: '1000',
+  VA_TRACKING_LEASE_TTL_MS: '3000',
+});
 
 /**
  * Detections for a set of cameras, one frame per camera every `intervalMs` (sequences 0, 1, 2...
@@ -44,6 +62,44 @@ export class DetectionFeed {
     await this.running;
     return this.next;
   }
+}
+
+export interface MembershipFixture {
+  server: TestNatsServer;
+  nats: NatsConnectionHandle;
+  /** Detections for MEMBERSHIP_CAMERAS; started by the test. */
+  feed: DetectionFeed;
+  /** The instances still running, by member id. */
+  running: Map<string, TrackingProcess>;
+  /** Starts a dynamic member (dynamicMember(id)) and adds it to `running`. */
+  start(id: string): Promise<TrackingProcess>;
+}
+
+/**
+ * For one test file: a real nats-server, a connection with the streams and a detection feed;
+ * afterwards the feed and every instance still in `running` are stopped and the server deleted.
+ */
+export function useMembershipFixture(): MembershipFixture {
+  const fixture = {
+    running: new Map<string, TrackingProcess>(),
+    start: async (id: string) => {
+      const svc = await startTracking(fixture.server, dynamicMember(id));
+      fixture.running.set(id, svc);
+      return svc;
+    },
+  } as MembershipFixture;
+  before(async () => {
+    fixture.server = await startNatsServer();
+    fixture.nats = await connectTestNats(fixture.server);
+    fixture.feed = new DetectionFeed(fixture.nats, MEMBERSHIP_CAMERAS);
+  });
+  after(async () => {
+    await fixture.feed?.stop();
+    await Promise.all([...fixture.running.values()].map((s) => s.proc.stop()));
+    await fixture.nats?.close();
+    await fixture.server?.dispose();
+  });
+  return fixture;
 }
 
 export type Ownership = Map<string, string>;

@@ -28,8 +28,8 @@ export function positionOf(membership: Membership): { index: number; count: numb
 }
 
 /**
- * Instance `index` of `count`, fixed by configuration (VA_TRACKING_MEMBERSHIP=static): a
- * StatefulSet's pod ordinal and its replica count. Changing the count means restarting every
+ * Instance `index` of `count`, fixed by configuration (VA_TRACKING_MEMBERSHIP=static), e.g. a
+ * single compose container as 0 of 1. Changing the count means restarting every
  * instance with the new one; an instance beyond it is refused at start-up.
  */
 export class StaticMembership implements Membership {
