@@ -1,7 +1,8 @@
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
-import { codecs, createLogger, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits, type StreamKey } from '@va/common';
+import { codecs, createClient, createLogger, ensureStreams, NatsConnectionHandle, STREAMS, subjects, unary, type JetStreamLimits, type StreamKey } from '@va/common';
 import { DetectionBatch, type Detection } from '@va/common/gen/va/common/v1/detection';
 import type { TrackEvent, TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackingServiceClient, type ListCamerasResponse } from '@va/common/gen/va/tracking/v1/tracking';
 import { after, before } from 'node:test';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
@@ -45,6 +46,19 @@ export async function startTracking(server: TestNatsServer, env: Record<string, 
   await proc.waitReady(httpPort);
   return { proc, httpPort, address: `127.0.0.1:${grpcPort}` };
 }
+
+/** The instance's ListCameras answer: its membership view and the cameras it tracks. */
+export async function listCameras(svc: TrackingProcess): Promise<ListCamerasResponse> {
+  const client = createClient(TrackingServiceClient, { address: svc.address, token: VIEWER_TOKEN });
+  try {
+    return await unary(client.listCameras.bind(client), {}, { deadlineMs: 5_000 });
+  } finally {
+    client.close();
+  }
+}
+
+/** The cameras the instance tracks now. */
+export const ownedBy = async (svc: TrackingProcess): Promise<string[]> => (await listCameras(svc)).cameras.map((c) => c.cameraId);
 
 /** A person-sized box whose centre is (cx, cy). */
 export function person(cx: number, cy: number, score = 0.9, extra: Partial<Detection> = {}): Detection {

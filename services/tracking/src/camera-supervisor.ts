@@ -2,12 +2,12 @@ import { errorMessage, type Logger, type NatsConnectionHandle } from '@va/common
 import { discoverCameras } from './camera-discovery.js';
 import type { CameraLeases } from './camera-leases.js';
 import { CameraWorker, type CameraWorkerDeps } from './camera-worker.js';
-import { owns, type Partition } from './partitioning.js';
+import { ownsCamera, type Membership } from './membership/membership.js';
 import type { ZoneStore } from './zones/zone-store.js';
 
 export interface SupervisorOptions {
   nats: NatsConnectionHandle;
-  partition: Partition;
+  membership: Membership;
   discoveryIntervalMs: number;
   maxCameras: number;
   leases: CameraLeases;
@@ -16,16 +16,21 @@ export interface SupervisorOptions {
   log: Logger;
 }
 
+type ReleaseReason = 'reassigned' | 'lease_lost' | 'no_detections' | 'shutdown';
+
 /**
- * Decides which cameras this instance tracks: every discovery interval it lists the cameras with
- * detections, keeps those the partition function gives to this instance, takes their leases and
- * runs a CameraWorker for each. A camera whose lease is lost is stopped at once.
+ * Decides which cameras this instance tracks: every discovery interval, and at once when the
+ * members change, it lists the cameras with detections, keeps those whose rendezvous owner among
+ * the members is this instance, takes their leases and runs a CameraWorker for each. A camera
+ * that now belongs to another member is handed over (its worker stops gracefully, then the lease
+ * is released for the new owner); a camera whose lease is lost is stopped at once.
  */
 export class CameraSupervisor {
   private readonly workers = new Map<string, CameraWorker>();
   private readonly starting = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
+  private again = false;
   private stopped = false;
   private readonly log: Logger;
   private overLimitLogged = false;
@@ -35,8 +40,8 @@ export class CameraSupervisor {
     options.leases.onLost = (camera) => this.leaseLost(camera);
   }
 
-  get partition(): Partition {
-    return this.options.partition;
+  get membership(): Membership {
+    return this.options.membership;
   }
 
   worker(camera: string): CameraWorker | undefined {
@@ -53,9 +58,21 @@ export class CameraSupervisor {
     this.timer.unref();
   }
 
-  /** Runs one discovery round now (also used by the timer; rounds never overlap). */
+  /**
+   * Runs one discovery round now (also used by the timer and on membership changes). Rounds never
+   * overlap; a request during a round runs another one after it, so no change is missed.
+   */
   reconcile(): Promise<void> {
-    this.reconciling ??= this.reconcileOnce().finally(() => (this.reconciling = undefined));
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        await this.reconcileOnce();
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.reconciling = undefined));
     return this.reconciling;
   }
 
@@ -63,8 +80,7 @@ export class CameraSupervisor {
   leaseLost(camera: string): void {
     const w = this.workers.get(camera);
     if (!w) return;
-    this.workers.delete(camera);
-    this.options.workerDeps.metrics.ownedCameras.set(this.workers.size);
+    this.forget(camera, 'lease_lost');
     void w.stop();
   }
 
@@ -72,14 +88,7 @@ export class CameraSupervisor {
     this.stopped = true;
     clearInterval(this.timer);
     await this.reconciling;
-    const workers = [...this.workers.values()];
-    this.workers.clear();
-    await Promise.all(
-      workers.map(async (w) => {
-        await w.stop();
-        await this.options.leases.release(w.camera);
-      }),
-    );
+    await Promise.all([...this.workers.keys()].map((camera) => this.release(camera, 'shutdown')));
     this.options.leases.stop();
     this.options.workerDeps.metrics.ownedCameras.set(0);
   }
@@ -93,16 +102,16 @@ export class CameraSupervisor {
       this.log.warn({ error: errorMessage(err) }, 'camera discovery failed; will retry');
       return;
     }
-    const mine = cameras.filter((c) => owns(this.options.partition, c));
-    // Cameras whose detections have all aged out of the stream are not tracked any more.
+    const present = new Set(cameras);
+    const mine = cameras.filter((c) => ownsCamera(this.options.membership, c));
     const wanted = new Set(mine);
-    for (const [camera, worker] of [...this.workers]) {
-      if (wanted.has(camera) || this.stopped) continue;
-      this.workers.delete(camera);
-      this.options.workerDeps.metrics.ownedCameras.set(this.workers.size);
-      this.log.info({ cameraId: camera }, 'camera has no detections left in the stream; no longer tracked');
-      await worker.stop();
-      await this.options.leases.release(camera);
+    // Hand over the cameras that belong to another member now, and forget those whose
+    // detections have all aged out of the stream; all at once, each to its own graceful end.
+    const leaving = [...this.workers.keys()].filter((camera) => !wanted.has(camera));
+    if (leaving.length > 0 && !this.stopped) {
+      const reassigned = leaving.filter((c) => present.has(c));
+      if (reassigned.length > 0) this.log.info({ cameras: reassigned, members: this.options.membership.members() }, 'cameras belong to another member now; handing them over');
+      await Promise.all(leaving.map((camera) => this.release(camera, present.has(camera) ? 'reassigned' : 'no_detections')));
     }
     for (const camera of mine) {
       if (this.stopped) return;
@@ -114,6 +123,23 @@ export class CameraSupervisor {
       }
       await this.startCamera(camera);
     }
+  }
+
+  /** Stops a camera's worker gracefully (tracks ended, unprocessed frames handed back), then frees its lease. */
+  private async release(camera: string, reason: ReleaseReason): Promise<void> {
+    const worker = this.workers.get(camera);
+    if (!worker) return;
+    this.forget(camera, reason);
+    if (reason === 'no_detections') this.log.info({ cameraId: camera }, 'camera has no detections left in the stream; no longer tracked');
+    await worker.stop();
+    await this.options.leases.release(camera);
+  }
+
+  private forget(camera: string, reason: ReleaseReason): void {
+    this.workers.delete(camera);
+    const m = this.options.workerDeps.metrics;
+    m.ownedCameras.set(this.workers.size);
+    m.camerasReleased.inc({ reason });
   }
 
   private async startCamera(camera: string): Promise<void> {

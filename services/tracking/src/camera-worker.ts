@@ -3,7 +3,6 @@ import { codecs, DurableConsumer, errorMessage, STREAMS, subjects, type Consumer
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import { CameraState, type FrameOutput, type StepResult } from './camera-state.js';
-import { OrphanedFramesGate } from './orphaned-frames.js';
 import type { TrackingServiceConfig } from './config.js';
 import type { TrackingMetrics } from './metrics.js';
 import type { TrackPublisher } from './publisher.js';
@@ -41,9 +40,6 @@ export class CameraWorker {
   private stopping = false;
   private readonly abort = new AbortController();
   private zonesRevision = 0;
-  /** Set while frames a crashed previous owner held are awaited (see orphaned-frames.ts). */
-  private orphans: OrphanedFramesGate<{ batch: DetectionBatch; msg: JsMsg }> | undefined;
-  private orphanTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly camera: string,
@@ -65,7 +61,11 @@ export class CameraWorker {
       maxAckPending: config.reorder.window * 2 + 32,
       batch: Math.min(64, config.reorder.window + 16),
       deliverPolicy: config.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-      handle: (batch, msg) => this.enqueue(() => this.onDelivery(batch, msg)),
+      // The camera's lease makes this the only consumer. Frames the previous owner was delivered
+      // but never acknowledged (it crashed, or they were in flight when it stopped) must come
+      // back now and before newer ones, not after ack_wait when their turn has passed.
+      takeOver: true,
+      handle: (batch, msg) => this.enqueue(() => this.onMessage(batch, msg)),
     });
   }
 
@@ -92,16 +92,6 @@ export class CameraWorker {
   async start(): Promise<void> {
     const previous = await lastStoredTrackUpdate(this.deps.nats, this.camera);
     if (previous) this.state.adoptPrevious(previous);
-    const { config } = this.deps;
-    this.orphans = await OrphanedFramesGate.inspect(this.deps.nats.jsm, STREAMS.detections.name, `${config.durablePrefix}-${this.camera}`, config.ackWaitMs, Date.now());
-    if (this.orphans) {
-      this.log.warn(
-        { orphans: this.orphans.orphans, waitUpToMs: this.orphans.deadlineMs - Date.now() },
-        'the previous owner stopped without handing back the frames it held (a crash); holding newer frames until JetStream redelivers them',
-      );
-      this.orphanTimer = setTimeout(() => void this.enqueue(() => this.releaseOrphans(this.orphans?.expire(Date.now()) ?? [])), this.orphans.deadlineMs - Date.now());
-      this.orphanTimer.unref();
-    }
     await this.consumer.start();
   }
 
@@ -121,10 +111,8 @@ export class CameraWorker {
     this.stopping = true;
     clearTimeout(this.timer);
     clearTimeout(this.idleTimer);
-    clearTimeout(this.orphanTimer);
     await this.consumer.stop();
     await this.enqueue(async () => {
-      for (const { msg } of this.orphans?.abandon() ?? []) msg.nak();
       const { output, unprocessed } = this.state.handOver();
       for (const msg of unprocessed) msg.nak();
       if (output) await this.publish(output, true);
@@ -138,25 +126,6 @@ export class CameraWorker {
     const next = this.queue.then(work).catch((err: unknown) => this.log.error({ err }, 'camera work failed'));
     this.queue = next;
     return next;
-  }
-
-  private async onDelivery(batch: DetectionBatch, msg: JsMsg): Promise<void> {
-    if (!this.orphans?.open) return this.onMessage(batch, msg);
-    await this.releaseOrphans(this.orphans.offer({ batch, msg }, msg.info.streamSequence, Date.now()));
-  }
-
-  private async releaseOrphans(ready: Array<{ batch: DetectionBatch; msg: JsMsg }>): Promise<void> {
-    if (this.stopping) {
-      for (const { msg } of ready) msg.nak();
-      return;
-    }
-    if (ready.length === 0) return;
-    if (this.orphans && !this.orphans.open) {
-      clearTimeout(this.orphanTimer);
-      this.log.info({ missing: this.orphans.missing, released: ready.length }, 'frames held since the crash released in order');
-      this.orphans = undefined;
-    }
-    for (const { batch, msg } of ready) await this.onMessage(batch, msg);
   }
 
   private async onMessage(batch: DetectionBatch, msg: JsMsg): Promise<void> {

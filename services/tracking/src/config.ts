@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { bool, ConfigError, int, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, parseEnv, type Env } from '@va/common';
+import { bool, ConfigError, type ConfigIssue, int, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, parseEnv, type Env } from '@va/common';
 import { checkTrackerParams, DEFAULT_TRACKER_PARAMS as D, type TrackerParams } from './tracker/tracker-params.js';
 
 export const DEFAULT_GRPC_PORT = 50053;
 export const DEFAULT_HTTP_PORT = 9463;
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** A pod name, host name or the like; a valid NATS KV key. */
+const MEMBER_ID = /^[A-Za-z0-9_-]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_-])?$/;
+const STATIC_ONLY = ['VA_TRACKING_PARTITION_INDEX', 'VA_TRACKING_PARTITION_COUNT'] as const;
+const DYNAMIC_ONLY = ['VA_TRACKING_MEMBER_ID', 'VA_TRACKING_MEMBERS_BUCKET', 'VA_TRACKING_MEMBER_TTL_MS', 'VA_TRACKING_MEMBERSHIP_SETTLE_MS'] as const;
 const name = (def: string) => z.string().regex(NAME, `must match ${NAME.source}`).default(def);
 const unit = (def: number) => num(def, 0, 1);
 
@@ -37,6 +41,11 @@ export const serviceEnv = {
   VA_TRACKING_REORDER_WINDOW: int(16, 1, 10_000),
   VA_TRACKING_GAP_TIMEOUT_MS: int(500, 0, 600_000),
   VA_TRACKING_IDLE_END_MS: int(60_000, 0, 86_400_000),
+  VA_TRACKING_MEMBERSHIP: oneOf(['static', 'dynamic'] as const, 'static'),
+  VA_TRACKING_MEMBER_ID: z.string().regex(MEMBER_ID, `must match ${MEMBER_ID.source} (a KV key)`).optional(),
+  VA_TRACKING_MEMBERS_BUCKET: name('va_tracking_members'),
+  VA_TRACKING_MEMBER_TTL_MS: int(15_000, 1_000, 600_000),
+  VA_TRACKING_MEMBERSHIP_SETTLE_MS: int(10_000, 0, 600_000),
   VA_TRACKING_PARTITION_INDEX: int(0, 0, 4095),
   VA_TRACKING_PARTITION_COUNT: int(1, 1, 4096),
   VA_TRACKING_DISCOVERY_INTERVAL_MS: int(2_000, 100, 3_600_000),
@@ -51,12 +60,24 @@ export const serviceEnv = {
   VA_TRACKING_MAX_WATCHERS: int(64, 1, 10_000),
 };
 
+/** How tracking instances find each other (services/tracking/README.md, "Scale"). */
+export type MembershipConfig =
+  | { mode: 'static'; partition: { index: number; count: number } }
+  | {
+      mode: 'dynamic';
+      /** Unset: "<host name>-<pid>" (main.ts); Kubernetes passes the pod name. */
+      memberId: string | undefined;
+      bucket: string;
+      ttlMs: number;
+      settleMs: number;
+    };
+
 export interface TrackingServiceConfig {
   tracker: TrackerParams;
   reorder: { window: number; gapTimeoutMs: number };
   /** A camera silent this long has its tracks ended (0: never). */
   idleEndMs: number;
-  partition: { index: number; count: number };
+  membership: MembershipConfig;
   discoveryIntervalMs: number;
   leaseTtlMs: number;
   maxCameras: number;
@@ -103,13 +124,23 @@ export function loadTrackerParams(env: Env): TrackerParams {
 
 export function loadTrackingServiceConfig(env: Env): Omit<TrackingServiceConfig, 'tracker'> {
   const e = parseEnv(serviceEnv, env);
-  if (e.VA_TRACKING_PARTITION_INDEX >= e.VA_TRACKING_PARTITION_COUNT) {
-    throw new ConfigError([{ key: 'VA_TRACKING_PARTITION_INDEX', message: `must be below VA_TRACKING_PARTITION_COUNT (${e.VA_TRACKING_PARTITION_COUNT})` }]);
+  const mode = e.VA_TRACKING_MEMBERSHIP;
+  // Keys of the other mode are refused rather than ignored: a partition index set for dynamic
+  // membership would silently do nothing.
+  const foreign = (mode === 'dynamic' ? STATIC_ONLY : DYNAMIC_ONLY).filter((key) => env[key] !== undefined && env[key] !== '');
+  const issues: ConfigIssue[] = foreign.map((key) => ({ key, message: `only read with VA_TRACKING_MEMBERSHIP=${mode === 'dynamic' ? 'static' : 'dynamic'} (it is ${mode})` }));
+  if (mode === 'static' && e.VA_TRACKING_PARTITION_INDEX >= e.VA_TRACKING_PARTITION_COUNT) {
+    issues.push({ key: 'VA_TRACKING_PARTITION_INDEX', message: `must be below VA_TRACKING_PARTITION_COUNT (${e.VA_TRACKING_PARTITION_COUNT})` });
   }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const membership: MembershipConfig =
+    mode === 'static'
+      ? { mode, partition: { index: e.VA_TRACKING_PARTITION_INDEX, count: e.VA_TRACKING_PARTITION_COUNT } }
+      : { mode, memberId: e.VA_TRACKING_MEMBER_ID, bucket: e.VA_TRACKING_MEMBERS_BUCKET, ttlMs: e.VA_TRACKING_MEMBER_TTL_MS, settleMs: e.VA_TRACKING_MEMBERSHIP_SETTLE_MS };
   return {
     reorder: { window: e.VA_TRACKING_REORDER_WINDOW, gapTimeoutMs: e.VA_TRACKING_GAP_TIMEOUT_MS },
     idleEndMs: e.VA_TRACKING_IDLE_END_MS,
-    partition: { index: e.VA_TRACKING_PARTITION_INDEX, count: e.VA_TRACKING_PARTITION_COUNT },
+    membership,
     discoveryIntervalMs: e.VA_TRACKING_DISCOVERY_INTERVAL_MS,
     leaseTtlMs: e.VA_TRACKING_LEASE_TTL_MS,
     maxCameras: e.VA_TRACKING_MAX_CAMERAS,

@@ -9,6 +9,7 @@ import {
 } from '@va/common';
 import { ZoneConfig, type TrackingServiceService } from '@va/common/gen/va/tracking/v1/tracking';
 import type { CameraSupervisor } from './camera-supervisor.js';
+import { positionOf } from './membership/membership.js';
 import type { TrackingMetrics } from './metrics.js';
 import { lastStoredTrackUpdate } from './stored-tracks.js';
 import { watchTracks } from './track-watch.js';
@@ -71,11 +72,18 @@ export function trackingService(deps: TrackingGrpcDeps): AsyncService<typeof Tra
       return { revision };
     },
 
-    listCameras: async () => ({
-      partitionIndex: deps.supervisor.partition.index,
-      partitionCount: deps.supervisor.partition.count,
-      cameras: deps.supervisor.cameras.map((w) => w.status),
-    }),
+    listCameras: async () => {
+      const membership = deps.supervisor.membership;
+      const { index, count } = positionOf(membership);
+      return {
+        partitionIndex: index,
+        partitionCount: count,
+        cameras: deps.supervisor.cameras.map((w) => w.status),
+        membership: membership.mode,
+        memberId: membership.memberId,
+        members: [...membership.members()],
+      };
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { TrackingServiceService } from '@va/common/gen/va/tracking/v1/tracking';
 import { CameraLeases } from './camera-leases.js';
 import { CameraSupervisor } from './camera-supervisor.js';
 import { loadConfig } from './config.js';
+import { openMembership } from './membership/open-membership.js';
 import { trackingRoles, trackingService } from './grpc-service.js';
 import { TrackingMetrics } from './metrics.js';
 import { TrackPublisher } from './publisher.js';
@@ -22,15 +23,16 @@ runMain(SERVICE, async () => {
   const log = runtime.log;
 
   const zones = await ZoneStore.open(nats, tracking.zonesBucket, log);
+  const membership = await openMembership(nats, tracking.membership, metrics, log);
   const leases = await CameraLeases.open(nats, {
     bucket: tracking.leasesBucket,
     ttlMs: tracking.leaseTtlMs,
-    owner: `${hostname()}/${process.pid}/partition-${tracking.partition.index}`,
+    owner: `${hostname()}/${process.pid}/member-${membership.memberId}`,
     log,
   });
   const supervisor = new CameraSupervisor({
     nats,
-    partition: tracking.partition,
+    membership,
     discoveryIntervalMs: tracking.discoveryIntervalMs,
     maxCameras: tracking.maxCameras,
     leases,
@@ -40,8 +42,18 @@ runMain(SERVICE, async () => {
   });
   await zones.watch((camera, zoneConfig, revision) => supervisor.worker(camera)?.setZones(zoneConfig, revision));
   leases.start();
+  await membership.join();
+  membership.onChange = () => void supervisor.reconcile();
   await supervisor.start();
-  runtime.onShutdown({ name: 'cameras', phase: 'intake', graceful: () => supervisor.stop() });
+  runtime.onShutdown({
+    name: 'cameras',
+    phase: 'intake',
+    // Leave first, so the other members start settling while this one hands its cameras over.
+    graceful: async () => {
+      await membership.leave();
+      await supervisor.stop();
+    },
+  });
   runtime.onShutdown({ name: 'zones', phase: 'flush', graceful: () => zones.stop() });
 
   const grpc = runtime.grpcServer(config.grpc);
@@ -52,6 +64,6 @@ runMain(SERVICE, async () => {
   );
   runtime.registerHealth('va.tracking.v1.TrackingService');
   await grpc.start();
-  log.info({ partition: tracking.partition, reorderWindow: tracking.reorder.window, tracker: tracking.tracker }, 'tracking running');
+  log.info({ membership: membership.mode, memberId: membership.memberId, members: membership.members(), reorderWindow: tracking.reorder.window, tracker: tracking.tracker }, 'tracking running');
   runtime.running();
 });

@@ -23,6 +23,10 @@ export class TrackingMetrics {
   readonly zoneEvents: Counter<'camera' | 'zone' | 'type'>;
   readonly lineCrossings: Counter<'camera' | 'line' | 'direction'>;
   readonly ownedCameras: Gauge;
+  readonly camerasReleased: Counter<'reason'>;
+  readonly members: Gauge;
+  readonly membershipChanges: Counter;
+  readonly membersExpired: Counter;
   readonly publishRetries: Counter;
   readonly watchStreams: Gauge;
   readonly watchDropped: Counter;
@@ -46,6 +50,15 @@ export class TrackingMetrics {
     this.zoneEvents = new Counter({ name: `${prefix}zone_events_total`, help: 'Zone enter/exit events.', labelNames: ['camera', 'zone', 'type'], registers });
     this.lineCrossings = new Counter({ name: `${prefix}line_crossings_total`, help: 'Counting-line crossings, by direction.', labelNames: ['camera', 'line', 'direction'], registers });
     this.ownedCameras = new Gauge({ name: `${prefix}owned_cameras`, help: 'Cameras this instance is tracking.', registers });
+    this.camerasReleased = new Counter({
+      name: `${prefix}cameras_released_total`,
+      help: 'Cameras this instance stopped tracking, by reason (reassigned: the members changed; lease_lost; no_detections; shutdown).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.members = new Gauge({ name: `${prefix}members`, help: 'Tracking instances the cameras are partitioned over, as this instance applies them.', registers });
+    this.membershipChanges = new Counter({ name: `${prefix}membership_changes_total`, help: 'Changes of the tracking members applied (after the settle time).', registers });
+    this.membersExpired = new Counter({ name: `${prefix}members_expired_total`, help: 'Members treated as gone because no heartbeat came for a TTL (crashed or cut off).', registers });
     this.publishRetries = new Counter({ name: `${prefix}publish_retries_total`, help: 'Failed publishes of tracking output that were retried.', registers });
     this.watchStreams = new Gauge({ name: `${prefix}watch_streams`, help: 'Open WatchTracks streams.', registers });
     this.watchDropped = new Counter({ name: `${prefix}watch_dropped_total`, help: 'TrackUpdates dropped for WatchTracks clients too slow to keep up.', registers });

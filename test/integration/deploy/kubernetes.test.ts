@@ -10,7 +10,7 @@ import { REPO_ROOT, sharedDir } from '../../helpers/shared.js';
 
 const K8S = join('deploy', 'k8s');
 const OVERLAYS = ['dev', 'prod'];
-// The oldest Kubernetes the manifests target: the pod-index label tracking reads is there from 1.28.
+// The oldest Kubernetes the manifests target.
 const KUBERNETES_VERSION = '1.30.0';
 // Custom resources kubernetes-validate has no schema for; checked by the structural tests below instead.
 const CUSTOM_KINDS = ['Elasticsearch'];
@@ -47,11 +47,6 @@ describe('deploy/k8s (kustomize)', () => {
       assert.deepEqual(warnings.map((w) => /schema for kind (\w+)/.exec(w)?.[1]), CUSTOM_KINDS, output);
     });
   }
-
-  it('the opt-in tracking autoscaler component validates too', () => {
-    const { code, output } = validate(join(K8S, 'components', 'tracking-hpa', 'hpa.yaml'));
-    assert.equal(code, 0, output);
-  });
 
   it('the validator refuses a broken manifest (so a pass means something)', () => {
     const file = join(scratch, 'broken.yaml');
@@ -98,17 +93,22 @@ describe('deploy/k8s (kustomize)', () => {
       }
     });
 
-    it(`${overlay}: inference autoscales on CPU, tracking partitions match its replicas, NATS and Elasticsearch fit the services' settings`, () => {
+    it(`${overlay}: inference and tracking autoscale on CPU, tracking with dynamic membership; NATS and Elasticsearch fit the services' settings`, () => {
       const { objects } = built.get(overlay) as { objects: K8sObject[] };
-      const hpa = find(objects, 'HorizontalPodAutoscaler', 'batching-inference');
-      assert.deepEqual(hpa?.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'batching-inference' });
-      assert.equal(hpa?.spec.metrics[0].resource.name, 'cpu');
-      assert.ok(hpa.spec.minReplicas <= hpa.spec.maxReplicas);
+      for (const name of ['batching-inference', 'tracking']) {
+        const hpa = find(objects, 'HorizontalPodAutoscaler', name);
+        assert.deepEqual(hpa?.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name }, `${overlay}: ${name} HPA`);
+        assert.ok(find(objects, 'Deployment', name), `${overlay}: ${name} is the Deployment its HPA scales`);
+        assert.equal(hpa?.spec.metrics[0].resource.name, 'cpu');
+        assert.ok(hpa.spec.minReplicas >= 1 && hpa.spec.minReplicas <= hpa.spec.maxReplicas);
+      }
 
-      const tracking = workload(objects, 'tracking') as K8sObject;
-      const env = container(tracking).env;
-      assert.equal(env.find((e: any) => e.name === 'VA_TRACKING_PARTITION_COUNT').value, String(tracking.spec.replicas));
-      assert.equal(env.find((e: any) => e.name === 'VA_TRACKING_PARTITION_INDEX').valueFrom.fieldRef.fieldPath, "metadata.labels['apps.kubernetes.io/pod-index']");
+      // Any number of tracking pods split the cameras among themselves: each registers under its
+      // own pod name, and no fixed partition count remains for the HPA to contradict.
+      const env = container(workload(objects, 'tracking') as K8sObject).env;
+      assert.equal(env.find((e: any) => e.name === 'VA_TRACKING_MEMBERSHIP')?.value, 'dynamic');
+      assert.equal(env.find((e: any) => e.name === 'VA_TRACKING_MEMBER_ID')?.valueFrom.fieldRef.fieldPath, 'metadata.name');
+      assert.ok(!env.some((e: any) => e.name.startsWith('VA_TRACKING_PARTITION_')), `${overlay}: static partition keys left in the tracking pods`);
 
       const nats = workload(objects, 'nats') as K8sObject;
       const common = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('va-common'))?.data ?? {};
@@ -155,7 +155,7 @@ describe('deploy/k8s (kustomize)', () => {
         };
         const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
         for (const from of c.envFrom ?? []) Object.assign(env, objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === from.configMapRef.name)?.data);
-        for (const e of c.env ?? []) env[e.name] = e.value !== undefined ? local(String(e.value)) : e.valueFrom?.fieldRef?.fieldPath?.includes('pod-index') ? '0' : 'pod-name';
+        for (const e of c.env ?? []) env[e.name] = e.value !== undefined ? local(String(e.value)) : 'tracking-7d9f8-x2x4q'; // a fieldRef: the pod name
         const check = checkServiceConfig(name, env);
         assert.deepEqual(check.issues, [], `${overlay}: ${name} configuration refused`);
         assert.deepEqual(check.unknown.filter((k) => !k.startsWith('NVIDIA_')), [], `${overlay}: ${name} keys the service does not read`);

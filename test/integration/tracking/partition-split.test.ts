@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createClient, unary, type NatsConnectionHandle } from '@va/common';
+import type { NatsConnectionHandle } from '@va/common';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
 import { ownerOf } from '@va/tracking/partitioning';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
-import { batch, connectTestNats, person, publishBatch, startTracking, storedEvents, storedUpdates, VIEWER_TOKEN, type TrackingProcess } from '../../helpers/tracking.js';
+import { batch, connectTestNats, ownedBy, person, publishBatch, startTracking, storedEvents, storedUpdates, type TrackingProcess } from '../../helpers/tracking.js';
 
 const CAMERAS = Array.from({ length: 8 }, (_, i) => `cam-${i}`);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
-
-async function ownedBy(svc: TrackingProcess): Promise<string[]> {
-  const client = createClient(TrackingServiceClient, { address: svc.address, token: VIEWER_TOKEN });
-  try {
-    return (await unary(client.listCameras.bind(client), {}, { deadlineMs: 5_000 })).cameras.map((c) => c.cameraId);
-  } finally {
-    client.close();
-  }
-}
 
 async function publishFrames(nats: NatsConnectionHandle, from: number, to: number): Promise<void> {
   for (const q of range(from, to)) for (const camera of CAMERAS) await publishBatch(nats, batch(camera, q, [person(100 + 10 * q, 300)]));
@@ -29,7 +19,9 @@ async function allProcessed(nats: NatsConnectionHandle, count: number): Promise<
   return true;
 }
 
-describe('cameras partitioned across two tracking instances (real NATS, real processes)', () => {
+const STATIC = { VA_TRACKING_MEMBERSHIP: 'static' };
+
+describe('cameras partitioned across two tracking instances with static partitions (real NATS, real processes)', () => {
   let server: TestNatsServer;
   let nats: NatsConnectionHandle;
   const running: TrackingProcess[] = [];
@@ -44,8 +36,8 @@ describe('cameras partitioned across two tracking instances (real NATS, real pro
   });
 
   it('two instances split the cameras by the partition function; each camera is tracked by one, in order', async () => {
-    const a = await startTracking(server, { VA_TRACKING_PARTITION_INDEX: '0', VA_TRACKING_PARTITION_COUNT: '2' });
-    const b = await startTracking(server, { VA_TRACKING_PARTITION_INDEX: '1', VA_TRACKING_PARTITION_COUNT: '2' });
+    const a = await startTracking(server, { ...STATIC, VA_TRACKING_PARTITION_INDEX: '0', VA_TRACKING_PARTITION_COUNT: '2' });
+    const b = await startTracking(server, { ...STATIC, VA_TRACKING_PARTITION_INDEX: '1', VA_TRACKING_PARTITION_COUNT: '2' });
     running.push(a, b);
     await publishFrames(nats, 0, 15);
     await waitFor(() => allProcessed(nats, 15), { timeoutMs: 30_000, what: 'every camera tracked' });
@@ -76,7 +68,7 @@ describe('cameras partitioned across two tracking instances (real NATS, real pro
 
     // A single-instance deployment starts while a still runs: by partition it owns every camera,
     // but a's cameras are leased to a, so it only takes b's.
-    const c = await startTracking(server, { VA_TRACKING_PARTITION_INDEX: '0', VA_TRACKING_PARTITION_COUNT: '1' });
+    const c = await startTracking(server, { ...STATIC, VA_TRACKING_PARTITION_INDEX: '0', VA_TRACKING_PARTITION_COUNT: '1' });
     running.push(c);
     await publishFrames(nats, 15, 25);
     await waitFor(() => allProcessed(nats, 25), { timeoutMs: 30_000, what: 'every camera continues' });

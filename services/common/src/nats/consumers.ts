@@ -2,6 +2,8 @@ import {
   AckPolicy,
   DeliverPolicy,
   nanos,
+  type ConsumerConfig,
+  type ConsumerInfo,
   type ConsumerMessages,
   type JsMsg,
   type Msg,
@@ -101,6 +103,14 @@ export interface DurableConsumerOptions<T> {
   nakDelayMs?: number;
   /** Where to start when the consumer is first created. */
   deliverPolicy?: DeliverPolicy;
+  /**
+   * This process takes the durable over from whoever consumed it before (a stopped or crashed
+   * process) and knows nobody else consumes it now (tracking holds a per-camera lease). Messages
+   * delivered to the previous holder and never acknowledged would come back only after ack_wait,
+   * behind newer ones; with `takeOver` the durable is recreated at its ack floor instead, so they
+   * are delivered again at once and in stream order.
+   */
+  takeOver?: boolean;
 }
 
 /**
@@ -135,18 +145,18 @@ export class DurableConsumer<T> {
       max_deliver: o.maxDeliver ?? -1,
       max_ack_pending: o.maxAckPending ?? 1_000,
     };
-    try {
-      const info = await this.nats.jsm.consumers.info(o.stream, o.durable);
-      if (info.config.filter_subject !== o.filterSubject || info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== config.max_ack_pending) {
-        await this.nats.jsm.consumers.update(o.stream, o.durable, {
-          filter_subject: config.filter_subject,
-          ack_wait: config.ack_wait,
-          max_deliver: config.max_deliver,
-          max_ack_pending: config.max_ack_pending,
-        });
-      }
-    } catch {
+    const info = await this.nats.jsm.consumers.info(o.stream, o.durable).catch(() => undefined);
+    if (!info) {
       await this.nats.jsm.consumers.add(o.stream, config);
+    } else if (o.takeOver && info.num_ack_pending > 0) {
+      await this.recreateAtAckFloor(info, config);
+    } else if (info.config.filter_subject !== o.filterSubject || info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== config.max_ack_pending) {
+      await this.nats.jsm.consumers.update(o.stream, o.durable, {
+        filter_subject: config.filter_subject,
+        ack_wait: config.ack_wait,
+        max_deliver: config.max_deliver,
+        max_ack_pending: config.max_ack_pending,
+      });
     }
     const consumer = await this.nats.js.consumers.get(o.stream, o.durable);
     this.messages = await consumer.consume({ max_messages: o.batch ?? 100 });
@@ -154,6 +164,37 @@ export class DurableConsumer<T> {
     this.lagTimer = setInterval(() => void this.refreshLag(), 5_000);
     this.lagTimer.unref();
     this.log.info({ stream: o.stream, filter: o.filterSubject }, 'durable consumer started');
+  }
+
+  /**
+   * Deletes the durable and creates it again starting after its ack floor (the last message
+   * acknowledged with everything before it), so messages that were delivered and never
+   * acknowledged are delivered again now, in order. Acks above the floor are forgotten: those
+   * messages come again too, which consumers of a durable must tolerate anyway (redelivery).
+   */
+  private async recreateAtAckFloor(info: ConsumerInfo, config: Partial<ConsumerConfig>): Promise<void> {
+    const o = this.options;
+    const floor = info.ack_floor.stream_seq;
+    const start: Partial<ConsumerConfig> =
+      floor > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }
+        : config.deliver_policy === DeliverPolicy.All
+          ? {}
+          : // Nothing acknowledged yet and not replaying everything: from when the durable was made.
+            { deliver_policy: DeliverPolicy.StartTime, opt_start_time: info.created };
+    await this.nats.jsm.consumers.delete(o.stream, o.durable);
+    // Once deleted it must come back at the floor: created later with the plain config, it would
+    // start over from its deliver policy. NATS answered the delete a moment ago; retry briefly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.nats.jsm.consumers.add(o.stream, { ...config, ...start });
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+    this.log.info({ ackFloor: floor, unacknowledged: info.num_ack_pending }, 'took the durable over: unacknowledged messages are delivered again from its ack floor');
   }
 
   /** Messages in the stream this consumer has not been delivered yet, plus those awaiting ack. */

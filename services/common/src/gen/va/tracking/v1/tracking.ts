@@ -109,11 +109,38 @@ export interface CameraStatus {
 }
 
 export interface ListCamerasResponse {
-  /** This instance's place among the tracking instances. */
+  /** This instance's place among the tracking instances: its position in `members` and their number. */
   partitionIndex: number;
   partitionCount: number;
   /** The cameras this instance tracks now. */
   cameras: CameraStatus[];
+  /**
+   * How instances find each other: "dynamic" (live members registered in NATS KV) or "static"
+   * (VA_TRACKING_PARTITION_INDEX / _COUNT).
+   */
+  membership: string;
+  /** This instance's member id (static: its partition index). */
+  memberId: string;
+  /**
+   * The members cameras are partitioned over now, as this instance applies them, sorted
+   * (static: "0" .. "count-1").
+   */
+  members: string[];
+}
+
+/**
+ * A tracking instance's entry in the membership KV bucket (key: member_id). The instance rewrites
+ * it every third of the member TTL as its heartbeat and deletes it when it stops gracefully.
+ * Liveness is judged by when each watcher last saw the entry change, never by these timestamps,
+ * so clocks need not agree.
+ */
+export interface TrackingMember {
+  memberId: string;
+  /** Random per process: tells apart two processes configured with the same member id. */
+  instanceId: string;
+  host: string;
+  startedTsMs: number;
+  heartbeatTsMs: number;
 }
 
 function createBaseZone(): Zone {
@@ -1325,7 +1352,7 @@ export const CameraStatus: MessageFns<CameraStatus> = {
 };
 
 function createBaseListCamerasResponse(): ListCamerasResponse {
-  return { partitionIndex: 0, partitionCount: 0, cameras: [] };
+  return { partitionIndex: 0, partitionCount: 0, cameras: [], membership: "", memberId: "", members: [] };
 }
 
 export const ListCamerasResponse: MessageFns<ListCamerasResponse> = {
@@ -1338,6 +1365,15 @@ export const ListCamerasResponse: MessageFns<ListCamerasResponse> = {
     }
     for (const v of message.cameras) {
       CameraStatus.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.membership !== "") {
+      writer.uint32(34).string(message.membership);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(42).string(message.memberId);
+    }
+    for (const v of message.members) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -1379,6 +1415,30 @@ export const ListCamerasResponse: MessageFns<ListCamerasResponse> = {
             message.cameras.push(CameraStatus.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.membership = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.members.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1406,6 +1466,13 @@ export const ListCamerasResponse: MessageFns<ListCamerasResponse> = {
       cameras: globalThis.Array.isArray(object?.cameras)
         ? object.cameras.map((e: any) => CameraStatus.fromJSON(e))
         : [],
+      membership: isSet(object.membership) ? globalThis.String(object.membership) : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -1420,6 +1487,15 @@ export const ListCamerasResponse: MessageFns<ListCamerasResponse> = {
     if (message.cameras?.length) {
       obj.cameras = message.cameras.map((e) => CameraStatus.toJSON(e));
     }
+    if (message.membership !== "") {
+      obj.membership = message.membership;
+    }
+    if (message.memberId !== "") {
+      obj.memberId = message.memberId;
+    }
+    if (message.members?.length) {
+      obj.members = message.members;
+    }
     return obj;
   },
 
@@ -1431,6 +1507,158 @@ export const ListCamerasResponse: MessageFns<ListCamerasResponse> = {
     message.partitionIndex = object.partitionIndex ?? 0;
     message.partitionCount = object.partitionCount ?? 0;
     message.cameras = object.cameras?.map((e) => CameraStatus.fromPartial(e)) || [];
+    message.membership = object.membership ?? "";
+    message.memberId = object.memberId ?? "";
+    message.members = object.members?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseTrackingMember(): TrackingMember {
+  return { memberId: "", instanceId: "", host: "", startedTsMs: 0, heartbeatTsMs: 0 };
+}
+
+export const TrackingMember: MessageFns<TrackingMember> = {
+  encode(message: TrackingMember, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.memberId !== "") {
+      writer.uint32(10).string(message.memberId);
+    }
+    if (message.instanceId !== "") {
+      writer.uint32(18).string(message.instanceId);
+    }
+    if (message.host !== "") {
+      writer.uint32(26).string(message.host);
+    }
+    if (message.startedTsMs !== 0) {
+      writer.uint32(32).int64(message.startedTsMs);
+    }
+    if (message.heartbeatTsMs !== 0) {
+      writer.uint32(40).int64(message.heartbeatTsMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrackingMember {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrackingMember();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.instanceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.host = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.startedTsMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.heartbeatTsMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrackingMember {
+    return {
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
+      instanceId: isSet(object.instanceId)
+        ? globalThis.String(object.instanceId)
+        : isSet(object.instance_id)
+        ? globalThis.String(object.instance_id)
+        : "",
+      host: isSet(object.host) ? globalThis.String(object.host) : "",
+      startedTsMs: isSet(object.startedTsMs)
+        ? globalThis.Number(object.startedTsMs)
+        : isSet(object.started_ts_ms)
+        ? globalThis.Number(object.started_ts_ms)
+        : 0,
+      heartbeatTsMs: isSet(object.heartbeatTsMs)
+        ? globalThis.Number(object.heartbeatTsMs)
+        : isSet(object.heartbeat_ts_ms)
+        ? globalThis.Number(object.heartbeat_ts_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: TrackingMember): unknown {
+    const obj: any = {};
+    if (message.memberId !== "") {
+      obj.memberId = message.memberId;
+    }
+    if (message.instanceId !== "") {
+      obj.instanceId = message.instanceId;
+    }
+    if (message.host !== "") {
+      obj.host = message.host;
+    }
+    if (message.startedTsMs !== 0) {
+      obj.startedTsMs = Math.round(message.startedTsMs);
+    }
+    if (message.heartbeatTsMs !== 0) {
+      obj.heartbeatTsMs = Math.round(message.heartbeatTsMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TrackingMember>): TrackingMember {
+    return TrackingMember.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TrackingMember>): TrackingMember {
+    const message = createBaseTrackingMember();
+    message.memberId = object.memberId ?? "";
+    message.instanceId = object.instanceId ?? "";
+    message.host = object.host ?? "";
+    message.startedTsMs = object.startedTsMs ?? 0;
+    message.heartbeatTsMs = object.heartbeatTsMs ?? 0;
     return message;
   },
 };
