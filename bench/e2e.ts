@@ -53,6 +53,7 @@ try {
   const fleet = new FleetSimulator(w.pipeline.clients);
   for (let n = 1; n <= MAX_STREAMS; n++) {
     await fleet.grow({ streams: n, fps: FPS, source: 'clips', videos });
+    await fleet.waitRunning();
     await sleep(WARMUP_S * 1000);
     const from = sampler.samples.length;
     await sleep(MEASURE_S * 1000);

@@ -1,8 +1,10 @@
 // A camera fleet through the real ingest: N streams of replayed clips (each a real video played
 // at its own speed like a live camera, sampled to F fps) or of ffmpeg test patterns, added over
 // ingest's gRPC API like an operator would and removed at the end.
-import { cameraIdFor, clipsIn, clipStream, ensureStream, patternStream, removeStream } from '../deploy/local/pipeline/camera-streams.js';
+import { StreamState } from '@va/common/gen/va/ingest/v1/ingest';
+import { cameraIdFor, clipsIn, clipStream, ensureStream, listStreams, patternStream, removeStream } from '../deploy/local/pipeline/camera-streams.js';
 import type { PipelineClients } from '../deploy/local/pipeline/pipeline-clients.js';
+import { waitFor } from '../test/helpers/ports.js';
 
 export type FleetSource = 'clips' | 'pattern';
 
@@ -41,6 +43,17 @@ export class FleetSimulator {
       added.push(camera);
     }
     return added;
+  }
+
+  /** Waits until ingest reports every stream of the fleet RUNNING (ffmpeg started and delivering frames). */
+  async waitRunning(timeoutMs = 120_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const streams = await listStreams(this.clients);
+        return this.cameras.every((c) => streams.find((s) => s.spec?.cameraId === c)?.state === StreamState.STREAM_STATE_RUNNING);
+      },
+      { timeoutMs, intervalMs: 500, what: `${this.cameras.length} streams running` },
+    );
   }
 
   /** Removes every stream the simulator added. */

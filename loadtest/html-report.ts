@@ -7,32 +7,37 @@ import { lineChart, type Series } from './svg-chart.js';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function htmlReport(r: LoadReport): string {
+  const shade = { from: r.window.fromS, to: r.window.toS };
   const series = (name: string, pick: (s: LoadReport['series'][number]) => number): Series => ({ name, points: r.series.map((s) => [s.t, pick(s)]) });
   const charts = [
     lineChart({
+      shade,
       title: 'Throughput per stage',
       unit: 'frames/s',
       series: [series('read (ingest)', (s) => s.fps.decoded), series('published', (s) => s.fps.published), series('detected', (s) => s.fps.detected), series('tracked', (s) => s.fps.tracked)],
     }),
     lineChart({
+      shade,
       title: 'Latency from capture, p95 per second',
       unit: 'ms',
       series: [series('→ detections', (s) => s.latencyMs.captureToDetections.p95), series('→ tracks', (s) => s.latencyMs.captureToTracks.p95), series('→ indexed', (s) => s.latencyMs.captureToIndexed.p95)],
       threshold: { value: 200, label: 'objective: capture → tracks p95 < 200 ms' },
     }),
     lineChart({
+      shade,
       title: 'Latency from capture, p50 per second',
       unit: 'ms',
       series: [series('→ detections', (s) => s.latencyMs.captureToDetections.p50), series('→ tracks', (s) => s.latencyMs.captureToTracks.p50), series('→ indexed', (s) => s.latencyMs.captureToIndexed.p50)],
     }),
-    lineChart({ title: 'Frames shed (counted) and errors', unit: 'per second', series: [series('shed', (s) => s.shedPerS), series('errors', (s) => s.errorsPerS)] }),
+    lineChart({ shade, title: 'Frames shed (counted) and errors', unit: 'per second', series: [series('shed', (s) => s.shedPerS), series('errors', (s) => s.errorsPerS)] }),
     lineChart({
+      shade,
       title: 'Queues',
       unit: 'items',
       series: ['inference_frames_pending', 'tracking_reorder_frames', 'tracking_consumer_lag', 'search_consumer_lag', 'search_buffer_docs', 'sanity_consumer_lag'].map((q) => series(q, (s) => s.queues[q] ?? 0)),
     }),
-    lineChart({ title: 'Resident memory per service', unit: 'MB', series: SERVICE_NAMES.map((n) => series(n, (s) => s.rssMb[n] ?? NaN)) }),
-    lineChart({ title: 'Indexing', unit: 'documents/s', series: [series('indexed', (s) => s.fps.indexedDocs)] }),
+    lineChart({ shade, title: 'Resident memory per service', unit: 'MB', series: SERVICE_NAMES.map((n) => series(n, (s) => s.rssMb[n] ?? NaN)) }),
+    lineChart({ shade, title: 'Indexing', unit: 'documents/s', series: [series('indexed', (s) => s.fps.indexedDocs)] }),
   ];
   for (const g of r.grpc ?? []) {
     charts.push(
@@ -54,7 +59,7 @@ export function htmlReport(r: LoadReport): string {
 <style>body{font-family:sans-serif;margin:24px;max-width:1340px}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:13px}
 .pass{color:#16794a;font-weight:bold}.fail{color:#b3261e;font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:12px}</style></head><body>
 <h1>Load test “${esc(r.scenario)}”: <span class="${r.pass ? 'pass' : 'fail'}">${r.pass ? 'PASS' : 'FAIL'}</span></h1>
-<p>${esc(`${r.config.streams} streams × ${r.config.fps} fps (${r.config.source}) for ${r.config.durationS} s through the real pipeline; ${r.startedAt}; ${r.machine.cores} cores, load average ${r.machine.loadBefore.join(' / ')} before, ${r.machine.loadAfter.join(' / ')} after; ORT threads ${r.config.inferenceThreads}.`)}</p>
+<p>${esc(`${r.config.streams} streams × ${r.config.fps} fps (${r.config.source}) through the real pipeline, measured for ${r.config.durationS} s (from ${r.window.fromS.toFixed(0)} s to ${r.window.toS.toFixed(0)} s on the charts, after all streams ran and a ${r.config.warmupS} s warm-up; verdicts and figures cover that window); ${r.startedAt}; ${r.machine.cores} cores, load average ${r.machine.loadBefore.join(' / ')} before, ${r.machine.loadAfter.join(' / ')} after; ORT threads ${r.config.inferenceThreads}.`)}</p>
 <h2>Verdicts</h2><table><tr><th>check</th><th>result</th><th>gating</th><th>detail</th></tr>${r.checks
     .map((c) => `<tr><td>${esc(c.name)}</td><td class="${c.pass ? 'pass' : 'fail'}">${c.pass ? 'pass' : 'fail'}</td><td>${c.gating ? 'yes' : 'reported'}</td><td>${esc(c.detail)}</td></tr>`)
     .join('')}</table>

@@ -11,7 +11,9 @@ export interface LoadReport {
   startedAt: string;
   pass: boolean;
   machine: { cores: number; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
-  config: { streams: number; fps: number; source: string; durationS: number; inferenceThreads: number };
+  config: { streams: number; fps: number; source: string; durationS: number; warmupS: number; inferenceThreads: number };
+  /** The measured window within the series (seconds since sampling began); verdicts and summary cover it only. */
+  window: { fromS: number; toS: number };
   summary: {
     frames: { read: number; published: number; received: number; detected: number; tracked: number };
     dropRatio: number;

@@ -10,7 +10,9 @@ export interface Scenario {
   streams: number;
   fps: number;
   source: FleetSource;
+  /** Measured time, after every stream runs and the warm-up has passed. */
   durationS: number;
+  warmupS: number;
   grpc: { concurrency: number; maxRequests: number; durationS: number } | undefined;
 }
 
@@ -22,6 +24,7 @@ export function scenario(name: ScenarioName, o: { quick: boolean; durationS?: nu
     fps: normal.fps,
     source: o.source ?? 'clips',
     durationS: o.durationS ?? (o.quick ? 30 : 60),
+    warmupS: o.quick ? 10 : 20,
     grpc: o.grpc ? { concurrency: 4, maxRequests: o.quick ? 200 : 600, durationS: o.quick ? 10 : 20 } : undefined,
   };
 }

@@ -15,6 +15,8 @@ export interface ChartOptions {
   height?: number;
   /** A horizontal reference line (e.g. the 200 ms objective). */
   threshold?: { value: number; label: string };
+  /** An x range to shade (the measured window of a run). */
+  shade?: { from: number; to: number };
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
@@ -49,6 +51,11 @@ export function lineChart(o: ChartOptions): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<text x="${m.left}" y="16" font-size="13" font-weight="bold">${escape(o.title)} (${escape(o.unit)})</text>`,
   ];
+  if (o.shade) {
+    const x1 = px(Math.max(xMin, o.shade.from));
+    const x2 = px(Math.min(xMax, o.shade.to));
+    parts.push(`<rect x="${x1.toFixed(1)}" y="${m.top}" width="${Math.max(0, x2 - x1).toFixed(1)}" height="${height - m.top - m.bottom}" fill="#f3f6fb"/>`);
+  }
   const yStep = niceStep(yMax, 5);
   for (let y = 0; y <= yMax; y += yStep) {
     parts.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${py(y).toFixed(1)}" y2="${py(y).toFixed(1)}" stroke="#e5e5e5"/>`);

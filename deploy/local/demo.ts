@@ -135,8 +135,9 @@ for (;;) {
   previousScrape = scrape;
   previousCameras = new Map([...tap.cameras].map(([k, v]) => [k, { ...v, flags: [...v.flags] as [number, number, number] }]));
   const elapsedS = (Date.now() - begun) / 1000;
-  const detections = [...tap.cameras.values()].reduce((s, c) => s + c.detections, 0);
-  const tracks = [...tap.cameras.values()].reduce((s, c) => s + c.tracksStarted, 0);
+  // The totals the summary just showed (the services' own counters), so that --once stops on
+  // what the user saw: the bus tap can see a track before tracking's metric counts it.
+  const { detections, tracksStarted: tracks } = figures.totals;
   if (options.once && detections > 0 && tracks > 0) {
     await shutdown(0, `demo check passed: ${detections} detections and ${tracks} tracks from ${cameras.length} streams in ${Math.round(elapsedS)} s`);
   } else if (options.once && elapsedS > options.timeoutS) {

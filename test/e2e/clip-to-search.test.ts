@@ -27,7 +27,16 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
   let published: Published;
 
   before(async () => {
-    w = await startWholePipeline('clip-search');
+    // Every frame is detected and tracked however busy the machine is: the search verdict below
+    // must not depend on how many frames a loaded 2-core machine sheds (the default per-camera
+    // queue of one frame and the 2 s age limit shed most of them at a load average of 15, and the
+    // tracks then break into fragments). Shedding is the load tests' subject, not this test's.
+    w = await startWholePipeline('clip-search', {
+      env: {
+        ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000' },
+        'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(FRAMES), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
+      },
+    });
     const clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-70');
     // Every frame at the clip's own pace (target fps 0), not looped: the stream completes.
     await w.addStream(clipStream(CAMERA, clip, { fps: 0, loop: false }));
@@ -41,8 +50,7 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     const settled = await settledResults(w.bus, w.es, w.prefix, CAMERA);
     published = settled.published;
     const { indexed } = settled;
-    // How many frames inference kept depends on the machine's load (stale frames are shed, counted).
-    assert.ok(published.messages.detections > 0, `frames detected (${published.messages.detections} of ${FRAMES})`);
+    assert.equal(published.messages.detections, FRAMES, 'every frame detected (nothing shed, see before())');
     assert.equal(published.detections.size, published.messages.detections, 'one DetectionBatch per frame in JetStream');
     assert.deepEqual(new Set(published.trackSequences), new Set(published.detectionSequences), 'one TrackUpdate per detected frame');
     assert.ok(published.tracks.size > 0 && published['track-events'].size > 0, 'tracks and track events were published');

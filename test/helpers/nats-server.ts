@@ -7,6 +7,8 @@ import { freePort, waitFor } from './ports.js';
 export interface TestNatsServer {
   url: string;
   port: number;
+  /** The monitoring endpoint (/varz, /connz, /healthz). */
+  monitorUrl: string;
   storeDir: string;
   /** Stops the server (SIGTERM); JetStream data stays for restart(). */
   stop(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    monitorUrl: `http://127.0.0.1:${monitorPort}`,
     storeDir,
     stop,
     restart: start,

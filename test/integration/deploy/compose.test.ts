@@ -3,15 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SERVICES } from '../../helpers/all-services.js';
+import { DEFAULT_PORTS, entryPoint, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
 import { run, tool, yamlDocuments } from '../../helpers/deploy-tools.js';
 import { checkServiceConfig } from '../../helpers/service-config.js';
 import { REPO_ROOT } from '../../helpers/shared.js';
 
 const COMPOSE_DIR = join(REPO_ROOT, 'deploy', 'compose');
 const FILES = ['docker-compose.yml', 'docker-compose.gpu.yml'].map((f) => join(COMPOSE_DIR, f));
-const DEFAULT_PORTS: Record<string, { grpc: number; http: number }> = Object.fromEntries(SERVICES.map((s, i) => [s.name, { grpc: 50051 + i, http: 9461 + i }]));
-
 interface ComposeService {
   environment?: Record<string, string>;
   volumes?: string[];
@@ -46,25 +44,25 @@ describe('deploy/compose', () => {
 
   it('runs the five services from one image, on their default ports, each healthy only when ready', () => {
     const { services } = compose();
-    for (const s of SERVICES) {
-      const svc = services[s.name];
-      assert.ok(svc, `${s.name} missing`);
-      const ports = DEFAULT_PORTS[s.name] as { grpc: number; http: number };
-      assert.deepEqual(svc.command, ['node', `services/${s.name}/dist/main.js`]);
+    for (const name of SERVICE_NAMES) {
+      const svc = services[name];
+      assert.ok(svc, `${name} missing`);
+      const ports = DEFAULT_PORTS[name];
+      assert.deepEqual(svc.command, ['node', entryPoint(name, 'dist')]);
       assert.equal(svc.environment?.VA_HTTP_PORT, String(ports.http));
       assert.equal(svc.environment?.VA_GRPC_PORT, String(ports.grpc));
       assert.deepEqual(svc.ports, [`${ports.grpc}:${ports.grpc}`, `${ports.http}:${ports.http}`]);
-      assert.ok(svc.healthcheck?.test.join(' ').includes(`http://127.0.0.1:${ports.http}/readyz`), `${s.name} health check`);
+      assert.ok(svc.healthcheck?.test.join(' ').includes(`http://127.0.0.1:${ports.http}/readyz`), `${name} health check`);
     }
     // Prometheus scrapes each of them by service name on its ops port.
     const scrape = readFileSync(join(REPO_ROOT, 'deploy', 'prometheus', 'prometheus.compose.yml'), 'utf8');
-    for (const s of SERVICES) assert.match(scrape, new RegExp(`job_name: ${s.name}\\n\\s+static_configs: \\[\\{ targets: \\["${s.name}:${DEFAULT_PORTS[s.name]?.http}"\\] \\}\\]`));
+    for (const name of SERVICE_NAMES) assert.match(scrape, new RegExp(`job_name: ${name}\\n\\s+static_configs: \\[\\{ targets: \\["${name}:${DEFAULT_PORTS[name].http}"\\] \\}\\]`));
   });
 
   it("each service's environment is one its own config.ts accepts, with every key one it reads", () => {
     const { services, volumes } = compose();
-    for (const s of SERVICES) {
-      const svc = services[s.name] as ComposeService;
+    for (const name of SERVICE_NAMES) {
+      const svc = services[name] as ComposeService;
       // Mounted folders: a bind mount is the host folder, a named volume an empty folder, the image's /app this checkout.
       const mounts: Array<[string, string]> = [['/app/', `${REPO_ROOT}/`]];
       for (const v of svc.volumes ?? []) {
@@ -80,9 +78,9 @@ describe('deploy/compose', () => {
         }),
       );
       // The image's PATH holds ffmpeg (Dockerfile); here the host's does.
-      const check = checkServiceConfig(s.name, { PATH: process.env.PATH ?? '', ...env });
-      assert.deepEqual(check.issues, [], `${s.name}: configuration refused`);
-      assert.deepEqual(check.unknown, [], `${s.name}: keys the service does not read`);
+      const check = checkServiceConfig(name, { PATH: process.env.PATH ?? '', ...env });
+      assert.deepEqual(check.issues, [], `${name}: configuration refused`);
+      assert.deepEqual(check.unknown, [], `${name}: keys the service does not read`);
     }
     const env = (name: string) => services[name]?.environment ?? {};
     // Service-to-service addresses and tokens line up.
@@ -90,6 +88,6 @@ describe('deploy/compose', () => {
     assert.equal(env('embedding-search').ES_URL, 'http://elasticsearch:9200');
     const viewerToken = interpolate(env('embedding-search').VA_BATCHING_INFERENCE_GRPC_TOKEN as string);
     assert.ok(interpolate(env('batching-inference').VA_GRPC_TOKENS as string).split(',').includes(`viewer:${viewerToken}`));
-    for (const s of SERVICES) assert.equal(env(s.name).NATS_URL, 'nats://nats:4222');
+    for (const name of SERVICE_NAMES) assert.equal(env(name).NATS_URL, 'nats://nats:4222');
   });
 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SERVICES } from '../../helpers/all-services.js';
+import { DEFAULT_PORTS, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
 import { run, tool, yamlDocuments } from '../../helpers/deploy-tools.js';
 import { checkServiceConfig } from '../../helpers/service-config.js';
 import { REPO_ROOT, sharedDir } from '../../helpers/shared.js';
@@ -58,19 +58,20 @@ describe('deploy/k8s (kustomize)', () => {
   for (const overlay of OVERLAYS) {
     it(`${overlay}: every service has probes on its ops port, requests and limits, a Service, and references only what exists or is created by ECK or the operator`, () => {
       const { objects } = built.get(overlay) as { objects: K8sObject[] };
-      for (const [i, s] of SERVICES.entries()) {
-        const w = workload(objects, s.name);
-        assert.ok(w, `${overlay}: no workload ${s.name}`);
+      for (const name of SERVICE_NAMES) {
+        const ports = DEFAULT_PORTS[name];
+        const w = workload(objects, name);
+        assert.ok(w, `${overlay}: no workload ${name}`);
         const c = container(w);
         const env = Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
-        assert.equal(env.VA_HTTP_PORT, String(9461 + i));
-        assert.equal(env.VA_GRPC_PORT, String(50051 + i));
+        assert.equal(env.VA_HTTP_PORT, String(ports.http));
+        assert.equal(env.VA_GRPC_PORT, String(ports.grpc));
         assert.deepEqual([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path], ['/healthz', '/readyz']);
-        assert.equal(c.ports.find((p: any) => p.name === c.readinessProbe.httpGet.port).containerPort, 9461 + i);
-        for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) assert.ok(c.resources?.[kind]?.[r], `${s.name} ${kind}.${r}`);
-        assert.equal(w.spec.template.metadata.annotations['prometheus.io/port'], String(9461 + i));
-        const svc = find(objects, 'Service', s.name);
-        assert.deepEqual(svc?.spec.ports.map((p: any) => p.port).sort(), [9461 + i, 50051 + i].sort());
+        assert.equal(c.ports.find((p: any) => p.name === c.readinessProbe.httpGet.port).containerPort, ports.http);
+        for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) assert.ok(c.resources?.[kind]?.[r], `${name} ${kind}.${r}`);
+        assert.equal(w.spec.template.metadata.annotations['prometheus.io/port'], String(ports.http));
+        const svc = find(objects, 'Service', name);
+        assert.deepEqual(svc?.spec.ports.map((p: any) => p.port).sort(), [ports.http, ports.grpc].sort());
         assert.deepEqual(svc?.spec.selector, w.spec.selector.matchLabels);
       }
       // Names referenced by pods exist in the output, or are created outside it.
@@ -132,15 +133,15 @@ describe('deploy/k8s (kustomize)', () => {
         // Created outside these manifests (prod's va-secrets, ECK's secrets): the documented keys.
         return { 'grpc-tokens': 'viewer:placeholder-viewer,admin:placeholder-admin', 'search-inference-token': 'placeholder-viewer', elastic: 'placeholder-password', 'ca.crt': '-----BEGIN CERTIFICATE-----\n' };
       };
-      for (const s of SERVICES) {
-        const w = workload(objects, s.name) as K8sObject;
+      for (const name of SERVICE_NAMES) {
+        const w = workload(objects, name) as K8sObject;
         const pod = w.spec.template.spec;
         const c = container(w);
         // Container paths as this machine has them: mounted secrets as files, the image's /app this checkout.
         const paths: Array<[string, string]> = [['/app', REPO_ROOT], ['/shared', sharedDir()]];
         for (const m of c.volumeMounts ?? []) {
           const volume = pod.volumes.find((v: any) => v.name === m.name);
-          const local = join(dir, s.name, m.name);
+          const local = join(dir, name, m.name);
           mkdirSync(local, { recursive: true });
           if (volume.secret) for (const item of volume.secret.items) writeFileSync(join(local, item.path), secretData(volume.secret.secretName)[item.key] ?? '');
           if (!paths.some(([p]) => m.mountPath.startsWith(`${p}/`) || m.mountPath === p)) paths.push([m.mountPath, local]);
@@ -155,9 +156,9 @@ describe('deploy/k8s (kustomize)', () => {
         const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
         for (const from of c.envFrom ?? []) Object.assign(env, objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === from.configMapRef.name)?.data);
         for (const e of c.env ?? []) env[e.name] = e.value !== undefined ? local(String(e.value)) : 'tracking-7d9f8-x2x4q'; // a fieldRef: the pod name
-        const check = checkServiceConfig(s.name, env);
-        assert.deepEqual(check.issues, [], `${overlay}: ${s.name} configuration refused`);
-        assert.deepEqual(check.unknown.filter((k) => !k.startsWith('NVIDIA_')), [], `${overlay}: ${s.name} keys the service does not read`);
+        const check = checkServiceConfig(name, env);
+        assert.deepEqual(check.issues, [], `${overlay}: ${name} configuration refused`);
+        assert.deepEqual(check.unknown.filter((k) => !k.startsWith('NVIDIA_')), [], `${overlay}: ${name} keys the service does not read`);
       }
       if (overlay === 'dev') {
         const tokens = secretData('va-secrets');

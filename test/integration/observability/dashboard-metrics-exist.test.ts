@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { renderedDashboards } from '../../../deploy/grafana/src/build.js';
 import { DASHBOARDS } from '../../../deploy/grafana/src/dashboards.js';
-import { startAllServices, type AllServices } from '../../helpers/all-services.js';
-import { deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
 import { promtool } from '../../helpers/promtool.js';
 import { dashboardQueries, declaredMetricNames, metricNames, ruleExpressions, withGrafanaVariables } from '../../helpers/promql.js';
+import { startWholePipeline, type WholePipeline } from '../../helpers/whole-pipeline.js';
 
 // Series Prometheus itself adds for every scrape target; not in any /metrics output.
 const PROMETHEUS_SERIES = new Set(['up']);
@@ -32,21 +31,16 @@ describe('PromQL metric names', () => {
 });
 
 describe('dashboards and alert rules use only metrics the services export', () => {
-  let nats: TestNatsServer;
-  let all: AllServices;
-  const prefix = uniquePrefix('observe-static');
+  let w: WholePipeline;
   const exported = new Set<string>();
 
   before(async () => {
-    nats = await startNatsServer();
-    all = await startAllServices({ natsUrl: nats.url, esUrl: esUrl(), indexPrefix: prefix });
-    for (const s of Object.values(all.services)) for (const name of declaredMetricNames(await s.metrics())) exported.add(name);
+    w = await startWholePipeline('observe-static');
+    for (const service of SERVICE_NAMES) for (const name of declaredMetricNames(await (await fetch(w.pipeline.httpUrl(service))).text())) exported.add(name);
   });
 
   after(async () => {
-    await all?.stop();
-    await nats?.dispose();
-    await deletePrefix(esClient(), prefix).catch(() => {});
+    await w?.dispose();
   });
 
   it('the committed dashboard JSON is what deploy/grafana/src builds (npm run dashboards)', () => {

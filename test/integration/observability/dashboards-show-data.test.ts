@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, unary } from '@va/common';
-import { InferenceServiceClient, ModelStatusRequest } from '@va/common/gen/va/inference/v1/inference';
-import { IngestServiceClient, StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { ModelStatusRequest } from '@va/common/gen/va/inference/v1/inference';
+import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
 import { ReviewStatus } from '@va/common/gen/va/common/v1/flag';
-import { ExportLabelingSetRequest, ListFlagsRequest, ReviewFlagRequest, SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
-import { SearchEventsRequest, SearchServiceClient } from '@va/common/gen/va/search/v1/search';
+import { ExportLabelingSetRequest, ListFlagsRequest, ReviewFlagRequest } from '@va/common/gen/va/sanity/v1/sanity';
+import { SearchEventsRequest } from '@va/common/gen/va/search/v1/search';
 import { SetZonesRequest, TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
-import { PIPELINE_TOKENS, startAllServices, type AllServices } from '../../helpers/all-services.js';
-import { deletePrefix, esClient, esUrl, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
 import { sleep } from '../../helpers/ports.js';
 import { startPrometheus, type PromSeries, type TestPrometheus } from '../../helpers/prometheus.js';
 import { dashboardQueries, withGrafanaVariables, type DashboardQuery } from '../../helpers/promql.js';
+import { sharedDir } from '../../helpers/shared.js';
+import { startWholePipeline, type WholePipeline } from '../../helpers/whole-pipeline.js';
 
 // Grafana's $__rate_interval for a 1 s scrape interval is at least 4 scrapes; 10 s keeps rates smooth over a short run.
 const RATE_WINDOW = '10s';
@@ -25,44 +25,35 @@ const hasData = (series: PromSeries[]) => series.some((s) => s.values.some(([, v
  * no GPU on this host); it must still run without error, and the test lists which were empty.
  */
 describe('every dashboard query returns data from a running pipeline', { timeout: 420_000 }, () => {
-  let nats: TestNatsServer;
-  let all: AllServices;
+  let w: WholePipeline;
   let prom: TestPrometheus;
-  const prefix = uniquePrefix('observe-live');
-  const clients: Array<{ close(): void }> = [];
+  let trackingClient: TrackingServiceClient | undefined;
   let startS = 0;
 
   before(async () => {
-    nats = await startNatsServer();
-    all = await startAllServices({
-      natsUrl: nats.url,
-      esUrl: esUrl(),
-      indexPrefix: prefix,
+    w = await startWholePipeline('observe-live', {
+      fileRoot: sharedDir(),
       env: {
+        // The dead camera below is on loopback, which ingest refuses unless allowed.
+        ingest: { VA_INGEST_ALLOW_LOCAL_NETWORK: 'true' },
         // Small drift and latency windows so a minute of video fills them (defaults need thousands of detections).
         'sanity-check': { VA_SANITY_DRIFT_BASELINE: '50', VA_SANITY_DRIFT_WINDOW: '50', VA_SANITY_DRIFT_EVAL_EVERY: '10', VA_SANITY_LATENCY_WINDOW: '20', VA_SANITY_LATENCY_EVAL_EVERY: '5' },
       },
     });
-    prom = await startPrometheus(Object.fromEntries(Object.values(all.services).map((s) => [s.name, s.httpPort])));
+    prom = await startPrometheus(Object.fromEntries(SERVICE_NAMES.map((n) => [n, w.pipeline.settings.ports[n].http])));
     startS = Date.now() / 1000;
   });
 
   after(async () => {
-    for (const c of clients) c.close();
+    trackingClient?.close();
     await prom?.stop();
-    await all?.stop();
-    await nats?.dispose();
-    await deletePrefix(esClient(), prefix).catch(() => {});
+    await w?.dispose();
   });
 
   it('scrapes every service, evaluates every rule without error, and fills every dashboard panel', async (t) => {
-    const { ingest, 'batching-inference': inference, tracking, 'embedding-search': search, 'sanity-check': sanity } = all.services;
-    const ingestClient = createClient(IngestServiceClient, { address: ingest.grpcAddress, token: PIPELINE_TOKENS.operator });
-    const inferenceClient = createClient(InferenceServiceClient, { address: inference.grpcAddress, token: PIPELINE_TOKENS.viewer });
-    const trackingClient = createClient(TrackingServiceClient, { address: tracking.grpcAddress, token: PIPELINE_TOKENS.operator });
-    const searchClient = createClient(SearchServiceClient, { address: search.grpcAddress, token: PIPELINE_TOKENS.viewer });
-    const sanityClient = createClient(SanityServiceClient, { address: sanity.grpcAddress, token: PIPELINE_TOKENS.operator });
-    clients.push(ingestClient, inferenceClient, trackingClient, searchClient, sanityClient);
+    const { ingest: ingestClient, inference: inferenceClient, search: searchClient, sanity: sanityClient } = w.pipeline.clients;
+    // Zones are an operator's setting; the launcher's tracking client is a viewer.
+    trackingClient = createClient(TrackingServiceClient, { address: w.pipeline.addresses.tracking, token: w.pipeline.settings.tokens.operator });
 
     // What an operator configures: a zone over the whole parking lot and a counting line across it.
     const frame = [{ x: 0, y: 0 }, { x: 768, y: 0 }, { x: 768, y: 432 }, { x: 0, y: 432 }];
@@ -75,8 +66,8 @@ describe('every dashboard query returns data from a running pipeline', { timeout
     // People walking (embeddings), cars (many detections), and a test pattern at 15 fps that
     // loads the 2-core machine's single inference thread.
     const streams = [
-      { cameraId: 'lobby', url: `file://${all.fileRoot}/video/indoor-people_768x432.mp4`, targetFps: 4, loop: true, realtime: true },
-      { cameraId: 'parking', url: `file://${all.fileRoot}/video/parking-lot-cars_768x432.mp4`, targetFps: 5, loop: true, realtime: true },
+      { cameraId: 'lobby', url: `file://${sharedDir()}/data/video/indoor-people_768x432.mp4`, targetFps: 4, loop: true, realtime: true },
+      { cameraId: 'parking', url: `file://${sharedDir()}/data/video/parking-lot-cars_768x432.mp4`, targetFps: 5, loop: true, realtime: true },
       { cameraId: 'pattern', url: 'testsrc://testsrc2?size=640x360&rate=15', targetFps: 15 },
       // A dead camera: nothing listens on the discard port, so ingest keeps reconnecting with backoff.
       { cameraId: 'dead', url: 'rtsp://127.0.0.1:9/none', targetFps: 5 },
@@ -115,7 +106,7 @@ describe('every dashboard query returns data from a running pipeline', { timeout
     const targets = await prom.api<{ activeTargets: Array<{ labels: { job: string }; health: string; lastError: string }> }>('targets');
     assert.deepEqual(
       targets.activeTargets.map((a) => `${a.labels.job}: ${a.health} ${a.lastError}`.trim()).sort(),
-      Object.keys(all.services).map((job) => `${job}: up`).sort(),
+      SERVICE_NAMES.map((job) => `${job}: up`).sort(),
     );
     const rules = await prom.api<{ groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> }>('rules');
     const unhealthy = rules.groups.flatMap((g) => g.rules.filter((r) => r.health !== 'ok').map((r) => `${g.name}/${r.name}: ${r.health} ${r.lastError ?? ''}`));

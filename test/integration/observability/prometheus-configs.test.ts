@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SERVICES } from '../../helpers/all-services.js';
+import { DEFAULT_PORTS, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
 import { promtool } from '../../helpers/promtool.js';
 import { REPO_ROOT } from '../../helpers/shared.js';
 
@@ -20,14 +20,14 @@ describe('Prometheus configurations (promtool check config)', () => {
     const { output } = promtool('check', 'config', config('local'));
     assert.match(output, /SUCCESS: 2 rule files found/);
     const text = readFileSync(join(REPO_ROOT, config('local')), 'utf8');
-    for (const [i, s] of SERVICES.entries()) assert.match(text, new RegExp(`job_name: ${s.name}\\n\\s+static_configs: \\[\\{ targets: \\["127.0.0.1:${9461 + i}"\\] \\}\\]`));
+    for (const name of SERVICE_NAMES) assert.match(text, new RegExp(`job_name: ${name}\\n\\s+static_configs: \\[\\{ targets: \\["127.0.0.1:${DEFAULT_PORTS[name].http}"\\] \\}\\]`));
   });
 
   it('the Kubernetes pods carry the label and annotations the documented scrape configuration turns into job and port', () => {
     // deploy/README.md ("Prometheus on Kubernetes"): job from app.kubernetes.io/name, port from prometheus.io/port.
-    for (const [i, s] of SERVICES.entries()) {
-      const manifest = readFileSync(join(REPO_ROOT, 'deploy', 'k8s', 'base', `${s.name}.yaml`), 'utf8');
-      assert.match(manifest, new RegExp(`labels: \\{ app.kubernetes.io/name: ${s.name} \\}\\n\\s+annotations: \\{ prometheus.io/scrape: "true", prometheus.io/port: "${9461 + i}" \\}`));
+    for (const name of SERVICE_NAMES) {
+      const manifest = readFileSync(join(REPO_ROOT, 'deploy', 'k8s', 'base', `${name}.yaml`), 'utf8');
+      assert.match(manifest, new RegExp(`labels: \\{ app.kubernetes.io/name: ${name} \\}\\n\\s+annotations: \\{ prometheus.io/scrape: "true", prometheus.io/port: "${DEFAULT_PORTS[name].http}" \\}`));
     }
   });
 });
