@@ -82,11 +82,15 @@ export class TrackWithoutDetectionRule implements SanityRule {
     return findings;
   }
 
-  /** The largest share of the track's box another track or a detection of this frame covers. */
+  /**
+   * The largest share of the track's box covered by another track seen in this frame or by a
+   * detection. Lost tracks are no occluders: a camera going dark loses a crowd at once, and people
+   * the detector misses together do not excuse each other.
+   */
   private occlusion(trackId: string, box: BBox, update: TrackUpdate, detections: DetectionBatch | undefined): number {
     let worst = 0;
     for (const other of update.tracks) {
-      if (other.trackId !== trackId && other.box) worst = Math.max(worst, coveredBy(box, other.box));
+      if (other.trackId !== trackId && other.box && other.detectionIndex >= 0) worst = Math.max(worst, coveredBy(box, other.box));
     }
     for (const d of detections?.detections ?? []) if (d.box) worst = Math.max(worst, coveredBy(box, d.box));
     return worst;
