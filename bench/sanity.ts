@@ -1,9 +1,10 @@
-// Sanity-check benchmark: replays real sequences (MOT ground truth as detections, frame statistics
+// Sanity-check benchmark: replays real sequences (real yolox_nano detections through the inference
+// service's offline API, or with --source=gt MOT ground truth made into detections; frame statistics
 // from the decoded video) once clean and once per injected fault, through the same rules and flag
 // folder the service runs, and reports how many faults were flagged, how many flags the clean
 // replay raised, and how many messages per second the rule engine processes (protobuf decode
 // included); then the clean replay once more through the real service process over a real
-// nats-server (service_msgs_per_s). `npm run bench:sanity -- --quick`; the last line is JSON.
+// nats-server (service_msgs_per_s). `npm run bench:sanity -- --quick [--source=yolox|gt]`; the last line is JSON.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codecs } from '@va/common';
@@ -12,7 +13,7 @@ import { loadSanityConfig } from '../services/sanity-check/src/config.js';
 import { FlagFolder } from '../services/sanity-check/src/flags/flag-folder.js';
 import { RuleRegistry } from '../services/sanity-check/src/rules/rule-registry.js';
 import { FAULT_KINDS, injectFault } from '../test/fixtures/sanity/fault-catalogue.js';
-import { MotGroundTruthSource } from '../test/fixtures/sanity/mot-ground-truth-source.js';
+import { DEFAULT_FIXTURE_SOURCE, fixtureSource } from '../test/fixtures/sanity/fixture-sources.js';
 import type { InjectedFault } from '../test/fixtures/sanity/perturbations.js';
 import { SEQUENCES, extendScene, type Scene } from '../test/fixtures/sanity/scene.js';
 import { toMessages } from '../test/fixtures/sanity/scene-messages.js';
@@ -28,7 +29,8 @@ const SLACK_FRAMES = 60;
 
 const quick = process.argv.includes('--quick');
 const config = loadSanityConfig(BENCH_ENV);
-const source = new MotGroundTruthSource();
+const sourceArg = process.argv.find((a) => a.startsWith('--source='))?.slice('--source='.length) ?? DEFAULT_FIXTURE_SOURCE;
+const source = fixtureSource(sourceArg);
 
 interface Replay {
   flags: Flag[];
@@ -135,6 +137,6 @@ const summary = {
 };
 const dir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, `sanity-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ ...summary, results }, null, 2));
+writeFileSync(join(dir, `sanity-${sourceArg}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ ...summary, results }, null, 2));
 for (const r of results) console.log(`${r.caught ? 'caught' : 'MISSED'}  ${r.sequence.padEnd(12)} ${r.kind.padEnd(17)} -> ${r.rule} at frame ${r.at}`);
 console.log(JSON.stringify(summary));

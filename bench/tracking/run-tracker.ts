@@ -3,6 +3,7 @@ import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import type { MotRow } from '@va/tracking/eval/mot-file';
 import { ByteTracker } from '@va/tracking/tracker/byte-tracker';
 import type { TrackerParams } from '@va/tracking/tracker/tracker-params';
+import { replayByteTracker } from '../../test/helpers/byte-tracker-replay.js';
 
 /**
  * Runs a tracker over one sequence's detections and returns its output as MOTChallenge rows
@@ -10,18 +11,8 @@ import type { TrackerParams } from '@va/tracking/tracker/tracker-params';
  * as ByteTrack reports them.
  */
 export function trackSequence(params: TrackerParams, batches: readonly DetectionBatch[]): MotRow[] {
-  const tracker = new ByteTracker(params);
   const rows: MotRow[] = [];
-  let previous: number | undefined;
-  for (const b of batches) {
-    const step = tracker.update({
-      detections: b.detections,
-      frameWidth: b.frameWidth,
-      frameHeight: b.frameHeight,
-      timestampMs: b.captureTsMs,
-      framesElapsed: previous === undefined ? 1 : b.sequence - previous,
-    });
-    previous = b.sequence;
+  for (const [b, step] of replayByteTracker(params, batches)) {
     for (const t of step.tracks) {
       if (t.status !== 'confirmed' || t.detectionIndex < 0) continue;
       const box = t.box;

@@ -9,8 +9,8 @@ import { ReviewStatus, type Flag } from '@va/common/gen/va/common/v1/flag';
 import type { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
 import type { CocoDataset } from '../../../services/sanity-check/src/export/coco-format.js';
 import { cocoFileProblems, cocoProblems } from '../../../services/sanity-check/src/export/coco-validate.js';
-import { MotGroundTruthSource } from '../../fixtures/sanity/mot-ground-truth-source.js';
 import { injectFault } from '../../fixtures/sanity/fault-catalogue.js';
+import { fixtureSource } from '../../fixtures/sanity/fixture-sources.js';
 import { publishWithFrames } from '../../fixtures/sanity/replay.js';
 import { SEQUENCES } from '../../fixtures/sanity/scene.js';
 import { toMessages } from '../../fixtures/sanity/scene-messages.js';
@@ -33,7 +33,7 @@ describe('review and export round trip: flags from real frames -> gRPC review ->
   before(async () => {
     viewer = bed.service.client('viewer');
     operator = bed.service.client('operator');
-    let scene = await new MotGroundTruthSource().load(spec);
+    let scene = await fixtureSource().load(spec);
     const faults = [];
     for (const [kind, at] of [['vanish', 0.2], ['class-flip', 0.5], ['teleport', 0.8]] as const) {
       const p = await injectFault(scene, kind, at);

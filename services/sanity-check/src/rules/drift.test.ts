@@ -45,3 +45,17 @@ describe('drift', () => {
     assert.deepEqual(found.map((f) => f.subject), ['box-size']);
   });
 });
+
+describe('drift and invalid boxes', () => {
+  it('leaves boxes the invalid-box rule flags out of both distributions', () => {
+    const rule = new DriftRule(options);
+    const found = [];
+    for (const b of frames(0, 200, 0.75, 60)) found.push(...rule.onDetections(b));
+    // A decoder bug adds confident NaN, zero-area and off-frame boxes to every frame.
+    for (const b of frames(200, 150, 0.75, 60)) {
+      b.detections.push(det([NaN, 10, 50, 90], 0.3), det([100, 100, 100, 180], 0.3), det([5000, 100, 5100, 300], 0.3));
+      found.push(...rule.onDetections(b));
+    }
+    assert.deepEqual(found.map((f) => f.subject), []);
+  });
+});

@@ -89,12 +89,12 @@ export class DriftRule implements SanityRule {
     const { bins } = this.options;
     const frameArea = batch.frameWidth * batch.frameHeight;
     for (const d of batch.detections) {
-      if (!Number.isFinite(d.score)) continue;
+      // Invalid boxes (and their scores) are the invalid-box rule's business: a decoder emitting
+      // garbage boxes is one finding there, not a second one here as a shifted distribution.
+      if (!Number.isFinite(d.score) || !d.box || !isFiniteBox(d.box) || area(d.box) <= 0) continue;
+      if (frameArea > 0 && !centreInside(d.box, batch.frameWidth, batch.frameHeight)) continue;
       this.score.add(binOf(d.score, 0, 1, bins));
-      // Invalid boxes are the invalid-box rule's business; here they would only blur the distribution.
-      if (frameArea > 0 && d.box && isFiniteBox(d.box) && area(d.box) > 0 && centreInside(d.box, batch.frameWidth, batch.frameHeight)) {
-        this.box.add(binOf(0.5 * Math.log2(area(d.box) / frameArea), BOX_MIN, BOX_MAX, bins));
-      }
+      if (frameArea > 0) this.box.add(binOf(0.5 * Math.log2(area(d.box) / frameArea), BOX_MIN, BOX_MAX, bins));
     }
     const findings: Finding[] = [];
     const score = this.evaluate(batch, this.score, 'confidence', this.options.scoreThreshold, 0, 1);

@@ -23,6 +23,19 @@ describe('low-confidence-spike', () => {
     assert.equal(found.length, 2, 're-armed after a normal window');
   });
 
+  it('compares odds, so a detector that usually reports many weak boxes still shows a spike', () => {
+    const rule = new LowConfidenceSpikeRule(options);
+    const found = [];
+    let s = 0;
+    // Usually 62.5% below 0.5 (a low score threshold): a share that could never double.
+    for (; s < 50; s++) found.push(...rule.onDetections(frame(s, s % 2 === 0 ? 3 : 2)));
+    for (; s < 60; s++) found.push(...rule.onDetections(frame(s, 3)));
+    assert.equal(found.length, 0, 'a window at 75% is ordinary wobble (odds x1.8)');
+    for (; s < 70; s++) found.push(...rule.onDetections(frame(s, 4)));
+    assert.equal(found.length, 1, 'every score halved: all of them weak');
+    assert.ok(found[0]!.evidence.odds_ratio! > 100);
+  });
+
   it('says nothing about windows with too few detections or a camera that is always unsure', () => {
     const sparse = new LowConfidenceSpikeRule(options);
     let found = 0;

@@ -10,11 +10,23 @@ export interface LowConfidenceSpikeOptions {
   minDetections: number;
   /** The share of low-confidence detections in a window must reach this... */
   minRate: number;
-  /** ...and this multiple of the camera's usual share (an exponentially weighted mean of past windows). */
+  /**
+   * ...and its odds (share / (1 - share)) this multiple of the odds of the camera's usual share
+   * (an exponentially weighted mean of past windows).
+   */
   spikeRatio: number;
 }
 
 const BASELINE_WEIGHT = 0.2;
+
+/**
+ * Odds, not shares: a detector with a low score threshold (yolox_nano reports down to 0.1) can
+ * usually have 70 % of its boxes below 0.5, and a share cannot double from there, while the odds
+ * go from 2.3 to 99 when every score drops by half. Where the usual share is small the two agree.
+ */
+function odds(share: number): number {
+  return share / Math.max(1e-3, 1 - share);
+}
 
 /**
  * Low-confidence rate spike: over a short window, far more of the detections are unsure than
@@ -47,13 +59,14 @@ export class LowConfidenceSpikeRule implements SanityRule {
       return [];
     }
     const usual = this.usual;
-    if (rate >= this.options.minRate && rate >= this.options.spikeRatio * usual) {
+    if (rate >= this.options.minRate && odds(rate) >= this.options.spikeRatio * odds(usual)) {
       if (this.spiking) return [];
       this.spiking = true;
       return [
         cameraFinding(batch, 'low-confidence-spike', 'low-confidence', `${Math.round(rate * 100)}% of ${detections} detections scored below ${this.options.lowScore} in the last ${this.options.windowFrames} frames (usually ${Math.round(usual * 100)}%)`, {
           rate,
           usual_rate: usual,
+          odds_ratio: odds(rate) / Math.max(1e-9, odds(usual)),
           min_rate: this.options.minRate,
           spike_ratio: this.options.spikeRatio,
           detections,

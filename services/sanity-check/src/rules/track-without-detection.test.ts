@@ -41,6 +41,28 @@ describe('track-without-detection', () => {
     assert.equal(found, 0, 'another person walking in front hides it');
   });
 
+  it('keeps excusing a track that was hidden when it was lost, after its predicted box coasts clear', () => {
+    const rule = new TrackWithoutDetectionRule(options);
+    for (let s = 0; s < 3; s++) rule.onTracks(update(s, [track('7', BOX)]), batch(s, [det(BOX)]));
+    const occluder = track('8', [190, 90, 270, 250], { detectionIndex: 0 });
+    let found = 0;
+    // Hidden for the first 2 unmatched frames, then the prediction drifts away from the occluder.
+    for (let i = 1; i <= 12; i++) {
+      const box: [number, number, number, number] = [200 + 30 * i, 100, 260 + 30 * i, 260];
+      found += rule.onTracks(update(2 + i, i <= 2 ? [lost(i, box), occluder] : [lost(i, box)]), batch(2 + i, i <= 2 ? [det([190, 90, 270, 250])] : [])).length;
+    }
+    assert.equal(found, 0);
+  });
+
+  it('does not let people missed together excuse each other (a lost track is no occluder)', () => {
+    const rule = new TrackWithoutDetectionRule(options);
+    for (let s = 0; s < 3; s++) rule.onTracks(update(s, [track('7', BOX)]), batch(s, [det(BOX)]));
+    const alsoLost = track('8', [190, 90, 270, 250], { state: TrackState.TRACK_STATE_LOST, detectionIndex: -1 });
+    let found = 0;
+    for (let i = 1; i <= 6; i++) found += rule.onTracks(update(2 + i, [lost(i), alsoLost]), batch(2 + i, [])).length;
+    assert.equal(found, 1);
+  });
+
   it('starts a new episode after the track is matched again', () => {
     const rule = new TrackWithoutDetectionRule(options);
     assert.equal(run(rule, 0.9, 6).length, 1);

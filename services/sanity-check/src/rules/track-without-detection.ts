@@ -20,6 +20,8 @@ interface TrackMemory {
   lastScore: number;
   unmatched: number;
   flagged: boolean;
+  /** Covered by another track or detection at some frame since the last match: it went behind something. */
+  occluded: boolean;
 }
 
 /**
@@ -37,22 +39,26 @@ export class TrackWithoutDetectionRule implements SanityRule {
     const findings: Finding[] = [];
     for (const track of update.tracks) {
       if (track.state !== TrackState.TRACK_STATE_CONFIRMED && track.state !== TrackState.TRACK_STATE_LOST) continue;
-      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false };
+      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false, occluded: false };
       this.tracks.set(track.trackId, memory);
       if (track.detectionIndex >= 0) {
         memory.lastScore = track.score;
         memory.unmatched = 0;
         memory.flagged = false;
+        memory.occluded = false;
         continue;
       }
       // Trust the tracker's own count when it sends one; it also covers frames this service missed.
       memory.unmatched = track.framesSinceUpdate > 0 ? track.framesSinceUpdate : memory.unmatched + 1;
-      if (memory.flagged || memory.unmatched < this.options.minFrames || memory.lastScore < this.options.minLastScore) continue;
+      if (memory.flagged || memory.occluded || memory.lastScore < this.options.minLastScore) continue;
       const box = track.box;
       if (!box || !isFiniteBox(box)) continue;
-      if (!insideWithMargin(box, update.frameWidth, update.frameHeight, this.options.edgeMargin)) continue;
+      // Judged from the first unmatched frame on: a person who walked behind someone stays excused
+      // after the tracker's predicted box has coasted clear of them (it is a guess by then).
       const occlusion = this.occlusion(track.trackId, box, update, detections);
-      if (occlusion > this.options.maxOcclusion) continue;
+      if (occlusion > this.options.maxOcclusion) memory.occluded = true;
+      if (memory.occluded || memory.unmatched < this.options.minFrames) continue;
+      if (!insideWithMargin(box, update.frameWidth, update.frameHeight, this.options.edgeMargin)) continue;
       memory.flagged = true;
       findings.push({
         ...frameFields(update),
@@ -76,11 +82,15 @@ export class TrackWithoutDetectionRule implements SanityRule {
     return findings;
   }
 
-  /** The largest share of the track's box another track or a detection of this frame covers. */
+  /**
+   * The largest share of the track's box covered by another track seen in this frame or by a
+   * detection. Lost tracks are no occluders: a camera going dark loses a crowd at once, and people
+   * the detector misses together do not excuse each other.
+   */
   private occlusion(trackId: string, box: BBox, update: TrackUpdate, detections: DetectionBatch | undefined): number {
     let worst = 0;
     for (const other of update.tracks) {
-      if (other.trackId !== trackId && other.box) worst = Math.max(worst, coveredBy(box, other.box));
+      if (other.trackId !== trackId && other.box && other.detectionIndex >= 0) worst = Math.max(worst, coveredBy(box, other.box));
     }
     for (const d of detections?.detections ?? []) if (d.box) worst = Math.max(worst, coveredBy(box, d.box));
     return worst;

@@ -1,0 +1,24 @@
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { ByteTracker, type TrackerStep } from '@va/tracking/tracker/byte-tracker';
+import type { TrackerParams } from '@va/tracking/tracker/tracker-params';
+
+/**
+ * Runs the tracking service's ByteTracker over one camera's detection batches in order, as the
+ * service does (frame gaps from the sequence numbers), yielding each batch with the tracker's step.
+ * Read a step before asking for the next: its Track objects are the tracker's own, updated in place.
+ */
+export function* replayByteTracker(params: TrackerParams, batches: readonly DetectionBatch[]): Generator<[DetectionBatch, TrackerStep]> {
+  const tracker = new ByteTracker(params);
+  let previous: number | undefined;
+  for (const b of batches) {
+    const step = tracker.update({
+      detections: b.detections,
+      frameWidth: b.frameWidth,
+      frameHeight: b.frameHeight,
+      timestampMs: b.captureTsMs,
+      framesElapsed: previous === undefined ? 1 : b.sequence - previous,
+    });
+    previous = b.sequence;
+    yield [b, step];
+  }
+}
