@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { bool, int, list, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, parseEnv, type Env } from '@va/common';
+import { bool, ConfigError, int, list, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, parseEnv, type Env } from '@va/common';
 import { DEFAULT_REPOSITORY_DIR, DEFAULT_SHARED_DIR } from './repository/default-paths.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './repository/model-config.js';
 
@@ -19,6 +19,7 @@ export const inferenceEnv = {
   VA_SHARED_DIR: z.string().default(DEFAULT_SHARED_DIR),
   // Models loaded at start-up (their latest versions); default: the detector and the embedder.
   VA_INFERENCE_MODELS: list(),
+  // "none" loads no detector: an embedding-only worker (needs VA_INFERENCE_PIPELINE=false).
   VA_INFERENCE_DETECTOR: z.string().min(1).default('yolox_nano'),
   // "none" turns embeddings off.
   VA_INFERENCE_EMBEDDER: z.string().min(1).default('osnet_x0_25_msmt17'),
@@ -58,7 +59,8 @@ export interface InferenceConfig {
   repository: string;
   sharedDir: string;
   models: string[];
-  detector: string;
+  /** Undefined with VA_INFERENCE_DETECTOR=none (gRPC Embed only). */
+  detector: string | undefined;
   embedder: string | undefined;
   embedding: { classes: string[]; maxPerFrame: number; minSidePx: number; minScore: number };
   session: { intraOpThreads: number; allowSpinning: boolean };
@@ -82,12 +84,16 @@ export interface InferenceConfig {
 export function loadInferenceConfig(env: Env): InferenceConfig {
   const e = parseEnv(inferenceEnv, env);
   const embedder = e.VA_INFERENCE_EMBEDDER === 'none' ? undefined : e.VA_INFERENCE_EMBEDDER;
-  const defaults = [e.VA_INFERENCE_DETECTOR, ...(embedder ? [embedder] : [])];
+  const detector = e.VA_INFERENCE_DETECTOR === 'none' ? undefined : e.VA_INFERENCE_DETECTOR;
+  if (!detector && e.VA_INFERENCE_PIPELINE) {
+    throw new ConfigError([{ key: 'VA_INFERENCE_DETECTOR', message: 'is "none", but the frame pipeline needs a detector (set VA_INFERENCE_PIPELINE=false for an embedding-only worker)' }]);
+  }
+  const defaults = [...(detector ? [detector] : []), ...(embedder ? [embedder] : [])];
   return {
     repository: e.VA_INFERENCE_MODEL_REPOSITORY,
     sharedDir: e.VA_SHARED_DIR,
     models: [...new Set([...defaults, ...e.VA_INFERENCE_MODELS])],
-    detector: e.VA_INFERENCE_DETECTOR,
+    detector,
     embedder,
     embedding: {
       classes: e.VA_INFERENCE_EMBED_CLASSES,

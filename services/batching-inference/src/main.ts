@@ -48,16 +48,17 @@ runMain(SERVICE, async () => {
   const grpc = runtime.grpcServer(config.grpc);
   grpc.addService(
     InferenceServiceService,
-    inferenceService(manager, embedderAt(cfg.grpc.priority), { defaultDetector: cfg.detector, defaultEmbedder: cfg.embedder ?? '', priority: cfg.grpc.priority, maxCrops: cfg.grpc.maxCrops }),
+    inferenceService(manager, embedderAt(cfg.grpc.priority), { defaultDetector: cfg.detector ?? '', defaultEmbedder: cfg.embedder ?? '', priority: cfg.grpc.priority, maxCrops: cfg.grpc.maxCrops }),
     INFERENCE_ROLES,
   );
   runtime.registerHealth('va.inference.v1.InferenceService');
 
-  if (cfg.pipeline.enabled) {
+  const detector = cfg.detector; // config.ts refuses a pipeline without one
+  if (cfg.pipeline.enabled && detector) {
     const publisher = new DetectionPublisher(nats.js, metrics, log, cfg.publish);
-    const processor = new FrameProcessor(manager, embedderAt(cfg.pipeline.priority), publisher, metrics, log, { detector: cfg.detector, priority: cfg.pipeline.priority });
+    const processor = new FrameProcessor(manager, embedderAt(cfg.pipeline.priority), publisher, metrics, log, { detector, priority: cfg.pipeline.priority });
     const pipeline = new FramePipeline(nats.nc, processor, metrics, runtime.consumerMetrics, log, cfg.pipeline);
-    runtime.lifecycle.addReadinessCheck('detector', () => manager.isServing(cfg.detector) || `detector ${cfg.detector} is not serving`);
+    runtime.lifecycle.addReadinessCheck('detector', () => manager.isServing(detector) || `detector ${detector} is not serving`);
     pipeline.start();
     runtime.onShutdown({ name: 'frame-pipeline', phase: 'intake', graceful: () => pipeline.stop() });
   }

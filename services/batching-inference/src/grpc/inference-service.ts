@@ -13,6 +13,7 @@ import type { SourceRect } from '../preprocess/tensor-writer.js';
 import type { ModelManager } from '../serving/model-manager.js';
 
 export interface InferenceServiceOptions {
+  /** Empty when no detector is configured (an embedding-only worker). */
   defaultDetector: string;
   /** Empty when no embedder is configured. */
   defaultEmbedder: string;
@@ -49,8 +50,10 @@ export function inferenceService(manager: ModelManager, embedder: EmbedderStage 
     detect: async (req: DetectRequest, ctx): Promise<DetectResponse> => {
       const cameraId = req.cameraId ? assertCameraId(req.cameraId) : undefined;
       if (!(req.scoreThreshold >= 0 && req.scoreThreshold <= 1)) throw new InvalidArgumentError('score_threshold must be in [0, 1]', 'score_threshold');
+      const model = req.model || options.defaultDetector;
+      if (!model) throw new NotFoundError('no detector is configured (VA_INFERENCE_DETECTOR=none) and the request names none');
       const image = await decodeImage(req.image, 'image');
-      const served = manager.resolve(req.model || options.defaultDetector, { ...(req.version ? { version: req.version } : {}), ...(cameraId ? { cameraId } : {}) });
+      const served = manager.resolve(model, { ...(req.version ? { version: req.version } : {}), ...(cameraId ? { cameraId } : {}) });
       const r = await served.detect({ image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: req.scoreThreshold }, submit(ctx));
       const { detections } = r.value.result;
       const embedderRef = req.withEmbeddings && embedder
