@@ -10,21 +10,34 @@ import type { MotRow } from './mot-file.js';
  *    that match (IoU >= 0.5, optimal assignment per frame) a distractor (person on vehicle, static
  *    person, distractor, reflection) or a box with negative visibility are removed first, so a
  *    tracker is not punished for following them.
+ *  - 'mot15-dontcare': MOT15 rows, with conf-0 rows treated as MOT16 treats distractors: not
+ *    evaluated, and tracker boxes matching them removed first. Not the official 2015 protocol
+ *    (there a box on a conf-0 person is a false positive); it tells the people the annotators
+ *    chose not to count apart from real errors.
  */
-export type GroundTruthFormat = 'mot15' | 'mot16';
+export type GroundTruthFormat = 'mot15' | 'mot15-dontcare' | 'mot16';
+export const GROUND_TRUTH_FORMATS: readonly GroundTruthFormat[] = ['mot15', 'mot15-dontcare', 'mot16'];
 
 const DISTRACTOR_CLASSES = new Set([2, 7, 8, 12]);
 
 export interface PreparedSequence {
   gt: MotRow[];
   hyp: MotRow[];
-  /** Tracker boxes removed because they matched a distractor (mot16 only). */
+  /** Tracker boxes removed because they matched a distractor (mot16) or a conf-0 row (mot15-dontcare). */
   removedHypotheses: number;
 }
 
 export function prepareSequence(gtRows: readonly MotRow[], hypRows: readonly MotRow[], format: GroundTruthFormat): PreparedSequence {
   if (format === 'mot15') return { gt: gtRows.filter((r) => r.conf >= 1), hyp: [...hypRows], removedHypotheses: 0 };
+  if (format === 'mot15-dontcare') return forgiveMatches(gtRows, hypRows, (g) => g.conf < 1, (g) => g.conf >= 1);
+  return forgiveMatches(gtRows, hypRows, (g) => DISTRACTOR_CLASSES.has(g.col8) || g.col9 < 0, (g) => g.conf >= 0.99 && g.col8 === 1);
+}
 
+/**
+ * Removes the tracker boxes that match (IoU >= 0.5, one optimal assignment per frame against every
+ * ground-truth row) a row that `dontCare` says must not count, then keeps the rows `evaluated` says count.
+ */
+function forgiveMatches(gtRows: readonly MotRow[], hypRows: readonly MotRow[], dontCare: (g: MotRow) => boolean, evaluated: (g: MotRow) => boolean): PreparedSequence {
   const gtByFrame = groupByFrame(gtRows);
   const hyp: MotRow[] = [];
   let removed = 0;
@@ -35,12 +48,12 @@ export function prepareSequence(gtRows: readonly MotRow[], hypRows: readonly Mot
       const matched = matchByIou(gts, hyps);
       matched.forEach((j, i) => {
         const g = gts[i] as MotRow;
-        if (j >= 0 && (DISTRACTOR_CLASSES.has(g.col8) || g.col9 < 0)) drop.add(j);
+        if (j >= 0 && dontCare(g)) drop.add(j);
       });
     }
     hyps.forEach((h, j) => (drop.has(j) ? removed++ : hyp.push(h)));
   }
-  return { gt: gtRows.filter((r) => r.conf >= 0.99 && r.col8 === 1), hyp, removedHypotheses: removed };
+  return { gt: gtRows.filter(evaluated), hyp, removedHypotheses: removed };
 }
 
 export function groupByFrame(rows: readonly MotRow[]): Map<number, MotRow[]> {

@@ -1,8 +1,8 @@
 // Scores tracker output against MOTChallenge ground truth: CLEAR MOT and identity metrics.
-//   npm run eval:mot -- --gt <seq>/gt/gt.txt --res <seq>.txt [--gt ... --res ...] [--format mot15|mot16]
+//   npm run eval:mot -- --gt <seq>/gt/gt.txt --res <seq>.txt [--gt ... --res ...] [--format mot15|mot15-dontcare|mot16]
 // Pairs are taken in order; with several, an OVERALL row sums their counts. The last line is JSON.
 import { basename, dirname } from 'node:path';
-import { prepareSequence, type GroundTruthFormat } from './ground-truth.js';
+import { GROUND_TRUTH_FORMATS, prepareSequence, type GroundTruthFormat } from './ground-truth.js';
 import { readMot } from './mot-file.js';
 import { evaluateSequence, evaluateSequences, type MotMetrics } from './mot-metrics.js';
 
@@ -22,8 +22,8 @@ function parseArgs(argv: string[]): { pairs: Array<{ gt: string; res: string }>;
         i++;
         break;
       case '--format':
-        if (value !== 'mot15' && value !== 'mot16') throw new Error('--format must be mot15 or mot16');
-        format = value;
+        if (!GROUND_TRUTH_FORMATS.includes(value as GroundTruthFormat)) throw new Error(`--format must be one of ${GROUND_TRUTH_FORMATS.join(', ')}`);
+        format = value as GroundTruthFormat;
         i++;
         break;
       default:

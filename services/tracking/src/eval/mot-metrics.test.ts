@@ -68,6 +68,16 @@ describe('MOT metrics', () => {
     assert.equal(p.removedHypotheses, 1);
   });
 
+  it('mot15-dontcare forgives boxes on conf-0 people and still counts other false positives', () => {
+    const g = [row(1, 1, A, { conf: 0 }), row(1, 2, B)];
+    const h = [row(1, 10, A), row(1, 11, B), row(1, 12, FAR)];
+    const p = prepareSequence(g, h, 'mot15-dontcare');
+    assert.deepEqual(p.gt.map((r) => r.id), [2]);
+    assert.deepEqual(p.hyp.map((r) => r.id), [11, 12]);
+    assert.equal(p.removedHypotheses, 1);
+    assert.deepEqual(prepareSequence(g, h, 'mot15').hyp.map((r) => r.id), [10, 11, 12], 'the official protocol counts the box on the conf-0 person');
+  });
+
   it('parses and writes MOTChallenge text, naming bad lines', () => {
     const rows = parseMot('1,9,499,158,31.03,75.17,1,-4.1,-7.3,0\n\n2,9,497,158,31,75,0\n');
     assert.deepEqual(rows.map((r) => [r.frame, r.id, r.x, r.w, r.conf]), [[1, 9, 499, 31.03, 1], [2, 9, 497, 31, 0]]);
