@@ -149,12 +149,17 @@ export class EmbeddingJoin {
       this.options.metrics.joins.inc({ outcome: 'wrong_dims' });
       return undefined;
     }
+    // One indexed pass that copies while it checks: Float32Array.from() walks the iterator
+    // protocol, which cost ~10 µs per 512-d vector in the indexer's CPU profile.
+    const out = new Float32Array(values.length);
     let norm = 0;
-    for (const v of values) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
       if (!Number.isFinite(v)) return undefined;
       norm += v * v;
+      out[i] = v;
     }
-    return norm > 0 ? Float32Array.from(values) : undefined;
+    return norm > 0 ? out : undefined;
   }
 
   private window(camera: string): CameraWindow {
