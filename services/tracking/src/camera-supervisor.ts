@@ -156,6 +156,12 @@ export class CameraSupervisor {
       const zones = this.options.zones.cached(camera);
       worker.setZones(zones.config, zones.revision);
       await worker.start();
+      if (!this.options.leases.has(camera)) {
+        // The lease was lost while the worker started (leaseLost found no worker to stop yet).
+        this.log.warn({ cameraId: camera }, 'camera lease lost while starting its tracker; stopped');
+        await worker.stop();
+        return;
+      }
       this.workers.set(camera, worker);
       this.options.workerDeps.metrics.ownedCameras.set(this.workers.size);
       this.log.info({ cameraId: camera }, 'tracking camera');
