@@ -28,6 +28,8 @@ type ReleaseReason = 'reassigned' | 'lease_lost' | 'no_detections' | 'shutdown';
 export class CameraSupervisor {
   private readonly workers = new Map<string, CameraWorker>();
   private readonly starting = new Set<string>();
+  /** Workers whose lease was lost, still stopping: their camera is not started again meanwhile. */
+  private readonly draining = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private again = false;
@@ -81,7 +83,8 @@ export class CameraSupervisor {
     const w = this.workers.get(camera);
     if (!w) return;
     this.forget(camera, 'lease_lost');
-    void w.stop();
+    const stopped = w.stop().finally(() => this.draining.delete(camera));
+    this.draining.set(camera, stopped);
   }
 
   async stop(): Promise<void> {
@@ -89,6 +92,7 @@ export class CameraSupervisor {
     clearInterval(this.timer);
     await this.reconciling;
     await Promise.all([...this.workers.keys()].map((camera) => this.release(camera, 'shutdown')));
+    await Promise.all(this.draining.values());
     this.options.leases.stop();
     this.options.workerDeps.metrics.ownedCameras.set(0);
   }
@@ -115,7 +119,9 @@ export class CameraSupervisor {
     }
     for (const camera of mine) {
       if (this.stopped) return;
-      if (this.workers.has(camera) || this.starting.has(camera)) continue;
+      // A worker still stopping after its lease was lost would otherwise share the durable (its
+      // naks and acks would land on the new worker's deliveries): its camera waits a round.
+      if (this.workers.has(camera) || this.starting.has(camera) || this.draining.has(camera)) continue;
       if (this.workers.size >= this.options.maxCameras) {
         if (!this.overLimitLogged) this.log.error({ maxCameras: this.options.maxCameras }, 'camera limit reached; further cameras are not tracked by this instance');
         this.overLimitLogged = true;
@@ -150,6 +156,12 @@ export class CameraSupervisor {
       const zones = this.options.zones.cached(camera);
       worker.setZones(zones.config, zones.revision);
       await worker.start();
+      if (!this.options.leases.has(camera)) {
+        // The lease was lost while the worker started (leaseLost found no worker to stop yet).
+        this.log.warn({ cameraId: camera }, 'camera lease lost while starting its tracker; stopped');
+        await worker.stop();
+        return;
+      }
       this.workers.set(camera, worker);
       this.options.workerDeps.metrics.ownedCameras.set(this.workers.size);
       this.log.info({ cameraId: camera }, 'tracking camera');

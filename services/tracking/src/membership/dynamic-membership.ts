@@ -145,6 +145,11 @@ export class DynamicMembership implements Membership {
     let initialized!: () => void;
     const loaded = new Promise<void>((resolve) => (initialized = resolve));
     const iter = await this.kv.watch({ key: '>', initializedFn: () => initialized() });
+    if (this.leaving) {
+      // leave() ran while a heartbeat restarted the watch: it stopped the old one, not this one.
+      iter.stop();
+      return;
+    }
     this.watcher = iter;
     void (async () => {
       for await (const entry of iter) this.onEntry(entry);
