@@ -48,8 +48,9 @@ interface Step {
 const loadBefore = machineNow().load;
 const w = await startWholePipeline('bench-e2e', { fileRoot: videos, inferenceThreads: threads, logLevel: 'warn' });
 const steps: Step[] = [];
+let sampler: PipelineSampler | undefined;
 try {
-  const sampler = await PipelineSampler.start(w.pipeline);
+  sampler = await PipelineSampler.start(w.pipeline);
   const fleet = new FleetSimulator(w.pipeline.clients);
   for (let n = 1; n <= MAX_STREAMS; n++) {
     await fleet.grow({ streams: n, fps: FPS, source: 'clips', videos });
@@ -78,6 +79,8 @@ try {
   await sampler.stop();
   await fleet.clear();
 } finally {
+  // On an error the sampler's interval and bus connection would otherwise keep the process alive.
+  await sampler?.stop();
   await w.dispose().catch((err: unknown) => log(`after the run: ${String(err)}`));
 }
 

@@ -103,8 +103,11 @@ export class PipelineSampler {
     };
   }
 
+  /** Stops sampling and closes the bus tap; safe to call again (a caller's `finally` after an error). */
   async stop(): Promise<void> {
+    if (this.timer === undefined) return;
     clearInterval(this.timer);
+    this.timer = undefined;
     await this.busy;
     await this.tap.close();
   }

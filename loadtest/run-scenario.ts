@@ -67,8 +67,9 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
   const loadBefore = machineNow().load;
   o.log(`scenario ${sc.name}: starting the pipeline`);
   const w = await startWholePipeline(`load-${sc.name}`, { fileRoot: o.videos, inferenceThreads: o.inferenceThreads, logLevel: 'warn' });
+  let sampler: PipelineSampler | undefined;
   try {
-    const sampler = await PipelineSampler.start(w.pipeline);
+    sampler = await PipelineSampler.start(w.pipeline);
     const fleet = new FleetSimulator(w.pipeline.clients);
     o.log(`scenario ${sc.name}: adding ${sc.streams} streams × ${sc.fps} fps (${sc.source})`);
     await fleet.grow({ streams: sc.streams, fps: sc.fps, source: sc.source, videos: o.videos });
@@ -110,6 +111,9 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
       ...(grpc ? { grpc } : {}),
     };
   } finally {
+    // On an error (a stream that never runs, a failed AddStream) the sampler's interval and bus
+    // connection would otherwise keep the process alive, scraping a stopped pipeline.
+    await sampler?.stop();
     await w.dispose().catch((err: unknown) => o.log(`after the run: ${String(err)}`));
   }
 }

@@ -63,6 +63,15 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
   const prefix = uniquePrefix(name);
   const crashes: WholePipeline['crashes'] = [];
   const env = options.env ?? {};
+  /** Undoes a start that failed part-way, so the caller (which gets no handle) leaks nothing. */
+  const abandon = async (err: unknown, started?: Pipeline): Promise<never> => {
+    await started?.stop();
+    await deletePrefix(es, prefix).catch(() => undefined);
+    await es.close();
+    await nats.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  };
   let pipeline: Pipeline;
   try {
     pipeline = await Pipeline.launch({
@@ -89,13 +98,16 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
       onUnexpectedExit: (service, code, logTail) => crashes.push({ service, code, atMs: Date.now(), logTail }),
     });
   } catch (err) {
-    await es.close();
-    await nats.dispose();
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
+    return abandon(err);
   }
   const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 1024 ** 3, replicas: 1, duplicateWindowMs: 120_000 };
-  const bus = await NatsConnectionHandle.connect({ servers: [nats.url], jetstream: limits }, { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });
+  let bus: NatsConnectionHandle;
+  try {
+    bus = await NatsConnectionHandle.connect({ servers: [nats.url], jetstream: limits }, { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });
+  } catch (err) {
+    // The five services are running by now.
+    return abandon(err, pipeline);
+  }
   const assertAlive = () => {
     if (crashes.length > 0) throw new Error(`a service died on its own:\n${crashes.map((c) => `${c.service} exited with ${c.code}:\n${c.logTail}`).join('\n')}`);
   };

@@ -36,6 +36,17 @@ describe('low-confidence-spike', () => {
     assert.ok(found[0]!.evidence.odds_ratio! > 100);
   });
 
+  it('says nothing when a camera that is usually 90 % unsure has a window with a few confident boxes fewer', () => {
+    const rule = new LowConfidenceSpikeRule(options);
+    const found = [];
+    let s = 0;
+    // 36 of 40 weak per window: 4 confident boxes expected.
+    for (; s < 50; s++) found.push(...rule.onDetections(frame(s, s % 10 === 0 ? 0 : 4)));
+    // 39 of 40: the odds go from 9 to 39, but one confident box where four were usual is wobble.
+    for (; s < 60; s++) found.push(...rule.onDetections(frame(s, s % 10 === 0 ? 3 : 4)));
+    assert.deepEqual(found, []);
+  });
+
   it('says nothing about windows with too few detections or a camera that is always unsure', () => {
     const sparse = new LowConfidenceSpikeRule(options);
     let found = 0;

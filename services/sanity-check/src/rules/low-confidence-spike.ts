@@ -28,6 +28,19 @@ function odds(share: number): number {
   return share / Math.max(1e-3, 1 - share);
 }
 
+/** How far below its usual count (in binomial standard deviations) the window's confident boxes must fall. */
+const MIN_DROP_SD = 3;
+
+/**
+ * Odds near a share of 1 swing with a handful of boxes: a camera usually 90 % unsure expects 5
+ * confident boxes in 50, and a window with 2 doubles the odds. A spike must also be more confident
+ * boxes missing than a steady camera's windows wobble by.
+ */
+function beyondWobble(detections: number, low: number, usual: number): boolean {
+  const missing = detections * (1 - usual) - (detections - low);
+  return missing >= MIN_DROP_SD * Math.sqrt(detections * usual * (1 - usual));
+}
+
 /**
  * Low-confidence rate spike: over a short window, far more of the detections are unsure than
  * this camera usually produces (rain on the lens, glare, a model on the wrong input scale). Fast
@@ -59,7 +72,7 @@ export class LowConfidenceSpikeRule implements SanityRule {
       return [];
     }
     const usual = this.usual;
-    if (rate >= this.options.minRate && odds(rate) >= this.options.spikeRatio * odds(usual)) {
+    if (rate >= this.options.minRate && odds(rate) >= this.options.spikeRatio * odds(usual) && beyondWobble(detections, low, usual)) {
       if (this.spiking) return [];
       this.spiking = true;
       return [
