@@ -99,8 +99,8 @@ try {
 
   tap = await BusTap.open(options.natsUrl);
   for (const c of cameras) {
-    const status = await ensureStream(pipeline.clients, clipStream(c.cameraId, c.file, { fps: options.fps, loop: true }));
-    say(`stream ${c.cameraId}: ${c.file} at ${options.fps} fps (${status ? 'added' : 'updated'})`);
+    const { created } = await ensureStream(pipeline.clients, clipStream(c.cameraId, c.file, { fps: options.fps, loop: true }));
+    say(`stream ${c.cameraId}: ${c.file} at ${options.fps} fps (${created ? 'added' : 'updated'})`);
   }
   say('');
   for (const line of whereToLook(pipeline, files, REPO_ROOT)) say(line);

@@ -120,7 +120,7 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
     pipeline,
     dir,
     crashes,
-    addStream: (spec) => ensureStream(pipeline.clients, spec),
+    addStream: async (spec) => (await ensureStream(pipeline.clients, spec)).status,
     streamStatus,
     waitCompleted: (cameraId, timeoutMs = 180_000) =>
       waitFor(

@@ -67,13 +67,14 @@ export function patternStream(cameraId: string, pattern: string, o: FeedOptions)
 }
 
 /** Adds a stream, or replaces the spec of one that is already registered (e.g. resumed from the KV registry). */
-export async function ensureStream(clients: PipelineClients, spec: StreamSpec): Promise<StreamStatus | undefined> {
+/** Adds the stream, or updates it when ingest already has one with that camera id; says which. */
+export async function ensureStream(clients: PipelineClients, spec: StreamSpec): Promise<{ status: StreamStatus | undefined; created: boolean }> {
   const ingest = clients.ingest;
   try {
-    return (await unary(ingest.addStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status;
+    return { status: (await unary(ingest.addStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status, created: true };
   } catch (err) {
     if ((err as { code?: number }).code !== status.ALREADY_EXISTS) throw err;
-    return (await unary(ingest.updateStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status;
+    return { status: (await unary(ingest.updateStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status, created: false };
   }
 }
 
