@@ -1,5 +1,6 @@
 import { createClient } from '@va/common';
 import { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
+import { scrapeMetrics } from './metrics.js';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedDir } from './shared.js';
@@ -47,15 +48,7 @@ export async function startInference(natsUrl: string, env: Record<string, string
       clients.push(c);
       return c;
     },
-    metric: async (name, labels = {}) => {
-      const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-      for (const line of text.split('\n')) {
-        if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-        if (wanted.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-      }
-      return undefined;
-    },
+    metric: async (name, labels = {}) => (await scrapeMetrics(httpPort)).select(name, labels)[0]?.value,
     stop: async () => {
       for (const c of clients) c.close();
       return proc.stop(15_000);

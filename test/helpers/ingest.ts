@@ -8,6 +8,9 @@ import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedFile } from './shared.js';
+import { metricValue } from './metrics.js';
+
+export { metricValue };
 
 export const OPERATOR_TOKEN = 'operator-token-ingest';
 export const VIEWER_TOKEN = 'viewer-token-ingest';
@@ -108,18 +111,6 @@ export function streamSpec(spec: Partial<StreamSpec>): StreamSpec {
 export const fileUrl = (path: string) => `file://${path}`;
 
 export const isState = (state: StreamState) => (s: StreamStatus) => s.state === state;
-
-/** Sums the samples of a metric whose labels include `labels`, from /metrics. */
-export async function metricValue(httpPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
 
 export interface FrameTap {
   frames: Frame[];

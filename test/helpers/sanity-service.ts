@@ -7,6 +7,7 @@ import type { Flag, ReviewDecision } from '@va/common/gen/va/common/v1/flag';
 import { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
 import { after, before } from 'node:test';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import { metricValue } from './metrics.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 
@@ -58,17 +59,7 @@ export async function startSanityService(natsUrl: string, env: Record<string, st
       clients.push(c);
       return c;
     },
-    metric: async (name, labels = {}) => {
-      const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        const m = /^([a-z_]+)(\{[^}]*\})? ([-0-9.e+]+|NaN)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const series = m[2] ?? '';
-        if (Object.entries(labels).every(([k, v]) => series.includes(`${k}="${v}"`))) sum += Number(m[3]);
-      }
-      return sum;
-    },
+    metric: (name, labels = {}) => metricValue(httpPort, name, labels),
     stop: async () => {
       for (const c of clients) c.close();
       const code = await proc.stop();

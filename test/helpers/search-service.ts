@@ -2,6 +2,7 @@ import { createClient, type GrpcClientConfig } from '@va/common';
 import { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
+import { MetricSet } from './metrics.js';
 
 export const VIEWER_TOKEN = 'viewer-token-search-tests';
 export const ADMIN_TOKEN = 'admin-token-search-tests';
@@ -66,16 +67,5 @@ export async function startSearchService(options: {
   };
 }
 
-/** The value of one Prometheus sample (labels as they appear, e.g. '{index="tracks",result="created"}'), 0 when absent. */
-export function metricValue(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}
-
-/** Sum of a metric over all label sets. */
-export function metricSum(text: string, name: string): number {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
+/** Sum of the samples of `name` in a /metrics text whose labels include `labels` (0 when there are none). */
+export const metricValue = (text: string, name: string, labels: Record<string, string> = {}): number => MetricSet.parse(text).sum(name, labels);

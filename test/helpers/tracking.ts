@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
+export { metricValue } from './metrics.js';
 
 export const VIEWER_TOKEN = 'viewer-token-tracking';
 export const OPERATOR_TOKEN = 'operator-token-tracking';
@@ -128,20 +129,6 @@ export async function waitForUpdates(nats: NatsConnectionHandle, camera: string,
     throw new Error(`${String(err)} (have ${last.length})`);
   });
   return last;
-}
-
-/** The value of one Prometheus sample on the service's /metrics, 0 when absent. */
-export async function metricValue(httpPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[4]);
-  }
-  return sum;
 }
 
 /** Deletes a durable consumer (to make the service replay a camera from the start). */

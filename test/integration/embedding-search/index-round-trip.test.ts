@@ -126,12 +126,12 @@ describe('indexing round trip: every kind from JetStream into Elasticsearch (rea
     await pub.js.publish(subjects.detections(cam), codecs.detectionBatch.encode(again), { msgID: 'replay-1' });
     await pub.js.publish(subjects.flags(cam), codecs.flag.encode(flag(cam, 'flag-1', t0)), { msgID: 'replay-2' });
     service = await bed.restartService();
-    await waitFor(async () => metricValue(await service.metrics(), 'va_search_indexed_documents_total', '{index="flags",result="updated"}') >= 1, { timeoutMs: 20_000, what: 'replay indexed' });
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_indexed_documents_total', { index: 'flags', result: 'updated' }) >= 1, { timeoutMs: 20_000, what: 'replay indexed' });
     const afterCounts = await Promise.all(KINDS.map((k) => countDocs(es, prefix, k)));
     assert.deepEqual(afterCounts, before);
     const text = await service.metrics();
-    assert.equal(metricValue(text, 'va_search_dead_letters_total', '{index="flags",reason="document_parsing_exception"}'), 0);
-    await waitFor(async () => metricValue(await service.metrics(), 'va_search_consumer_lag_messages', '{consumer="embedding-search-flags"}') === 0 && metricValue(await service.metrics(), 'va_search_unacked_messages') === 0, {
+    assert.equal(metricValue(text, 'va_search_dead_letters_total', { index: 'flags', reason: 'document_parsing_exception' }), 0);
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_consumer_lag_messages', { consumer: 'embedding-search-flags' }) === 0 && metricValue(await service.metrics(), 'va_search_unacked_messages') === 0, {
       timeoutMs: 20_000,
       what: 'everything acked',
     });

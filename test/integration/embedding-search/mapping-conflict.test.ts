@@ -5,7 +5,7 @@ import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
 import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
 import { waitFor } from '../../helpers/ports.js';
-import { metricSum, metricValue, type RunningSearchService } from '../../helpers/search-service.js';
+import { metricValue, type RunningSearchService } from '../../helpers/search-service.js';
 import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 /**
@@ -67,10 +67,10 @@ describe('a mapping conflict dead-letters that document and the rest continue', 
 
     await waitFor(async () => {
       const text = await service.metrics();
-      return metricValue(text, 'va_search_unacked_messages') === 0 && metricValue(text, 'va_search_consumer_lag_messages', '{consumer="embedding-search-track-events"}') === 0;
+      return metricValue(text, 'va_search_unacked_messages') === 0 && metricValue(text, 'va_search_consumer_lag_messages', { consumer: 'embedding-search-track-events' }) === 0;
     }, { timeoutMs: 20_000, what: 'every message acked, the conflicting one included' });
     const text = await service.metrics();
-    assert.equal(metricSum(text, 'va_search_dead_letters_total'), 1);
-    assert.equal(metricValue(text, 'va_search_indexed_documents_total', '{index="track-events",result="created"}'), 3);
+    assert.equal(metricValue(text, 'va_search_dead_letters_total'), 1);
+    assert.equal(metricValue(text, 'va_search_indexed_documents_total', { index: 'track-events', result: 'created' }), 3);
   });
 });

@@ -5,7 +5,7 @@ import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
 import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
 import { waitFor } from '../../helpers/ports.js';
-import { metricSum, metricValue, type RunningSearchService } from '../../helpers/search-service.js';
+import { metricValue, type RunningSearchService } from '../../helpers/search-service.js';
 import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
 
 const DAY = 86_400_000;
@@ -45,15 +45,15 @@ describe('retention of daily indices', () => {
     assert.equal(await exists(`${prefix}-flags-${dayName(now - 40 * DAY)}`), false);
     assert.equal(await exists(`${prefix}-detections-${dayName(now - 2 * DAY)}`), true, 'within 7 days');
     assert.equal(await exists(`${prefix}-detections-keep-me`), true, 'not a daily index name');
-    assert.equal(metricValue(await service.metrics(), 'va_search_retention_deleted_indices_total', '{index="detections"}'), 1);
+    assert.equal(metricValue(await service.metrics(), 'va_search_retention_deleted_indices_total', { index: 'detections' }), 1);
   });
 
   it('does not index documents that are already past retention, and acks them', async () => {
     await publish.event(pub, trackEvent('cam-r', 'old', TrackEventType.TRACK_EVENT_TYPE_STARTED, now - 5 * DAY, { eventId: 'too-old' }));
     await publish.event(pub, trackEvent('cam-r', 'new', TrackEventType.TRACK_EVENT_TYPE_STARTED, now - 1 * DAY, { eventId: 'recent' }));
     await waitFor(async () => (await countDocs(es, prefix, 'track-events')) === 1, { timeoutMs: 20_000, what: 'the recent event indexed' });
-    await waitFor(async () => metricValue(await service.metrics(), 'va_search_expired_documents_total', '{index="track-events"}') === 1, { timeoutMs: 20_000, what: 'the old one counted' });
-    await waitFor(async () => metricValue(await service.metrics(), 'va_search_consumer_lag_messages', '{consumer="embedding-search-track-events"}') === 0, { timeoutMs: 20_000, what: 'both acked' });
-    assert.equal(metricSum(await service.metrics(), 'va_search_dead_letters_total'), 0);
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_expired_documents_total', { index: 'track-events' }) === 1, { timeoutMs: 20_000, what: 'the old one counted' });
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_consumer_lag_messages', { consumer: 'embedding-search-track-events' }) === 0, { timeoutMs: 20_000, what: 'both acked' });
+    assert.equal(metricValue(await service.metrics(), 'va_search_dead_letters_total'), 0);
   });
 });
