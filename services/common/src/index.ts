@@ -25,6 +25,7 @@ export { OpsServer } from './metrics/ops-server.js';
 
 export { GrpcServer, type AsyncService, type MethodRoles, type CallContext, type StreamSink } from './grpc/server.js';
 export { HealthRegistry, ServingStatus } from './grpc/health.js';
+export { streamFromBus, type BusToStreamOptions } from './grpc/bus-to-stream.js';
 export { TokenAuthenticator, roleAllows, type MethodAccess } from './grpc/auth.js';
 export { toStatus, statusName } from './grpc/status.js';
 export { createClient, unary, serverStream, bearerTokenInterceptor, channelCredentials } from './grpc/client.js';

@@ -49,7 +49,7 @@ runMain(SERVICE, async () => {
       similar: new SimilarSearch({ client: es, names, embedder: new Embedder({ client: inference, timeoutMs: query.embedTimeoutMs, maxImageBytes: query.maxImageBytes, dims: indices.vector.dims }), cameras, limits: query }),
       events: new EventSearch({ client: es, names, cameras, limits: query }),
       tracks: new TrackLookup({ client: es, names, limits: query }),
-      watch: new EventWatch({ nc: nats.nc, consumerMetrics: runtime.consumerMetrics, metrics, log, limits: query }),
+      watch: new EventWatch({ nc: nats.nc, consumerMetrics: runtime.consumerMetrics, metrics, limits: query }),
       metrics,
     }),
     SEARCH_ROLES,

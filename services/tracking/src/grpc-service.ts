@@ -4,6 +4,7 @@ import {
   NotFoundError,
   ResourceExhaustedError,
   type AsyncService,
+  type ConsumerMetrics,
   type MethodRoles,
   type NatsConnectionHandle,
 } from '@va/common';
@@ -23,6 +24,7 @@ export interface TrackingGrpcDeps {
   supervisor: CameraSupervisor;
   zones: ZoneStore;
   metrics: TrackingMetrics;
+  consumerMetrics: ConsumerMetrics;
   watchQueue: number;
   maxWatchers: number;
 }
@@ -54,7 +56,7 @@ export function trackingService(deps: TrackingGrpcDeps): AsyncService<typeof Tra
       if (watchers >= deps.maxWatchers) throw new ResourceExhaustedError(`too many WatchTracks streams on this instance (limit ${deps.maxWatchers})`);
       watchers++;
       try {
-        await watchTracks(deps.nats, [...new Set(req.cameraIds)], sink, { queueLimit: deps.watchQueue, metrics: deps.metrics });
+        await watchTracks(deps.nats, [...new Set(req.cameraIds)], sink, { queueLimit: deps.watchQueue, metrics: deps.metrics, consumerMetrics: deps.consumerMetrics });
       } finally {
         watchers--;
       }

@@ -59,7 +59,7 @@ runMain(SERVICE, async () => {
   const grpc = runtime.grpcServer(config.grpc);
   grpc.addService(
     TrackingServiceService,
-    trackingService({ nats, supervisor, zones, metrics, watchQueue: tracking.watchQueue, maxWatchers: tracking.maxWatchers }),
+    trackingService({ nats, supervisor, zones, metrics, consumerMetrics: runtime.consumerMetrics, watchQueue: tracking.watchQueue, maxWatchers: tracking.maxWatchers }),
     trackingRoles,
   );
   runtime.registerHealth('va.tracking.v1.TrackingService');

@@ -1,5 +1,4 @@
-import type { Subscription } from 'nats';
-import { codecs, subjects, type NatsConnectionHandle, type StreamSink } from '@va/common';
+import { codecs, streamFromBus, subjects, type ConsumerMetrics, type NatsConnectionHandle, type StreamSink } from '@va/common';
 import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import type { TrackingMetrics } from './metrics.js';
 
@@ -14,52 +13,21 @@ export async function watchTracks(
   nats: NatsConnectionHandle,
   cameras: readonly string[],
   sink: StreamSink<TrackUpdate>,
-  options: { queueLimit: number; metrics: TrackingMetrics },
+  options: { queueLimit: number; metrics: TrackingMetrics; consumerMetrics: ConsumerMetrics },
 ): Promise<void> {
-  const queue: TrackUpdate[] = [];
-  let wake: (() => void) | undefined;
-  const signalWake = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
   const targets = cameras.length === 0 ? [subjects.tracks('*')] : cameras.map((c) => subjects.tracks(c));
-  const subs: Subscription[] = targets.map((subject) =>
-    nats.nc.subscribe(subject, {
-      callback: (err, msg) => {
-        if (err) return;
-        let update: TrackUpdate;
-        try {
-          update = codecs.trackUpdate.decode(msg.data, msg.subject);
-        } catch {
-          return;
-        }
-        queue.push(update);
-        if (queue.length > options.queueLimit) {
-          queue.shift();
-          options.metrics.watchDropped.inc();
-        }
-        signalWake();
-      },
-    }),
-  );
-  const onAbort = () => signalWake();
-  sink.signal.addEventListener('abort', onAbort);
   options.metrics.watchStreams.inc();
   try {
-    while (!sink.signal.aborted) {
-      const next = queue.shift();
-      if (next) {
-        await sink.write(next);
-        continue;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } catch (err) {
-    if (!sink.signal.aborted) throw err;
+    await streamFromBus({
+      nc: nats.nc,
+      subjects: targets,
+      codec: codecs.trackUpdate,
+      sink,
+      queueLimit: options.queueLimit,
+      onDrop: () => options.metrics.watchDropped.inc(),
+      consumerMetrics: options.consumerMetrics,
+    });
   } finally {
-    sink.signal.removeEventListener('abort', onAbort);
-    for (const s of subs) s.unsubscribe();
     options.metrics.watchStreams.dec();
   }
 }

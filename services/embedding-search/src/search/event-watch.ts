@@ -1,7 +1,7 @@
-import { codecs, subjects, subscribeDecoded, type ConsumerMetrics, type Logger, type StreamSink } from '@va/common';
+import { codecs, streamFromBus, subjects, type ConsumerMetrics, type StreamSink } from '@va/common';
 import type { TrackEvent } from '@va/common/gen/va/common/v1/track';
 import type { WatchEventsRequest } from '@va/common/gen/va/search/v1/search';
-import type { NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { QueryConfig } from '../config.js';
 import { eventTypeName } from '../documents/track-events.js';
 import type { SearchMetrics } from '../metrics.js';
@@ -11,7 +11,6 @@ export interface EventWatchDeps {
   nc: NatsConnection;
   consumerMetrics: ConsumerMetrics;
   metrics: SearchMetrics;
-  log: Logger;
   limits: QueryConfig;
 }
 
@@ -35,35 +34,20 @@ export class EventWatch {
     const matches = (e: TrackEvent) =>
       (types.size === 0 || types.has(eventTypeName(e.type))) && (classes.size === 0 || classes.has(e.className)) && (from === 0 || e.tsMs >= from) && (to === 0 || e.tsMs <= to);
 
-    const queue: TrackEvent[] = [];
-    let wake: (() => void) | undefined;
-    const push = (e: TrackEvent) => {
-      if (!matches(e)) return;
-      if (queue.length >= limits.watchQueue) {
-        queue.shift();
-        metrics.watchDropped.inc();
-      }
-      queue.push(e);
-      wake?.();
-    };
     const cameras = req.filter?.cameraIds ?? [];
-    const subs: Subscription[] = (cameras.length > 0 ? cameras.map((c) => subjects.trackEvents(c)) : [subjects.trackEvents('*')]).map((subject) =>
-      subscribeDecoded(this.deps.nc, { subject, codec: codecs.trackEvent, metrics: this.deps.consumerMetrics, log: this.deps.log, handle: push }),
-    );
     metrics.watchStreams.inc();
-    const aborted = new Promise<void>((resolve) => sink.signal.addEventListener('abort', () => resolve(), { once: true }));
     try {
-      while (!sink.signal.aborted) {
-        const next = queue.shift();
-        if (next) {
-          await sink.write(next);
-          continue;
-        }
-        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
-        wake = undefined;
-      }
+      await streamFromBus({
+        nc: this.deps.nc,
+        subjects: cameras.length > 0 ? cameras.map((c) => subjects.trackEvents(c)) : [subjects.trackEvents('*')],
+        codec: codecs.trackEvent,
+        sink,
+        queueLimit: limits.watchQueue,
+        onDrop: () => metrics.watchDropped.inc(),
+        accept: matches,
+        consumerMetrics: this.deps.consumerMetrics,
+      });
     } finally {
-      for (const s of subs) s.unsubscribe();
       metrics.watchStreams.dec();
     }
   }
