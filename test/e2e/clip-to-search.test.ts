@@ -30,11 +30,16 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     // Every frame is detected and tracked however busy the machine is: the search verdict below
     // must not depend on how many frames a loaded 2-core machine sheds (the default per-camera
     // queue of one frame and the 2 s age limit shed most of them at a load average of 15, and the
-    // tracks then break into fragments). Shedding is the load tests' subject, not this test's.
+    // tracks then break into fragments). Shedding is the load tests' subject, not this test's, so
+    // every hop is given room for the whole clip: ingest's bus window holds all 70 raw frames
+    // (1.3 MB each) and its age limit is the longest it takes; inference queues all of them and
+    // their age budget (which is also their batcher timeout) is ten minutes; tracking waits for a
+    // frame still being detected instead of moving on after half a second.
     w = await startWholePipeline('clip-search', {
       env: {
-        ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000' },
+        ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000', VA_INGEST_BUS_MAX_PENDING_BYTES: String(256 * 1024 * 1024) },
         'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(FRAMES), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
+        tracking: { VA_TRACKING_GAP_TIMEOUT_MS: '120000' },
       },
     });
     const clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-70');
@@ -50,7 +55,7 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     const settled = await settledResults(w.bus, w.es, w.prefix, CAMERA);
     published = settled.published;
     const { indexed } = settled;
-    assert.equal(published.messages.detections, FRAMES, 'every frame detected (nothing shed, see before())');
+    assert.equal(published.messages.detections, FRAMES, `every frame detected (nothing shed, see before()); ${await w.frameJourney(CAMERA)}`);
     assert.equal(published.detections.size, published.messages.detections, 'one DetectionBatch per frame in JetStream');
     assert.deepEqual(new Set(published.trackSequences), new Set(published.detectionSequences), 'one TrackUpdate per detected frame');
     assert.ok(published.tracks.size > 0 && published['track-events'].size > 0, 'tracks and track events were published');

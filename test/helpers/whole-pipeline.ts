@@ -14,6 +14,8 @@ import { generateTokens } from '../../deploy/local/pipeline/access-tokens.js';
 import { ensureStream, listStreams } from '../../deploy/local/pipeline/camera-streams.js';
 import { freeServicePorts } from '../../deploy/local/pipeline/local-ports.js';
 import { Pipeline } from '../../deploy/local/pipeline/pipeline-launcher.js';
+import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
+import type { MetricSet } from '../../deploy/local/pipeline/prometheus-text.js';
 import type { ServiceName } from '../../deploy/local/pipeline/service-catalog.js';
 import { deletePrefix, esClient, esUrl, uniquePrefix } from './elasticsearch.js';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
@@ -48,6 +50,12 @@ export interface WholePipeline {
   streamStatus(cameraId: string): Promise<StreamStatus | undefined>;
   /** Polls ListStreams until the camera is COMPLETED (a non-looping file read to its end). */
   waitCompleted(cameraId: string, timeoutMs?: number): Promise<StreamStatus>;
+  /**
+   * Where one camera's frames went, from the services' /metrics: read, published and dropped by
+   * reason at ingest, received, dropped by reason and published at inference, refused by
+   * tracking's ordering stage. For count assertions' messages: a shortfall says which hop shed it.
+   */
+  frameJourney(cameraId: string): Promise<string>;
   /** Stops everything and deletes the index prefix and the folder (unless keepDir); throws when a service had crashed. */
   dispose(options?: { keepDir?: boolean }): Promise<void>;
 }
@@ -121,6 +129,7 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
     dir,
     crashes,
     addStream: async (spec) => (await ensureStream(pipeline.clients, spec)).status,
+    frameJourney: (cameraId) => frameJourney(pipeline, cameraId),
     streamStatus,
     waitCompleted: (cameraId, timeoutMs = 180_000) =>
       waitFor(
@@ -142,6 +151,22 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
       assertAlive();
     },
   };
+}
+
+async function frameJourney(pipeline: Pipeline, cameraId: string): Promise<string> {
+  const camera = { camera: cameraId };
+  const { metrics } = await scrapePipeline(pipeline);
+  const ingest = metrics.ingest;
+  const inference = metrics['batching-inference'];
+  const tracking = metrics.tracking;
+  const reasons = (m: MetricSet | undefined, name: string) => JSON.stringify(Object.fromEntries(m?.by(name, 'reason', camera) ?? []));
+  if (!ingest || !inference || !tracking) return `frame journey of ${cameraId}: a service did not answer /metrics`;
+  return [
+    `frame journey of ${cameraId}:`,
+    `ingest read ${ingest.sum('va_ingest_frames_read_total', camera)}, published ${ingest.sum('va_ingest_frames_published_total', camera)}, dropped ${reasons(ingest, 'va_ingest_frames_dropped_total')};`,
+    `inference received ${inference.sum('va_inference_frames_received_total', camera)}, dropped ${reasons(inference, 'va_inference_frames_dropped_total')}, published ${inference.sum('va_inference_frames_published_total', camera)};`,
+    `tracking refused ${reasons(tracking, 'va_tracking_reorder_drops_total')}`,
+  ].join(' ');
 }
 
 /**

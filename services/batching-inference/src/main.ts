@@ -56,7 +56,11 @@ runMain(SERVICE, async () => {
   const detector = cfg.detector; // config.ts refuses a pipeline without one
   if (cfg.pipeline.enabled && detector) {
     const publisher = new DetectionPublisher(nats.js, metrics, log, cfg.publish);
-    const processor = new FrameProcessor(manager, embedderAt(cfg.pipeline.priority), publisher, metrics, log, { detector, priority: cfg.pipeline.priority });
+    const processor = new FrameProcessor(manager, embedderAt(cfg.pipeline.priority), publisher, metrics, log, {
+      detector,
+      priority: cfg.pipeline.priority,
+      maxFrameAgeMs: cfg.pipeline.maxFrameAgeMs,
+    });
     const pipeline = new FramePipeline(nats.nc, processor, metrics, runtime.consumerMetrics, log, cfg.pipeline);
     runtime.lifecycle.addReadinessCheck('detector', () => manager.isServing(detector) || `detector ${detector} is not serving`);
     pipeline.start();

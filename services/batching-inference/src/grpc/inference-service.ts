@@ -57,7 +57,7 @@ export function inferenceService(manager: ModelManager, embedder: EmbedderStage 
       const r = await served.detect({ image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: req.scoreThreshold }, submit(ctx));
       const { detections } = r.value.result;
       const embedderRef = req.withEmbeddings && embedder
-        ? await embedder.attach(detections, image, { sourceWidth: image.width, sourceHeight: image.height, ...(cameraId ? { cameraId } : {}) }, ctx.signal)
+        ? await embedder.attach(detections, image, { sourceWidth: image.width, sourceHeight: image.height, ...(cameraId ? { cameraId } : {}) }, { signal: ctx.signal })
         : undefined;
       return {
         detections,

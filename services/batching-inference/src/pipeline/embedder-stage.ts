@@ -32,7 +32,7 @@ export class EmbedderStage {
     detections: Detection[],
     image: RgbImage,
     frame: { sourceWidth: number; sourceHeight: number; letterbox?: Letterbox | undefined; cameraId?: string },
-    signal?: AbortSignal,
+    request: { signal?: AbortSignal; timeoutMs?: number } = {},
   ): Promise<ModelRef | undefined> {
     const picked = selectForEmbedding(detections, this.policy);
     if (picked.length === 0) return undefined;
@@ -47,7 +47,7 @@ export class EmbedderStage {
       picked.map((i) => {
         const d = detections[i] as Detection;
         const rect = cropRect(d.box as NonNullable<Detection['box']>, image, frame.sourceWidth, frame.sourceHeight, frame.letterbox);
-        return served.embed(image, rect, { priority: this.priority, ...(signal ? { signal } : {}) });
+        return served.embed(image, rect, { priority: this.priority, ...request });
       }),
     );
     let attached = 0;

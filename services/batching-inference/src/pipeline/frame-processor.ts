@@ -20,6 +20,18 @@ export interface FrameProcessorOptions {
   detector: string;
   /** Batcher priority of pipeline frames (1 is the highest). */
   priority: number;
+  /**
+   * A frame's whole life from capture (0: no limit). What is left of it when the frame reaches a
+   * model is that request's batcher timeout, so the model config's own timeoutMs never drops a
+   * frame the age limit would still keep, nor keeps one it would drop.
+   */
+  maxFrameAgeMs: number;
+}
+
+/** Milliseconds a frame may still wait for a model; undefined when frames have no age limit. */
+export function remainingBudgetMs(captureTsMs: number, maxFrameAgeMs: number, nowMs: number): number | undefined {
+  if (maxFrameAgeMs <= 0 || captureTsMs <= 0) return undefined;
+  return maxFrameAgeMs - (nowMs - captureTsMs);
 }
 
 /**
@@ -69,11 +81,17 @@ export class FrameProcessor {
       streamEpoch: frame.streamEpoch,
       ...(frame.stats ? { stats: frame.stats } : {}),
     };
+    const budget = () => remainingBudgetMs(frame.captureTsMs, this.options.maxFrameAgeMs, Date.now());
+    const detectBudget = budget();
+    if (detectBudget !== undefined && detectBudget <= 0) {
+      drop('stale');
+      return;
+    }
     let result;
     try {
       result = await served.detect(
         { image, sourceWidth: meta.sourceWidth, sourceHeight: meta.sourceHeight, ...(frame.letterbox ? { letterbox: frame.letterbox } : {}) },
-        { priority: this.options.priority },
+        { priority: this.options.priority, ...(detectBudget !== undefined ? { timeoutMs: detectBudget } : {}) },
       );
     } catch (err) {
       drop(err instanceof ResourceExhaustedError ? 'queue_full' : err instanceof DeadlineExceededError ? 'timeout' : 'failed');
@@ -83,8 +101,16 @@ export class FrameProcessor {
       return;
     }
     const { detections } = result.value.result;
+    // Embeddings get what is left of the frame's life; crops that run out of it leave their
+    // detections without an embedding rather than the frame without detections.
+    const embedBudget = budget();
     const embedder = this.embedder
-      ? await this.embedder.attach(detections, image, { sourceWidth: meta.sourceWidth, sourceHeight: meta.sourceHeight, letterbox: frame.letterbox, cameraId })
+      ? await this.embedder.attach(
+          detections,
+          image,
+          { sourceWidth: meta.sourceWidth, sourceHeight: meta.sourceHeight, letterbox: frame.letterbox, cameraId },
+          embedBudget !== undefined ? { timeoutMs: Math.max(1, embedBudget) } : {},
+        )
       : undefined;
     const batch = detectionBatch(meta, detections, { name: served.name, version: served.version }, embedder, result.value.inferMs, Date.now());
     try {
