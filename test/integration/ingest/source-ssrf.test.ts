@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { lookup } from 'node:dns/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,7 @@ import { CLIP, ingestFixture, StreamState, streamSpec } from '../../helpers/inge
 import { sharedFile } from '../../helpers/shared.js';
 
 /** A real HTTP server on 127.0.0.1 that counts the requests each path gets. */
-async function startHttp(handler: (path: string, res: import('node:http').ServerResponse) => void) {
+async function startHttp(handler: (path: string, res: ServerResponse) => void) {
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
