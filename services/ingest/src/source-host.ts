@@ -22,7 +22,6 @@ export interface CheckedHost {
   host: string;
   /** Every address it stands for, canonical, each checked; an IP literal gives itself. */
   addresses: string[];
-  family: 4 | 6;
 }
 
 /**
@@ -50,7 +49,7 @@ export async function checkHost(rawHost: string, allowLocalNetwork: boolean, res
   const classified = addresses.map(classifyAddress);
   const refused = classified.find((c) => c.kind !== 'public' && !(allowLocalNetwork && LOCAL_KINDS.has(c.kind)));
   if (refused) throw new HostRefusedError(refusal(host, refused, allowLocalNetwork));
-  return { host, addresses: classified.map((c) => c.address), family: parseIpLiteral(classified[0]!.address)!.family };
+  return { host, addresses: classified.map((c) => c.address) };
 }
 
 /** RFC 6761: localhost and every name under it are this machine, whatever DNS says. */
