@@ -5,10 +5,12 @@ import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import { loadIngestConfig } from './config.js';
 
 describe('ingest configuration', () => {
-  it('has safe defaults: no files, no local network, raw RGB', () => {
+  it('has safe defaults: no files, no local network, no redirects or playlists, raw RGB', () => {
     const c = loadIngestConfig({ PATH: process.env.PATH });
     assert.equal(c.fileRoot, undefined);
     assert.equal(c.allowLocalNetwork, false);
+    assert.equal(c.allowHttpRedirects, false);
+    assert.equal(c.allowPlaylists, false);
     assert.equal(c.defaultPixelFormat, PixelFormat.PIXEL_FORMAT_RGB24);
     assert.deepEqual(c.allowedSchemes, ['rtsp', 'rtsps', 'http', 'https', 'file', 'testsrc']);
   });

@@ -16,8 +16,12 @@ export const ingestEnv = {
   VA_INGEST_ALLOWED_SCHEMES: list([...SOURCE_SCHEMES]),
   // file: URLs must resolve under this folder; unset forbids file: sources.
   VA_INGEST_FILE_ROOT: z.string().optional(),
-  // Sources on loopback, private, link-local or unspecified addresses (DESIGN: Security).
+  // Sources on loopback, private, link-local, unique-local or CGNAT addresses (README: Sources).
   VA_INGEST_ALLOW_LOCAL_NETWORK: bool(false),
+  // Let ffmpeg follow HTTP redirects; their targets are not checked, so this opens the SSRF door again.
+  VA_INGEST_ALLOW_HTTP_REDIRECTS: bool(false),
+  // Let ffmpeg open HLS playlists over HTTP; the hosts their segments name are not checked either.
+  VA_INGEST_ALLOW_PLAYLISTS: bool(false),
   VA_INGEST_MAX_STREAMS: int(64, 1, 1024),
   VA_INGEST_MAX_WIDTH: int(3840, 16, 8192),
   VA_INGEST_MAX_HEIGHT: int(2160, 16, 8192),
@@ -55,6 +59,8 @@ export interface IngestConfig {
   /** Real path of the folder file: sources must be under, or undefined when file: is off. */
   fileRoot: string | undefined;
   allowLocalNetwork: boolean;
+  allowHttpRedirects: boolean;
+  allowPlaylists: boolean;
   maxStreams: number;
   maxWidth: number;
   maxHeight: number;
@@ -108,6 +114,8 @@ export function loadIngestConfig(env: Env): IngestConfig {
     allowedSchemes: e.VA_INGEST_ALLOWED_SCHEMES as SourceScheme[],
     fileRoot,
     allowLocalNetwork: e.VA_INGEST_ALLOW_LOCAL_NETWORK,
+    allowHttpRedirects: e.VA_INGEST_ALLOW_HTTP_REDIRECTS,
+    allowPlaylists: e.VA_INGEST_ALLOW_PLAYLISTS,
     maxStreams: e.VA_INGEST_MAX_STREAMS,
     maxWidth: e.VA_INGEST_MAX_WIDTH,
     maxHeight: e.VA_INGEST_MAX_HEIGHT,

@@ -69,7 +69,9 @@ export class FfmpegProcess {
     this.command = ffmpeg({ stdoutLines: 20 })
       .setFfmpegPath(CHILD_WRAPPER)
       .input(plan.input.target)
-      .inputOptions(plan.input.options)
+      // Spread, not an array: fluent-ffmpeg splits an array element with one space in two, which
+      // would break a value such as "Host: camera\r\n".
+      .inputOptions(...plan.input.options)
       .videoFilters(plan.videoFilters)
       .outputOptions(['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'level+info', ...plan.outputOptions])
       .output(options.sink, { end: false });

@@ -1,9 +1,8 @@
-import { lookup } from 'node:dns/promises';
 import { realpathSync, statSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@va/common';
+import { checkHost, HostRefusedError, type Resolver, systemResolver } from './source-host.js';
 
 export const SOURCE_SCHEMES = ['rtsp', 'rtsps', 'http', 'https', 'file', 'testsrc'] as const;
 export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
@@ -13,9 +12,18 @@ export const TEST_PATTERNS = ['testsrc', 'testsrc2', 'smptebars', 'smptehdbars',
 
 export type SourceUrl =
   | { kind: 'file'; path: string }
-  | { kind: 'rtsp'; url: string; host: string }
-  | { kind: 'http'; url: string; host: string }
+  | NetworkSource
   | { kind: 'testsrc'; pattern: (typeof TEST_PATTERNS)[number]; width: number; height: number; rate: number };
+
+/** A camera reached over the network; `host` is checked again (and resolved) before every connect. */
+export interface NetworkSource {
+  kind: 'rtsp' | 'http';
+  url: string;
+  /** The URL's host without brackets: a name or an IP literal. */
+  host: string;
+  /** rtsps: or https: (the name must reach ffmpeg for TLS, so it cannot be pinned to an address). */
+  tls: boolean;
+}
 
 export interface SourcePolicy {
   allowedSchemes: readonly SourceScheme[];
@@ -34,10 +42,10 @@ function invalid(message: string): never {
 
 /**
  * Checks a source URL against the policy and returns what ffmpeg needs. Network hosts are
- * resolved here so a name that points at this machine or a private network is refused too
- * (unless VA_INGEST_ALLOW_LOCAL_NETWORK); ffmpeg resolves again when it connects.
+ * resolved here so a name that points at this machine or a private network is refused at once
+ * (source-host.ts); the supervisor checks again before each connect, when it also pins the address.
  */
-export async function parseSourceUrl(raw: string, policy: SourcePolicy): Promise<SourceUrl> {
+export async function parseSourceUrl(raw: string, policy: SourcePolicy, resolve: Resolver = systemResolver): Promise<SourceUrl> {
   if (raw.length === 0) invalid('url is required');
   if (raw.length > 2048) invalid('url is longer than 2048 characters');
   if (/\s/.test(raw) || [...raw].some((c) => c.charCodeAt(0) < 0x20)) invalid('url must not contain spaces or control characters');
@@ -57,29 +65,46 @@ export async function parseSourceUrl(raw: string, policy: SourcePolicy): Promise
       return parseTestPattern(url, policy);
     case 'rtsp':
     case 'rtsps':
-      await checkHost(url, policy.allowLocalNetwork);
-      return { kind: 'rtsp', url: url.href, host: url.hostname };
     case 'http':
     case 'https':
-      await checkHost(url, policy.allowLocalNetwork);
-      return { kind: 'http', url: url.href, host: url.hostname };
+      return { kind: scheme.startsWith('rtsp') ? 'rtsp' : 'http', url: url.href, host: await checkNetworkHost(url, policy.allowLocalNetwork, resolve), tls: scheme.endsWith('s') };
+  }
+}
+
+async function checkNetworkHost(url: URL, allowLocalNetwork: boolean, resolve: Resolver): Promise<string> {
+  try {
+    return (await checkHost(url.hostname, allowLocalNetwork, resolve)).host;
+  } catch (err) {
+    if (!(err instanceof HostRefusedError)) throw err;
+    // A camera's name may not resolve yet: the stream is accepted and backs off until it does.
+    if (err.unresolved) return url.hostname.replace(/^\[|\]$/g, '');
+    invalid(err.message);
   }
 }
 
 function checkFile(url: URL, root: string | undefined): string {
   if (root === undefined) invalid('file: sources are off (set VA_INGEST_FILE_ROOT to allow files under a folder)');
   if (url.host !== '' && url.host !== 'localhost') invalid('file: URLs must be file:///absolute/path');
-  let path: string;
+  // One answer for missing, outside the root (symlinks resolved), unreadable and not a file, so
+  // the error never tells whether a path outside the root exists.
+  const refused = (): never => invalid(`file ${safeDecode(url.pathname)} is not a file under VA_INGEST_FILE_ROOT`);
   try {
-    path = realpathSync(fileURLToPath(url));
+    const path = realpathSync(fileURLToPath(url));
+    if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) refused();
+    if (!statSync(path).isFile()) refused();
+    return path;
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
+    return refused();
+  }
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
   } catch {
-    invalid(`file ${decodeURIComponent(url.pathname)} does not exist`);
+    return path;
   }
-  if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) {
-    invalid(`file ${decodeURIComponent(url.pathname)} is outside the allowed folder ${root}`);
-  }
-  if (!statSync(path).isFile()) invalid(`${decodeURIComponent(url.pathname)} is not a file`);
-  return path;
 }
 
 function parseTestPattern(url: URL, policy: SourcePolicy): SourceUrl {
@@ -97,37 +122,6 @@ function parseTestPattern(url: URL, policy: SourcePolicy): SourceUrl {
   if (!Number.isFinite(rate) || rate <= 0 || rate > policy.maxFps) invalid(`test pattern rate must be > 0 and <= ${policy.maxFps}`);
   for (const key of url.searchParams.keys()) if (key !== 'size' && key !== 'rate') invalid(`test pattern parameter "${key}" is unknown (size, rate)`);
   return { kind: 'testsrc', pattern: pattern as (typeof TEST_PATTERNS)[number], width, height, rate };
-}
-
-async function checkHost(url: URL, allowLocal: boolean): Promise<void> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (host === '') invalid('url has no host');
-  if (allowLocal) return;
-  const addresses = isIP(host) ? [host] : await resolve(host);
-  const local = addresses.find(isLocalAddress);
-  if (local !== undefined || host.toLowerCase() === 'localhost') {
-    invalid(`host ${host}${local && local !== host ? ` (${local})` : ''} is on a local network; set VA_INGEST_ALLOW_LOCAL_NETWORK=true to allow it`);
-  }
-}
-
-async function resolve(host: string): Promise<string[]> {
-  try {
-    return (await lookup(host, { all: true })).map((a) => a.address);
-  } catch {
-    // An unresolvable name may resolve later (camera DNS); ffmpeg will report it and the stream backs off.
-    return [];
-  }
-}
-
-/** Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified and multicast addresses. */
-export function isLocalAddress(address: string): boolean {
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) {
-    const [a = 0, b = 0] = v4.split('.').map(Number);
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
-  }
-  const v6 = address.toLowerCase();
-  return v6 === '::' || v6 === '::1' || /^f[cd]/.test(v6) || /^fe[89ab]/.test(v6) || v6.startsWith('ff');
 }
 
 /**

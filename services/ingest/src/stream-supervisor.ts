@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { subjects, type Logger } from '@va/common';
+import { errorMessage, subjects, type Logger } from '@va/common';
 import { PixelFormat, type Letterbox } from '@va/common/gen/va/common/v1/frame';
 import { StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -13,6 +13,7 @@ import { FrameStatsSampler, type StatsRegion } from './frame-stats.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { letterboxGeometry } from './letterbox.js';
 import { RateMeter } from './rate-meter.js';
+import { checkHost } from './source-host.js';
 import { redact } from './source-url.js';
 import type { ValidStream } from './stream-spec.js';
 
@@ -20,6 +21,9 @@ export interface SupervisorSettings {
   connectTimeoutMs: number;
   readTimeoutMs: number;
   decodeThreads: number;
+  allowLocalNetwork: boolean;
+  allowHttpRedirects: boolean;
+  allowPlaylists: boolean;
   stallTimeoutMs: number;
   backoff: BackoffOptions & { resetAfterMs: number };
   maxFrameAgeMs: number;
@@ -49,6 +53,7 @@ interface Run {
  * One camera stream: runs ffmpeg, turns its output into Frames, and keeps it alive.
  *
  *   CONNECTING --first frame--> RUNNING --dies / stalls--> BACKOFF --delay--> CONNECTING
+ *   CONNECTING --host refused or unresolved (checked before each ffmpeg)--> BACKOFF
  *   file sources: corrupt or unreadable -> FAILED (ffmpeg's reason), clean end -> COMPLETED
  *   stop() from any state -> STOPPED
  *
@@ -165,12 +170,31 @@ export class StreamSupervisor {
   private connect(): void {
     if (this.stopping) return;
     this.setState(StreamState.STREAM_STATE_CONNECTING);
+    const { source } = this.stream;
+    if (source.kind !== 'rtsp' && source.kind !== 'http') {
+      this.spawn(undefined);
+      return;
+    }
+    // Checked before every ffmpeg, not only at AddStream: a name may point elsewhere by now (DNS
+    // rebinding). ffmpeg then gets the checked address where the protocol allows (ffmpeg-args.ts).
+    checkHost(source.host, this.deps.settings.allowLocalNetwork).then(
+      (checked) => this.spawn(checked.addresses[0]),
+      (err: unknown) => {
+        if (this.stopping) return;
+        this.log.warn({ error: errorMessage(err) }, 'source host refused; ffmpeg not started');
+        this.retry(errorMessage(err));
+      },
+    );
+  }
+
+  private spawn(address: string | undefined): void {
+    if (this.stopping) return;
     const connectReason = `no frame within ${this.deps.settings.connectTimeoutMs} ms of starting ffmpeg`;
     const reader = new FrameReader({ onFrame: (raw) => this.frameRead(raw), onNoBuffer: () => this.dropped('no_buffer') });
     // A stream that keeps the source size learns it from each run's probe (a camera may change it).
     if (this.stream.width > 0) reader.setFrameBytes(this.stream.width * this.stream.height * 3);
     const ffmpeg = new FfmpegProcess({
-      plan: ffmpegPlan(this.stream, this.deps.settings),
+      plan: ffmpegPlan(this.stream, this.deps.settings, address),
       sink: reader,
       log: this.log,
       // fluent-ffmpeg probes ffmpeg's capabilities before the first spawn; the connect deadline
@@ -289,7 +313,7 @@ export class StreamSupervisor {
     if (this.run !== run) return;
     if (this.stopping) return;
     const isFile = this.stream.source.kind === 'file';
-    const reason = run.failure ?? exit.reason;
+    const reason = run.failure ?? this.explain(exit.reason);
     const log = { frames: run.frames, errors: exit.errors, clean: exit.clean };
     if (run.reader.partialBytes > 0) this.log.debug({ bytes: run.reader.partialBytes }, 'ffmpeg ended inside a frame; the torn frame is not published');
 
@@ -306,15 +330,25 @@ export class StreamSupervisor {
       this.setState(StreamState.STREAM_STATE_COMPLETED);
       return;
     }
-    this.lastError = exit.clean && !run.stalled ? 'source ended' : reason;
     if (run.runningSince !== undefined && Date.now() - run.runningSince >= this.deps.settings.backoff.resetAfterMs) this.backoff.reset();
+    this.retry(exit.clean && !run.stalled ? 'source ended' : reason, log);
+  }
+
+  private retry(error: string, log: object = {}): void {
+    this.lastError = error;
     const delay = this.backoff.next();
     this.nextAttemptAt = Date.now() + delay;
     this.restarts++;
     this.deps.metrics.sourceRestarts.inc({ camera: this.cameraId });
-    this.log.warn({ ...log, error: this.lastError, retryInMs: delay, attempt: this.backoff.attempts }, 'source lost; backing off');
+    this.log.warn({ ...log, error, retryInMs: delay, attempt: this.backoff.attempts }, 'source lost; backing off');
     this.setState(StreamState.STREAM_STATE_BACKOFF);
     this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** ffmpeg answers a redirect it may not follow with a bare I/O error; say what it may be. */
+  private explain(reason: string): string {
+    if (this.stream.source.kind !== 'http' || this.deps.settings.allowHttpRedirects || !/Input\/output error/.test(reason)) return reason;
+    return `${reason} (an HTTP redirect? they are refused unless VA_INGEST_ALLOW_HTTP_REDIRECTS=true)`;
   }
 
   private setState(state: StreamState): void {
