@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { bool, ConfigError, int, list, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, parseEnv, type Env } from '@va/common';
+import type { ImageLimits } from './preprocess/image-intake.js';
 import { DEFAULT_REPOSITORY_DIR, DEFAULT_SHARED_DIR } from './repository/default-paths.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './repository/model-config.js';
 
 export const DEFAULT_GRPC_PORT = 50052;
 export const DEFAULT_HTTP_PORT = 9462;
+const MIB = 1024 * 1024;
 
 const providerList = list().pipe(
   z.array(z.enum(EXECUTION_PROVIDERS, { error: `each must be one of ${EXECUTION_PROVIDERS.join(', ')}` })),
@@ -46,6 +48,12 @@ export const inferenceEnv = {
   VA_INFERENCE_PIPELINE_PRIORITY: int(1, 1, 8),
   VA_INFERENCE_GRPC_PRIORITY: int(2, 1, 8),
   VA_INFERENCE_EMBED_MAX_CROPS: int(256, 1, 10_000),
+  // Decompression bombs: pixels one image may claim in its header, decoded RGB bytes of one
+  // request, and decoded bytes of all requests and frames together (over it: RESOURCE_EXHAUSTED).
+  VA_INFERENCE_MAX_FRAME_PIXELS: int(4096 * 4096, 1, 2 ** 31),
+  VA_INFERENCE_MAX_CROP_PIXELS: int(2048 * 2048, 1, 2 ** 31),
+  VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST: int(128 * MIB, 3, 2 ** 40),
+  VA_INFERENCE_MAX_DECODED_BYTES_IN_FLIGHT: int(512 * MIB, 3, 2 ** 40),
   VA_INFERENCE_PUBLISH_RETRIES: int(3, 0, 20),
   VA_INFERENCE_PUBLISH_TIMEOUT_MS: int(5000, 100, 120_000),
   // NATS KV bucket where canary rollouts are shared by every worker ("" keeps them per process).
@@ -76,6 +84,7 @@ export interface InferenceConfig {
     priority: number;
   };
   grpc: { priority: number; maxCrops: number };
+  images: ImageLimits & { maxDecodedBytesInFlight: number };
   publish: { retries: number; timeoutMs: number };
   rolloutBucket: string;
   gpuMonitor: { pollMs: number; command: string };
@@ -87,6 +96,19 @@ export function loadInferenceConfig(env: Env): InferenceConfig {
   const detector = e.VA_INFERENCE_DETECTOR === 'none' ? undefined : e.VA_INFERENCE_DETECTOR;
   if (!detector && e.VA_INFERENCE_PIPELINE) {
     throw new ConfigError([{ key: 'VA_INFERENCE_DETECTOR', message: 'is "none", but the frame pipeline needs a detector (set VA_INFERENCE_PIPELINE=false for an embedding-only worker)' }]);
+  }
+  const images = {
+    maxFramePixels: e.VA_INFERENCE_MAX_FRAME_PIXELS,
+    maxCropPixels: e.VA_INFERENCE_MAX_CROP_PIXELS,
+    maxDecodedBytesPerRequest: e.VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST,
+    maxDecodedBytesInFlight: e.VA_INFERENCE_MAX_DECODED_BYTES_IN_FLIGHT,
+  };
+  const largestImage = 3 * Math.max(images.maxFramePixels, images.maxCropPixels);
+  if (images.maxDecodedBytesPerRequest < largestImage) {
+    throw new ConfigError([{ key: 'VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST', message: `is ${images.maxDecodedBytesPerRequest}, less than the ${largestImage} bytes the largest allowed image decodes to (3 x VA_INFERENCE_MAX_FRAME_PIXELS or _CROP_PIXELS)` }]);
+  }
+  if (images.maxDecodedBytesInFlight < images.maxDecodedBytesPerRequest) {
+    throw new ConfigError([{ key: 'VA_INFERENCE_MAX_DECODED_BYTES_IN_FLIGHT', message: `is ${images.maxDecodedBytesInFlight}, less than VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST (${images.maxDecodedBytesPerRequest}): a request that fits could never run` }]);
   }
   const defaults = [...(detector ? [detector] : []), ...(embedder ? [embedder] : [])];
   return {
@@ -114,6 +136,7 @@ export function loadInferenceConfig(env: Env): InferenceConfig {
       priority: e.VA_INFERENCE_PIPELINE_PRIORITY,
     },
     grpc: { priority: e.VA_INFERENCE_GRPC_PRIORITY, maxCrops: e.VA_INFERENCE_EMBED_MAX_CROPS },
+    images,
     publish: { retries: e.VA_INFERENCE_PUBLISH_RETRIES, timeoutMs: e.VA_INFERENCE_PUBLISH_TIMEOUT_MS },
     rolloutBucket: e.VA_INFERENCE_ROLLOUT_BUCKET,
     gpuMonitor: { pollMs: e.VA_INFERENCE_GPU_POLL_MS, command: e.VA_INFERENCE_NVIDIA_SMI },

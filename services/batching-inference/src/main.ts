@@ -9,7 +9,9 @@ import { EmbedderStage } from './pipeline/embedder-stage.js';
 import { FramePipeline } from './pipeline/frame-pipeline.js';
 import { FrameProcessor } from './pipeline/frame-processor.js';
 import { GpuMemoryMonitor } from './gpu/gpu-memory-monitor.js';
+import { DecodeBudget } from './preprocess/decode-budget.js';
 import { configureImageDecoding } from './preprocess/image.js';
+import { ImageIntake } from './preprocess/image-intake.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { ModelManager } from './serving/model-manager.js';
 import { startModels } from './serving/model-startup.js';
@@ -45,10 +47,13 @@ runMain(SERVICE, async () => {
   const policy: EmbeddingPolicy = { classes: new Set(cfg.embedding.classes), maxPerFrame: cfg.embedding.maxPerFrame, minSidePx: cfg.embedding.minSidePx, minScore: cfg.embedding.minScore };
   const embedderAt = (priority: number) => (cfg.embedder ? new EmbedderStage(manager, cfg.embedder, policy, metrics, log, priority) : undefined);
 
+  const budget = new DecodeBudget(cfg.images.maxDecodedBytesInFlight, (inUse) => metrics.decodedBytesInFlight.set(inUse));
+  const intake = new ImageIntake(cfg.images, budget, (source, reason) => metrics.imageRejections.inc({ source, reason }));
+
   const grpc = runtime.grpcServer(config.grpc);
   grpc.addService(
     InferenceServiceService,
-    inferenceService(manager, embedderAt(cfg.grpc.priority), { defaultDetector: cfg.detector ?? '', defaultEmbedder: cfg.embedder ?? '', priority: cfg.grpc.priority, maxCrops: cfg.grpc.maxCrops }),
+    inferenceService(manager, embedderAt(cfg.grpc.priority), intake, { defaultDetector: cfg.detector ?? '', defaultEmbedder: cfg.embedder ?? '', priority: cfg.grpc.priority, maxCrops: cfg.grpc.maxCrops }),
     INFERENCE_ROLES,
   );
   runtime.registerHealth('va.inference.v1.InferenceService');
@@ -56,7 +61,7 @@ runMain(SERVICE, async () => {
   const detector = cfg.detector; // config.ts refuses a pipeline without one
   if (cfg.pipeline.enabled && detector) {
     const publisher = new DetectionPublisher(nats.js, metrics, log, cfg.publish);
-    const processor = new FrameProcessor(manager, embedderAt(cfg.pipeline.priority), publisher, metrics, log, {
+    const processor = new FrameProcessor(manager, embedderAt(cfg.pipeline.priority), publisher, metrics, intake, log, {
       detector,
       priority: cfg.pipeline.priority,
       maxFrameAgeMs: cfg.pipeline.maxFrameAgeMs,

@@ -30,6 +30,8 @@ export class InferenceMetrics {
   readonly detections: Counter<'model' | 'class'>;
   readonly embeddings: Counter<'model'>;
   readonly publishFailures: Counter<'reason'>;
+  readonly imageRejections: Counter<'source' | 'reason'>;
+  readonly decodedBytesInFlight: Gauge;
   readonly gpuMemoryUsed: Gauge<'gpu' | 'name'>;
   readonly gpuMemoryTotal: Gauge<'gpu' | 'name'>;
 
@@ -62,7 +64,7 @@ export class InferenceMetrics {
     this.framesReceived = new Counter({ name: `${prefix}frames_received_total`, help: 'Frames taken from va.frames.*.', labelNames: ['camera'], registers: r });
     this.framesDropped = new Counter({
       name: `${prefix}frames_dropped_total`,
-      help: 'Frames not turned into detections: superseded (a newer frame of the camera arrived), stale (older than the age limit), queue_full, timeout, invalid (bad pixels), failed (model error), no_model.',
+      help: 'Frames not turned into detections: superseded (a newer frame of the camera arrived), stale (older than the age limit), queue_full, timeout, invalid (bad pixels), too_large (over VA_INFERENCE_MAX_FRAME_PIXELS), decode_budget (decoding budget spent), failed (model error), no_model.',
       labelNames: ['camera', 'reason'],
       registers: r,
     });
@@ -78,6 +80,13 @@ export class InferenceMetrics {
     this.detections = new Counter({ name: `${prefix}detections_total`, help: 'Detections published, by model and class.', labelNames: ['model', 'class'], registers: r });
     this.embeddings = new Counter({ name: `${prefix}embeddings_total`, help: 'Embeddings computed for detection crops.', labelNames: ['model'], registers: r });
     this.publishFailures = new Counter({ name: `${prefix}publish_failures_total`, help: 'DetectionBatch publishes that failed after retries.', labelNames: ['reason'], registers: r });
+    this.imageRejections = new Counter({
+      name: `${prefix}image_rejections_total`,
+      help: 'Images refused before or while decoding, by source (detect, embed, frame) and reason: empty, unknown_format, malformed_header, too_many_pixels, request_too_large, size_mismatch, undecodable, decode_budget.',
+      labelNames: ['source', 'reason'],
+      registers: r,
+    });
+    this.decodedBytesInFlight = new Gauge({ name: `${prefix}decoded_bytes_in_flight`, help: 'Decoded image bytes reserved from VA_INFERENCE_MAX_DECODED_BYTES_IN_FLIGHT (decoding or waiting for their batch).', registers: r });
     // Only on hosts with nvidia-smi (gpu/gpu-memory-monitor.ts).
     this.gpuMemoryUsed = new Gauge({ name: `${prefix}gpu_memory_used_bytes`, help: 'GPU memory in use on the card (nvidia-smi), all processes.', labelNames: ['gpu', 'name'], registers: r });
     this.gpuMemoryTotal = new Gauge({ name: `${prefix}gpu_memory_total_bytes`, help: 'GPU memory installed on the card (nvidia-smi).', labelNames: ['gpu', 'name'], registers: r });

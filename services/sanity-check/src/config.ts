@@ -70,6 +70,8 @@ export const sanityEnv = {
   VA_SANITY_EVIDENCE_WAIT_MS: int(2000, 0, 60_000),
   VA_SANITY_EVIDENCE_QUEUE: int(16, 1, 10_000),
   VA_SANITY_EVIDENCE_JPEG_QUALITY: int(90, 10, 100),
+  // Decompression bombs: a frame (or its source size) over this is neither decoded nor written.
+  VA_SANITY_EVIDENCE_MAX_FRAME_PIXELS: int(4096 * 4096, 1, 2 ** 31),
   VA_SANITY_SAMPLE_LOW_CONF_BELOW: num(0.4, 0, 1),
   VA_SANITY_SAMPLE_INTERVAL_MS: int(60_000, 0, 86_400_000),
   VA_SANITY_EXPORT_MAX_IMAGES: int(5000, 1, 1_000_000),
@@ -89,7 +91,7 @@ export interface SanityConfig {
   dataDir: string;
   framesEnabled: boolean;
   frameRing: { perCamera: number; maxBytes: number };
-  evidence: { maxBytes: number; maxAgeMs: number; waitMs: number; queueSize: number; jpegQuality: number };
+  evidence: { maxBytes: number; maxAgeMs: number; waitMs: number; queueSize: number; jpegQuality: number; maxFramePixels: number };
   sampler: { below: number; intervalMs: number };
   export: { maxImages: number; keep: number };
 }
@@ -168,6 +170,7 @@ export function loadSanityConfig(env: Env): SanityConfig {
       waitMs: e.VA_SANITY_EVIDENCE_WAIT_MS,
       queueSize: e.VA_SANITY_EVIDENCE_QUEUE,
       jpegQuality: e.VA_SANITY_EVIDENCE_JPEG_QUALITY,
+      maxFramePixels: e.VA_SANITY_EVIDENCE_MAX_FRAME_PIXELS,
     },
     sampler: { below: e.VA_SANITY_SAMPLE_LOW_CONF_BELOW, intervalMs: e.VA_SANITY_SAMPLE_INTERVAL_MS },
     export: { maxImages: e.VA_SANITY_EXPORT_MAX_IMAGES, keep: e.VA_SANITY_EXPORT_KEEP },

@@ -91,7 +91,7 @@ export class SanityMetrics {
     this.evidenceBytes = new Gauge({ name: `${prefix}evidence_store_bytes`, help: 'Bytes of images and metadata in the evidence store.', registers: r, collect() { this.set(sources.evidence?.bytes ?? 0); } });
     this.evidenceFiles = new Gauge({ name: `${prefix}evidence_store_images`, help: 'Images in the evidence store.', registers: r, collect() { this.set(sources.evidence?.images ?? 0); } });
     this.evidenceWrites = new Counter({ name: `${prefix}evidence_writes_total`, help: 'Evidence images written, by kind (flag, low-confidence).', labelNames: ['kind'], registers: r });
-    this.evidenceMissing = new Counter({ name: `${prefix}evidence_missing_total`, help: 'Evidence that could not be captured, by reason (frame_gone, frame_not_received, queue_full, write_failed).', labelNames: ['reason'], registers: r });
+    this.evidenceMissing = new Counter({ name: `${prefix}evidence_missing_total`, help: 'Evidence that could not be captured, by reason (frame_gone, frame_not_received, queue_full, too_large, write_failed).', labelNames: ['reason'], registers: r });
     this.evidenceQueueDepth = new Gauge({ name: `${prefix}evidence_queue_depth`, help: 'Evidence images waiting to be encoded and written.', registers: r });
     this.evidencePruned = new Counter({ name: `${prefix}evidence_pruned_total`, help: 'Evidence images deleted by retention, by reason (age, size).', labelNames: ['reason'], registers: r });
     this.exports = new Counter({ name: `${prefix}exports_total`, help: 'Labeling-set exports, by outcome.', labelNames: ['outcome'], registers: r });

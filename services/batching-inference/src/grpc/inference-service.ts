@@ -8,7 +8,8 @@ import {
   type ModelVersionStatus,
 } from '@va/common/gen/va/inference/v1/inference';
 import type { EmbedderStage } from '../pipeline/embedder-stage.js';
-import { decodeImage, type RgbImage } from '../preprocess/image.js';
+import type { RgbImage } from '../preprocess/image.js';
+import type { EncodedImage, ImageIntake } from '../preprocess/image-intake.js';
 import type { SourceRect } from '../preprocess/tensor-writer.js';
 import type { ModelManager } from '../serving/model-manager.js';
 
@@ -42,7 +43,7 @@ export const INFERENCE_ROLES: MethodRoles<Definition> = {
  * pipeline (at their own priority), so clients share batches with the cameras; a cancelled call
  * leaves the queue. Errors are our error classes, mapped to gRPC status at the server edge.
  */
-export function inferenceService(manager: ModelManager, embedder: EmbedderStage | undefined, options: InferenceServiceOptions): AsyncService<Definition> {
+export function inferenceService(manager: ModelManager, embedder: EmbedderStage | undefined, intake: ImageIntake, options: InferenceServiceOptions): AsyncService<Definition> {
   const submit = (ctx: CallContext) => ({ priority: options.priority, signal: ctx.signal });
   const statusOf = (model: string) => manager.status(model);
 
@@ -52,23 +53,28 @@ export function inferenceService(manager: ModelManager, embedder: EmbedderStage 
       if (!(req.scoreThreshold >= 0 && req.scoreThreshold <= 1)) throw new InvalidArgumentError('score_threshold must be in [0, 1]', 'score_threshold');
       const model = req.model || options.defaultDetector;
       if (!model) throw new NotFoundError('no detector is configured (VA_INFERENCE_DETECTOR=none) and the request names none');
-      const image = await decodeImage(req.image, 'image');
-      const served = manager.resolve(model, { ...(req.version ? { version: req.version } : {}), ...(cameraId ? { cameraId } : {}) });
-      const r = await served.detect({ image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: req.scoreThreshold }, submit(ctx));
-      const { detections } = r.value.result;
-      const embedderRef = req.withEmbeddings && embedder
-        ? await embedder.attach(detections, image, { sourceWidth: image.width, sourceHeight: image.height, ...(cameraId ? { cameraId } : {}) }, { signal: ctx.signal })
-        : undefined;
-      return {
-        detections,
-        model: { name: served.name, version: served.version },
-        imageWidth: image.width,
-        imageHeight: image.height,
-        inferenceMs: r.value.inferMs,
-        queueMs: r.queueMs,
-        batchSize: r.batchSize,
-        ...(embedderRef ? { embedder: embedderRef } : {}),
-      };
+      const { images, release } = await intake.decode('detect', [{ bytes: req.image, what: 'image', kind: 'frame' }]);
+      const image = images[0] as RgbImage;
+      try {
+        const served = manager.resolve(model, { ...(req.version ? { version: req.version } : {}), ...(cameraId ? { cameraId } : {}) });
+        const r = await served.detect({ image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: req.scoreThreshold }, submit(ctx));
+        const { detections } = r.value.result;
+        const embedderRef = req.withEmbeddings && embedder
+          ? await embedder.attach(detections, image, { sourceWidth: image.width, sourceHeight: image.height, ...(cameraId ? { cameraId } : {}) }, { signal: ctx.signal })
+          : undefined;
+        return {
+          detections,
+          model: { name: served.name, version: served.version },
+          imageWidth: image.width,
+          imageHeight: image.height,
+          inferenceMs: r.value.inferMs,
+          queueMs: r.queueMs,
+          batchSize: r.batchSize,
+          ...(embedderRef ? { embedder: embedderRef } : {}),
+        };
+      } finally {
+        release();
+      }
     },
 
     embed: async (req: EmbedRequest, ctx): Promise<EmbedResponse> => {
@@ -79,17 +85,26 @@ export function inferenceService(manager: ModelManager, embedder: EmbedderStage 
       const model = req.model || options.defaultEmbedder;
       if (!model) throw new NotFoundError('no embedder is configured (VA_INFERENCE_EMBEDDER) and the request names none');
       const served = manager.resolve(model, req.version ? { version: req.version } : {});
-      const inputs: Array<{ image: RgbImage; crop?: SourceRect }> = [];
-      for (const [i, crop] of req.crops.entries()) inputs.push({ image: await decodeImage(crop, `crops[${i}]`) });
-      if (req.boxes.length > 0) {
-        const image = await decodeImage(req.sourceImage, 'source_image');
-        req.boxes.forEach((b, i) => {
-          if (!(b.x2 > b.x1 && b.y2 > b.y1)) throw new InvalidArgumentError(`boxes[${i}] is empty or inverted`, 'boxes');
-          inputs.push({ image, crop: { x: b.x1, y: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 } });
-        });
+      const boxes = req.boxes.map((b, i) => {
+        if (!(b.x2 > b.x1 && b.y2 > b.y1)) throw new InvalidArgumentError(`boxes[${i}] is empty or inverted`, 'boxes');
+        return { x: b.x1, y: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 } satisfies SourceRect;
+      });
+      const encoded: EncodedImage[] = req.crops.map((bytes, i) => ({ bytes, what: `crops[${i}]`, kind: 'crop' }));
+      if (boxes.length > 0) encoded.push({ bytes: req.sourceImage, what: 'source_image', kind: 'frame' });
+      const { images, release } = await intake.decode('embed', encoded);
+      try {
+        const inputs: Array<{ image: RgbImage; crop?: SourceRect }> = images.slice(0, req.crops.length).map((image) => ({ image }));
+        const source = images[req.crops.length];
+        if (source) for (const crop of boxes) inputs.push({ image: source, crop });
+        // Every request settles before the budget is returned: a batch may still be writing a crop after another failed.
+        const settled = await Promise.allSettled(inputs.map((input) => served.embed(input.image, input.crop, submit(ctx))));
+        const failed = settled.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        const results = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof served.embed>>>).value);
+        return { embeddings: results.map((r) => ({ values: r.value.result })), model: { name: served.name, version: served.version } };
+      } finally {
+        release();
       }
-      const results = await Promise.all(inputs.map((input) => served.embed(input.image, input.crop, submit(ctx))));
-      return { embeddings: results.map((r) => ({ values: r.value.result })), model: { name: served.name, version: served.version } };
     },
 
     modelStatus: async (req) => {

@@ -4,6 +4,8 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@va/common';
 import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
 import { InferenceMetrics } from '../metrics.js';
+import { DecodeBudget } from '../preprocess/decode-budget.js';
+import { ImageIntake } from '../preprocess/image-intake.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { DetectionPublisher } from './detection-publisher.js';
 import { FrameProcessor, remainingBudgetMs } from './frame-processor.js';
@@ -52,7 +54,8 @@ function processorWith(maxFrameAgeMs: number) {
   const publisher = { publish: (b: unknown) => Promise.resolve(void published.push(b)) } as unknown as DetectionPublisher;
   const registry = new Registry();
   const metrics = new InferenceMetrics(registry, 'va_inference_');
-  const processor = new FrameProcessor(manager, undefined, publisher, metrics, createLogger('test', 'silent'), { detector: 'det', priority: 1, maxFrameAgeMs });
+  const intake = new ImageIntake({ maxFramePixels: 64, maxCropPixels: 64, maxDecodedBytesPerRequest: 1024 }, new DecodeBudget(4096), () => {});
+  const processor = new FrameProcessor(manager, undefined, publisher, metrics, intake, createLogger('test', 'silent'), { detector: 'det', priority: 1, maxFrameAgeMs });
   const dropped = async (reason: string) => (await registry.getSingleMetric('va_inference_frames_dropped_total')?.get())?.values.find((v) => v.labels.reason === reason)?.value ?? 0;
   return { processor, submitted, published, dropped };
 }

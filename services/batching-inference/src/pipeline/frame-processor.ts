@@ -1,8 +1,10 @@
 import { DeadlineExceededError, errorMessage, ResourceExhaustedError, type Logger } from '@va/common';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
+import type { RgbImage } from '../preprocess/image.js';
 import { detectionBatch, type FrameMeta } from '../inference/detection-batch.js';
 import type { InferenceMetrics } from '../metrics.js';
-import { frameImage, InvalidImageError } from '../preprocess/image.js';
+import { DecodeBudgetError, InvalidImageError } from '../preprocess/image-errors.js';
+import type { ImageIntake } from '../preprocess/image-intake.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { DetectionPublisher } from './detection-publisher.js';
 import type { EmbedderStage } from './embedder-stage.js';
@@ -49,6 +51,7 @@ export class FrameProcessor {
     private readonly embedder: EmbedderStage | undefined,
     private readonly publisher: DetectionPublisher,
     private readonly metrics: InferenceMetrics,
+    private readonly intake: ImageIntake,
     log: Logger,
     private readonly options: FrameProcessorOptions,
   ) {
@@ -57,14 +60,24 @@ export class FrameProcessor {
 
   async process({ frame, cameraId, receivedAt }: ReceivedFrame): Promise<void> {
     const drop = (reason: string) => this.metrics.framesDropped.inc({ camera: cameraId, reason });
-    let image;
+    let pixels;
     try {
-      image = await frameImage(frame);
+      pixels = await this.intake.frame(frame);
     } catch (err) {
-      drop('invalid');
+      drop(err instanceof DecodeBudgetError ? 'decode_budget' : err instanceof InvalidImageError && err.reason === 'too_many_pixels' ? 'too_large' : 'invalid');
       this.logInvalid(cameraId, frame.sequence, err);
       return;
     }
+    try {
+      await this.detect(frame, cameraId, receivedAt, pixels);
+    } finally {
+      pixels.release();
+    }
+  }
+
+  /** Detection, embeddings and publishing; the decoded pixels are released as soon as the models are done with them. */
+  private async detect(frame: Frame, cameraId: string, receivedAt: number, { image, release }: { image: RgbImage; release(): void }): Promise<void> {
+    const drop = (reason: string) => this.metrics.framesDropped.inc({ camera: cameraId, reason });
     let served;
     try {
       served = this.manager.resolve(this.options.detector, { cameraId });
@@ -112,6 +125,7 @@ export class FrameProcessor {
           embedBudget !== undefined ? { timeoutMs: Math.max(1, embedBudget) } : {},
         )
       : undefined;
+    release();
     const batch = detectionBatch(meta, detections, { name: served.name, version: served.version }, embedder, result.value.inferMs, Date.now());
     try {
       await this.publisher.publish(batch);

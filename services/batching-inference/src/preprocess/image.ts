@@ -1,6 +1,9 @@
 import sharp from 'sharp';
-import { InvalidArgumentError } from '@va/common';
 import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
+import { InvalidImageError } from './image-errors.js';
+import { readImageHeader, type ImageHeader } from './image-header.js';
+
+export { InvalidImageError } from './image-errors.js';
 
 /** Packed 8-bit, three channels, row-major, no row padding. `data` may be a view of a message buffer. */
 export interface RgbImage {
@@ -10,11 +13,21 @@ export interface RgbImage {
   order: 'RGB' | 'BGR';
 }
 
-/** Encoded bytes that are not a decodable image, or a frame whose pixels do not match its header. */
-export class InvalidImageError extends InvalidArgumentError {}
+/** The default cap on one frame's pixels (VA_INFERENCE_MAX_FRAME_PIXELS); the offline API uses it too. */
+export const DEFAULT_MAX_FRAME_PIXELS = 4096 * 4096;
 
-/** Refuse decompression bombs: 100 megapixels is far beyond any camera we serve. */
-const MAX_PIXELS = 100_000_000;
+/** Bytes of packed RGB an image of this size decodes to. */
+export function decodedBytes(size: { width: number; height: number }): number {
+  return size.width * size.height * 3;
+}
+
+/** Refuses an image whose header claims more pixels than `maxPixels`, before anything is decoded. */
+export function assertPixels(size: { width: number; height: number }, maxPixels: number, what: string): void {
+  const pixels = size.width * size.height;
+  if (pixels > maxPixels) {
+    throw new InvalidImageError(`${what} is ${size.width}x${size.height} (${pixels} pixels); at most ${maxPixels} pixels are accepted`, 'too_many_pixels');
+  }
+}
 
 /** Sets libvips' worker threads (sharp decodes on libuv's pool, off the event loop) and turns its cache off. */
 export function configureImageDecoding(threads: number): void {
@@ -22,43 +35,43 @@ export function configureImageDecoding(threads: number): void {
   sharp.cache(false);
 }
 
-/** Decodes JPEG, PNG or WebP (EXIF orientation applied) to packed RGB. */
-export async function decodeImage(bytes: Uint8Array, what = 'image'): Promise<RgbImage> {
-  if (bytes.byteLength === 0) throw new InvalidImageError(`${what} is empty`);
+/**
+ * Decodes JPEG, PNG or WebP (EXIF orientation applied) to packed RGB. The header is read first
+ * (or given, when the caller already read it) and an image over `maxPixels` is refused before
+ * the decoder allocates; libvips gets the same limit, and what it decodes must match the header.
+ */
+export async function decodeImage(bytes: Uint8Array, what = 'image', maxPixels = DEFAULT_MAX_FRAME_PIXELS, header: ImageHeader = readImageHeader(bytes, what)): Promise<RgbImage> {
+  assertPixels(header, maxPixels, what);
+  let decoded;
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_PIXELS })
+    decoded = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, pages: 1 })
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, order: 'RGB' };
   } catch (err) {
-    throw new InvalidImageError(`${what} could not be decoded as JPEG, PNG or WebP: ${(err as Error).message}`, undefined, { cause: err });
+    throw new InvalidImageError(`${what} could not be decoded as ${header.format}: ${(err as Error).message}`, 'undecodable', { cause: err });
   }
+  const { data, info } = decoded;
+  if (info.channels !== 3) throw new InvalidImageError(`${what} decoded to ${info.channels} channels`, 'undecodable');
+  // EXIF orientation may swap the sides; the pixel count must still be what the header said.
+  if (info.width * info.height !== header.width * header.height) {
+    throw new InvalidImageError(`${what} header says ${header.width}x${header.height} but it decoded to ${info.width}x${info.height}`, 'size_mismatch');
+  }
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, order: 'RGB' };
 }
 
-/** The frame's pixels as an image: raw formats are wrapped without a copy, JPEG is decoded. */
-export async function frameImage(frame: Frame): Promise<RgbImage> {
+/** A raw RGB24 or BGR24 frame's pixels as an image, without a copy, after checking size against the cap and the byte length. */
+export function rawFrameImage(frame: Frame, maxPixels: number): RgbImage {
   const { width, height, pixels } = frame;
-  switch (frame.pixelFormat) {
-    case PixelFormat.PIXEL_FORMAT_RGB24:
-    case PixelFormat.PIXEL_FORMAT_BGR24: {
-      const expected = width * height * 3;
-      if (pixels.byteLength !== expected) {
-        throw new InvalidImageError(`frame ${width}x${height} needs ${expected} bytes of packed pixels, got ${pixels.byteLength}`);
-      }
-      return { data: pixels, width, height, order: frame.pixelFormat === PixelFormat.PIXEL_FORMAT_RGB24 ? 'RGB' : 'BGR' };
-    }
-    case PixelFormat.PIXEL_FORMAT_JPEG: {
-      const image = await decodeImage(pixels, 'frame JPEG');
-      if (image.width !== width || image.height !== height) {
-        throw new InvalidImageError(`frame header says ${width}x${height} but its JPEG is ${image.width}x${image.height}`);
-      }
-      return image;
-    }
-    default:
-      throw new InvalidImageError(`frame pixel format ${frame.pixelFormat} is not supported (RGB24, BGR24 or JPEG)`);
+  if (frame.pixelFormat !== PixelFormat.PIXEL_FORMAT_RGB24 && frame.pixelFormat !== PixelFormat.PIXEL_FORMAT_BGR24) {
+    throw new InvalidImageError(`frame pixel format ${frame.pixelFormat} is not raw RGB24 or BGR24`, 'unknown_format');
   }
+  assertPixels(frame, maxPixels, 'frame');
+  const expected = decodedBytes(frame);
+  if (pixels.byteLength !== expected) {
+    throw new InvalidImageError(`frame ${width}x${height} needs ${expected} bytes of packed pixels, got ${pixels.byteLength}`, 'size_mismatch');
+  }
+  return { data: pixels, width, height, order: frame.pixelFormat === PixelFormat.PIXEL_FORMAT_RGB24 ? 'RGB' : 'BGR' };
 }

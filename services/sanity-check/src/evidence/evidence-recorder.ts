@@ -3,7 +3,7 @@ import type { Detection } from '@va/common/gen/va/common/v1/detection';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
 import type { SanityMetrics } from '../metrics.js';
 import { EvidenceStore, type EvidenceKind, type StoredDetection } from './evidence-store.js';
-import { frameToJpeg } from './frame-jpeg.js';
+import { FrameTooLargeError, frameToJpeg } from './frame-jpeg.js';
 import type { FrameRing } from './frame-ring.js';
 
 export interface EvidenceRequest {
@@ -23,6 +23,8 @@ export interface EvidenceRecorderOptions {
   /** Frames waiting to be encoded at most; more are dropped and counted. */
   queueSize: number;
   jpegQuality: number;
+  /** Frames larger than this (frame or source size) are not decoded: missing as too_large. */
+  maxFramePixels: number;
 }
 
 interface Waiting {
@@ -132,6 +134,11 @@ export class EvidenceRecorder {
       try {
         await this.write(job.frame, job.request);
       } catch (err) {
+        if (err instanceof FrameTooLargeError) {
+          this.missing('too_large');
+          this.log.warn({ err: err.message, camera: job.request.cameraId, sequence: job.request.sequence }, 'evidence not kept: frame too large');
+          continue;
+        }
         this.missing('write_failed');
         this.log.error({ err: errorMessage(err), camera: job.request.cameraId, sequence: job.request.sequence }, 'evidence write failed');
       }
@@ -144,7 +151,7 @@ export class EvidenceRecorder {
       await this.store.addReason(key, request.kind, request.flagId);
       return;
     }
-    const jpeg = await frameToJpeg(frame, this.options.jpegQuality);
+    const jpeg = await frameToJpeg(frame, this.options.jpegQuality, this.options.maxFramePixels);
     await this.store.write(
       {
         version: 1,
@@ -186,7 +193,7 @@ export class EvidenceRecorder {
     }
   }
 
-  private missing(reason: 'frame_gone' | 'frame_not_received' | 'queue_full' | 'write_failed'): void {
+  private missing(reason: 'frame_gone' | 'frame_not_received' | 'queue_full' | 'too_large' | 'write_failed'): void {
     this.metrics.evidenceMissing.inc({ reason });
   }
 }
