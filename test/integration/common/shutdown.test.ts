@@ -6,8 +6,9 @@ import { codeOf, healthStatus, ServingStatus } from '../../helpers/grpc.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { freePort, sleep, waitFor } from '../../helpers/ports.js';
 import { spawnService, type ServiceProcess } from '../../helpers/service-process.js';
+import { testToken } from '../../helpers/tokens.js';
 
-const TOKEN = 'viewer-token-1';
+const TOKEN = testToken('viewer');
 
 async function startFixture(nats: TestNatsServer, env: Record<string, string> = {}) {
   const httpPort = await freePort();
