@@ -101,4 +101,14 @@ describe('service start-up, health and graceful shutdown (real process, real NAT
     assert.equal(await svc.proc.exited, 2);
     for (const key of ['VA_GRPC_TOKENS', 'VA_HTTP_PORT', 'NATS_URL']) assert.match(svc.proc.output(), new RegExp(key));
   });
+
+  it('exits 2 on a placeholder or short gRPC token, naming the key and never printing the token', async () => {
+    for (const token of ['change-me-viewer-0123456789abcdef', 'abcdefghijklmnopqrstuvw']) {
+      const svc = await startFixture(nats, { VA_GRPC_TOKENS: `viewer:${TOKEN},admin:${token}` });
+      running.push(svc.proc);
+      assert.equal(await svc.proc.exited, 2, svc.proc.output());
+      assert.match(svc.proc.output(), /VA_GRPC_TOKENS.*entry 2 \(admin\)/);
+      assert.ok(!svc.proc.output().includes(token) && !svc.proc.output().includes(TOKEN), 'a token appears in the output');
+    }
+  });
 });
