@@ -4,8 +4,9 @@ import { scrapeMetrics } from './metrics.js';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedDir } from './shared.js';
+import { testToken } from './tokens.js';
 
-export const INFERENCE_TOKENS = { viewer: 'viewer-token-inference', admin: 'admin-token-inference' };
+export const INFERENCE_TOKENS = { viewer: testToken('viewer'), admin: testToken('admin') };
 
 export interface InferenceProcess {
   proc: ServiceProcess;

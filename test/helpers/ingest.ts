@@ -9,11 +9,12 @@ import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedFile } from './shared.js';
 import { metricValue } from './metrics.js';
+import { testToken } from './tokens.js';
 
 export { metricValue };
 
-export const OPERATOR_TOKEN = 'operator-token-ingest';
-export const VIEWER_TOKEN = 'viewer-token-ingest';
+export const OPERATOR_TOKEN = testToken('operator');
+export const VIEWER_TOKEN = testToken('viewer');
 export const CLIP = 'data/video/parking-lot-cars_768x432.mp4';
 
 export interface IngestUnderTest {

@@ -10,8 +10,9 @@ import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { metricValue } from './metrics.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
+import { testToken } from './tokens.js';
 
-export const TOKENS = { viewer: 'viewer-token-0001', operator: 'operator-token-0001', admin: 'admin-token-0001' } as const;
+export const TOKENS = { viewer: testToken('viewer'), operator: testToken('operator'), admin: testToken('admin') } as const;
 export const TEST_LIMITS: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 };
 
 export interface SanityService {

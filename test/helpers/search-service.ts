@@ -3,9 +3,10 @@ import { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { MetricSet } from './metrics.js';
+import { testToken } from './tokens.js';
 
-export const VIEWER_TOKEN = 'viewer-token-search-tests';
-export const ADMIN_TOKEN = 'admin-token-search-tests';
+export const VIEWER_TOKEN = testToken('viewer');
+export const ADMIN_TOKEN = testToken('admin');
 
 export interface RunningSearchService {
   proc: ServiceProcess;

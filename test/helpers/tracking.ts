@@ -7,10 +7,11 @@ import { after, before } from 'node:test';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
+import { testToken } from './tokens.js';
 export { metricValue } from './metrics.js';
 
-export const VIEWER_TOKEN = 'viewer-token-tracking';
-export const OPERATOR_TOKEN = 'operator-token-tracking';
+export const VIEWER_TOKEN = testToken('viewer');
+export const OPERATOR_TOKEN = testToken('operator');
 export const T0 = 1_700_000_000_000;
 
 const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '@va/common';
 import { loadConfig as load } from './config.js';
 
-const loadConfig = (env: Record<string, string>) => load({ VA_GRPC_TOKENS: 'viewer:viewer-token-1', ...env });
+const loadConfig = (env: Record<string, string>) => load({ VA_GRPC_TOKENS: 'viewer:viewer-token-0123456789abcdef0123', ...env });
 
 describe('tracking configuration', () => {
   it('defaults to ByteTrack settings, one static partition and a 16-frame reorder window', () => {

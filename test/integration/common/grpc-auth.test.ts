@@ -16,7 +16,7 @@ const status0: StreamStatus = StreamStatus.fromPartial({ state: StreamState.STRE
 describe('gRPC bearer tokens and roles over a real call', () => {
   const registry = createRegistry();
   const server = new GrpcServer({
-    config: { host: '127.0.0.1', port: 0, auth: 'required', tokens: new Map(TOKENS), maxMessageBytes: 1024 * 1024 },
+    config: { host: '127.0.0.1', port: 0, auth: 'required', tokens: new Map(TOKENS), maxMessageBytes: 1024 * 1024, maxStreamsPerConnection: 8, maxStreams: 64, maxCallsPerConnection: 64 },
     registry,
     log: createLogger('test', 'silent'),
   });

@@ -8,7 +8,7 @@ import { makeTestPki, type TestPki } from '../../helpers/tls.js';
 
 async function startServer(tls: GrpcTlsConfig) {
   const server = new GrpcServer({
-    config: { host: '127.0.0.1', port: 0, auth: 'disabled', tokens: new Map(), maxMessageBytes: 1024 * 1024, tls },
+    config: { host: '127.0.0.1', port: 0, auth: 'disabled', tokens: new Map(), maxMessageBytes: 1024 * 1024, maxStreamsPerConnection: 8, maxStreams: 64, maxCallsPerConnection: 64, tls },
     registry: createRegistry(),
     log: createLogger('test', 'silent'),
   });

@@ -6,8 +6,9 @@ import { codeOf, healthStatus, ServingStatus } from '../../helpers/grpc.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { freePort, sleep, waitFor } from '../../helpers/ports.js';
 import { spawnService, type ServiceProcess } from '../../helpers/service-process.js';
+import { testToken } from '../../helpers/tokens.js';
 
-const TOKEN = 'viewer-token-1';
+const TOKEN = testToken('viewer');
 
 async function startFixture(nats: TestNatsServer, env: Record<string, string> = {}) {
   const httpPort = await freePort();
@@ -99,5 +100,15 @@ describe('service start-up, health and graceful shutdown (real process, real NAT
     running.push(svc.proc);
     assert.equal(await svc.proc.exited, 2);
     for (const key of ['VA_GRPC_TOKENS', 'VA_HTTP_PORT', 'NATS_URL']) assert.match(svc.proc.output(), new RegExp(key));
+  });
+
+  it('exits 2 on a placeholder or short gRPC token, naming the key and never printing the token', async () => {
+    for (const token of ['change-me-viewer-0123456789abcdef', 'abcdefghijklmnopqrstuvw']) {
+      const svc = await startFixture(nats, { VA_GRPC_TOKENS: `viewer:${TOKEN},admin:${token}` });
+      running.push(svc.proc);
+      assert.equal(await svc.proc.exited, 2, svc.proc.output());
+      assert.match(svc.proc.output(), /VA_GRPC_TOKENS.*entry 2 \(admin\)/);
+      assert.ok(!svc.proc.output().includes(token) && !svc.proc.output().includes(TOKEN), 'a token appears in the output');
+    }
   });
 });

@@ -10,8 +10,10 @@ import { REPO_ROOT } from '../../helpers/shared.js';
 
 const COMPOSE_DIR = join(REPO_ROOT, 'deploy', 'compose');
 const FILES = ['docker-compose.yml', 'docker-compose.gpu.yml'].map((f) => join(COMPOSE_DIR, f));
+type SecretRef = string | { source: string; target?: string };
 interface ComposeService {
   environment?: Record<string, string>;
+  secrets?: SecretRef[];
   volumes?: string[];
   ports?: string[];
   command?: string[];
@@ -21,13 +23,30 @@ interface ComposeService {
 /** Compose's ${VAR:-default} and ${VAR} with nothing set in the environment: what a plain `docker compose up` uses. */
 const interpolate = (value: string) => value.replace(/\$\{([A-Z0-9_]+)(:?-([^}]*))?\}/g, (_all, _name, _op, fallback: string | undefined) => fallback ?? '');
 
-function compose(): { services: Record<string, ComposeService>; volumes: Record<string, unknown> } {
-  return yamlDocuments(readFileSync(FILES[0] as string, 'utf8'))[0] as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+type ComposeFile = { services: Record<string, ComposeService>; volumes: Record<string, unknown>; secrets: Record<string, { file: string }> };
+
+function compose(): ComposeFile {
+  return yamlDocuments(readFileSync(FILES[0] as string, 'utf8'))[0] as ComposeFile;
+}
+
+/** Where a service's secrets appear in its container (/run/secrets/<target>) and the files they come from, made by gen-grpc-secrets.sh into `generated`. */
+function secretMounts(file: ComposeFile, svc: ComposeService, generated: string): Array<[string, string]> {
+  return (svc.secrets ?? []).map((ref) => {
+    const { source, target = source } = typeof ref === 'string' ? { source: ref } : ref;
+    const secret = file.secrets[source];
+    assert.ok(secret, `secret ${source} is not declared`);
+    assert.match(secret.file, /^\.secrets\/grpc\//, `secret ${source} comes from gen-grpc-secrets.sh's folder`);
+    return [`/run/secrets/${target}`, join(generated, secret.file.slice('.secrets/grpc/'.length))];
+  });
 }
 
 describe('deploy/compose', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'va-compose-'));
   after(() => rmSync(scratch, { recursive: true, force: true }));
+  // The documented step, run into a scratch folder instead of deploy/compose/.secrets/grpc.
+  const generated = join(scratch, 'grpc-secrets');
+  const gen = run('bash', [join(COMPOSE_DIR, 'gen-grpc-secrets.sh'), generated]);
+  assert.equal(gen.code, 0, gen.output);
 
   it('validates against the Compose specification (check-jsonschema, offline)', () => {
     const { code, output } = run(tool('check-jsonschema'), ['--builtin-schema', 'vendor.compose-spec', ...FILES]);
@@ -60,11 +79,12 @@ describe('deploy/compose', () => {
   });
 
   it("each service's environment is one its own config.ts accepts, with every key one it reads", () => {
-    const { services, volumes } = compose();
+    const file = compose();
+    const { services, volumes } = file;
     for (const name of SERVICE_NAMES) {
       const svc = services[name] as ComposeService;
-      // Mounted folders: a bind mount is the host folder, a named volume an empty folder, the image's /app this checkout.
-      const mounts: Array<[string, string]> = [['/app/', `${REPO_ROOT}/`]];
+      // Mounted folders: a bind mount is the host folder, a named volume an empty folder, the image's /app this checkout; secrets the generated files.
+      const mounts: Array<[string, string]> = [['/app/', `${REPO_ROOT}/`], ...secretMounts(file, svc, generated)];
       for (const v of svc.volumes ?? []) {
         const [host = '', container = ''] = interpolate(v).split(':');
         const local = host in volumes ? mkdtempSync(join(scratch, `${host}-`)) : resolve(COMPOSE_DIR, host);
@@ -86,8 +106,32 @@ describe('deploy/compose', () => {
     // Service-to-service addresses and tokens line up.
     assert.equal(env('embedding-search').VA_BATCHING_INFERENCE_GRPC_ADDR, 'batching-inference:50052');
     assert.equal(env('embedding-search').ES_URL, 'http://elasticsearch:9200');
-    const viewerToken = interpolate(env('embedding-search').VA_BATCHING_INFERENCE_GRPC_TOKEN as string);
-    assert.ok(interpolate(env('batching-inference').VA_GRPC_TOKENS as string).split(',').includes(`viewer:${viewerToken}`));
+    const viewerToken = readFileSync(join(generated, 'search-inference-token'), 'utf8').trim();
+    assert.ok(readFileSync(join(generated, 'grpc-tokens'), 'utf8').split('\n').includes(`viewer:${viewerToken}`), 'search calls inference with a viewer token inference accepts');
     for (const name of SERVICE_NAMES) assert.equal(env(name).NATS_URL, 'nats://nats:4222');
+  });
+
+  it('serves gRPC over TLS with certificates from gen-grpc-secrets.sh, tokens from secrets and no token in the file', () => {
+    const file = compose();
+    const text = readFileSync(FILES[0] as string, 'utf8');
+    assert.doesNotMatch(text, /change-me|VA_GRPC_TOKENS:|_GRPC_TOKEN:/, 'tokens are given inline');
+    for (const name of SERVICE_NAMES) {
+      const svc = file.services[name] as ComposeService;
+      const env = svc.environment ?? {};
+      const mounted = new Map(secretMounts(file, svc, generated));
+      for (const key of ['VA_GRPC_TLS_CERT', 'VA_GRPC_TLS_KEY', 'VA_GRPC_TOKENS_FILE']) assert.ok(mounted.has(env[key] ?? ''), `${name}: ${key} is not a mounted secret`);
+      const cert = mounted.get(env.VA_GRPC_TLS_CERT as string) as string;
+      // Signed by the CA the callers trust, for the name they call the service by.
+      const verify = run('openssl', ['verify', '-CAfile', join(generated, 'ca.crt'), cert]);
+      assert.equal(verify.code, 0, verify.output);
+      assert.match(run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']).output, new RegExp(`DNS:${name}\\b`));
+      assert.ok(![...mounted.values()].some((f) => f.endsWith('ca.key')), `${name} gets the CA's private key`);
+    }
+    const search = file.services['embedding-search']?.environment ?? {};
+    assert.equal(new Map(secretMounts(file, file.services['embedding-search'] as ComposeService, generated)).get(search.VA_BATCHING_INFERENCE_GRPC_TLS_CA ?? ''), join(generated, 'ca.crt'));
+    // Tokens the services accept: long, random, no placeholders (checked above through config.ts), and rerunning keeps them.
+    const before = readFileSync(join(generated, 'grpc-tokens'), 'utf8');
+    assert.equal(run('bash', [join(COMPOSE_DIR, 'gen-grpc-secrets.sh'), generated]).code, 0);
+    assert.equal(readFileSync(join(generated, 'grpc-tokens'), 'utf8'), before);
   });
 });

@@ -7,13 +7,14 @@ import { DEFAULT_PORTS, SERVICE_NAMES } from '../../../deploy/local/pipeline/ser
 import { run, tool, yamlDocuments } from '../../helpers/deploy-tools.js';
 import { checkServiceConfig } from '../../helpers/service-config.js';
 import { REPO_ROOT, sharedDir } from '../../helpers/shared.js';
+import { testToken } from '../../helpers/tokens.js';
 
 const K8S = join('deploy', 'k8s');
 const OVERLAYS = ['dev', 'prod'];
 // The oldest Kubernetes the manifests target.
 const KUBERNETES_VERSION = '1.30.0';
-// Custom resources kubernetes-validate has no schema for; checked by the structural tests below instead.
-const CUSTOM_KINDS = ['Elasticsearch'];
+// Custom resources kubernetes-validate has no schema for (ECK, cert-manager); checked by the structural tests below instead.
+const CUSTOM_KINDS = ['Certificate', 'Elasticsearch', 'Issuer'];
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes objects are walked as plain JSON here. */
 type K8sObject = { kind: string; apiVersion: string; metadata: { name: string }; spec?: any; data?: Record<string, string> };
@@ -38,13 +39,13 @@ describe('deploy/k8s (kustomize)', () => {
   const built = new Map(OVERLAYS.map((o) => [o, build(o)]));
 
   for (const overlay of OVERLAYS) {
-    it(`${overlay}: kustomize build passes kubernetes-validate --strict (Kubernetes ${KUBERNETES_VERSION}); only the ECK custom resource lacks a schema`, () => {
+    it(`${overlay}: kustomize build passes kubernetes-validate --strict (Kubernetes ${KUBERNETES_VERSION}); only the ECK and cert-manager custom resources lack a schema`, () => {
       const file = join(scratch, `${overlay}.yaml`);
       writeFileSync(file, built.get(overlay)?.yaml ?? '');
       const { code, output } = validate(file);
       assert.equal(code, 0, output);
       const warnings = output.split('\n').filter((l) => l.startsWith('WARN'));
-      assert.deepEqual(warnings.map((w) => /schema for kind (\w+)/.exec(w)?.[1]), CUSTOM_KINDS, output);
+      assert.deepEqual([...new Set(warnings.map((w) => /schema for kind (\w+)/.exec(w)?.[1]))].sort(), CUSTOM_KINDS, output);
     });
   }
 
@@ -75,7 +76,9 @@ describe('deploy/k8s (kustomize)', () => {
         assert.deepEqual(svc?.spec.selector, w.spec.selector.matchLabels);
       }
       // Names referenced by pods exist in the output, or are created outside it.
-      const external = new Set(['va-es-elastic-user', 'va-es-http-certs-public', ...(overlay === 'prod' ? ['va-secrets'] : [])]);
+      // va-secrets: made by the operator (deploy/README.md); <service>-grpc-tls: by cert-manager from the Certificates.
+      const certificateSecrets = objects.filter((o) => o.kind === 'Certificate').map((o) => o.spec.secretName as string);
+      const external = new Set(['va-es-elastic-user', 'va-es-http-certs-public', 'va-secrets', ...certificateSecrets]);
       for (const w of objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')) {
         const pod = w.spec.template.spec;
         const refs = [
@@ -127,11 +130,20 @@ describe('deploy/k8s (kustomize)', () => {
     it(`${overlay}: each service's environment is one its own config.ts accepts, with every key one it reads`, () => {
       const { objects } = built.get(overlay) as { objects: K8sObject[] };
       const dir = mkdtempSync(join(scratch, `${overlay}-env-`));
+      const viewerToken = testToken('viewer');
+      const searchToken = testToken('svc-search');
       const secretData = (name: string): Record<string, string> => {
         const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === name);
         if (secret) return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
-        // Created outside these manifests (prod's va-secrets, ECK's secrets): the documented keys.
-        return { 'grpc-tokens': 'viewer:placeholder-viewer,admin:placeholder-admin', 'search-inference-token': 'placeholder-viewer', elastic: 'placeholder-password', 'ca.crt': '-----BEGIN CERTIFICATE-----\n' };
+        // Created outside these manifests (va-secrets, ECK's and cert-manager's secrets): the documented keys.
+        return {
+          'grpc-tokens': `viewer:${viewerToken},admin:${testToken('admin')},viewer:${searchToken}`,
+          'search-inference-token': searchToken,
+          elastic: 'elastic-password',
+          'ca.crt': '-----BEGIN CERTIFICATE-----\n',
+          'tls.crt': '-----BEGIN CERTIFICATE-----\n',
+          'tls.key': '-----BEGIN PRIVATE KEY-----\n',
+        };
       };
       for (const name of SERVICE_NAMES) {
         const w = workload(objects, name) as K8sObject;
@@ -160,9 +172,74 @@ describe('deploy/k8s (kustomize)', () => {
         assert.deepEqual(check.issues, [], `${overlay}: ${name} configuration refused`);
         assert.deepEqual(check.unknown.filter((k) => !k.startsWith('NVIDIA_')), [], `${overlay}: ${name} keys the service does not read`);
       }
-      if (overlay === 'dev') {
-        const tokens = secretData('va-secrets');
-        assert.ok(tokens['grpc-tokens']?.split(',').includes(`viewer:${tokens['search-inference-token']}`), 'search calls inference with a viewer token inference accepts');
+    });
+
+    it(`${overlay}: every service serves gRPC over TLS with a cert-manager certificate for its Service name; search trusts inference's CA; no tokens ship`, () => {
+      const { objects } = built.get(overlay) as { objects: K8sObject[] };
+      assert.ok(!objects.some((o) => o.kind === 'Secret' && o.metadata.name === 'va-secrets'), 'tokens are created by the operator, never shipped');
+      const issuer = find(objects, 'Issuer', 'va-grpc-ca');
+      assert.equal(issuer?.spec.ca.secretName, find(objects, 'Certificate', 'va-grpc-ca')?.spec.secretName, 'the CA issuer signs with the CA certificate');
+      for (const name of SERVICE_NAMES) {
+        const w = workload(objects, name) as K8sObject;
+        const c = container(w);
+        const env = Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
+        assert.ok(env.VA_GRPC_TLS_CERT && env.VA_GRPC_TLS_KEY, `${overlay}: ${name} does not set VA_GRPC_TLS_CERT/KEY`);
+        const mount = (c.volumeMounts ?? []).find((m: any) => env.VA_GRPC_TLS_CERT.startsWith(`${m.mountPath}/`));
+        const volume = w.spec.template.spec.volumes.find((v: any) => v.name === mount?.name);
+        const cert = objects.find((o) => o.kind === 'Certificate' && o.spec.secretName === volume?.secret?.secretName);
+        assert.ok(cert, `${overlay}: ${name}'s VA_GRPC_TLS_CERT is not in a cert-manager Secret`);
+        assert.ok(cert.spec.dnsNames.includes(find(objects, 'Service', name)?.metadata.name), `${overlay}: ${name}'s certificate lacks its Service name`);
+        assert.deepEqual(cert.spec.issuerRef, { name: 'va-grpc-ca', kind: 'Issuer' });
+        assert.deepEqual(volume.secret.items.map((i: any) => i.key).sort(), ['ca.crt', 'tls.crt', 'tls.key']);
+      }
+      const search = Object.fromEntries(container(workload(objects, 'embedding-search') as K8sObject).env.map((e: any) => [e.name, e.value]));
+      assert.equal(search.VA_BATCHING_INFERENCE_GRPC_TLS_CA, '/etc/va/grpc-tls/ca.crt', 'search verifies inference against the CA');
+    });
+
+    it(`${overlay}: NetworkPolicies name who may connect: gRPC ports only from their callers and labelled clients, ops ports only from Prometheus`, () => {
+      const { objects } = built.get(overlay) as { objects: K8sObject[] };
+      const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+      const named = (selector: any) => Object.keys(selector?.matchLabels ?? {}).length + (selector?.matchExpressions ?? []).length > 0;
+      // Every rule has peers, and every peer a non-empty selector: nothing open to everyone.
+      for (const p of policies) {
+        for (const rule of p.spec.ingress ?? []) {
+          assert.ok((rule.from ?? []).length > 0, `${p.metadata.name}: a rule without "from" admits everyone`);
+          for (const peer of rule.from) assert.ok(named(peer.podSelector) || named(peer.namespaceSelector), `${p.metadata.name}: a peer names nobody: ${JSON.stringify(peer)}`);
+        }
+      }
+      const podLabel = (peer: any) => peer.podSelector?.matchLabels?.['app.kubernetes.io/name'];
+      // Services that call another one over gRPC (their VA_<NAME>_GRPC_ADDR).
+      const callers = (target: string) =>
+        SERVICE_NAMES.filter((name) => container(workload(objects, name) as K8sObject).env.some((e: any) => e.name === `VA_${target.toUpperCase().replace(/-/g, '_')}_GRPC_ADDR`));
+      for (const name of SERVICE_NAMES) {
+        const svc = find(objects, 'Service', name) as K8sObject;
+        const labels = workload(objects, name)?.spec.template.metadata.labels;
+        const rulesFor = (port: number) =>
+          policies
+            .filter((p) => Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) && named(p.spec.podSelector))
+            .flatMap((p) => (p.spec.ingress ?? []).filter((r: any) => (r.ports ?? []).some((rp: any) => rp.port === port)));
+        const grpcPort = svc.spec.ports.find((p: any) => p.name === 'grpc').port;
+        const grpcRules = rulesFor(grpcPort);
+        assert.ok(grpcRules.length > 0, `${overlay}: no NetworkPolicy admits anyone to ${name}:${grpcPort}`);
+        const peers = grpcRules.flatMap((r: any) => r.from);
+        const services = peers.map(podLabel).filter(Boolean).sort();
+        assert.deepEqual(services, callers(name).sort(), `${overlay}: ${name} gRPC admits services ${services.join(', ')}`);
+        const clients = peers.filter((peer: any) => peer.podSelector?.matchLabels?.['video-analytics/grpc-client'] === 'true');
+        assert.ok(clients.length > 0, `${overlay}: ${name} gRPC admits no labelled operator clients`);
+        assert.ok(
+          clients.every((peer: any) => !peer.namespaceSelector || peer.namespaceSelector.matchLabels?.['video-analytics/grpc-clients'] === 'true'),
+          `${overlay}: ${name} gRPC admits clients from unlabelled namespaces`,
+        );
+        const httpPort = svc.spec.ports.find((p: any) => p.name === 'http').port;
+        const opsPeers = rulesFor(httpPort).flatMap((r: any) => r.from);
+        assert.ok(opsPeers.length > 0, `${overlay}: no NetworkPolicy admits Prometheus to ${name}:${httpPort}`);
+        for (const peer of opsPeers) {
+          assert.deepEqual(
+            [peer.namespaceSelector?.matchLabels, peer.podSelector?.matchLabels],
+            [{ 'kubernetes.io/metadata.name': 'monitoring' }, { 'app.kubernetes.io/name': 'prometheus' }],
+            `${overlay}: ${name}:${httpPort} admits more than Prometheus`,
+          );
+        }
       }
     });
   }

@@ -9,6 +9,9 @@ import { bool, int, loadPieces, parseEnv } from './env.js';
 import { loadGrpcClientConfig, loadGrpcServerConfig } from './grpc.js';
 import { loadNatsConfig } from './nats.js';
 
+const VIEWER = 'viewer-3f9c2a7e1b4d8c6a0e5f7b2d';
+const ADMIN = 'admin-9e1d4b7c2a5f8e3b6d0c1a4f';
+
 function issuesOf(fn: () => unknown): Array<{ key: string; message: string }> {
   try {
     fn();
@@ -68,12 +71,41 @@ describe('service configuration pieces', () => {
   it('gRPC: auth required needs tokens; tokens are role:token', () => {
     const none = issuesOf(() => loadGrpcServerConfig({}, { port: 1 }));
     assert.match(none[0]?.message ?? '', /no tokens are configured/);
-    const cfg = loadGrpcServerConfig({ VA_GRPC_TOKENS: 'viewer:view-token-1, admin:admin-token-1' }, { port: 1 });
-    assert.equal(cfg.tokens.get('view-token-1'), 'viewer');
-    assert.equal(cfg.tokens.get('admin-token-1'), 'admin');
-    const bad = issuesOf(() => loadGrpcServerConfig({ VA_GRPC_TOKENS: 'root:abcdefghij,viewer:short', VA_GRPC_PORT: 'x' }, { port: 1 }));
+    const cfg = loadGrpcServerConfig({ VA_GRPC_TOKENS: `viewer:${VIEWER}, admin:${ADMIN}` }, { port: 1 });
+    assert.equal(cfg.tokens.get(VIEWER), 'viewer');
+    assert.equal(cfg.tokens.get(ADMIN), 'admin');
+    const bad = issuesOf(() => loadGrpcServerConfig({ VA_GRPC_TOKENS: `root:${ADMIN},viewer:short`, VA_GRPC_PORT: 'x' }, { port: 1 }));
     assert.equal(bad.length, 3, JSON.stringify(bad));
     assert.equal(loadGrpcServerConfig({ VA_GRPC_AUTH: 'disabled' }, { port: 1 }).auth, 'disabled');
+  });
+
+  it('gRPC: refuses short and placeholder tokens, naming the key and never the token', () => {
+    const weak = ['short-token-23-chars-ab', 'change-me-viewer', 'change-me-admin-0123456789abcdef', 'example-operator-token-0123456789', 'placeholder-viewer-0123456789abcd', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '<the viewer token above>-0123456789'];
+    for (const token of weak) {
+      const issues = issuesOf(() => loadGrpcServerConfig({ VA_GRPC_TOKENS: `viewer:${VIEWER},admin:${token}` }, { port: 1 }));
+      assert.deepEqual(issues.map((i) => i.key), ['VA_GRPC_TOKENS'], `${token}: ${JSON.stringify(issues)}`);
+      assert.ok(!issues[0]?.message.includes(token), `the message shows the token: ${issues[0]?.message}`);
+      assert.match(issues[0]?.message ?? '', /entry 2 \(admin\)/);
+    }
+    assert.match(issuesOf(() => loadGrpcServerConfig({ VA_GRPC_TOKENS: 'viewer:short-token-23-chars-ab' }, { port: 1 }))[0]?.message ?? '', /at least 24 characters/);
+    assert.match(issuesOf(() => loadGrpcServerConfig({ VA_GRPC_TOKENS: 'viewer:change-me-viewer' }, { port: 1 }))[0]?.message ?? '', /placeholder/);
+    // From a file the issue names the _FILE key.
+    const dir = mkdtempSync(join(tmpdir(), 'va-cfg-'));
+    writeFileSync(join(dir, 'tokens'), 'viewer:change-me-viewer-0123456789abcdef\n');
+    assert.deepEqual(issuesOf(() => loadGrpcServerConfig({ VA_GRPC_TOKENS_FILE: join(dir, 'tokens') }, { port: 1 })).map((i) => i.key), ['VA_GRPC_TOKENS_FILE']);
+    // The same token twice (for two roles) is refused rather than one role silently winning.
+    assert.match(issuesOf(() => loadGrpcServerConfig({ VA_GRPC_TOKENS: `viewer:${VIEWER},admin:${VIEWER}` }, { port: 1 }))[0]?.message ?? '', /twice/);
+    // Exactly 24 characters is enough; with auth disabled tokens are not used and not checked.
+    assert.equal(loadGrpcServerConfig({ VA_GRPC_TOKENS: 'viewer:0123456789abcdef01234567'.slice(0, 31) }, { port: 1 }).tokens.size, 1);
+    assert.equal(loadGrpcServerConfig({ VA_GRPC_AUTH: 'disabled', VA_GRPC_TOKENS: 'viewer:change-me' }, { port: 1 }).auth, 'disabled');
+  });
+
+  it('gRPC: stream limits have small defaults and must fit the HTTP/2 call limit', () => {
+    const cfg = loadGrpcServerConfig({ VA_GRPC_AUTH: 'disabled' }, { port: 1 });
+    assert.deepEqual([cfg.maxStreamsPerConnection, cfg.maxStreams, cfg.maxCallsPerConnection], [8, 256, 128]);
+    const issues = issuesOf(() => loadGrpcServerConfig({ VA_GRPC_AUTH: 'disabled', VA_GRPC_MAX_STREAMS_PER_CONNECTION: '20', VA_GRPC_MAX_CALLS_PER_CONNECTION: '10' }, { port: 1 }));
+    assert.deepEqual(issues.map((i) => i.key), ['VA_GRPC_MAX_CALLS_PER_CONNECTION']);
+    assert.deepEqual(issuesOf(() => loadGrpcServerConfig({ VA_GRPC_AUTH: 'disabled', VA_GRPC_MAX_STREAMS: '0' }, { port: 1 })).map((i) => i.key), ['VA_GRPC_MAX_STREAMS']);
   });
 
   it('gRPC: TLS settings must be complete', () => {
@@ -85,8 +117,11 @@ describe('service configuration pieces', () => {
   });
 
   it('gRPC client settings come from VA_<NAME>_GRPC_*', () => {
-    const c = loadGrpcClientConfig({ VA_BATCHING_INFERENCE_GRPC_ADDR: 'infer:50052', VA_BATCHING_INFERENCE_GRPC_TOKEN: 'tok-tok-tok' }, 'batching-inference', 'x:1');
-    assert.deepEqual(c, { address: 'infer:50052', token: 'tok-tok-tok' });
+    const c = loadGrpcClientConfig({ VA_BATCHING_INFERENCE_GRPC_ADDR: 'infer:50052', VA_BATCHING_INFERENCE_GRPC_TOKEN: VIEWER }, 'batching-inference', 'x:1');
+    assert.deepEqual(c, { address: 'infer:50052', token: VIEWER });
+    const weak = issuesOf(() => loadGrpcClientConfig({ VA_X_GRPC_TOKEN: 'change-me-viewer' }, 'x', 'a:1'));
+    assert.deepEqual(weak.map((i) => i.key), ['VA_X_GRPC_TOKEN']);
+    assert.ok(!weak[0]?.message.includes('change-me-viewer'));
     assert.equal(issuesOf(() => loadGrpcClientConfig({ VA_X_GRPC_ADDR: 'nohostport' }, 'x', 'a:1'))[0]?.key, 'VA_X_GRPC_ADDR');
   });
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { bool, oneOf, optionalString, parseEnv, port, readableFile, type Env } from './env.js';
+import { bool, int, oneOf, optionalString, parseEnv, port, readableFile, type Env } from './env.js';
+import { tokenProblem } from './token-rules.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -23,6 +24,11 @@ export interface GrpcServerConfig {
   /** token -> role */
   tokens: Map<string, Role>;
   maxMessageBytes: number;
+  /** Server streams open at once from one connection (peer), and on the whole server. */
+  maxStreamsPerConnection: number;
+  maxStreams: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: calls of any kind open at once on one connection. */
+  maxCallsPerConnection: number;
 }
 
 export function grpcServerEnv(defaults: { port: number }) {
@@ -37,10 +43,17 @@ export function grpcServerEnv(defaults: { port: number }) {
     // "role:token" pairs separated by commas or new lines; or VA_GRPC_TOKENS_FILE.
     VA_GRPC_TOKENS: optionalString(),
     VA_GRPC_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(32 * 1024 * 1024),
+    VA_GRPC_MAX_STREAMS_PER_CONNECTION: int(8, 1, 10_000),
+    VA_GRPC_MAX_STREAMS: int(256, 1, 100_000),
+    VA_GRPC_MAX_CALLS_PER_CONNECTION: int(128, 1, 10_000),
   };
 }
 
-export function parseTokens(text: string | undefined, key = 'VA_GRPC_TOKENS'): { tokens: Map<string, Role>; issues: ConfigIssue[] } {
+/**
+ * "role:token" pairs. Each token must pass tokenProblem (length, no placeholder) unless
+ * `checkStrength` is false (auth disabled: the tokens are not used).
+ */
+export function parseTokens(text: string | undefined, key = 'VA_GRPC_TOKENS', checkStrength = true): { tokens: Map<string, Role>; issues: ConfigIssue[] } {
   const tokens = new Map<string, Role>();
   const issues: ConfigIssue[] = [];
   const entries = (text ?? '').split(/[,\n]/).map((s) => s.trim()).filter((s) => s.length > 0 && !s.startsWith('#'));
@@ -50,8 +63,10 @@ export function parseTokens(text: string | undefined, key = 'VA_GRPC_TOKENS'): {
     const token = colon > 0 ? entry.slice(colon + 1) : '';
     if (!(ROLES as readonly string[]).includes(role)) {
       issues.push({ key, message: `entry ${i + 1} must be "role:token" with role one of ${ROLES.join(', ')}` });
-    } else if (token.length < 8) {
-      issues.push({ key, message: `entry ${i + 1}: token must be at least 8 characters` });
+    } else if (checkStrength && tokenProblem(token)) {
+      issues.push({ key, message: `entry ${i + 1} (${role}): token ${tokenProblem(token)}` });
+    } else if (tokens.has(token)) {
+      issues.push({ key, message: `entry ${i + 1} (${role}): the same token is listed twice` });
     } else {
       tokens.set(token, role as Role);
     }
@@ -61,7 +76,12 @@ export function parseTokens(text: string | undefined, key = 'VA_GRPC_TOKENS'): {
 
 export function loadGrpcServerConfig(env: Env, defaults: { port: number }): GrpcServerConfig {
   // Tokens are checked even when another key is bad, so one run reports every problem.
-  const { tokens, issues } = parseTokens(env.VA_GRPC_TOKENS ?? (env.VA_GRPC_TOKENS_FILE ? readTokensFile(env.VA_GRPC_TOKENS_FILE) : undefined));
+  const tokensKey = env.VA_GRPC_TOKENS ? 'VA_GRPC_TOKENS' : env.VA_GRPC_TOKENS_FILE ? 'VA_GRPC_TOKENS_FILE' : 'VA_GRPC_TOKENS';
+  const { tokens, issues } = parseTokens(
+    env.VA_GRPC_TOKENS || (env.VA_GRPC_TOKENS_FILE ? readTokensFile(env.VA_GRPC_TOKENS_FILE) : undefined),
+    tokensKey,
+    env.VA_GRPC_AUTH !== 'disabled',
+  );
   let e: ReturnType<typeof parseEnv<ReturnType<typeof grpcServerEnv>>>;
   try {
     e = parseEnv(grpcServerEnv(defaults), env);
@@ -84,6 +104,9 @@ export function loadGrpcServerConfig(env: Env, defaults: { port: number }): Grpc
   if (e.VA_GRPC_TLS_REQUIRE_CLIENT_CERT && !e.VA_GRPC_TLS_CLIENT_CA) {
     issues.push({ key: 'VA_GRPC_TLS_CLIENT_CA', message: 'required when VA_GRPC_TLS_REQUIRE_CLIENT_CERT is true' });
   }
+  if (e.VA_GRPC_MAX_CALLS_PER_CONNECTION < e.VA_GRPC_MAX_STREAMS_PER_CONNECTION) {
+    issues.push({ key: 'VA_GRPC_MAX_CALLS_PER_CONNECTION', message: 'must be >= VA_GRPC_MAX_STREAMS_PER_CONNECTION (streams are calls too)' });
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   const tls: GrpcTlsConfig | undefined =
     e.VA_GRPC_TLS_CERT && e.VA_GRPC_TLS_KEY
@@ -101,6 +124,9 @@ export function loadGrpcServerConfig(env: Env, defaults: { port: number }): Grpc
     auth: e.VA_GRPC_AUTH,
     tokens,
     maxMessageBytes: e.VA_GRPC_MAX_MESSAGE_BYTES,
+    maxStreamsPerConnection: e.VA_GRPC_MAX_STREAMS_PER_CONNECTION,
+    maxStreams: e.VA_GRPC_MAX_STREAMS,
+    maxCallsPerConnection: e.VA_GRPC_MAX_CALLS_PER_CONNECTION,
   };
 }
 
@@ -131,6 +157,11 @@ export function loadGrpcClientConfig(env: Env, name: string, defaultAddress: str
     throw new ConfigError([{ key: `${p}TLS_CERT`, message: `${p}TLS_CERT and ${p}TLS_KEY go together` }]);
   }
   const token = e[`${p}TOKEN`];
+  const problem = token ? tokenProblem(token) : undefined;
+  if (problem) {
+    const key = env[`${p}TOKEN`] ? `${p}TOKEN` : `${p}TOKEN_FILE`;
+    throw new ConfigError([{ key, message: `token ${problem}` }]);
+  }
   return {
     address: e[`${p}ADDR`] as string,
     ...(token ? { token } : {}),

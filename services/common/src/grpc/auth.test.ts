@@ -33,6 +33,12 @@ describe('TokenAuthenticator', () => {
     assert.throws(() => auth.authorize('/x/Read', 'viewer', md('Bearer nope')), UnauthenticatedError);
   });
 
+  it('matches whole tokens only: a prefix, an extension or a one-character change is unknown', () => {
+    for (const t of ['admin-toke', 'admin-token-', 'admin-tokem', 'ADMIN-TOKEN', '']) {
+      assert.throws(() => auth.authorize('/x/Read', 'viewer', md(`Bearer ${t}`)), UnauthenticatedError, t);
+    }
+  });
+
   it('lets anyone call public methods, and everyone is admin when auth is disabled', () => {
     assert.equal(auth.authorize('/grpc.health.v1.Health/Check', 'public', md()).role, 'anonymous');
     const open = new TokenAuthenticator('disabled', new Map());

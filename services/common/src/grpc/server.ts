@@ -9,13 +9,14 @@ import {
   type sendUnaryData,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { GrpcServerConfig, Role } from '../config/grpc.js';
 import { CancelledError, InvalidArgumentError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { LATENCY_BUCKETS_S } from '../metrics/registry.js';
 import { TokenAuthenticator, type MethodAccess } from './auth.js';
 import { statusName, toStatus } from './status.js';
+import { StreamLimiter } from './stream-limiter.js';
 
 export interface CallContext {
   /** Full method path, /package.Service/Method. */
@@ -76,7 +77,8 @@ export interface GrpcServerOptions {
 /**
  * gRPC server bootstrap: optional TLS (server or mutual), bearer-token roles per method,
  * the standard grpc_server_* metrics, error-to-status mapping at this edge only, malformed
- * requests answered INVALID_ARGUMENT, and server streams that end when the server stops.
+ * requests answered INVALID_ARGUMENT, server streams bounded per connection and per server
+ * (RESOURCE_EXHAUSTED beyond), and server streams that end when the server stops.
  */
 export class GrpcServer {
   readonly server: Server;
@@ -86,6 +88,8 @@ export class GrpcServer {
   private readonly handled: Counter<string>;
   private readonly started: Counter<string>;
   private readonly handling: Histogram<string>;
+  private readonly streamsRefused: Counter<string>;
+  private readonly streamLimiter: StreamLimiter;
   private boundPort: number | undefined;
   readonly serviceNames: string[] = [];
 
@@ -95,7 +99,11 @@ export class GrpcServer {
     this.server = new Server({
       'grpc.max_receive_message_length': config.maxMessageBytes,
       'grpc.max_send_message_length': config.maxMessageBytes,
+      // HTTP/2 level: calls of any kind one connection may have open; server streams are
+      // bounded more tightly below, with a clear status instead of a stalled client.
+      'grpc.max_concurrent_streams': config.maxCallsPerConnection,
     });
+    this.streamLimiter = new StreamLimiter(config.maxStreamsPerConnection, config.maxStreams);
     this.auth = new TokenAuthenticator(config.auth, config.tokens);
     const labels = ['grpc_service', 'grpc_method', 'grpc_type'];
     this.started = getOrCreate(registry, 'grpc_server_started_total', () =>
@@ -116,6 +124,25 @@ export class GrpcServer {
         labelNames: labels,
         buckets: LATENCY_BUCKETS_S,
         registers: [registry],
+      }),
+    );
+    this.streamsRefused = getOrCreate(registry, 'grpc_server_streams_refused_total', () =>
+      new Counter({
+        name: 'grpc_server_streams_refused_total',
+        help: 'Server streams refused with RESOURCE_EXHAUSTED, by the limit reached (connection or server).',
+        labelNames: ['grpc_service', 'grpc_method', 'limit'],
+        registers: [registry],
+      }),
+    );
+    const limiter = this.streamLimiter;
+    getOrCreate(registry, 'grpc_server_streams_open', () =>
+      new Gauge({
+        name: 'grpc_server_streams_open',
+        help: 'Server streams open now, all callers together.',
+        registers: [registry],
+        collect() {
+          this.set(limiter.open);
+        },
       }),
     );
   }
@@ -224,7 +251,9 @@ export class GrpcServer {
         signal: controller.signal,
         write: (message) => writeWithBackpressure(call, message, controller.signal),
       };
+      let release: (() => void) | undefined;
       const finish = (code: GrpcStatus) => {
+        release?.();
         this.activeStreams.delete(active);
         endTimer();
         this.handled.inc({ ...labels, grpc_code: statusName(code) });
@@ -232,6 +261,12 @@ export class GrpcServer {
       void (async () => {
         try {
           const ctx = this.authorize(path, access, call.metadata, controller.signal, call.getPeer());
+          const slot = this.streamLimiter.acquire(ctx.peer);
+          if (typeof slot !== 'function') {
+            this.streamsRefused.inc({ grpc_service: service, grpc_method: name, limit: slot.refused });
+            throw slot.error;
+          }
+          release = slot;
           await impl(checkedRequest(call.request), sink, ctx);
           if (shuttingDown) {
             finish(GrpcStatus.UNAVAILABLE);
