@@ -6,8 +6,12 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 bash deploy/local/setup.sh
 
+# Stop the stack afterwards only if this run started it. The status is read whole first: with
+# pipefail, `status | grep -q` fails whenever grep stops reading early, and the suite then stopped
+# a stack the user had running.
 started_stack=0
-if ! bash deploy/local/stack.sh status | grep -q running; then started_stack=1; fi
+stack_status=$(bash deploy/local/stack.sh status)
+if ! grep -q running <<<"$stack_status"; then started_stack=1; fi
 bash deploy/local/stack.sh up
 if [ $started_stack = 1 ]; then trap 'bash deploy/local/stack.sh down' EXIT; fi
 
