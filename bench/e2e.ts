@@ -11,6 +11,8 @@
 //                       what one frame costs (loadtest/pipeline-cost.ts): CPU of every pipeline
 //                       process and its children (nats-server and Elasticsearch included), bus
 //                       bytes and documents indexed over the measured window ÷ frames read at ingest
+//   idle_cpu_ms_per_s_by_process   the same processes for 5 s before any stream (Elasticsearch is
+//                       shared: its idle figure is the other work it does meanwhile)
 //
 //   npm run bench:e2e -- [--quick] [--threads=N] [--max-streams=N]     last line of output is the JSON summary
 // Without --max-streams the steps stop at the first one past the normal load that is not
@@ -33,6 +35,7 @@ const FPS = 5;
 const NORMAL_STREAMS = 2;
 const WARMUP_S = quick ? 6 : 10;
 const MEASURE_S = quick ? 15 : 30;
+const IDLE_S = 5;
 const MAX_STREAMS = Number(values['max-streams'] ?? (quick ? 5 : 8));
 const STOP_WHEN_UNSUSTAINED = values['max-streams'] === undefined;
 if (!Number.isInteger(MAX_STREAMS) || MAX_STREAMS < 1 || MAX_STREAMS > 64) {
@@ -66,10 +69,18 @@ const loadBefore = machineNow().load;
 const w = await startWholePipeline('bench-e2e', { fileRoot: videos, inferenceThreads: threads, logLevel: 'warn' });
 const steps: Step[] = [];
 let sampler: PipelineSampler | undefined;
+let idleCpuMsPerS: Record<string, number> = {};
 try {
   sampler = await PipelineSampler.start(w.pipeline);
   const cost = PipelineCostMeter.open(w);
   if (cost.unmetered.length > 0) log(`CPU not metered for: ${cost.unmetered.join(', ')}`);
+  // The pipeline idle, before any stream: what the processes cost without frames, and how busy
+  // the shared Elasticsearch node is with other work.
+  const idleFrom = await cost.read();
+  await sleep(IDLE_S * 1000);
+  const idle = cost.between(idleFrom, await cost.read());
+  idleCpuMsPerS = Object.fromEntries(Object.entries(idle.cpu_ms_by_process).map(([name, ms]) => [name, Math.round(ms / idle.window_s)]));
+  log(`idle pipeline, CPU ms per second: ${JSON.stringify(idleCpuMsPerS)}`);
   const fleet = new FleetSimulator(w.pipeline.clients);
   for (let n = 1; n <= MAX_STREAMS; n++) {
     await fleet.grow({ streams: n, fps: FPS, source: 'clips', videos });
@@ -128,6 +139,7 @@ const summary = {
   cpu_ms_per_frame_by_process: normal?.cpu_ms_per_frame_by_process ?? null,
   bytes_per_frame_bus: normal?.bytes_per_frame_bus ?? null,
   es_docs_per_frame: normal?.es_docs_per_frame ?? null,
+  idle_cpu_ms_per_s_by_process: idleCpuMsPerS,
   max_streams_at_slo: maxAtSlo,
   slo: { p95_capture_to_tracks_ms_below: SLO.p95CaptureToTracksMs, drop_ratio_at_most: SLO.dropRatio, error_ratio_below: SLO.errorRatio },
   inference_threads: threads,

@@ -29,6 +29,8 @@ export interface CostFigures {
   /** CPU ms of every metered process ÷ frames read; null without frames. */
   cpu_ms_per_frame: number | null;
   cpu_ms_per_frame_by_process: Record<string, number>;
+  /** CPU ms of each process tree over the whole window (frames or not). */
+  cpu_ms_by_process: Record<string, number>;
   /** nats-server bytes in + out ÷ frames read. */
   bytes_per_frame_bus: number | null;
   bytes_per_frame_bus_by_direction: { in: number; out: number } | null;
@@ -106,6 +108,7 @@ export function costBetween(a: CostReading, b: CostReading, unmetered: string[] 
     window_s: round((b.cpu.atMs - a.cpu.atMs) / 1000, 2),
     cpu_ms_per_frame: perFrame(Object.values(cpuMs).reduce((s, x) => s + x, 0), 1),
     cpu_ms_per_frame_by_process: byProcess,
+    cpu_ms_by_process: Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, Math.round(ms)])),
     bytes_per_frame_bus: busIn !== undefined && busOut !== undefined ? perFrame(busIn + busOut, 0) : null,
     bytes_per_frame_bus_by_direction: busIn !== undefined && busOut !== undefined && frames > 0 ? { in: round(busIn / frames, 0), out: round(busOut / frames, 0) } : null,
     es_docs_per_frame: a.esDocs !== undefined && b.esDocs !== undefined ? perFrame(b.esDocs - a.esDocs, 3) : null,

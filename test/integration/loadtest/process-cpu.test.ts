@@ -90,6 +90,7 @@ describe('process CPU meter on a fake /proc', () => {
     assert.equal(c.frames_read, 50);
     assert.equal(c.cpu_ms_per_frame, 10);
     assert.deepEqual(c.cpu_ms_per_frame_by_process, { svc: 10 });
+    assert.deepEqual(c.cpu_ms_by_process, { svc: 500 });
     assert.equal(c.bytes_per_frame_bus, 300);
     assert.deepEqual(c.bytes_per_frame_bus_by_direction, { in: 100, out: 200 });
     assert.equal(c.es_docs_per_frame, 1);
