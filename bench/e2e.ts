@@ -7,8 +7,16 @@
 //                       the "normal" load (2 streams × 5 fps, as the demo and the load test)
 //   max_streams_at_slo  the largest stream count sustained: every step up to it had p95 capture →
 //                       tracks < 200 ms, at most 1 % of frames shed and errors < 0.1 %
+//   cpu_ms_per_frame, cpu_ms_per_frame_by_process, bytes_per_frame_bus, es_docs_per_frame
+//                       what one frame costs (loadtest/pipeline-cost.ts): CPU of every pipeline
+//                       process and its children (nats-server and Elasticsearch included), bus
+//                       bytes and documents indexed over the measured window ÷ frames read at ingest
+//   idle_cpu_ms_per_s_by_process   the same processes for 5 s before any stream (Elasticsearch is
+//                       shared: its idle figure is the other work it does meanwhile)
 //
 //   npm run bench:e2e -- [--quick] [--threads=N] [--max-streams=N]     last line of output is the JSON summary
+// Without --max-streams the steps stop at the first one past the normal load that is not
+// sustained; with it, every step up to N runs (to see the cost and latency beyond the objective).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +24,7 @@ import { defaultInferenceThreads } from '../deploy/local/pipeline/pipeline-env.j
 import { REPO_ROOT } from '../deploy/local/pipeline/pipeline-launcher.js';
 import { FleetSimulator } from '../loadtest/fleet-simulator.js';
 import { machineNow, summarise } from '../loadtest/load-report.js';
+import { PipelineCostMeter, type CostFigures } from '../loadtest/pipeline-cost.js';
 import { PipelineSampler } from '../loadtest/pipeline-sampler.js';
 import { sharedDir } from '../test/helpers/shared.js';
 import { startWholePipeline } from '../test/helpers/whole-pipeline.js';
@@ -26,7 +35,13 @@ const FPS = 5;
 const NORMAL_STREAMS = 2;
 const WARMUP_S = quick ? 6 : 10;
 const MEASURE_S = quick ? 15 : 30;
+const IDLE_S = 5;
 const MAX_STREAMS = Number(values['max-streams'] ?? (quick ? 5 : 8));
+const STOP_WHEN_UNSUSTAINED = values['max-streams'] === undefined;
+if (!Number.isInteger(MAX_STREAMS) || MAX_STREAMS < 1 || MAX_STREAMS > 64) {
+  console.error(`--max-streams must be a whole number from 1 to 64 (ingest's stream limit), got ${values['max-streams']}`);
+  process.exit(2);
+}
 const SLO = { p95CaptureToTracksMs: 200, dropRatio: 0.01, errorRatio: 0.001 };
 const threads = values.threads ? Number(values.threads) : defaultInferenceThreads();
 const videos = join(sharedDir(), 'data', 'video');
@@ -43,21 +58,38 @@ interface Step {
   drop_ratio: number;
   error_ratio: number;
   sustained: boolean;
+  cpu_ms_per_frame: number | null;
+  cpu_ms_per_frame_by_process: Record<string, number>;
+  bytes_per_frame_bus: number | null;
+  es_docs_per_frame: number | null;
+  cost: CostFigures;
 }
 
 const loadBefore = machineNow().load;
 const w = await startWholePipeline('bench-e2e', { fileRoot: videos, inferenceThreads: threads, logLevel: 'warn' });
 const steps: Step[] = [];
 let sampler: PipelineSampler | undefined;
+let idleCpuMsPerS: Record<string, number> = {};
 try {
   sampler = await PipelineSampler.start(w.pipeline);
+  const cost = PipelineCostMeter.open(w);
+  if (cost.unmetered.length > 0) log(`CPU not metered for: ${cost.unmetered.join(', ')}`);
+  // The pipeline idle, before any stream: what the processes cost without frames, and how busy
+  // the shared Elasticsearch node is with other work.
+  const idleFrom = await cost.read();
+  await sleep(IDLE_S * 1000);
+  const idle = cost.between(idleFrom, await cost.read());
+  idleCpuMsPerS = Object.fromEntries(Object.entries(idle.cpu_ms_by_process).map(([name, ms]) => [name, Math.round(ms / idle.window_s)]));
+  log(`idle pipeline, CPU ms per second: ${JSON.stringify(idleCpuMsPerS)}`);
   const fleet = new FleetSimulator(w.pipeline.clients);
   for (let n = 1; n <= MAX_STREAMS; n++) {
     await fleet.grow({ streams: n, fps: FPS, source: 'clips', videos });
     await fleet.waitRunning();
     await sleep(WARMUP_S * 1000);
     const from = sampler.samples.length;
+    const costFrom = await cost.read();
     await sleep(MEASURE_S * 1000);
+    const c = cost.between(costFrom, await cost.read());
     const s = summarise(sampler, from, sampler.samples.length);
     const step: Step = {
       streams: n,
@@ -69,12 +101,17 @@ try {
       drop_ratio: Number(s.dropRatio.toFixed(4)),
       error_ratio: Number(s.errorRatio.toFixed(5)),
       sustained: s.latencyMs.captureToTracks.p95 < SLO.p95CaptureToTracksMs && s.dropRatio <= SLO.dropRatio && s.errorRatio < SLO.errorRatio,
+      cpu_ms_per_frame: c.cpu_ms_per_frame,
+      cpu_ms_per_frame_by_process: c.cpu_ms_per_frame_by_process,
+      bytes_per_frame_bus: c.bytes_per_frame_bus,
+      es_docs_per_frame: c.es_docs_per_frame,
+      cost: c,
     };
     steps.push(step);
-    log(`${n} streams × ${FPS} fps: p95 capture→tracks ${step.p95_capture_to_tracks_ms} ms, tracked ${step.tracked_fps} fps, shed ${(100 * step.drop_ratio).toFixed(1)} %, errors ${step.error_ratio}${step.sustained ? '' : '  (not sustained)'}`);
+    log(`${n} streams × ${FPS} fps: p95 capture→tracks ${step.p95_capture_to_tracks_ms} ms, tracked ${step.tracked_fps} fps, shed ${(100 * step.drop_ratio).toFixed(1)} %, errors ${step.error_ratio}, CPU ${step.cpu_ms_per_frame} ms/frame ${JSON.stringify(step.cpu_ms_per_frame_by_process)}${step.sustained ? '' : '  (not sustained)'}`);
     if (w.crashes.length > 0) break;
     // Past the normal load, stop at the first step the machine does not sustain.
-    if (!step.sustained && n >= NORMAL_STREAMS) break;
+    if (STOP_WHEN_UNSUSTAINED && !step.sustained && n >= NORMAL_STREAMS) break;
   }
   await sampler.stop();
   await fleet.clear();
@@ -98,11 +135,17 @@ const summary = {
   p95_capture_to_indexed_ms: normal?.p95_capture_to_indexed_ms ?? null,
   drop_ratio: normal?.drop_ratio ?? null,
   error_ratio: normal?.error_ratio ?? null,
+  cpu_ms_per_frame: normal?.cpu_ms_per_frame ?? null,
+  cpu_ms_per_frame_by_process: normal?.cpu_ms_per_frame_by_process ?? null,
+  bytes_per_frame_bus: normal?.bytes_per_frame_bus ?? null,
+  es_docs_per_frame: normal?.es_docs_per_frame ?? null,
+  idle_cpu_ms_per_s_by_process: idleCpuMsPerS,
   max_streams_at_slo: maxAtSlo,
   slo: { p95_capture_to_tracks_ms_below: SLO.p95CaptureToTracksMs, drop_ratio_at_most: SLO.dropRatio, error_ratio_below: SLO.errorRatio },
   inference_threads: threads,
   warmup_s: WARMUP_S,
   measure_s: MEASURE_S,
+  max_streams: MAX_STREAMS,
   crashes: w.crashes.map((c) => `${c.service} exited ${c.code}`),
   machine: { ...machineNow(), load_before: loadBefore, load_after: machineNow().load },
   steps,

@@ -72,6 +72,10 @@ export function htmlReport(r: LoadReport): string {
     ['capture → indexed p50 / p95 / p99 (histogram)', `${ms(s.latencyMs.captureToIndexed.p50)} / ${ms(s.latencyMs.captureToIndexed.p95)} / ${ms(s.latencyMs.captureToIndexed.p99)}`],
     ['tracked frames/s (mean)', s.trackedFps.toFixed(2)],
     ['documents indexed', String(s.indexedDocs)],
+    ['CPU ms per frame read, all pipeline processes', r.cost.cpu_ms_per_frame === null ? '–' : r.cost.cpu_ms_per_frame.toFixed(1)],
+    ['CPU ms per frame by process', Object.entries(r.cost.cpu_ms_per_frame_by_process).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') + (r.cost.unmetered.length > 0 ? ` (not metered: ${r.cost.unmetered.join(', ')})` : '')],
+    ['bus bytes per frame (nats-server in + out)', r.cost.bytes_per_frame_bus === null ? '–' : String(r.cost.bytes_per_frame_bus)],
+    ['Elasticsearch documents per frame', r.cost.es_docs_per_frame === null ? '–' : String(r.cost.es_docs_per_frame)],
     ...(r.grpc ?? []).map(
       (g) =>
         [`gRPC ${g.name}`, `${g.ok}/${g.requests} ok, ${g.throughput.toFixed(1)}/s, p50 ${ms(g.latencyMs.p50)}, p95 ${ms(g.latencyMs.p95)}, p99 ${ms(g.latencyMs.p99)}, errors ${JSON.stringify(g.errors)}`] as [string, string],

@@ -4,6 +4,7 @@ import type { Percentiles } from '../deploy/local/pipeline/pipeline-scrape.js';
 import type { ServiceName } from '../deploy/local/pipeline/service-catalog.js';
 import type { GrpcLoadResult } from './grpc-load.js';
 import type { Check } from './load-checks.js';
+import type { CostFigures } from './pipeline-cost.js';
 import { percentilesOf, type PipelineSampler } from './pipeline-sampler.js';
 
 export interface LoadReport {
@@ -22,6 +23,8 @@ export interface LoadReport {
     trackedFps: number;
     indexedDocs: number;
   };
+  /** What one frame cost the pipeline over the measured window (CPU by process, bus bytes, documents). */
+  cost: CostFigures;
   checks: Check[];
   series: Array<{
     t: number;

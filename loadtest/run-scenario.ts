@@ -10,6 +10,7 @@ import { FleetSimulator } from './fleet-simulator.js';
 import { runGrpcLoad, type GrpcLoadResult } from './grpc-load.js';
 import { loadChecks } from './load-checks.js';
 import { machineNow, seriesOf, summarise, type LoadReport } from './load-report.js';
+import { PipelineCostMeter } from './pipeline-cost.js';
 import { PipelineSampler } from './pipeline-sampler.js';
 import type { Scenario } from './scenarios.js';
 
@@ -70,6 +71,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
   let sampler: PipelineSampler | undefined;
   try {
     sampler = await PipelineSampler.start(w.pipeline);
+    const costMeter = PipelineCostMeter.open(w);
     const fleet = new FleetSimulator(w.pipeline.clients);
     o.log(`scenario ${sc.name}: adding ${sc.streams} streams × ${sc.fps} fps (${sc.source})`);
     await fleet.grow({ streams: sc.streams, fps: sc.fps, source: sc.source, videos: o.videos });
@@ -80,7 +82,9 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
     await sleep(sc.warmupS * 1000);
     const from = sampler.samples.length;
     const slowBefore = await slowConsumers(w);
+    const costFrom = await costMeter.read();
     await sleep(sc.durationS * 1000);
+    const cost = costMeter.between(costFrom, await costMeter.read());
     await sampler.stop();
     const to = sampler.samples.length;
     const slowDuring = (await slowConsumers(w)) - slowBefore;
@@ -106,6 +110,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
       config: { streams: sc.streams, fps: sc.fps, source: sc.source, durationS: sc.durationS, warmupS: sc.warmupS, inferenceThreads: o.inferenceThreads },
       window: { fromS: sampler.samples[from]?.t ?? 0, toS: sampler.samples[to - 1]?.t ?? 0 },
       summary,
+      cost,
       checks,
       series: seriesOf(sampler),
       ...(grpc ? { grpc } : {}),

@@ -53,6 +53,10 @@ for (const name of names as ScenarioName[]) {
     p95_capture_to_tracks_ms: Math.round(s.latencyMs.captureToTracks.p95),
     drop_ratio: Number(s.dropRatio.toFixed(4)),
     error_ratio: Number(s.errorRatio.toFixed(5)),
+    cpu_ms_per_frame: report.cost.cpu_ms_per_frame,
+    cpu_ms_per_frame_by_process: report.cost.cpu_ms_per_frame_by_process,
+    bytes_per_frame_bus: report.cost.bytes_per_frame_bus,
+    es_docs_per_frame: report.cost.es_docs_per_frame,
     failed_checks: report.checks.filter((c) => c.gating && !c.pass).map((c) => c.name),
     report: relative(REPO_ROOT, dir),
   };

@@ -10,6 +10,8 @@ export interface TestNatsServer {
   /** The monitoring endpoint (/varz, /connz, /healthz). */
   monitorUrl: string;
   storeDir: string;
+  /** The server's process id while it runs (for CPU accounting). */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM); JetStream data stays for restart(). */
   stop(): Promise<void>;
   /** Starts it again on the same port and store. */
@@ -74,6 +76,9 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     port,
     monitorUrl: `http://127.0.0.1:${monitorPort}`,
     storeDir,
+    get pid() {
+      return proc?.exitCode === null ? proc.pid : undefined;
+    },
     stop,
     restart: start,
     dispose: async () => {
