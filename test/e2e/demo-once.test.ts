@@ -22,7 +22,7 @@ describe('npm run demo -- --once', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'va-demo-'));
     const demo = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'deploy/local/demo.ts', '--once', '--ports=free', '--from-source', '--interval=1', `--nats=${nats.url}`, `--es=${esUrl()}`, `--index-prefix=${prefix}`, `--state-dir=${stateDir}`],
+      ['--conditions=source', '--import', 'tsx', 'deploy/local/demo.ts', '--once', '--ports=free', '--from-source', '--interval=1', `--nats=${nats.url}`, `--nats-credentials=${nats.credentialsDir}`, `--es=${esUrl()}`, `--index-prefix=${prefix}`, `--state-dir=${stateDir}`],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     demo.stdout.on('data', (c: Buffer) => (output += c.toString()));

@@ -3,6 +3,7 @@ import { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { MetricSet } from './metrics.js';
+import { natsEnvFor } from './nats-server.js';
 
 export const VIEWER_TOKEN = 'viewer-token-search-tests';
 export const ADMIN_TOKEN = 'admin-token-search-tests';
@@ -33,7 +34,7 @@ export async function startSearchService(options: {
   const grpcPort = await freePort();
   const httpPort = await freePort();
   const proc = spawnService('services/embedding-search/src/main.ts', {
-    NATS_URL: options.natsUrl,
+    ...natsEnvFor(options.natsUrl, 'embedding-search'),
     ES_URL: options.esUrl,
     VA_SEARCH_INDEX_PREFIX: options.prefix,
     VA_GRPC_PORT: String(grpcPort),

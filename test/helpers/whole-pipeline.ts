@@ -79,6 +79,7 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
       logDir: join(dir, 'logs'),
       settings: {
         natsUrl: nats.url,
+        ...(nats.credentialsDir ? { natsCredentialsDir: nats.credentialsDir } : {}),
         esUrl: esUrl(),
         ports: await freeServicePorts(),
         tokens: generateTokens(),
@@ -103,7 +104,7 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
   const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 1024 ** 3, replicas: 1, duplicateWindowMs: 120_000 };
   let bus: NatsConnectionHandle;
   try {
-    bus = await NatsConnectionHandle.connect({ servers: [nats.url], jetstream: limits }, { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });
+    bus = await NatsConnectionHandle.connect(nats.config(limits), { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });
   } catch (err) {
     // The five services are running by now.
     return abandon(err, pipeline);
