@@ -58,6 +58,10 @@ describe('npm run demo -- --once', () => {
     assert.match(output, /stopped: ingest ok, batching-inference ok, tracking ok, embedding-search ok, sanity-check ok/);
   });
 
+  it('runs every service and its live summary as their own NATS users, none refused anything', () => {
+    assert.deepEqual(nats.permissionViolations(), []);
+  });
+
   it('says where to look: metrics of every service, a search command, the tokens file', () => {
     for (const svc of ['ingest', 'batching-inference', 'tracking', 'embedding-search', 'sanity-check']) {
       assert.match(output, new RegExp(`${svc}\\s+http://127\\.0\\.0\\.1:\\d+/metrics`));

@@ -21,6 +21,8 @@ export interface TestNatsServer {
   clientOptions(identity?: BusIdentity): ConnectionOptions;
   /** The NatsConfig for NatsConnectionHandle.connect, as `identity` (default admin). */
   config(limits: JetStreamLimits, identity?: BusIdentity): NatsConfig;
+  /** What the server refused a client (its "Publish Violation" / "Subscription Violation" log lines). */
+  permissionViolations(): string[];
   /** Stops the server (SIGTERM); JetStream data stays for restart(). */
   stop(): Promise<void>;
   /** Starts it again on the same port and store. */
@@ -36,6 +38,8 @@ export interface NatsServerOptions {
    * by the admin user at start, as the local stack does, since service users may not create them.
    */
   auth?: boolean;
+  /** With auth, whether the admin provisions the streams at start (default true). */
+  provision?: boolean;
 }
 
 const servers = new Map<string, TestNatsServer>();
@@ -51,6 +55,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = mkdtempSync(join(tmpdir(), 'va-nats-'));
   const credentials = auth ? writeNatsCredentials(join(storeDir, 'credentials')) : undefined;
   let proc: ChildProcess | undefined;
+  const violations: string[] = [];
 
   const start = async () => {
     const conf = join(storeDir, 'nats.conf');
@@ -58,7 +63,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     writeFileSync(conf, `listen: 127.0.0.1:${port}\nhttp: 127.0.0.1:${monitorPort}\nmax_payload: 8MB\njetstream { store_dir: "${storeDir}" }\n${include}`);
     proc = spawn('nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    proc.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      for (const line of chunk.toString().split('\n')) if (/Violation/.test(line) && violations.length < 100) violations.push(line.trim());
+    });
     proc.once('error', (err) => {
       stderr += `\n${err.message}`;
     });
@@ -110,6 +118,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       const a = clientAuth(identity);
       return { servers: [url], jetstream: limits, ...(a ? { user: a.user, password: a.pass } : {}) };
     },
+    permissionViolations: () => [...violations],
     stop,
     restart: start,
     dispose: async () => {
@@ -118,7 +127,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
-  if (credentials) await provisionStreams(server);
+  if (credentials && (options.provision ?? true)) await provisionStreams(server);
   servers.set(url, server);
   return server;
 }

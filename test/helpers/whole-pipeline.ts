@@ -111,6 +111,9 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
   }
   const assertAlive = () => {
     if (crashes.length > 0) throw new Error(`a service died on its own:\n${crashes.map((c) => `${c.service} exited with ${c.code}:\n${c.logTail}`).join('\n')}`);
+    // Every service runs as its own NATS user: a refusal means bus-identities.ts misses something it does.
+    const refused = nats.permissionViolations();
+    if (refused.length > 0) throw new Error(`NATS refused a service ${refused.length} time(s):\n${refused.slice(0, 10).join('\n')}`);
   };
   const streamStatus = async (cameraId: string) => (await listStreams(pipeline.clients)).find((x) => x.spec?.cameraId === cameraId);
   return {

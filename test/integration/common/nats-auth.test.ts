@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AckPolicy, connect, type NatsConnection } from 'nats';
-import { STREAMS, type BusIdentity } from '@va/common';
+import { createLogger, ensureStreams, NatsConnectionHandle, STREAMS, type BusIdentity, type JetStreamLimits } from '@va/common';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 
 // A nats-server started with the permissions of services/common/src/nats/bus-identities.ts,
@@ -56,6 +56,8 @@ describe('NATS users and permissions (real nats-server with the generated config
     }
   });
   after(async () => {
+    // The refusals above are in the server's log, naming the user and subject.
+    assert.ok(server.permissionViolations().some((l) => /Publish Violation.*"va\.tracks\.cam-1"/.test(l)), server.permissionViolations().join('\n'));
     await Promise.all(open.map((nc) => nc.close()));
     await server.dispose();
   });
@@ -141,5 +143,24 @@ describe('NATS users and permissions (real nats-server with the generated config
     assert.equal(msg?.subject, 'va.detections.cam-2');
     msg?.ack();
     await assert.rejects(tjsm.consumers.add(STREAMS.flags.name, { durable_name: 'tracking-not-mine', ack_policy: AckPolicy.Explicit }), (err: { code?: string }) => err.code === 'PERMISSIONS_VIOLATION');
+  });
+
+  it('a service finds a stream nobody provisioned a clear start-up error, and one provisioned with other limits reported, not changed', async () => {
+    const bare = await startNatsServer({ provision: false });
+    const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 };
+    const log = createLogger('test', 'silent');
+    const admin = await NatsConnectionHandle.connect(bare.config(limits, 'admin'), { name: 'admin', log });
+    const tracking = await NatsConnectionHandle.connect(bare.config(limits, 'tracking'), { name: 'tracking', log });
+    try {
+      await assert.rejects(ensureStreams(tracking.jsm, ['tracks'], limits, { verifyOnly: true }), /stream VA_TRACKS does not exist and this NATS user may not create it: provision the bus as the admin user/);
+      await assert.rejects(ensureStreams(tracking.jsm, ['tracks'], limits), /stream VA_TRACKS does not exist/, 'the server refuses the creation too');
+      await ensureStreams(admin.jsm, ['tracks'], { ...limits, maxBytes: 32 * 1024 * 1024 });
+      assert.deepEqual(await ensureStreams(tracking.jsm, ['tracks'], limits, { verifyOnly: true }), { notUpdated: [STREAMS.tracks.name] });
+      assert.equal((await admin.jsm.streams.info(STREAMS.tracks.name)).config.max_bytes, 32 * 1024 * 1024);
+    } finally {
+      await tracking.close();
+      await admin.close();
+      await bare.dispose();
+    }
   });
 });
