@@ -44,11 +44,6 @@ export function inboxPrefix(user: string): string {
 
 const API = '$JS.API';
 
-/** Publishing into a stream, with JetStream's acknowledgement coming back to the inbox. */
-function writes(...subjectList: string[]): string[] {
-  return subjectList;
-}
-
 /** Reading a stream through consumers this identity creates: pull (MSG.NEXT) or push, acked. */
 function reads(key: StreamKey | string): string[] {
   const stream = key in STREAMS ? STREAMS[key as StreamKey].name : key;
@@ -104,13 +99,14 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
       return service('ingest', { publish: [subjects.frames('*')], subscribe: [] });
     case 'batching-inference':
       return service('batching-inference', {
-        publish: [...writes(subjects.detections('*')), ...declares('detections')],
+        publish: [subjects.detections('*'), ...declares('detections')],
         subscribe: [subjects.frames('*')],
       });
     case 'tracking':
       return service('tracking', {
         publish: [
-          ...writes(subjects.tracks('*'), subjects.trackEvents('*')),
+          subjects.tracks('*'),
+          subjects.trackEvents('*'),
           ...reads('detections'),
           // Handing a camera's durable over recreates it at its ack floor.
           `${API}.CONSUMER.DELETE.${STREAMS.detections.name}.*`,
@@ -127,7 +123,7 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
         publish: [
           ...(['detections', 'tracks', 'trackEvents', 'flags', 'reviews'] as const).flatMap(reads),
           // va.deadletter.search-<kind>.<camera>: a token cannot be matched by prefix, so any kind.
-          ...writes('va.deadletter.*.*'),
+          'va.deadletter.*.*',
           ...declares('deadLetters'),
         ],
         // WatchEvents copies va.track-events.* to gRPC callers.
@@ -135,7 +131,7 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
       });
     case 'sanity-check':
       return service('sanity-check', {
-        publish: [...writes(subjects.flags('*'), subjects.reviews('*')), ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads)],
+        publish: [subjects.flags('*'), subjects.reviews('*'), ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads)],
         // Frame statistics (dark, frozen cameras) come from the frames themselves.
         subscribe: [subjects.frames('*')],
       });
