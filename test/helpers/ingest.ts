@@ -35,7 +35,9 @@ export async function startIngest(nats: TestNatsServer, env: Record<string, stri
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawnService('services/ingest/src/main.ts', {
+    // Its own NATS user; NATS_URL from `url`, which a test may point at a proxy in front of the server.
     ...nats.env('ingest'),
+    NATS_URL: nats.url,
     VA_HTTP_PORT: String(httpPort),
     VA_HTTP_HOST: '127.0.0.1',
     VA_GRPC_PORT: String(grpcPort),
