@@ -40,7 +40,7 @@ export class PipelineSampler {
   ) {}
 
   static async start(pipeline: Pipeline, intervalMs = 1_000): Promise<PipelineSampler> {
-    const sampler = new PipelineSampler(pipeline, await BusTap.open(pipeline.settings.natsUrl), intervalMs);
+    const sampler = new PipelineSampler(pipeline, await BusTap.open(pipeline.settings.natsUrl, pipeline.settings.natsCredentialsDir), intervalMs);
     sampler.startedMs = Date.now();
     sampler.scrapes.push(await scrapePipeline(pipeline));
     sampler.timer = setInterval(() => {

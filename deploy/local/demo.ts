@@ -78,6 +78,7 @@ try {
     logDir,
     settings: {
       natsUrl: options.natsUrl,
+      ...(options.natsCredentialsDir ? { natsCredentialsDir: options.natsCredentialsDir } : {}),
       esUrl: options.esUrl,
       ports,
       tokens,
@@ -97,7 +98,7 @@ try {
   say(`All five services ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   writeFileSync(files.endpoints, `${SERVICE_NAMES.map((n) => `VA_${n.toUpperCase().replace(/-/g, '_')}_GRPC_ADDR=${pipeline?.addresses[n]}`).join('\n')}\n`);
 
-  tap = await BusTap.open(options.natsUrl);
+  tap = await BusTap.open(options.natsUrl, options.natsCredentialsDir);
   for (const c of cameras) {
     const { created } = await ensureStream(pipeline.clients, clipStream(c.cameraId, c.file, { fps: options.fps, loop: true }));
     say(`stream ${c.cameraId}: ${c.file} at ${options.fps} fps (${created ? 'added' : 'updated'})`);

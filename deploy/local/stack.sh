@@ -44,8 +44,14 @@ require() {
 }
 
 # --- NATS with JetStream ----------------------------------------------------------------------
+# One NATS user per service with allow lists for exactly its subjects, an admin user that
+# provisions the streams, a read-only observer, no anonymous access
+# (services/common/src/nats/bus-identities.ts). Passwords: $stack/nats/<user>.password, owner-only.
+tsx() { (cd "$root" && node --conditions=source --import tsx "$@"); }
 nats_up() {
   require nats-server "sudo apt-get install -y nats-server"
+  [ -d "$root/node_modules/tsx" ] || die "npm packages missing: run npm ci (or deploy/local/setup.sh) first"
+  tsx deploy/local/nats-credentials.ts "$stack/nats" >/dev/null
   cat > "$stack/run/nats.conf" <<CONF
 server_name: va-local
 listen: 127.0.0.1:$nats_port
@@ -57,11 +63,22 @@ jetstream {
   max_memory_store: 256MB
   max_file_store: 8GB
 }
+include "../nats/authorization.conf"
 CONF
   setsid nats-server -c "$stack/run/nats.conf" >>"$stack/logs/nats.log" 2>&1 < /dev/null &
   echo $! > "$stack/run/nats.pid"
   wait_until nats 20 curl -fsS "http://127.0.0.1:$nats_monitor_port/healthz?js-enabled-only=true"
-  log "nats      ready  nats://127.0.0.1:$nats_port (JetStream; monitor http://127.0.0.1:$nats_monitor_port)"
+  log "nats      ready  nats://127.0.0.1:$nats_port (JetStream; users and passwords in $stack/nats; monitor http://127.0.0.1:$nats_monitor_port)"
+}
+# The services may not create streams; the admin user does, with the same VA_JS_* limits. Run on
+# every `up`, also for a NATS already running, so the streams exist whatever happened to them.
+nats_provision() {
+  grep -q 'authorization.conf' "$stack/run/nats.conf" 2>/dev/null \
+    || log "nats      runs without users (started before they existed): stack.sh down nats && stack.sh up nats"
+  NATS_URL="nats://127.0.0.1:$nats_port" NATS_USER=admin NATS_PASSWORD_FILE="$stack/nats/admin.password" VA_LOG_LEVEL=warn \
+    tsx services/common/src/nats/provision-cli.ts >>"$stack/logs/nats-provision.log" 2>&1 \
+    || { tail -n 20 "$stack/logs/nats-provision.log" >&2; die "provisioning the JetStream streams failed (log: $stack/logs/nats-provision.log)"; }
+  log "nats      streams provisioned by the admin user"
 }
 nats_status() { echo "nats://127.0.0.1:$nats_port"; }
 
@@ -122,8 +139,9 @@ for c in "${components[@]}"; do
 done
 case "$cmd" in
   up) for c in "${components[@]}"; do up "$c"; done
+      if [[ " ${components[*]} " == *" nats "* ]]; then nats_provision; fi
       # Settings for processes started from this shell: `source .stack/env`.
-      { echo "export NATS_URL=nats://127.0.0.1:$nats_port"; echo "export ES_URL=http://127.0.0.1:$es_port"; echo "export PROMETHEUS_URL=http://127.0.0.1:$prometheus_port"; } > "$stack/env" ;;
+      { echo "export NATS_URL=nats://127.0.0.1:$nats_port"; echo "export VA_NATS_CREDENTIALS_DIR=$stack/nats"; echo "export ES_URL=http://127.0.0.1:$es_port"; echo "export PROMETHEUS_URL=http://127.0.0.1:$prometheus_port"; } > "$stack/env" ;;
   down) for ((i=${#components[@]}-1; i>=0; i--)); do down "${components[$i]}"; done ;;
   status) for c in "${components[@]}"; do status "$c"; done ;;
   *) die "usage: stack.sh up|down|status [${all_components[*]}]" ;;

@@ -22,7 +22,7 @@ describe('npm run demo -- --once', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'va-demo-'));
     const demo = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'deploy/local/demo.ts', '--once', '--ports=free', '--from-source', '--interval=1', `--nats=${nats.url}`, `--es=${esUrl()}`, `--index-prefix=${prefix}`, `--state-dir=${stateDir}`],
+      ['--conditions=source', '--import', 'tsx', 'deploy/local/demo.ts', '--once', '--ports=free', '--from-source', '--interval=1', `--nats=${nats.url}`, `--nats-credentials=${nats.credentialsDir}`, `--es=${esUrl()}`, `--index-prefix=${prefix}`, `--state-dir=${stateDir}`],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     demo.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -56,6 +56,10 @@ describe('npm run demo -- --once', () => {
     assert.match(last, /capture→detections p95 \d+ ms/);
     assert.match(output, /demo check passed: \d+ detections and \d+ tracks/);
     assert.match(output, /stopped: ingest ok, batching-inference ok, tracking ok, embedding-search ok, sanity-check ok/);
+  });
+
+  it('runs every service and its live summary as their own NATS users, none refused anything', () => {
+    assert.deepEqual(nats.permissionViolations(), []);
   });
 
   it('says where to look: metrics of every service, a search command, the tokens file', () => {

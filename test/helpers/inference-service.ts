@@ -5,6 +5,7 @@ import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedDir } from './shared.js';
 import { testToken } from './tokens.js';
+import { natsEnvFor } from './nats-server.js';
 
 export const INFERENCE_TOKENS = { viewer: testToken('viewer'), admin: testToken('admin') };
 
@@ -27,7 +28,7 @@ export async function startInference(natsUrl: string, env: Record<string, string
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawnService('services/batching-inference/src/main.ts', {
-    NATS_URL: natsUrl,
+    ...natsEnvFor(natsUrl, 'batching-inference'),
     VA_HTTP_PORT: String(httpPort),
     VA_GRPC_PORT: String(grpcPort),
     VA_GRPC_HOST: '127.0.0.1',

@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from 'nats';
 import { codecs, createClient, subjects, unary } from '@va/common';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
 import { IngestServiceClient, StreamSpec, StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
-import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import { natsClientOptionsFor, startNatsServer, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedFile } from './shared.js';
@@ -36,6 +36,8 @@ export async function startIngest(nats: TestNatsServer, env: Record<string, stri
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawnService('services/ingest/src/main.ts', {
+    // Its own NATS user; NATS_URL from `url`, which a test may point at a proxy in front of the server.
+    ...nats.env('ingest'),
     NATS_URL: nats.url,
     VA_HTTP_PORT: String(httpPort),
     VA_HTTP_HOST: '127.0.0.1',
@@ -122,7 +124,7 @@ export interface FrameTap {
 
 /** Subscribes to va.frames.<camera> and decodes every frame (pixels are kept only when asked). */
 export async function tapFrames(natsUrl: string, camera: string, keepPixels = false): Promise<FrameTap & { nc: NatsConnection }> {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect(natsClientOptionsFor(natsUrl));
   const frames: Frame[] = [];
   const sizes: number[] = [];
   const sub = nc.subscribe(subjects.frames(camera), {

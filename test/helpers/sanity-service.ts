@@ -6,7 +6,7 @@ import { codecs, createClient, createLogger, NatsConnectionHandle, STREAMS, type
 import type { Flag, ReviewDecision } from '@va/common/gen/va/common/v1/flag';
 import { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
 import { after, before } from 'node:test';
-import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import { natsConfigFor, natsEnvFor, startNatsServer, type TestNatsServer } from './nats-server.js';
 import { metricValue } from './metrics.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
@@ -32,7 +32,7 @@ export async function startSanityService(natsUrl: string, env: Record<string, st
   const httpPort = await freePort();
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'va-sanity-'));
   const proc = spawnService('services/sanity-check/src/main.ts', {
-    NATS_URL: natsUrl,
+    ...natsEnvFor(natsUrl, 'sanity-check'),
     VA_GRPC_HOST: '127.0.0.1',
     VA_GRPC_PORT: String(grpcPort),
     VA_HTTP_HOST: '127.0.0.1',
@@ -96,7 +96,7 @@ export function sanityTestBed(env: Record<string, string> = {}): SanityTestBed {
 }
 
 export async function connectTestNats(url: string): Promise<NatsConnectionHandle> {
-  return NatsConnectionHandle.connect({ servers: [url], jetstream: TEST_LIMITS }, { name: 'sanity-test', log: createLogger('test', 'silent') });
+  return NatsConnectionHandle.connect(natsConfigFor(url, TEST_LIMITS), { name: 'sanity-test', log: createLogger('test', 'silent') });
 }
 
 /** Waits until the service's durable consumers have processed (acked) everything in VA_DETECTIONS and VA_TRACKS. */

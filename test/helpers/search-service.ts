@@ -4,6 +4,7 @@ import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { MetricSet } from './metrics.js';
 import { testToken } from './tokens.js';
+import { natsEnvFor } from './nats-server.js';
 
 export const VIEWER_TOKEN = testToken('viewer');
 export const ADMIN_TOKEN = testToken('admin');
@@ -34,7 +35,7 @@ export async function startSearchService(options: {
   const grpcPort = await freePort();
   const httpPort = await freePort();
   const proc = spawnService('services/embedding-search/src/main.ts', {
-    NATS_URL: options.natsUrl,
+    ...natsEnvFor(options.natsUrl, 'embedding-search'),
     ES_URL: options.esUrl,
     VA_SEARCH_INDEX_PREFIX: options.prefix,
     VA_GRPC_PORT: String(grpcPort),

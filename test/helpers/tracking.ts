@@ -18,7 +18,7 @@ const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 102
 const log = createLogger('test', 'silent');
 
 export async function connectTestNats(server: TestNatsServer, streams: StreamKey[] = ['detections', 'tracks', 'trackEvents']): Promise<NatsConnectionHandle> {
-  const nats = await NatsConnectionHandle.connect({ servers: [server.url], jetstream: limits }, { name: 'test', log });
+  const nats = await NatsConnectionHandle.connect(server.config(limits), { name: 'test', log });
   await ensureStreams(nats.jsm, streams, limits);
   return nats;
 }
@@ -34,7 +34,7 @@ export async function startTracking(server: TestNatsServer, env: Record<string, 
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawnService('services/tracking/src/main.ts', {
-    NATS_URL: server.url,
+    ...server.env('tracking'),
     VA_HTTP_PORT: String(httpPort),
     VA_HTTP_HOST: '127.0.0.1',
     VA_GRPC_PORT: String(grpcPort),

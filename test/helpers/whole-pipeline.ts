@@ -87,6 +87,7 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
       logDir: join(dir, 'logs'),
       settings: {
         natsUrl: nats.url,
+        ...(nats.credentialsDir ? { natsCredentialsDir: nats.credentialsDir } : {}),
         esUrl: esUrl(),
         ports: await freeServicePorts(),
         tokens: generateTokens(),
@@ -111,13 +112,16 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
   const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 1024 ** 3, replicas: 1, duplicateWindowMs: 120_000 };
   let bus: NatsConnectionHandle;
   try {
-    bus = await NatsConnectionHandle.connect({ servers: [nats.url], jetstream: limits }, { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });
+    bus = await NatsConnectionHandle.connect(nats.config(limits), { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });
   } catch (err) {
     // The five services are running by now.
     return abandon(err, pipeline);
   }
   const assertAlive = () => {
     if (crashes.length > 0) throw new Error(`a service died on its own:\n${crashes.map((c) => `${c.service} exited with ${c.code}:\n${c.logTail}`).join('\n')}`);
+    // Every service runs as its own NATS user: a refusal means bus-identities.ts misses something it does.
+    const refused = nats.permissionViolations();
+    if (refused.length > 0) throw new Error(`NATS refused a service ${refused.length} time(s):\n${refused.slice(0, 10).join('\n')}`);
   };
   const streamStatus = async (cameraId: string) => (await listStreams(pipeline.clients)).find((x) => x.spec?.cameraId === cameraId);
   return {

@@ -1,5 +1,6 @@
 // The demo's command line. Flags, not environment keys: this is a tool a person runs, and the
 // services it starts still get all their configuration from the environment.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 
@@ -18,6 +19,8 @@ export interface DemoOptions {
   runtime: 'dist' | 'source';
   stateDir: string;
   natsUrl: string;
+  /** The NATS users' passwords (the stack's .stack/nats); each service connects as its own user. */
+  natsCredentialsDir?: string;
   esUrl: string;
   indexPrefix: string;
 }
@@ -32,6 +35,7 @@ export const USAGE = `npm run demo -- [options]
   --ports=free        free ports instead of the defaults 50051-50055 / 9461-9465
   --from-source       run the services from src/ through tsx instead of dist/
   --state-dir=DIR     logs, tokens and evidence (default .stack)
+  --nats-credentials=DIR  NATS users' passwords (default $VA_NATS_CREDENTIALS_DIR, else .stack/nats)
   --nats=URL --es=URL --index-prefix=NAME`;
 
 export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv, root: string): DemoOptions {
@@ -48,6 +52,7 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv, root: s
       'from-source': { type: 'boolean', default: false },
       'state-dir': { type: 'string' },
       nats: { type: 'string' },
+      'nats-credentials': { type: 'string' },
       es: { type: 'string' },
       'index-prefix': { type: 'string', default: 'va' },
       help: { type: 'boolean', default: false },
@@ -66,6 +71,9 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv, root: s
   const timeoutS = number('timeout', values.timeout, 1, 3600);
   const intervalS = number('interval', values.interval, 0.2, 60);
   if (values.ports !== 'default' && values.ports !== 'free') problems.push(`--ports must be default or free (got "${values.ports}")`);
+  const givenCredentials = values['nats-credentials'] ?? env.VA_NATS_CREDENTIALS_DIR;
+  const natsCredentialsDir = resolve(givenCredentials ?? join(env.VA_STACK_DIR ?? join(root, '.stack'), 'nats'));
+  if (givenCredentials && !existsSync(natsCredentialsDir)) problems.push(`--nats-credentials: ${natsCredentialsDir} does not exist (npm run stack:up writes it)`);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const sharedDir = resolve(root, env.VA_SHARED_DIR ?? '../shared');
   return {
@@ -80,6 +88,8 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv, root: s
     runtime: values['from-source'] ? 'source' : 'dist',
     stateDir: resolve(values['state-dir'] ?? env.VA_STACK_DIR ?? join(root, '.stack')),
     natsUrl: values.nats ?? env.NATS_URL ?? `nats://127.0.0.1:${env.VA_NATS_PORT ?? 4222}`,
+    // Without the folder the services connect anonymously, which only a NATS without users accepts.
+    ...(existsSync(natsCredentialsDir) ? { natsCredentialsDir } : {}),
     esUrl: values.es ?? env.ES_URL ?? `http://127.0.0.1:${env.VA_ES_PORT ?? 9200}`,
     indexPrefix: values['index-prefix'],
   };

@@ -2,9 +2,10 @@
 // to JetStream): per-camera detections, tracks, events and flags, and the exact latency of every
 // message from its capture timestamp, which the services' histograms only give in buckets.
 import { connect, type NatsConnection, type Subscription } from 'nats';
-import { codecs, subjects } from '@va/common';
+import { codecs, inboxPrefix, subjects } from '@va/common';
 import { Severity } from '@va/common/gen/va/common/v1/flag';
 import { TrackEventType, TrackState } from '@va/common/gen/va/common/v1/track';
+import { natsClientAuth } from './nats-credentials.js';
 
 export interface CameraActivity {
   /** DetectionBatches (frames through inference). */
@@ -52,8 +53,10 @@ export class BusTap {
 
   private constructor(private readonly nc: NatsConnection) {}
 
-  static async open(natsUrl: string): Promise<BusTap> {
-    const tap = new BusTap(await connect({ servers: natsUrl.split(','), name: 'pipeline-bus-tap' }));
+  /** With `credentialsDir` (the pipeline's natsCredentialsDir) it connects as the read-only `observer` user. */
+  static async open(natsUrl: string, credentialsDir?: string): Promise<BusTap> {
+    const auth = credentialsDir ? { ...natsClientAuth(credentialsDir, 'observer'), inboxPrefix: inboxPrefix('observer') } : {};
+    const tap = new BusTap(await connect({ servers: natsUrl.split(','), name: 'pipeline-bus-tap', ...auth }));
     tap.listen();
     await tap.nc.flush();
     return tap;

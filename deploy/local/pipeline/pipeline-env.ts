@@ -2,10 +2,16 @@
 // object so every service agrees on NATS, Elasticsearch, tokens, ports and folders.
 import { availableParallelism } from 'node:os';
 import { tokenList, type AccessTokens } from './access-tokens.js';
+import { natsIdentityEnv } from './nats-credentials.js';
 import { SERVICE_NAMES, type ServiceName, type ServicePorts } from './service-catalog.js';
 
 export interface PipelineSettings {
   natsUrl: string;
+  /**
+   * Passwords of the NATS users (deploy/local/pipeline/nats-credentials.ts; the stack's .stack/nats):
+   * each service connects as its own user. Without it the services connect anonymously.
+   */
+  natsCredentialsDir?: string;
   esUrl: string;
   ports: Record<ServiceName, ServicePorts>;
   tokens: AccessTokens;
@@ -40,6 +46,7 @@ const address = (port: number) => `127.0.0.1:${port}`;
 export function serviceEnv(name: ServiceName, s: PipelineSettings): Record<string, string> {
   const common: Record<string, string> = {
     NATS_URL: s.natsUrl,
+    ...(s.natsCredentialsDir ? natsIdentityEnv(s.natsCredentialsDir, name) : {}),
     VA_LOG_LEVEL: s.logLevel,
     // Everything listens on loopback only: this is one machine's pipeline with generated tokens.
     VA_GRPC_HOST: '127.0.0.1',

@@ -32,7 +32,9 @@ export { createClient, unary, serverStream, bearerTokenInterceptor, channelCrede
 
 export { subjects, STAGES, CAMERA_ID_PATTERN, isCameraId, assertCameraId, type Stage } from './nats/subjects.js';
 export { protoCodec, codecs, type Codec } from './nats/codec.js';
-export { STREAMS, ensureStreams, streamConfig, type StreamKey } from './nats/streams.js';
+export { STREAMS, ensureStreams, isPermissionDenied, streamConfig, type StreamKey, type EnsureStreamsResult } from './nats/streams.js';
+export { BUS_IDENTITIES, KV_BUCKETS, busPermissions, inboxPrefix, type BusIdentity, type BusPermissions, type ServiceIdentity } from './nats/bus-identities.js';
+export { renderNatsAuthorization, literalPassword, passwordFromEnv, passwordEnvName } from './nats/server-config.js';
 export { NatsConnectionHandle } from './nats/connection.js';
 export { ConsumerMetrics, DurableConsumer, subscribeDecoded, type DurableConsumerOptions, type CoreSubscriptionOptions } from './nats/consumers.js';
 

@@ -65,7 +65,11 @@ export class ServiceRuntime {
   /** Connects, declares the JetStream streams this service touches, and drains on shutdown. */
   async connectNats(config: NatsConfig, streams: StreamKey[] = []): Promise<NatsConnectionHandle> {
     const nats = await NatsConnectionHandle.connect(config, { name: this.service, log: this.log });
-    if (streams.length > 0) await ensureStreams(nats.jsm, streams, config.jetstream);
+    if (streams.length > 0) {
+      // A service with its own NATS user may not manage streams (bus-identities.ts): it checks them.
+      const { notUpdated } = await ensureStreams(nats.jsm, streams, config.jetstream, { verifyOnly: Boolean(config.user) });
+      if (notUpdated.length > 0) this.log.warn({ streams: notUpdated }, 'JetStream streams differ from VA_JS_* here; left as provisioned (only the admin user may change them)');
+    }
     this.lifecycle.addReadinessCheck('nats', nats.readinessCheck);
     this.onShutdown({ name: 'nats', phase: 'connections', graceful: () => nats.drain(), force: () => nats.close() });
     return nats;

@@ -59,7 +59,7 @@ describe('frame pipeline: va.frames.* -> batched detection + embeddings -> Detec
   before(async () => {
     nats = await startNatsServer();
     svc = await startInference(nats.url, { VA_INFERENCE_MAX_FRAME_AGE_MS: '10000', VA_INFERENCE_CAMERA_QUEUE: '4' });
-    nc = await connect({ servers: nats.url });
+    nc = await connect(nats.clientOptions());
     gt = readMotGroundTruth(sharedFile('data/mot15/PETS09-S2L1'));
 
     const frames: Frame[] = [

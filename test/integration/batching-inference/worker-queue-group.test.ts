@@ -18,7 +18,7 @@ describe('workers in one queue group share the frames: each frame is detected by
     nats = await startNatsServer();
     const env = { VA_INFERENCE_EMBEDDER: 'none', VA_INFERENCE_MAX_FRAME_AGE_MS: '0', VA_INFERENCE_CAMERA_QUEUE: '16' };
     workers.push(await startInference(nats.url, env), await startInference(nats.url, env));
-    nc = await connect({ servers: nats.url });
+    nc = await connect(nats.clientOptions());
   });
 
   after(async () => {

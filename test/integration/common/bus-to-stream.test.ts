@@ -28,7 +28,7 @@ describe('streamFromBus: live bus messages to one server stream (real NATS)', ()
   let nats: NatsConnectionHandle;
   before(async () => {
     server = await startNatsServer();
-    nats = await NatsConnectionHandle.connect({ servers: [server.url], jetstream: { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 } }, { name: 'test', log: createLogger('test', 'silent') });
+    nats = await NatsConnectionHandle.connect(server.config({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 }), { name: 'test', log: createLogger('test', 'silent') });
   });
   after(async () => {
     await nats?.close();

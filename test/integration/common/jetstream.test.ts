@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { JsMsg } from 'nats';
 import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
 import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { natsConfigFor, startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
 
 const log = createLogger('test', 'silent');
@@ -12,7 +12,7 @@ const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024
 const batch = (sequence: number) => DetectionBatch.fromPartial({ cameraId: 'cam-1', sequence, captureTsMs: 1_700_000_000_000 + sequence });
 
 async function connect(url: string) {
-  return NatsConnectionHandle.connect({ servers: [url], jetstream: limits }, { name: 'test', log });
+  return NatsConnectionHandle.connect(natsConfigFor(url, limits), { name: 'test', log });
 }
 
 describe('JetStream publish -> durable consumer -> ack (real nats-server)', () => {

@@ -38,7 +38,7 @@ describe('malformed protobuf on the bus is logged, counted and skipped', () => {
   let nats: NatsConnectionHandle;
   before(async () => {
     server = await startNatsServer();
-    nats = await NatsConnectionHandle.connect({ servers: [server.url], jetstream: limits }, { name: 'test', log: createLogger('t', 'silent') });
+    nats = await NatsConnectionHandle.connect(server.config(limits), { name: 'test', log: createLogger('t', 'silent') });
     await ensureStreams(nats.jsm, ['detections'], limits);
   });
   after(async () => {

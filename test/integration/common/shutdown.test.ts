@@ -14,7 +14,8 @@ async function startFixture(nats: TestNatsServer, env: Record<string, string> = 
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawnService('test/fixtures/slow-service.ts', {
-    NATS_URL: nats.url,
+    // It declares VA_DETECTIONS, as batching-inference does.
+    ...nats.env('batching-inference'),
     VA_HTTP_PORT: String(httpPort),
     VA_GRPC_PORT: String(grpcPort),
     VA_GRPC_HOST: '127.0.0.1',

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { passwordEnvName } from '@va/common';
 import { DEFAULT_PORTS, entryPoint, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
 import { run, tool, yamlDocuments } from '../../helpers/deploy-tools.js';
 import { checkServiceConfig } from '../../helpers/service-config.js';
@@ -109,6 +110,12 @@ describe('deploy/compose', () => {
     const viewerToken = readFileSync(join(generated, 'search-inference-token'), 'utf8').trim();
     assert.ok(readFileSync(join(generated, 'grpc-tokens'), 'utf8').split('\n').includes(`viewer:${viewerToken}`), 'search calls inference with a viewer token inference accepts');
     for (const name of SERVICE_NAMES) assert.equal(env(name).NATS_URL, 'nats://nats:4222');
+    // Each service connects as its own NATS user, with a password Compose refuses to start without.
+    for (const name of SERVICE_NAMES) {
+      assert.equal(env(name).NATS_USER, name);
+      assert.match(String(env(name).NATS_PASSWORD), new RegExp(`^\\$\\{${passwordEnvName(name)}:\\?`));
+      assert.ok(String(services.nats?.environment?.[passwordEnvName(name)]).startsWith(`\${${passwordEnvName(name)}:?`), `nats-server gets ${name}'s password`);
+    }
   });
 
   it('serves gRPC over TLS with certificates from gen-grpc-secrets.sh, tokens from secrets and no token in the file', () => {

@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { BUS_IDENTITIES, passwordEnvName } from '@va/common';
+import { renderDeployAuthorization } from '../../../deploy/local/nats-authorization-files.js';
 import { DEFAULT_PORTS, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
 import { run, tool, yamlDocuments } from '../../helpers/deploy-tools.js';
 import { checkServiceConfig } from '../../helpers/service-config.js';
@@ -143,6 +145,7 @@ describe('deploy/k8s (kustomize)', () => {
           'ca.crt': '-----BEGIN CERTIFICATE-----\n',
           'tls.crt': '-----BEGIN CERTIFICATE-----\n',
           'tls.key': '-----BEGIN PRIVATE KEY-----\n',
+          ...Object.fromEntries(BUS_IDENTITIES.map((id) => [`nats-${id}`, `nats-password-${id}`])),
         };
       };
       for (const name of SERVICE_NAMES) {
@@ -172,6 +175,20 @@ describe('deploy/k8s (kustomize)', () => {
         assert.deepEqual(check.issues, [], `${overlay}: ${name} configuration refused`);
         assert.deepEqual(check.unknown.filter((k) => !k.startsWith('NVIDIA_')), [], `${overlay}: ${name} keys the service does not read`);
       }
+      // Each service connects to NATS as its own user, reading only its own password; NATS gets every user's.
+      for (const name of SERVICE_NAMES) {
+        const w = workload(objects, name) as K8sObject;
+        const env = Object.fromEntries(container(w).env.map((e: any) => [e.name, e.value]));
+        assert.equal(env.NATS_USER, name, `${overlay}: ${name}'s NATS user`);
+        const items = w.spec.template.spec.volumes.flatMap((v: any) => v.secret?.items ?? []).map((i: any) => i.key).filter((k: string) => k.startsWith('nats-'));
+        assert.deepEqual(items, [`nats-${name}`], `${overlay}: ${name} mounts only its own NATS password`);
+      }
+      const natsEnv = container(workload(objects, 'nats') as K8sObject).env.filter((e: any) => e.valueFrom?.secretKeyRef);
+      assert.deepEqual(natsEnv.map((e: any) => [e.name, e.valueFrom.secretKeyRef.key]), BUS_IDENTITIES.map((id) => [passwordEnvName(id), `nats-${id}`]));
+      for (const id of BUS_IDENTITIES) assert.ok(secretData('va-secrets')[`nats-${id}`], `${overlay}: va-secrets lacks nats-${id}`);
+      const natsConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('nats-config'))?.data ?? {};
+      assert.match(natsConfig['nats.conf'] ?? '', /include "nats-authorization.conf"/);
+      assert.equal(natsConfig['nats-authorization.conf'], renderDeployAuthorization(), `${overlay}: the generated authorization`);
     });
 
     it(`${overlay}: every service serves gRPC over TLS with a cert-manager certificate for its Service name; search trusts inference's CA; no tokens ship`, () => {

@@ -7,11 +7,12 @@ import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
 import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState, ingestFixture } from '../../helpers/ingest.js';
 import { waitFor } from '../../helpers/ports.js';
 import { sharedFile } from '../../helpers/shared.js';
+import { natsClientOptionsFor } from '../../helpers/nats-server.js';
 
 const BUCKET = 'va_ingest_streams';
 
 async function kvSpecs(natsUrl: string): Promise<Map<string, StreamSpec>> {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect(natsClientOptionsFor(natsUrl));
   try {
     const kv = await nc.jetstream().views.kv(BUCKET);
     const jsm = await nc.jetstreamManager();

@@ -46,6 +46,13 @@ describe('parseEnv', () => {
     const issues = issuesOf(() => loadNatsConfig({ NATS_USER: 'ingest', NATS_PASSWORD_FILE: join(dir, 'missing') }));
     assert.ok(issues.some((i) => i.key === 'NATS_PASSWORD_FILE'));
   });
+
+  it('takes a NATS user name only when it can name an inbox subject', () => {
+    assert.equal(loadNatsConfig({ NATS_USER: 'batching-inference', NATS_PASSWORD: 'x' }).user, 'batching-inference');
+    for (const user of ['a.b', 'x>', 'some one']) {
+      assert.deepEqual(issuesOf(() => loadNatsConfig({ NATS_USER: user, NATS_PASSWORD: 'x' })).map((i) => i.key), ['NATS_USER'], user);
+    }
+  });
 });
 
 describe('service configuration pieces', () => {

@@ -48,6 +48,8 @@ export function loadNatsConfig(env: Env): NatsConfig {
       issues.push({ key: 'NATS_URL', message: `"${url}" is not a nats://host:port URL` });
     }
   }
+  // The user name is also its inbox prefix (_INBOX_<user>, bus-identities.ts): one subject token.
+  if (e.NATS_USER && !/^[A-Za-z0-9_-]{1,64}$/.test(e.NATS_USER)) issues.push({ key: 'NATS_USER', message: 'must be 1-64 of [A-Za-z0-9_-] (it names the user\'s inbox subject)' });
   if (e.NATS_USER && !e.NATS_PASSWORD) issues.push({ key: 'NATS_PASSWORD', message: 'required when NATS_USER is set' });
   if (e.NATS_USER && e.NATS_TOKEN) issues.push({ key: 'NATS_TOKEN', message: 'give either NATS_USER/NATS_PASSWORD or NATS_TOKEN, not both' });
   if (Boolean(e.NATS_TLS_CERT) !== Boolean(e.NATS_TLS_KEY)) {

@@ -3,6 +3,7 @@ import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamMa
 import type { NatsConfig } from '../config/nats.js';
 import { UnavailableError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { inboxPrefix } from './bus-identities.js';
 
 /**
  * One NATS connection per process. It reconnects for ever; readiness follows its
@@ -29,7 +30,8 @@ export class NatsConnectionHandle {
       reconnectTimeWait: 1_000,
       timeout: options.timeoutMs ?? 5_000,
       pingInterval: 10_000,
-      ...(config.user ? { user: config.user, pass: config.password } : {}),
+      // Each user may subscribe only to its own inbox prefix (bus-identities.ts), so nobody reads another's replies.
+      ...(config.user ? { user: config.user, pass: config.password, inboxPrefix: inboxPrefix(config.user) } : {}),
       ...(config.token ? { token: config.token } : {}),
       ...(config.tls
         ? {

@@ -1,5 +1,6 @@
 import { DiscardPolicy, nanos, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
 import type { JetStreamLimits } from '../config/nats.js';
+import { UnavailableError } from '../errors.js';
 import { STAGES } from './subjects.js';
 
 /**
@@ -37,27 +38,59 @@ export function streamConfig(key: StreamKey, limits: JetStreamLimits): Partial<S
   };
 }
 
-/** Creates the streams, or updates their subjects and limits; safe to run from every service at start-up. */
-export async function ensureStreams(jsm: JetStreamManager, keys: StreamKey[], limits: JetStreamLimits): Promise<void> {
+export interface EnsureStreamsResult {
+  /** Streams that exist but differ from the declaration, left as they are: this identity may not update them. */
+  notUpdated: string[];
+}
+
+/**
+ * Creates the streams, or updates their subjects and limits. The admin identity does this when the
+ * bus is provisioned (provision-cli.ts); a service identity may only read a stream's info
+ * (bus-identities.ts), so for it (`verifyOnly`, or when the server refuses) this checks that each
+ * stream exists and reports those whose settings differ. A missing stream is then a clear error.
+ */
+export async function ensureStreams(jsm: JetStreamManager, keys: StreamKey[], limits: JetStreamLimits, options: { verifyOnly?: boolean } = {}): Promise<EnsureStreamsResult> {
+  const notUpdated: string[] = [];
   for (const key of keys) {
     const config = streamConfig(key, limits);
+    const name = config.name as string;
     try {
-      const info = await jsm.streams.info(config.name as string);
+      const info = await jsm.streams.info(name);
       const same =
         info.config.max_age === config.max_age &&
         info.config.max_bytes === config.max_bytes &&
         info.config.num_replicas === config.num_replicas &&
         info.config.duplicate_window === config.duplicate_window &&
         JSON.stringify(info.config.subjects) === JSON.stringify(config.subjects);
-      if (!same) await jsm.streams.update(config.name as string, config);
+      if (!same && options.verifyOnly) notUpdated.push(name);
+      else if (!same) {
+        try {
+          await jsm.streams.update(name, config);
+        } catch (err) {
+          if (!isPermissionDenied(err)) throw err;
+          notUpdated.push(name);
+        }
+      }
     } catch (err) {
-      if (isStreamNotFound(err)) await jsm.streams.add(config);
-      else throw err;
+      if (!isStreamNotFound(err)) throw err;
+      const missing = (cause?: unknown) =>
+        new UnavailableError(`JetStream stream ${name} does not exist and this NATS user may not create it: provision the bus as the admin user first (deploy/README.md, "NATS users")`, { cause });
+      if (options.verifyOnly) throw missing();
+      await jsm.streams.add(config).catch((addErr: unknown) => {
+        throw isPermissionDenied(addErr) ? missing(addErr) : addErr;
+      });
     }
   }
+  return { notUpdated };
 }
 
 function isStreamNotFound(err: unknown): boolean {
   const e = err as { code?: string; api_error?: { err_code?: number }; message?: string };
   return e?.api_error?.err_code === 10059 || e?.code === '404' || /stream not found/i.test(e?.message ?? '');
+}
+
+/** The server refused the API subject (publish permission), or answered with 403. */
+export function isPermissionDenied(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; isPermissionError?: () => boolean };
+  return e?.code === 'PERMISSIONS_VIOLATION' || e?.code === '403' || /permissions violation/i.test(e?.message ?? '');
 }

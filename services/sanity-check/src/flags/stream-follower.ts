@@ -77,7 +77,8 @@ export class StreamFollower {
       this.options.onMessage(m);
       if (m.seq >= this.target || m.info.pending === 0) this.resolveCaughtUp();
     }
-    if (!this.stopped) await this.nats.jsm.consumers.delete(stream, info.name).catch(() => {});
+    // The ephemeral consumer is not deleted here: sanity-check's NATS user may not delete consumers
+    // (bus-identities.ts); the server removes it after inactive_threshold.
   }
 
   /** Ends the iteration when the server says the consumer is gone, so `run` recreates it. */

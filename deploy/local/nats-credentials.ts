@@ -1,0 +1,10 @@
+// stack.sh: writes the NATS users' passwords and the server's authorization block into the
+// folder given (.stack/nats), owner-only.   node --import tsx deploy/local/nats-credentials.ts DIR
+import { writeNatsCredentials } from './pipeline/nats-credentials.js';
+
+const dir = process.argv[2];
+if (!dir) {
+  process.stderr.write('usage: nats-credentials.ts DIR\n');
+  process.exit(2);
+}
+process.stdout.write(`${writeNatsCredentials(dir).authorizationFile}\n`);
