@@ -54,7 +54,7 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
       VA_INFERENCE_MAX_DECODED_BYTES_IN_FLIGHT: String(128 * MIB),
     });
     viewer = svc.client('viewer');
-    nc = await connect({ servers: nats.url });
+    nc = await connect(nats.clientOptions());
   });
 
   after(async () => {
