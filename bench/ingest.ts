@@ -209,7 +209,7 @@ async function rgbVsJpeg(frames: Buffer[]) {
 }
 
 function header() {
-  return { cameraId: 'bench', sequence: 1, captureTsMs: Date.now(), sourceWidth: SRC_W, sourceHeight: SRC_H, width: SRC_W, height: SRC_H, pixelFormat: 1, letterbox: undefined, stats: { meanLuma: 100, lumaStddev: 20, thumbHash: 12345 }, publishTsMs: Date.now(), streamEpoch: 'bench' };
+  return { cameraId: 'bench', sequence: 1, captureTsMs: Date.now(), sourceWidth: SRC_W, sourceHeight: SRC_H, width: SRC_W, height: SRC_H, pixelFormat: 1, letterbox: undefined, stats: { meanLuma: 100, lumaStddev: 20, thumbHash: 12345 }, publishTsMs: Date.now(), streamEpoch: 'bench', skipDetection: false };
 }
 
 async function letterboxWhere(frames: Buffer[]) {

@@ -14,6 +14,7 @@ import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '
 import type { DetectionSource, MotSequence } from './tracking/detection-source.js';
 import { gtDegradedSource } from './tracking/gt-degraded-source.js';
 import { BENCH_SEQUENCES, loadMotSequence } from './tracking/mot-sequences.js';
+import { withDetectionSchedule } from '../test/helpers/byte-tracker-replay.js';
 import { trackerFps, trackSequence } from './tracking/run-tracker.js';
 import { yoloxSource } from './tracking/yolox-source.js';
 
@@ -27,6 +28,10 @@ const sourceName = option('source') ?? 'yolox';
 // yolox detections do not depend on a seed; gt-degraded ones are averaged over seeds.
 const seeds = Number(option('seeds') ?? (sourceName === 'yolox' || quick ? 1 : 5));
 const fpsMs = quick ? 1_500 : 5_000;
+/** Detection schedules scored (detect_every): the detector on every Nth frame, the tracker predicting the others. */
+const SCHEDULES = [1, 2, 3];
+/** The pipeline's default (ingest's VA_INGEST_DEFAULT_DETECT_EVERY), whose scores are the headline. */
+const DEFAULT_DETECT_EVERY = 1;
 
 /** The variants, from the plain baseline up; each adds one part so its gain shows. */
 const VARIANTS: Array<{ name: string; params: TrackerParams; needsEmbeddings?: boolean }> = [
@@ -119,6 +124,20 @@ async function main(): Promise<void> {
 
   const main = hasEmbeddings ? 'bytetrack+appearance' : 'bytetrack';
   const frames = cached.reduce((s, d) => s + d.length, 0);
+  // The main tracker under each detection schedule, on the first seed's detections (yolox: the only one).
+  const mainParams = VARIANTS.find((v) => v.name === main)!.params;
+  const schedules = Object.fromEntries(
+    SCHEDULES.map((every) => {
+      const prepared = sequences.map((s, i) => prepareSequence(s.gt, trackSequence(mainParams, withDetectionSchedule(cached[i]!, every)), 'mot15'));
+      return [
+        String(every),
+        {
+          sequences: Object.fromEntries(sequences.map((s, i) => [s.name, summary(evaluateSequence(prepared[i]!.gt, prepared[i]!.hyp))])),
+          overall: summary(evaluateSequences(prepared)),
+        },
+      ];
+    }),
+  );
   console.log(`tracking benchmark: ${description}; ${seeds} seed(s); ${frames} frames over ${sequences.map((s) => s.name).join(', ')}`);
   console.log('variant                 sequence       MOTA    IDF1    IDsw  FP    FN    Frag  MOTP    frames/s');
   for (const name of variants) {
@@ -127,6 +146,13 @@ async function main(): Promise<void> {
       console.log(
         `${name.padEnd(23)} ${String(seq).padEnd(14)} ${m.mota.toFixed(3).padStart(6)}  ${m.idf1.toFixed(3).padStart(6)}  ${String(m.id_switches).padStart(4)}  ${String(m.fp).padStart(4)}  ${String(m.fn).padStart(4)}  ${String(m.fragmentations).padStart(4)}  ${m.motp.toFixed(3)}   ${seq === 'OVERALL' ? String(fps[name]) : ''}`,
       );
+    }
+  }
+
+  console.log(`${main} by detection schedule (detect_every N: detector on every Nth frame, predicted boxes reported between):`);
+  for (const [every, r] of Object.entries(schedules)) {
+    for (const [seq, m] of [...Object.entries(r.sequences), ['OVERALL', r.overall] as const]) {
+      console.log(`N=${every.padEnd(21)} ${String(seq).padEnd(14)} ${m.mota.toFixed(3).padStart(6)}  ${m.idf1.toFixed(3).padStart(6)}  ${String(m.id_switches).padStart(4)}  ${String(m.fp).padStart(4)}  ${String(m.fn).padStart(4)}  ${String(m.fragmentations).padStart(4)}  ${m.motp.toFixed(3)}`);
     }
   }
 
@@ -152,7 +178,14 @@ async function main(): Promise<void> {
     seeds,
     frames,
     tracker: main,
+    detect_every: DEFAULT_DETECT_EVERY,
     ...headline(main),
+    // The headline is the schedule the pipeline runs by default.
+    overall: pick(schedules[String(DEFAULT_DETECT_EVERY)]!.overall),
+    sequences: Object.fromEntries(Object.entries(schedules[String(DEFAULT_DETECT_EVERY)]!.sequences).map(([k, m]) => [k, pick(m)])),
+    // The main tracker with the detector on every frame, beside the default schedule's headline.
+    every_frame: pick(schedules['1']!.overall),
+    schedules: Object.fromEntries(Object.entries(schedules).map(([every, r]) => [every, { overall: pick(r.overall), sequences: Object.fromEntries(Object.entries(r.sequences).map(([k, m]) => [k, pick(m)])) }])),
     sort: headline('sort'),
     ablations: Object.fromEntries(variants.map((name) => [name, { ...pick(results[name]!.overall), tracker_fps: fps[name] }])),
     dontcare: Object.fromEntries(variants.map((name) => [name, pick(results[name]!.dontcare.overall)])),

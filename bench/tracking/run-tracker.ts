@@ -8,7 +8,9 @@ import { replayByteTracker } from '../../test/helpers/byte-tracker-replay.js';
 /**
  * Runs a tracker over one sequence's detections and returns its output as MOTChallenge rows
  * (frame = sequence + 1): the confirmed tracks of class `scoredClass` matched in each frame, with
- * their filtered boxes, as ByteTrack reports them. The tracker sees every class, as the service
+ * their filtered boxes, as ByteTrack reports them. On frames a detection schedule skipped, the
+ * tracks still confirmed are reported with their predicted boxes, as the service publishes them
+ * (TrackUpdate.predicted) and as downstream sees them. The tracker sees every class, as the service
  * does (class-aware matching keeps them apart); only the annotated class is scored, as MOTChallenge
  * scores pedestrians only: a detector's cars, trucks or a static "sports ball" are not false
  * positives of a person tracker.
@@ -17,7 +19,7 @@ export function trackSequence(params: TrackerParams, batches: readonly Detection
   const rows: MotRow[] = [];
   for (const [b, step] of replayByteTracker(params, batches)) {
     for (const t of step.tracks) {
-      if (t.status !== 'confirmed' || t.detectionIndex < 0 || t.className !== scoredClass) continue;
+      if (t.status !== 'confirmed' || (t.detectionIndex < 0 && !b.skipped) || t.className !== scoredClass) continue;
       const box = t.box;
       rows.push({ frame: b.sequence + 1, id: t.id, x: box.x1, y: box.y1, w: box.x2 - box.x1, h: box.y2 - box.y1, conf: 1, col8: -1, col9: -1 });
     }

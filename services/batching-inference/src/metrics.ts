@@ -25,6 +25,7 @@ export class InferenceMetrics {
   readonly framesReceived: Counter<'camera'>;
   readonly framesDropped: Counter<'camera' | 'reason'>;
   readonly framesPublished: Counter<'camera'>;
+  readonly framesNotDetected: Counter<'camera'>;
   readonly framesPending: Gauge;
   readonly frameLatency: Histogram<'stage'>;
   readonly detections: Counter<'model' | 'class'>;
@@ -69,6 +70,12 @@ export class InferenceMetrics {
       registers: r,
     });
     this.framesPublished = new Counter({ name: `${prefix}frames_published_total`, help: 'DetectionBatch messages stored in JetStream.', labelNames: ['camera'], registers: r });
+    this.framesNotDetected = new Counter({
+      name: `${prefix}frames_not_detected_total`,
+      help: 'Frames the stream\'s detection schedule left to the tracker: published as skipped DetectionBatches without decoding or running a model (also counted in frames_published_total).',
+      labelNames: ['camera'],
+      registers: r,
+    });
     this.framesPending = new Gauge({ name: `${prefix}frames_pending`, help: 'Frames waiting in the per-camera queues in front of the batcher.', registers: r });
     this.frameLatency = new Histogram({
       name: `${prefix}frame_latency_seconds`,

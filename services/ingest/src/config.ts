@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { bool, ConfigError, int, list, type ConfigIssue, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, oneOf, parseEnv, type Env } from '@va/common';
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import { SOURCE_SCHEMES, type SourceScheme } from './source-url.js';
+import { MAX_DETECT_EVERY } from './stream-spec.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 export const DEFAULT_HTTP_PORT = 9461;
@@ -28,6 +29,8 @@ export const ingestEnv = {
   VA_INGEST_MAX_FPS: int(60, 1, 240),
   VA_INGEST_DEFAULT_PIXEL_FORMAT: oneOf(['rgb24', 'bgr24', 'jpeg'] as const, 'rgb24'),
   VA_INGEST_DEFAULT_JPEG_QUALITY: int(80, 1, 100),
+  // Detector on every Nth frame of a stream whose spec leaves detect_every at 0 (1: every frame).
+  VA_INGEST_DEFAULT_DETECT_EVERY: int(1, 1, MAX_DETECT_EVERY),
   // ffmpeg executable; started through bin/ffmpeg-child.sh so it dies with this process.
   VA_INGEST_FFMPEG_PATH: z.string().default('ffmpeg'),
   // Decoder threads per stream. ffmpeg's own choice (0) is cores + 1 frame threads, each adding a
@@ -67,6 +70,7 @@ export interface IngestConfig {
   maxFps: number;
   defaultPixelFormat: PixelFormat;
   defaultJpegQuality: number;
+  defaultDetectEvery: number;
   ffmpegPath: string;
   decodeThreads: number;
   connectTimeoutMs: number;
@@ -122,6 +126,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     maxFps: e.VA_INGEST_MAX_FPS,
     defaultPixelFormat: PIXEL_FORMATS[e.VA_INGEST_DEFAULT_PIXEL_FORMAT],
     defaultJpegQuality: e.VA_INGEST_DEFAULT_JPEG_QUALITY,
+    defaultDetectEvery: e.VA_INGEST_DEFAULT_DETECT_EVERY,
     ffmpegPath: e.VA_INGEST_FFMPEG_PATH,
     decodeThreads: e.VA_INGEST_DECODE_THREADS,
     connectTimeoutMs: e.VA_INGEST_CONNECT_TIMEOUT_MS,

@@ -18,6 +18,7 @@ function header(over: Partial<FrameHeader> = {}): FrameHeader {
     stats: { meanLuma: 101.25, lumaStddev: 33.5, thumbHash: 0x1f_ffff_ffff_ffff },
     publishTsMs: 1_700_000_000_130,
     streamEpoch: 'lq3k2x-ab12cd',
+    skipDetection: true,
     ...over,
   };
 }
@@ -41,6 +42,7 @@ describe('hand-rolled Frame encoder', () => {
       { sequence: Number.MAX_SAFE_INTEGER, captureTsMs: 2 ** 40 + 3, cameraId: 'x'.repeat(64) },
       { pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG, width: 0, height: 0, sourceWidth: 3840, sourceHeight: 2160 },
       { stats: { meanLuma: Number.NaN, lumaStddev: 1e-9, thumbHash: 1 } },
+      { skipDetection: false },
     ];
     for (const c of cases) assert.deepEqual(encodeFrame(header(c), pixels), reference(header(c), pixels), JSON.stringify(c));
     assert.deepEqual(encodeFrame(header(), new Uint8Array(0)), reference(header(), new Uint8Array(0)));

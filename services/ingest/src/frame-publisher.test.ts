@@ -41,7 +41,7 @@ function harness(gate: BusGate, subject = 'va.frames.cam') {
       width: 2,
       height: 2,
       release: () => pool.release(buffer),
-      header: () => ({ cameraId: 'cam', sequence, captureTsMs: 1, sourceWidth: 2, sourceHeight: 2, width: 2, height: 2, pixelFormat: 1, letterbox: undefined, stats: undefined, streamEpoch: 'e' }),
+      header: () => ({ cameraId: 'cam', sequence, captureTsMs: 1, sourceWidth: 2, sourceHeight: 2, width: 2, height: 2, pixelFormat: 1, letterbox: undefined, stats: undefined, streamEpoch: 'e', skipDetection: false }),
     };
     publisher.offer(frame);
   };

@@ -24,6 +24,7 @@ const policy: SpecPolicy = {
   maxFps: 30,
   defaultPixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
   defaultJpegQuality: 80,
+  defaultDetectEvery: 1,
 };
 
 const spec = (over: Partial<StreamSpec>): StreamSpec => StreamSpec.fromPartial({ cameraId: 'cam-1', url: 'testsrc://testsrc2', ...over });
@@ -45,6 +46,15 @@ describe('stream spec validation', () => {
     assert.deepEqual(v.source, { kind: 'testsrc', pattern: 'smptebars', width: 320, height: 240, rate: 15 });
     const jpeg = await validateStreamSpec(spec({ pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG }), policy);
     assert.equal(jpeg.jpegQuality, 80);
+  });
+
+  it('takes detect_every from the spec, 0 meaning the service default, and bounds it', async () => {
+    assert.equal((await validateStreamSpec(spec({}), policy)).detectEvery, 1);
+    const fromDefault = await validateStreamSpec(spec({}), { ...policy, defaultDetectEvery: 3 });
+    assert.equal(fromDefault.detectEvery, 3);
+    assert.equal(fromDefault.spec.detectEvery, 3, 'the persisted spec states the schedule it runs');
+    assert.equal((await validateStreamSpec(spec({ detectEvery: 2 }), { ...policy, defaultDetectEvery: 3 })).detectEvery, 2);
+    await rejects({ detectEvery: 31 }, 'spec.detect_every', /detect_every must be 0 \(service default\) or 1\.\.30/);
   });
 
   it('allows files only under the root, symlinks resolved', async () => {

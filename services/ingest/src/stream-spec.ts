@@ -6,7 +6,11 @@ import { parseSourceUrl, type SourcePolicy, type SourceUrl } from './source-url.
 export interface SpecPolicy extends SourcePolicy {
   defaultPixelFormat: PixelFormat;
   defaultJpegQuality: number;
+  defaultDetectEvery: number;
 }
+
+/** Beyond this the tracker's prediction would bridge seconds with no detection at all. */
+export const MAX_DETECT_EVERY = 30;
 
 /** A StreamSpec that passed validation, with defaults filled in, plus the parsed source. */
 export interface ValidStream {
@@ -23,6 +27,8 @@ export interface ValidStream {
   jpegQuality: number;
   loop: boolean;
   realtime: boolean;
+  /** The detector runs on every Nth published frame (1: every frame). */
+  detectEvery: number;
 }
 
 const MAX_LABELS = 16;
@@ -52,6 +58,9 @@ export async function validateStreamSpec(spec: StreamSpec | undefined, policy: S
   const jpegQuality = spec.jpegQuality === 0 ? policy.defaultJpegQuality : spec.jpegQuality;
   if (jpegQuality < 1 || jpegQuality > 100) throw new InvalidArgumentError('jpeg_quality must be 1..100', 'spec.jpeg_quality');
 
+  const detectEvery = spec.detectEvery === 0 ? policy.defaultDetectEvery : spec.detectEvery;
+  if (detectEvery < 1 || detectEvery > MAX_DETECT_EVERY) throw new InvalidArgumentError(`detect_every must be 0 (service default) or 1..${MAX_DETECT_EVERY}`, 'spec.detect_every');
+
   if ((spec.loop || spec.realtime) && source.kind !== 'file') {
     throw new InvalidArgumentError('loop and realtime apply to file sources only (live sources run at their own pace)', spec.loop ? 'spec.loop' : 'spec.realtime');
   }
@@ -63,7 +72,7 @@ export async function validateStreamSpec(spec: StreamSpec | undefined, policy: S
   }
 
   return {
-    spec: { ...spec, pixelFormat, jpegQuality: pixelFormat === PixelFormat.PIXEL_FORMAT_JPEG ? jpegQuality : 0, labels: { ...spec.labels } },
+    spec: { ...spec, pixelFormat, jpegQuality: pixelFormat === PixelFormat.PIXEL_FORMAT_JPEG ? jpegQuality : 0, labels: { ...spec.labels }, detectEvery },
     source,
     width,
     height,
@@ -73,5 +82,6 @@ export async function validateStreamSpec(spec: StreamSpec | undefined, policy: S
     jpegQuality,
     loop: spec.loop,
     realtime: spec.realtime,
+    detectEvery,
   };
 }

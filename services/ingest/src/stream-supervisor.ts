@@ -7,6 +7,7 @@ import type { BusGate } from './bus-gate.js';
 import { ffmpegPlan } from './ffmpeg-args.js';
 import { FfmpegProcess, type FfmpegExit, type SourceInfo } from './ffmpeg-process.js';
 import { FRAME_HEAD_RESERVE, FRAME_TAIL_RESERVE } from './frame-pool.js';
+import { DetectionSchedule } from './detection-schedule.js';
 import { FramePublisher, type DropReason, type PendingFrame } from './frame-publisher.js';
 import { FrameReader, type RawFrame } from './frame-reader.js';
 import { FrameStatsSampler, type StatsRegion } from './frame-stats.js';
@@ -78,6 +79,7 @@ export class StreamSupervisor {
   private readonly fpsOut = new RateMeter();
   private readonly backoff: Backoff;
   private readonly publisher: FramePublisher;
+  private readonly schedule: DetectionSchedule;
   private readonly log: Logger;
   private run: Run | undefined;
   private source: SourceInfo | undefined;
@@ -99,6 +101,7 @@ export class StreamSupervisor {
     this.outHeight = stream.height;
     this.log = deps.log.child({ component: 'stream', cameraId: this.cameraId });
     this.backoff = new Backoff(deps.settings.backoff);
+    this.schedule = new DetectionSchedule(stream.detectEvery);
     this.publisher = new FramePublisher({
       subject: subjects.frames(this.cameraId),
       gate: deps.gate,
@@ -269,6 +272,7 @@ export class StreamSupervisor {
         letterbox: this.letterbox,
         stats: sampler.compute(r.buffer, FRAME_HEAD_RESERVE),
         streamEpoch: this.epoch,
+        skipDetection: this.schedule.nextSkips(),
       }),
     };
     this.publisher.offer(frame);

@@ -76,7 +76,7 @@ describe('CameraState', () => {
     assert.deepEqual(dup.dropped, [{ token: 66, reason: 'duplicate' }]);
     const ids = new Set([...outputsOf(results), ...expired.outputs].flatMap((o) => o.update!.tracks.map((t) => t.trackId)));
     assert.equal(ids.size, 1, 'one identity across the gap');
-    assert.deepEqual(s.counters, { frames: 7, late: 1, duplicates: 1, skipped: 1 });
+    assert.deepEqual(s.counters, { frames: 7, predicted: 0, late: 1, duplicates: 1, skipped: 1 });
   });
 
   it('a new stream epoch ends the session cleanly: ended events, fresh ids, stragglers of the old epoch refused', () => {
@@ -147,5 +147,74 @@ describe('CameraState', () => {
     assert.equal(s.endIdle(), undefined, 'nothing left to end');
     const after = outputsOf([s.offer(batch(3), 3, 0)]);
     assert.notEqual(after[0]!.update!.tracks[0]!.trackId, before[2]!.update!.tracks[0]!.trackId);
+  });
+});
+
+describe('CameraState: frames the detection schedule skipped', () => {
+  /** Two people walking apart 5 px per frame; only every third frame was detected. */
+  function scheduled(sequence: number): DetectionBatch {
+    const skipped = sequence % 3 !== 0;
+    const a = 300 + 5 * sequence;
+    const b = 900 - 5 * sequence;
+    return DetectionBatch.fromPartial({
+      cameraId: 'cam-1',
+      sequence,
+      captureTsMs: T0 + 200 * sequence,
+      frameWidth: 1280,
+      frameHeight: 720,
+      streamEpoch: 'e1',
+      skipped,
+      detections: skipped
+        ? []
+        : [
+            { box: { x1: a - 20, y1: 250, x2: a + 20, y2: 350 }, score: 0.9, classId: 0, className: 'person' },
+            { box: { x1: b - 20, y1: 260, x2: b + 20, y2: 360 }, score: 0.85, classId: 0, className: 'person' },
+          ],
+    });
+  }
+
+  it('publishes a predicted TrackUpdate for every skipped frame, ids stable, nobody lost for want of a detection', () => {
+    const s = state();
+    const outputs = outputsOf([...Array(31).keys()].map((q) => s.offer(scheduled(q), q, 0)));
+    assert.deepEqual(outputs.map((o) => o.sequence), [...Array(31).keys()], 'one output per frame, in order');
+    const ids = new Set<string>();
+    for (const o of outputs) {
+      const u = o.update!;
+      const skipped = o.sequence % 3 !== 0;
+      assert.equal(u.predicted, skipped, `frame ${o.sequence} predicted`);
+      assert.equal(u.tracks.length, 2, `frame ${o.sequence} has both tracks`);
+      for (const t of u.tracks) {
+        ids.add(t.trackId);
+        assert.equal(t.state, TrackState.TRACK_STATE_CONFIRMED, `frame ${o.sequence}: ${t.trackId} stays confirmed`);
+        if (skipped) {
+          assert.equal(t.detectionIndex, -1);
+          assert.equal(t.score, 0);
+        } else assert.ok(t.detectionIndex >= 0, `frame ${o.sequence}: ${t.trackId} matched`);
+      }
+    }
+    assert.equal(ids.size, 2, `ids stable across predicted frames: ${[...ids].join(', ')}`);
+    const events = eventsOf(outputs).map((e) => `${typeName(e.type)}@${e.sequence}`);
+    assert.deepEqual(events, ['started@0', 'started@0'], 'no lost, ended or duplicate events from predicted frames');
+    assert.equal(s.counters.predicted, 20);
+  });
+
+  it('moves predicted boxes along the tracks’ velocity, so downstream sees motion between detections', () => {
+    const s = state();
+    const outputs = outputsOf([...Array(29).keys()].map((q) => s.offer(scheduled(q), q, 0)));
+    const centreX = (q: number, i: number) => {
+      const box = outputs[q]!.update!.tracks[i]!.box!;
+      return (box.x1 + box.x2) / 2;
+    };
+    // Frame 28 lies between detections at 27 and 30: the first person was at 435 and heads right.
+    assert.ok(centreX(28, 0) > centreX(27, 0), `predicted ${centreX(28, 0)} after ${centreX(27, 0)}`);
+    assert.ok(Math.abs(centreX(28, 0) - (300 + 5 * 28)) < 6, `predicted centre ${centreX(28, 0)} near the truth ${300 + 5 * 28}`);
+  });
+
+  it('predicts nothing and starts nothing on a skipped first frame', () => {
+    const s = state();
+    const out = outputsOf([s.offer({ ...scheduled(1), sequence: 0 }, 0, 0)]);
+    assert.equal(out[0]!.update!.predicted, true);
+    assert.deepEqual(out[0]!.update!.tracks, []);
+    assert.deepEqual(out[0]!.events, []);
   });
 });

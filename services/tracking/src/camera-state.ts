@@ -73,7 +73,7 @@ export class CameraState<T> {
   latest: TrackUpdate | undefined;
   /** Tracks of the previous owner's last published frame, ended when this state starts. */
   private orphans: TrackUpdate | undefined;
-  readonly counters = { frames: 0, late: 0, duplicates: 0, skipped: 0 };
+  readonly counters = { frames: 0, predicted: 0, late: 0, duplicates: 0, skipped: 0 };
 
   constructor(private readonly options: CameraStateOptions) {
     this.reorder = new ReorderBuffer(options.reorder);
@@ -241,16 +241,19 @@ export class CameraState<T> {
     }
     const framesElapsed = this.last ? r.framesElapsed : 1;
     const t0 = performance.now();
-    const step = this.tracker.update({
-      detections: batch.detections,
-      frameWidth: batch.frameWidth,
-      frameHeight: batch.frameHeight,
-      timestampMs: batch.captureTsMs,
-      framesElapsed,
-    });
+    const step = batch.skipped
+      ? this.tracker.predict(framesElapsed)
+      : this.tracker.update({
+          detections: batch.detections,
+          frameWidth: batch.frameWidth,
+          frameHeight: batch.frameHeight,
+          timestampMs: batch.captureTsMs,
+          framesElapsed,
+        });
     const trackerMs = performance.now() - t0;
     this.last = { sequence: batch.sequence, captureTsMs: batch.captureTsMs, frameWidth: batch.frameWidth, frameHeight: batch.frameHeight };
     this.counters.frames++;
+    if (batch.skipped) this.counters.predicted++;
     const events = [...this.orphanEvents(), ...this.frameEvents(step, batch)];
     const update: TrackUpdate = {
       cameraId: this.camera,
@@ -262,6 +265,7 @@ export class CameraState<T> {
       detectedTsMs: batch.detectedTsMs,
       trackedTsMs: 0,
       streamEpoch: batch.streamEpoch,
+      predicted: batch.skipped,
     };
     this.latest = update;
     return {

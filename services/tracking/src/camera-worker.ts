@@ -220,6 +220,7 @@ export class CameraWorker {
     const camera = this.camera;
     if (output.update) {
       m.framesProcessed.inc({ camera });
+      if (output.update.predicted) m.predictedFrames.inc({ camera });
       m.associationSeconds.observe(output.trackerMs / 1000);
       if (output.captureTsMs > 0) m.captureToTracksSeconds.observe(Math.max(0, Date.now() - output.captureTsMs) / 1000);
     }

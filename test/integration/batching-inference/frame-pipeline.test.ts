@@ -29,6 +29,7 @@ function frame(cameraId: string, sequence: number, fields: Partial<Frame>): Fram
     stats: { meanLuma: 100 + sequence, lumaStddev: 20, thumbHash: 12345 + sequence },
     publishTsMs: Date.now(),
     streamEpoch: 'e1',
+    skipDetection: false,
     ...fields,
   };
 }

@@ -45,6 +45,7 @@ describe('workers in one queue group share the frames: each frame is detected by
         stats: undefined,
         publishTsMs: Date.now(),
         streamEpoch: 'run-1',
+        skipDetection: false,
       };
       nc.publish(subjects.frames(cameraId), codecs.frame.encode(frame));
     }

@@ -27,6 +27,28 @@ export function detectionBatch(meta: FrameMeta, detections: Detection[], detecto
     inferenceMs,
     frameStats: meta.stats,
     streamEpoch: meta.streamEpoch,
+    skipped: false,
+  };
+}
+
+/**
+ * A frame the stream's detection schedule leaves to the tracker: no detections, no model, but
+ * published all the same so tracking still sees every frame in order (and predicts it).
+ */
+export function skippedBatch(meta: FrameMeta, detectedTsMs: number): DetectionBatch {
+  return {
+    cameraId: meta.cameraId,
+    sequence: meta.sequence,
+    captureTsMs: meta.captureTsMs,
+    frameWidth: meta.sourceWidth,
+    frameHeight: meta.sourceHeight,
+    detections: [],
+    detector: undefined,
+    detectedTsMs,
+    inferenceMs: 0,
+    frameStats: meta.stats,
+    streamEpoch: meta.streamEpoch,
+    skipped: true,
   };
 }
 

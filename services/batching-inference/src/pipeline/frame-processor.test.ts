@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '@va/common';
 import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { InferenceMetrics } from '../metrics.js';
 import { DecodeBudget } from '../preprocess/decode-budget.js';
 import { ImageIntake } from '../preprocess/image-intake.js';
@@ -35,6 +36,7 @@ function rawFrame(captureTsMs: number): Frame {
     streamEpoch: '1',
     stats: undefined,
     publishTsMs: captureTsMs,
+    skipDetection: false,
   };
 }
 
@@ -81,5 +83,21 @@ describe('FrameProcessor: the age limit rules a frame’s life', () => {
     await p.processor.process({ frame: rawFrame(Date.now() - 5_000), cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
     assert.equal(p.submitted[0]?.timeoutMs, undefined);
     assert.equal(p.published.length, 1);
+  });
+});
+
+describe('FrameProcessor: frames the detection schedule skips', () => {
+  it('publishes a skipped DetectionBatch without decoding or asking the detector, frame stats passed through', async () => {
+    const p = processorWith(60_000);
+    const frame = { ...rawFrame(Date.now()), skipDetection: true, pixels: new Uint8Array(0), stats: { meanLuma: 90, lumaStddev: 3, thumbHash: 5 } };
+    await p.processor.process({ frame, cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
+    assert.equal(p.submitted.length, 0, 'the detector was not asked');
+    assert.equal(p.published.length, 1);
+    const batch = p.published[0] as DetectionBatch;
+    assert.equal(batch.skipped, true);
+    assert.equal(batch.sequence, 7);
+    assert.deepEqual(batch.detections, []);
+    assert.equal(batch.detector, undefined);
+    assert.deepEqual(batch.frameStats, { meanLuma: 90, lumaStddev: 3, thumbHash: 5 });
   });
 });

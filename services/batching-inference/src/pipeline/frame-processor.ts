@@ -1,7 +1,7 @@
 import { DeadlineExceededError, errorMessage, ResourceExhaustedError, type Logger } from '@va/common';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
 import type { RgbImage } from '../preprocess/image.js';
-import { detectionBatch, type FrameMeta } from '../inference/detection-batch.js';
+import { detectionBatch, skippedBatch, type FrameMeta } from '../inference/detection-batch.js';
 import type { InferenceMetrics } from '../metrics.js';
 import { DecodeBudgetError, InvalidImageError } from '../preprocess/image-errors.js';
 import type { ImageIntake } from '../preprocess/image-intake.js';
@@ -60,6 +60,10 @@ export class FrameProcessor {
 
   async process({ frame, cameraId, receivedAt }: ReceivedFrame): Promise<void> {
     const drop = (reason: string) => this.metrics.framesDropped.inc({ camera: cameraId, reason });
+    if (frame.skipDetection) {
+      await this.publishSkipped(frame, cameraId, receivedAt);
+      return;
+    }
     let pixels;
     try {
       pixels = await this.intake.frame(frame);
@@ -75,6 +79,20 @@ export class FrameProcessor {
     }
   }
 
+  /** A frame left to the tracker: its pixels are neither decoded nor batched, only its place in the sequence is published. */
+  private async publishSkipped(frame: Frame, cameraId: string, receivedAt: number): Promise<void> {
+    const batch = skippedBatch(frameMeta(frame, cameraId), Date.now());
+    try {
+      await this.publisher.publish(batch);
+    } catch {
+      this.metrics.framesDropped.inc({ camera: cameraId, reason: 'publish_failed' });
+      return;
+    }
+    this.metrics.framesPublished.inc({ camera: cameraId });
+    this.metrics.framesNotDetected.inc({ camera: cameraId });
+    this.observeLatency(frame.captureTsMs, batch.detectedTsMs, receivedAt);
+  }
+
   /** Detection, embeddings and publishing; the decoded pixels are released as soon as the models are done with them. */
   private async detect(frame: Frame, cameraId: string, receivedAt: number, { image, release }: { image: RgbImage; release(): void }): Promise<void> {
     const drop = (reason: string) => this.metrics.framesDropped.inc({ camera: cameraId, reason });
@@ -85,15 +103,7 @@ export class FrameProcessor {
       drop('no_model');
       return;
     }
-    const meta: FrameMeta = {
-      cameraId,
-      sequence: frame.sequence,
-      captureTsMs: frame.captureTsMs,
-      sourceWidth: frame.sourceWidth || frame.width,
-      sourceHeight: frame.sourceHeight || frame.height,
-      streamEpoch: frame.streamEpoch,
-      ...(frame.stats ? { stats: frame.stats } : {}),
-    };
+    const meta = frameMeta(frame, cameraId);
     const budget = () => remainingBudgetMs(frame.captureTsMs, this.options.maxFrameAgeMs, Date.now());
     const detectBudget = budget();
     if (detectBudget !== undefined && detectBudget <= 0) {
@@ -135,7 +145,11 @@ export class FrameProcessor {
     }
     this.metrics.framesPublished.inc({ camera: cameraId });
     for (const d of detections) this.metrics.detections.inc({ model: served.name, class: d.className });
-    if (frame.captureTsMs > 0) this.metrics.frameLatency.observe({ stage: 'capture_to_published' }, Math.max(0, batch.detectedTsMs - frame.captureTsMs) / 1000);
+    this.observeLatency(frame.captureTsMs, batch.detectedTsMs, receivedAt);
+  }
+
+  private observeLatency(captureTsMs: number, detectedTsMs: number, receivedAt: number): void {
+    if (captureTsMs > 0) this.metrics.frameLatency.observe({ stage: 'capture_to_published' }, Math.max(0, detectedTsMs - captureTsMs) / 1000);
     this.metrics.frameLatency.observe({ stage: 'receive_to_published' }, (performance.now() - receivedAt) / 1000);
   }
 
@@ -146,4 +160,16 @@ export class FrameProcessor {
     const message = err instanceof InvalidImageError ? err.message : errorMessage(err);
     this.log.warn({ camera: cameraId, sequence, error: message }, 'frame dropped: its pixels cannot be used');
   }
+}
+
+function frameMeta(frame: Frame, cameraId: string): FrameMeta {
+  return {
+    cameraId,
+    sequence: frame.sequence,
+    captureTsMs: frame.captureTsMs,
+    sourceWidth: frame.sourceWidth || frame.width,
+    sourceHeight: frame.sourceHeight || frame.height,
+    streamEpoch: frame.streamEpoch,
+    ...(frame.stats ? { stats: frame.stats } : {}),
+  };
 }

@@ -23,6 +23,7 @@ describe('protobuf codecs', () => {
       stats: { meanLuma: 10, lumaStddev: 2, thumbHash: 77 },
       publishTsMs: 1_700_000_000_200,
       streamEpoch: 'e1',
+      skipDetection: false,
     });
     const frame = codecs.frame.decode(bytes, 'va.frames.cam-1');
     assert.equal(frame.sequence, 42);

@@ -1,7 +1,11 @@
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { boxDoc, compact, eventTime, finite, modelDoc, type DocDraft } from './fields.js';
 
-/** One document per frame: every detection's class, score and box (embeddings go to the track summaries). */
+/**
+ * One document per frame: every detection's class, score and box (embeddings go to the track
+ * summaries). Frames the detection schedule skipped are indexed too, marked, so every published
+ * batch has its document.
+ */
 export function detectionBatchDoc(b: DetectionBatch): DocDraft {
   const tsMs = eventTime(b.captureTsMs, b.detectedTsMs);
   return {
@@ -18,6 +22,8 @@ export function detectionBatchDoc(b: DetectionBatch): DocDraft {
       detector: modelDoc(b.detector),
       embedder: modelDoc(b.embedder),
       inference_ms: finite(b.inferenceMs),
+      // Only when true: the detector did not look at this frame, so `count: 0` means nothing.
+      skipped: b.skipped ? true : undefined,
       count: b.detections.length,
       class_names: [...new Set(b.detections.map((d) => d.className).filter((n) => n.length > 0))],
       detections: b.detections.map((d) =>

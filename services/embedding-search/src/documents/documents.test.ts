@@ -17,6 +17,16 @@ describe('documents built from bus messages', () => {
     assert.deepEqual(trackPointDocs(u).map((d) => d.id), ['c:run2:9:a', 'c:run2:9:b']);
   });
 
+  it('mark frames the detection schedule skipped, and only those', () => {
+    const skipped = detectionBatchDoc(DetectionBatch.fromPartial({ cameraId: 'c', sequence: 2, captureTsMs: 5, skipped: true }));
+    assert.equal(skipped.doc.skipped, true);
+    assert.equal(skipped.doc.count, 0);
+    assert.equal(detectionBatchDoc(DetectionBatch.fromPartial({ cameraId: 'c', sequence: 3, captureTsMs: 5 })).doc.skipped, undefined);
+    const predicted = trackPointDocs(TrackUpdate.fromPartial({ cameraId: 'c', sequence: 2, captureTsMs: 5, predicted: true, tracks: [{ trackId: 'a', detectionIndex: -1 }] }));
+    assert.equal(predicted[0]?.doc.predicted, true);
+    assert.equal(trackPointDocs(TrackUpdate.fromPartial({ cameraId: 'c', sequence: 3, captureTsMs: 5, tracks: [{ trackId: 'a' }] }))[0]?.doc.predicted, undefined);
+  });
+
   it('drop non-finite numbers instead of sending nulls to the mapping', () => {
     const b = DetectionBatch.fromPartial({ cameraId: 'c', sequence: 1, captureTsMs: 5, detections: [{ score: Number.NaN, box: { x1: Number.POSITIVE_INFINITY, y1: 0, x2: 1, y2: 1 } }] });
     const det = (detectionBatchDoc(b).doc.detections as Array<Record<string, unknown>>)[0];

@@ -2,7 +2,10 @@ import { trackStateToJSON, type Track, type TrackUpdate } from '@va/common/gen/v
 import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
 import { boxDoc, boxFromDoc, compact, enumName, eventTime, finite, type DocDraft } from './fields.js';
 
-/** One document per track per frame: the track's path, which GetTrack pages through. */
+/**
+ * One document per track per frame: the track's path, which GetTrack pages through. Points of
+ * predicted frames are kept (the path stays one point per frame) and marked `predicted`.
+ */
 export function trackPointDocs(u: TrackUpdate): DocDraft[] {
   const tsMs = eventTime(u.captureTsMs, u.detectedTsMs, u.trackedTsMs);
   return u.tracks.map((t: Track) => ({
@@ -29,6 +32,8 @@ export function trackPointDocs(u: TrackUpdate): DocDraft[] {
       first_seen_ts: t.firstSeenTsMs > 0 ? t.firstSeenTsMs : undefined,
       last_seen_ts: t.lastSeenTsMs > 0 ? t.lastSeenTsMs : undefined,
       tracked_ts: u.trackedTsMs > 0 ? u.trackedTsMs : undefined,
+      // Only when true: the box is the tracker's prediction on a frame the detector skipped.
+      predicted: u.predicted ? true : undefined,
     }),
   }));
 }

@@ -7,7 +7,7 @@ import type { IndexKind } from './index-names.js';
  * with a field that is not declared fail (and be dead-lettered) instead of silently growing the
  * mapping. Bump SCHEMA_VERSION when a mapping changes; templates carry it in _meta.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 type Properties = Record<string, estypes.MappingProperty>;
 
@@ -32,6 +32,7 @@ function detections(): Properties {
     detector: model,
     embedder: model,
     inference_ms: float,
+    skipped: { type: 'boolean' },
     count: int,
     class_names: keyword,
     // Plain objects, not nested: filters on class and score match per frame, not per detection.
@@ -60,6 +61,7 @@ function trackPoints(): Properties {
     first_seen_ts: date,
     last_seen_ts: date,
     tracked_ts: date,
+    predicted: { type: 'boolean' },
   };
 }
 

@@ -19,6 +19,8 @@ export interface DarkOrBlankOptions {
  * so the defaults (20 and 3) leave wide margins. A black frame is reported as dark, not blank.
  */
 export class DarkOrBlankFrameRule implements SanityRule {
+  /** Reads frame statistics only, which skipped frames carry too. */
+  readonly judgesUndetectedFrames = true;
   private readonly dark: ConditionRun;
   private readonly blank: ConditionRun;
 

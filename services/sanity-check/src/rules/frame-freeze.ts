@@ -24,6 +24,8 @@ export interface FrameFreezeOptions {
  * default of 3 s.
  */
 export class FrameFreezeRule implements SanityRule {
+  /** Reads frame statistics only, which skipped frames carry too. */
+  readonly judgesUndetectedFrames = true;
   private previous: FrameStats | undefined;
   private readonly run: ConditionRun;
 

@@ -19,6 +19,8 @@ export interface LatencySloOptions {
  * synchronised clocks (NTP); negative latencies (skew) are ignored.
  */
 export class LatencySloRule implements SanityRule {
+  /** A predicted frame is still a frame whose tracks somebody waits for. */
+  readonly judgesUndetectedFrames = true;
   private readonly total: Float64Array;
   private readonly detect: Float64Array;
   private count = 0;

@@ -65,3 +65,48 @@ describe('rule registry', () => {
     assert.deepEqual(evicted, ['b']);
   });
 });
+
+describe('rule registry and frames the detection schedule skipped', () => {
+  it('gives skipped batches and predicted updates only to the rules that judge undetected frames', () => {
+    const registry = new RuleRegistry(loadSanityConfig({}).rules, 10);
+    const found = [];
+    const people: Array<[number, number, number, number]> = [
+      [100, 100, 160, 260],
+      [400, 120, 460, 280],
+    ];
+    for (let s = 0; s < 300; s++) {
+      const since = s % 3;
+      const frameStats = stats(((s + 1) * 2_654_435_761) % 2 ** 48, 100 + (s % 7) * 5, 40 + (s % 5) * 4); // a live picture
+      if (since === 0) {
+        found.push(...registry.onDetections(batch(s, people.map((p) => det(p, 0.9)), { stats: frameStats })));
+        found.push(...registry.onTracks(update(s, people.map((p, i) => track(String(i), p, { detectionIndex: i }))), undefined));
+      } else {
+        found.push(...registry.onDetections({ ...batch(s, [], { stats: frameStats }), skipped: true }));
+        const tracks = people.map((p, i) => track(String(i), p, { detectionIndex: -1, framesSinceUpdate: since }));
+        found.push(...registry.onTracks({ ...update(s, tracks), predicted: true }, undefined));
+      }
+    }
+    assert.deepEqual(found.map((f) => `${f.rule}@${f.sequence}: ${f.message}`), []);
+  });
+
+  it('counts only detected frames in per-frame windows, so a schedule neither dilutes nor blinds the low-confidence spike', () => {
+    // Defaults: windows of 50 frames need 30 detections. One person per detected frame, every 3rd frame
+    // detected: counted over all frames a window holds 17 detections and says nothing.
+    const registry = new RuleRegistry(loadSanityConfig({}).rules, 10);
+    const found = [];
+    for (let s = 0; s < 900; s++) {
+      if (s % 3 !== 0) {
+        found.push(...registry.onDetections({ ...batch(s, []), skipped: true }));
+        continue;
+      }
+      found.push(...registry.onDetections(batch(s, [det([100, 100, 160, 260], s < 450 ? 0.9 : 0.3)])));
+    }
+    assert.deepEqual(found.map((f) => f.rule), ['low-confidence-spike'], 'the scores dropping by two thirds is a spike');
+  });
+
+  it('still judges the frame statistics of skipped frames (a dark camera is dark whether detected or not)', () => {
+    const registry = new RuleRegistry(config(), 10);
+    const found = [0, 1, 2].flatMap((s) => registry.onDetections({ ...dark(s), skipped: true }));
+    assert.deepEqual(found.map((f) => f.rule), ['dark-or-blank-frame']);
+  });
+});

@@ -81,7 +81,8 @@ export interface RegistryHooks {
  * The enabled rules, one instance per camera, fed in sequence order. A new stream epoch resets a
  * camera's rules (sequence numbers restart with it). A message at or below the last sequence of its
  * camera and kind is a redelivery and is skipped, so rules never count a frame twice. At most
- * `maxCameras` cameras keep state; the one quiet longest is dropped first.
+ * `maxCameras` cameras keep state; the one quiet longest is dropped first. Frames the detection
+ * schedule skipped reach only the rules that judge undetected frames.
  */
 export class RuleRegistry {
   private readonly cameras = new Map<string, CameraRules>();
@@ -103,7 +104,7 @@ export class RuleRegistry {
       return [];
     }
     camera.lastDetections = batch.sequence;
-    return this.run(camera, batch.cameraId, (rule) => rule.onDetections?.(batch));
+    return this.run(camera, batch.cameraId, (rule) => (batch.skipped && !rule.judgesUndetectedFrames ? undefined : rule.onDetections?.(batch)));
   }
 
   onTracks(update: TrackUpdate, detections: DetectionBatch | undefined): CandidateFlag[] {
@@ -113,7 +114,7 @@ export class RuleRegistry {
       return [];
     }
     camera.lastTracks = update.sequence;
-    return this.run(camera, update.cameraId, (rule) => rule.onTracks?.(update, detections));
+    return this.run(camera, update.cameraId, (rule) => (update.predicted && !rule.judgesUndetectedFrames ? undefined : rule.onTracks?.(update, detections)));
   }
 
   private run(camera: CameraRules, cameraId: string, call: (rule: SanityRule) => Finding[] | undefined): CandidateFlag[] {

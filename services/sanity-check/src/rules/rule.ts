@@ -56,6 +56,12 @@ export interface Measurement {
  * never touch the bus, the clock or the disk, so each is unit-tested with plain data.
  */
 export interface SanityRule {
+  /**
+   * True for rules that judge frames the detector skipped (DetectionBatch.skipped, TrackUpdate.predicted):
+   * frame statistics, latency, or rules that count such frames themselves. The others never see
+   * them: an empty skipped batch is no evidence that nothing is there, a predicted box no observation.
+   */
+  readonly judgesUndetectedFrames?: boolean;
   /** Detections of one frame, with the frame statistics ingest passed through. */
   onDetections?(batch: DetectionBatch): Finding[];
   /** The tracker's view of one frame, and the detections of that frame when still known. */

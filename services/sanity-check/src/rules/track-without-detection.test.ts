@@ -72,3 +72,34 @@ describe('track-without-detection', () => {
     assert.equal(found, 1);
   });
 });
+
+describe('track-without-detection with a detection schedule (detector on every 3rd frame)', () => {
+  const predicted = (sequence: number, frames: number, state = TrackState.TRACK_STATE_CONFIRMED) =>
+    ({ ...update(sequence, [track('7', BOX, { state, detectionIndex: -1, framesSinceUpdate: frames })]), predicted: true });
+
+  it('never counts a frame the detector skipped as a missed detection', () => {
+    const rule = new TrackWithoutDetectionRule(options);
+    const out = [];
+    for (let s = 0; s < 30; s++) {
+      const since = s % 3;
+      if (since === 0) out.push(...rule.onTracks(update(s, [track('7', BOX, { score: 0.9 })]), batch(s, [det(BOX, 0.9)])));
+      else out.push(...rule.onTracks(predicted(s, since), { ...batch(s, []), skipped: true }));
+    }
+    assert.equal(out.length, 0, 'a track matched on every detected frame is never without detection');
+  });
+
+  it('counts only detected frames towards N', () => {
+    const rule = new TrackWithoutDetectionRule(options);
+    for (let s = 0; s < 3; s++) rule.onTracks(update(s * 3, [track('7', BOX, { score: 0.85 })]), batch(s * 3, [det(BOX, 0.85)]));
+    // From frame 6 on the detector misses it on every detected frame: fsu counts all frames, N counts detected ones.
+    const found = [];
+    for (let f = 7; f <= 6 + 3 * 6; f++) {
+      const fsu = f - 6;
+      if (f % 3 === 0) found.push(...rule.onTracks(update(f, [lost(fsu)]), batch(f, [])));
+      else found.push(...rule.onTracks(predicted(f, fsu, TrackState.TRACK_STATE_LOST), { ...batch(f, []), skipped: true }));
+    }
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.evidence.frames_unmatched, 5, 'the 5th missed detected frame');
+    assert.equal(found[0]!.sequence, 6 + 3 * 5);
+  });
+});

@@ -22,6 +22,8 @@ interface TrackMemory {
   flagged: boolean;
   /** Covered by another track or detection at some frame since the last match: it went behind something. */
   occluded: boolean;
+  /** Predicted (undetected) frames since the last match, which the tracker's framesSinceUpdate includes. */
+  predicted: number;
 }
 
 /**
@@ -31,25 +33,37 @@ interface TrackMemory {
  * that object (a missed detection worth labeling) or the tracker holds a ghost.
  */
 export class TrackWithoutDetectionRule implements SanityRule {
+  /** Sees predicted updates only to count them out: a frame nobody detected is no missed detection. */
+  readonly judgesUndetectedFrames = true;
   private readonly tracks = new Map<string, TrackMemory>();
 
   constructor(private readonly options: TrackWithoutDetectionOptions) {}
 
   onTracks(update: TrackUpdate, detections: DetectionBatch | undefined): Finding[] {
+    if (update.predicted) {
+      for (const track of update.tracks) {
+        const memory = this.tracks.get(track.trackId);
+        if (memory) memory.predicted++;
+      }
+      forgetRemovedTracks(this.tracks, update.tracks);
+      return [];
+    }
     const findings: Finding[] = [];
     for (const track of update.tracks) {
       if (track.state !== TrackState.TRACK_STATE_CONFIRMED && track.state !== TrackState.TRACK_STATE_LOST) continue;
-      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false, occluded: false };
+      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false, occluded: false, predicted: 0 };
       this.tracks.set(track.trackId, memory);
       if (track.detectionIndex >= 0) {
         memory.lastScore = track.score;
         memory.unmatched = 0;
         memory.flagged = false;
         memory.occluded = false;
+        memory.predicted = 0;
         continue;
       }
-      // Trust the tracker's own count when it sends one; it also covers frames this service missed.
-      memory.unmatched = track.framesSinceUpdate > 0 ? track.framesSinceUpdate : memory.unmatched + 1;
+      // Trust the tracker's own count when it sends one (it also covers frames this service missed),
+      // less the frames the detector never looked at: N counts detected frames only.
+      memory.unmatched = track.framesSinceUpdate > 0 ? Math.max(1, track.framesSinceUpdate - memory.predicted) : memory.unmatched + 1;
       if (memory.flagged || memory.occluded || memory.lastScore < this.options.minLastScore) continue;
       const box = track.box;
       if (!box || !isFiniteBox(box)) continue;

@@ -210,4 +210,38 @@ describe('ByteTracker', () => {
     const summary = (steps: Step[]) => JSON.stringify(steps.map((s) => s.tracks.map((tr) => [tr.id, tr.status, tr.detectionIndex, tr.box])));
     assert.equal(summary(run(tracker(), frames)), summary(run(tracker(), frames)));
   });
+
+  it('predict() advances tracks without association: tentative ones survive, none is lost, the next detection matches the prediction', () => {
+    const t = tracker({ confirmOnFirstFrame: false, minHits: 2 });
+    const frame = (k: number) => ({ detections: [det(100 + 6 * k, 300, 0.9)], frameWidth: W, frameHeight: H, timestampMs: 1000 + 100 * k });
+    t.update(frame(0));
+    t.update(frame(1));
+    const confirmed = t.tracks[0]!;
+    assert.equal(confirmed.status, 'confirmed');
+    t.update({ ...frame(2), detections: [det(100 + 6 * 2, 300, 0.9), det(700, 300, 0.9)] });
+    const tentative = t.tracks.find((x) => x.status === 'tentative');
+    assert.ok(tentative, 'a second person was just born');
+    const before = confirmed.box.x1;
+    const step = t.predict(2);
+    assert.equal(step.frame, 5, "frames 1-3 detected, 4 and 5 predicted");
+    assert.deepEqual([step.started, step.lost, step.ended, step.refound].map((l) => l.length), [0, 0, 0, 0]);
+    assert.equal(confirmed.status, 'confirmed', 'no detection was tried, so nobody is lost');
+    assert.equal(tentative.status, 'tentative', 'a tentative track waits for the next detected frame');
+    assert.equal(confirmed.detectionIndex, -1);
+    assert.equal(confirmed.framesSinceUpdate, 2);
+    assert.ok(confirmed.box.x1 > before + 6, `the box moved on by its velocity: ${before} -> ${confirmed.box.x1}`);
+    t.update({ ...frame(5), detections: [det(100 + 6 * 5, 300, 0.9), det(700, 300, 0.9)], framesElapsed: 1 });
+    assert.deepEqual(t.tracks.map((x) => [x.id, x.status, x.detectionIndex]), [
+      [1, 'confirmed', 0],
+      [2, 'confirmed', 1],
+    ]);
+  });
+
+  it('predict() over a gap longer than maxPredictFrames ends every track (reason gap)', () => {
+    const t = tracker({ maxPredictFrames: 5 });
+    t.update({ detections: [det(100, 300, 0.9)], frameWidth: W, frameHeight: H, timestampMs: 0 });
+    const step = t.predict(6);
+    assert.deepEqual(step.ended.map((x) => x.endReason), ['gap']);
+    assert.equal(step.tracks.length, 0);
+  });
 });

@@ -145,6 +145,23 @@ export class ByteTracker {
     return step;
   }
 
+  /**
+   * A frame the detector did not look at (the stream's detection schedule): every track advances
+   * by its Kalman prediction and nothing else changes. No association, so no track is lost,
+   * confirmed, started or ended for want of a detection nobody tried to make; tentative tracks
+   * wait for the next detected frame. A gap longer than maxPredictFrames still ends every track.
+   */
+  predict(framesElapsed = 1): TrackerStep {
+    const elapsed = Math.max(1, Math.floor(framesElapsed));
+    const step: TrackerStep = { frame: 0, tracks: [], started: [], lost: [], refound: [], ended: [], rejected: {}, droppedEmbeddings: 0 };
+    if (this.frameNo !== 0 && elapsed > this.params.maxPredictFrames) step.ended.push(...this.endAll('gap'));
+    this.frameNo += elapsed;
+    step.frame = this.frameNo;
+    for (const t of this.live) t.predict(elapsed);
+    step.tracks = this.live;
+    return step;
+  }
+
   /** Removes every live track (stream restart, hand-over); returns those that had been confirmed. */
   endAll(reason: 'gap' | 'session_end' = 'session_end'): Track[] {
     const ended = this.live.filter((t) => t.everConfirmed);

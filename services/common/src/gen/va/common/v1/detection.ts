@@ -52,6 +52,11 @@ export interface DetectionBatch {
   /** Passed through from the frame for downstream checks. */
   frameStats: FrameStats | undefined;
   streamEpoch: string;
+  /**
+   * The detector did not run on this frame (Frame.skip_detection): `detections` is empty because
+   * nobody looked, not because nothing is there. Frame statistics are still passed through.
+   */
+  skipped: boolean;
 }
 
 function createBaseModelRef(): ModelRef {
@@ -310,6 +315,7 @@ function createBaseDetectionBatch(): DetectionBatch {
     inferenceMs: 0,
     frameStats: undefined,
     streamEpoch: "",
+    skipped: false,
   };
 }
 
@@ -350,6 +356,9 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
     }
     if (message.streamEpoch !== "") {
       writer.uint32(98).string(message.streamEpoch);
+    }
+    if (message.skipped !== false) {
+      writer.uint32(104).bool(message.skipped);
     }
     return writer;
   },
@@ -463,6 +472,14 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
             message.streamEpoch = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.skipped = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -523,6 +540,7 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
         : isSet(object.stream_epoch)
         ? globalThis.String(object.stream_epoch)
         : "",
+      skipped: isSet(object.skipped) ? globalThis.Boolean(object.skipped) : false,
     };
   },
 
@@ -564,6 +582,9 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
     if (message.streamEpoch !== "") {
       obj.streamEpoch = message.streamEpoch;
     }
+    if (message.skipped !== false) {
+      obj.skipped = message.skipped;
+    }
     return obj;
   },
 
@@ -590,6 +611,7 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
       ? FrameStats.fromPartial(object.frameStats)
       : undefined;
     message.streamEpoch = object.streamEpoch ?? "";
+    message.skipped = object.skipped ?? false;
     return message;
   },
 };

@@ -109,6 +109,12 @@ export interface Frame {
   publishTsMs: number;
   /** Identifies one run of a stream; sequence numbers restart when it changes. */
   streamEpoch: string;
+  /**
+   * The stream's detection schedule (StreamSpec.detect_every) leaves this frame to the tracker's
+   * prediction: inference publishes a DetectionBatch marked skipped without running the detector.
+   * Negative (skip) rather than positive (detect) so frames of an older ingest are still detected.
+   */
+  skipDetection: boolean;
 }
 
 function createBaseLetterbox(): Letterbox {
@@ -348,6 +354,7 @@ function createBaseFrame(): Frame {
     stats: undefined,
     publishTsMs: 0,
     streamEpoch: "",
+    skipDetection: false,
   };
 }
 
@@ -391,6 +398,9 @@ export const Frame: MessageFns<Frame> = {
     }
     if (message.streamEpoch !== "") {
       writer.uint32(106).string(message.streamEpoch);
+    }
+    if (message.skipDetection !== false) {
+      writer.uint32(112).bool(message.skipDetection);
     }
     return writer;
   },
@@ -512,6 +522,14 @@ export const Frame: MessageFns<Frame> = {
             message.streamEpoch = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.skipDetection = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -567,6 +585,11 @@ export const Frame: MessageFns<Frame> = {
         : isSet(object.stream_epoch)
         ? globalThis.String(object.stream_epoch)
         : "",
+      skipDetection: isSet(object.skipDetection)
+        ? globalThis.Boolean(object.skipDetection)
+        : isSet(object.skip_detection)
+        ? globalThis.Boolean(object.skip_detection)
+        : false,
     };
   },
 
@@ -611,6 +634,9 @@ export const Frame: MessageFns<Frame> = {
     if (message.streamEpoch !== "") {
       obj.streamEpoch = message.streamEpoch;
     }
+    if (message.skipDetection !== false) {
+      obj.skipDetection = message.skipDetection;
+    }
     return obj;
   },
 
@@ -636,6 +662,7 @@ export const Frame: MessageFns<Frame> = {
       : undefined;
     message.publishTsMs = object.publishTsMs ?? 0;
     message.streamEpoch = object.streamEpoch ?? "";
+    message.skipDetection = object.skipDetection ?? false;
     return message;
   },
 };

@@ -165,6 +165,11 @@ export interface TrackUpdate {
   detectedTsMs: number;
   trackedTsMs: number;
   streamEpoch: string;
+  /**
+   * The frame was not detected (DetectionBatch.skipped): every track was advanced by its Kalman
+   * prediction alone, no track matched a detection (detection_index -1) and none started or ended.
+   */
+  predicted: boolean;
 }
 
 /** A lifecycle or geometry event of one track, on va.track-events.<camera_id>. */
@@ -551,6 +556,7 @@ function createBaseTrackUpdate(): TrackUpdate {
     detectedTsMs: 0,
     trackedTsMs: 0,
     streamEpoch: "",
+    predicted: false,
   };
 }
 
@@ -582,6 +588,9 @@ export const TrackUpdate: MessageFns<TrackUpdate> = {
     }
     if (message.streamEpoch !== "") {
       writer.uint32(74).string(message.streamEpoch);
+    }
+    if (message.predicted !== false) {
+      writer.uint32(80).bool(message.predicted);
     }
     return writer;
   },
@@ -671,6 +680,14 @@ export const TrackUpdate: MessageFns<TrackUpdate> = {
             message.streamEpoch = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.predicted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -724,6 +741,7 @@ export const TrackUpdate: MessageFns<TrackUpdate> = {
         : isSet(object.stream_epoch)
         ? globalThis.String(object.stream_epoch)
         : "",
+      predicted: isSet(object.predicted) ? globalThis.Boolean(object.predicted) : false,
     };
   },
 
@@ -756,6 +774,9 @@ export const TrackUpdate: MessageFns<TrackUpdate> = {
     if (message.streamEpoch !== "") {
       obj.streamEpoch = message.streamEpoch;
     }
+    if (message.predicted !== false) {
+      obj.predicted = message.predicted;
+    }
     return obj;
   },
 
@@ -773,6 +794,7 @@ export const TrackUpdate: MessageFns<TrackUpdate> = {
     message.detectedTsMs = object.detectedTsMs ?? 0;
     message.trackedTsMs = object.trackedTsMs ?? 0;
     message.streamEpoch = object.streamEpoch ?? "";
+    message.predicted = object.predicted ?? false;
     return message;
   },
 };

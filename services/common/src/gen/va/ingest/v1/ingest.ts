@@ -109,6 +109,12 @@ export interface StreamSpec {
   /** JPEG quality 1..100 when pixel_format is JPEG (0: the service default). */
   jpegQuality: number;
   labels: { [key: string]: string };
+  /**
+   * Run the detector on every Nth published frame (DeepStream's `interval` + 1); the frames between
+   * are marked Frame.skip_detection and tracked by prediction. 0: the service default
+   * (VA_INGEST_DEFAULT_DETECT_EVERY); 1: every frame.
+   */
+  detectEvery: number;
 }
 
 export interface StreamSpec_LabelsEntry {
@@ -203,6 +209,7 @@ function createBaseStreamSpec(): StreamSpec {
     realtime: false,
     jpegQuality: 0,
     labels: {},
+    detectEvery: 0,
   };
 }
 
@@ -241,6 +248,9 @@ export const StreamSpec: MessageFns<StreamSpec> = {
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
       StreamSpec_LabelsEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).join();
     });
+    if (message.detectEvery !== 0) {
+      writer.uint32(96).uint32(message.detectEvery);
+    }
     return writer;
   },
 
@@ -348,6 +358,14 @@ export const StreamSpec: MessageFns<StreamSpec> = {
             }
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.detectEvery = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -402,6 +420,11 @@ export const StreamSpec: MessageFns<StreamSpec> = {
           {},
         )
         : {},
+      detectEvery: isSet(object.detectEvery)
+        ? globalThis.Number(object.detectEvery)
+        : isSet(object.detect_every)
+        ? globalThis.Number(object.detect_every)
+        : 0,
     };
   },
 
@@ -446,6 +469,9 @@ export const StreamSpec: MessageFns<StreamSpec> = {
         });
       }
     }
+    if (message.detectEvery !== 0) {
+      obj.detectEvery = Math.round(message.detectEvery);
+    }
     return obj;
   },
 
@@ -473,6 +499,7 @@ export const StreamSpec: MessageFns<StreamSpec> = {
       },
       {},
     );
+    message.detectEvery = object.detectEvery ?? 0;
     return message;
   },
 };
