@@ -32,6 +32,11 @@ function poisonedConsumer(nats: NatsConnectionHandle, camera: string, registry =
   return { consumer, deliveries, metrics: async () => MetricSet.parse(await registry.metrics()) };
 }
 
+/** Dead letters stored on one subject. */
+async function deadLettersOn(nats: NatsConnectionHandle, subject: string): Promise<number> {
+  return (await nats.jsm.streams.info(STREAMS.deadLetters.name, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+}
+
 describe('poison messages end in VA_DEAD_LETTERS (real nats-server)', () => {
   let server: TestNatsServer;
   let nats: NatsConnectionHandle;
@@ -51,7 +56,7 @@ describe('poison messages end in VA_DEAD_LETTERS (real nats-server)', () => {
     for (const q of [12, 13]) await nats.js.publish(subjects.detections(camera), codecs.detectionBatch.encode(batch(camera, q)));
     await consumer.start();
     const deadLetter = subjects.deadLetter('test-detections', camera);
-    await waitFor(async () => (await nats.jsm.streams.info(STREAMS.deadLetters.name, { subjects_filter: deadLetter })).state.messages === 1, { what: 'the dead letter' });
+    await waitFor(async () => (await deadLettersOn(nats, deadLetter)) === 1, { what: 'the dead letter' });
 
     const stored = await nats.jsm.streams.getMessage(STREAMS.deadLetters.name, { last_by_subj: deadLetter });
     assert.equal(codecs.detectionBatch.decode(stored.data).sequence, 13, 'the original bytes');
@@ -74,6 +79,40 @@ describe('poison messages end in VA_DEAD_LETTERS (real nats-server)', () => {
     assert.equal(info.config.max_deliver, MAX_DELIVER);
     assert.equal(info.num_ack_pending + info.num_pending, 0);
     await consumer.stop();
+  });
+
+  it('a message never acknowledged (the handler hangs, ack_wait passes each time) is dead-lettered from the max-deliveries advisory', async () => {
+    const camera = 'poison-3';
+    const registry = createRegistry();
+    let deliveries = 0;
+    const consumer = new DurableConsumer(nats, {
+      stream: STREAMS.detections.name,
+      durable: `hanging-${camera}`,
+      filterSubject: subjects.detections(camera),
+      codec: codecs.detectionBatch,
+      metrics: new ConsumerMetrics(registry, 'va_test_'),
+      log,
+      ack: 'manual',
+      ackWaitMs: 1_000,
+      maxDeliver: 2,
+      deadLetterKind: 'test-detections',
+      handle: () => void deliveries++, // never acks, never fails
+    });
+    await nats.js.publish(subjects.detections(camera), codecs.detectionBatch.encode(batch(camera, 7)));
+    await consumer.start();
+    try {
+      const deadLetter = subjects.deadLetter('test-detections', camera);
+      await waitFor(async () => (await deadLettersOn(nats, deadLetter)) === 1, { timeoutMs: 20_000, what: 'the dead letter' });
+      const stored = await nats.jsm.streams.getMessage(STREAMS.deadLetters.name, { last_by_subj: deadLetter });
+      assert.equal(codecs.detectionBatch.decode(stored.data).sequence, 7);
+      assert.equal(stored.header.get('Va-Reason'), 'not acknowledged after 2 deliveries');
+      assert.equal(stored.header.get('Va-Error-Type'), 'max_deliveries');
+      assert.equal(stored.header.get('Va-Consumer'), `hanging-${camera}`);
+      await waitFor(async () => MetricSet.parse(await registry.metrics()).sum('va_test_dead_lettered_total', { reason: 'not_acknowledged' }) === 1, { what: 'counted' });
+      assert.equal(deliveries, 2);
+    } finally {
+      await consumer.stop();
+    }
   });
 
   it('when VA_DEAD_LETTERS does not take it, the message is not terminated: it stays in its stream and the failure is counted', async () => {

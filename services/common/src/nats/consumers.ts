@@ -1,7 +1,6 @@
 import {
   AckPolicy,
   DeliverPolicy,
-  headers as natsHeaders,
   nanos,
   type ConsumerConfig,
   type ConsumerInfo,
@@ -17,7 +16,7 @@ import { errorMessage, MalformedMessageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Codec } from './codec.js';
 import type { NatsConnectionHandle } from './connection.js';
-import { subjects } from './subjects.js';
+import { ConsumerDeadLetters } from './dead-letter.js';
 
 /** Counters every consumer of the bus shares, named for the owning service. */
 export class ConsumerMetrics {
@@ -144,7 +143,8 @@ export class DurableConsumer<T> {
   private readonly log: Logger;
   private readonly malformedLog: (message: string, subject: string) => void;
   private readonly maxDeliver: number;
-  private readonly deadLetterKind: string;
+  private readonly deadLetters: ConsumerDeadLetters;
+  private advisories: Subscription | undefined;
 
   constructor(
     private readonly nats: NatsConnectionHandle,
@@ -153,8 +153,8 @@ export class DurableConsumer<T> {
     this.log = options.log.child({ component: 'consumer', durable: options.durable });
     this.malformedLog = rateLimitedLogger(this.log);
     this.maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
-    this.deadLetterKind = options.deadLetterKind ?? deadLetterKindOf(options.durable);
-    subjects.deadLetter(this.deadLetterKind, '*'); // throws now, at construction, on a kind that is not a subject token
+    const kind = options.deadLetterKind ?? deadLetterKindOf(options.durable);
+    this.deadLetters = new ConsumerDeadLetters(nats, options.durable, kind, options.metrics, options.filterSubject, this.log);
   }
 
   async start(): Promise<void> {
@@ -186,6 +186,7 @@ export class DurableConsumer<T> {
         max_ack_pending: config.max_ack_pending,
       });
     }
+    this.advisories = this.deadLetters.watchMaxDeliveries(this.nats.nc, o.stream);
     const consumer = await this.nats.js.consumers.get(o.stream, o.durable);
     this.messages = await consumer.consume({ max_messages: o.batch ?? 100 });
     this.loop = this.run(this.messages);
@@ -240,6 +241,7 @@ export class DurableConsumer<T> {
     this.stopped = true;
     clearInterval(this.lagTimer);
     this.messages?.stop();
+    this.advisories?.unsubscribe();
     await this.loop;
   }
 
@@ -296,35 +298,27 @@ export class DurableConsumer<T> {
   }
 
   /**
-   * The handler failed on the last delivery: the original bytes go to
-   * va.deadletter.<kind>.<camera> with the reason, stream, sequence and delivery count in headers,
-   * then the message is terminated. If VA_DEAD_LETTERS does not take it, it is not terminated:
-   * it stays in its stream, unacknowledged, and the failure is counted.
+   * The handler failed on the last delivery: the message goes to VA_DEAD_LETTERS and is
+   * terminated. If VA_DEAD_LETTERS does not take it, it is not terminated: it stays in its stream,
+   * unacknowledged, and the failure is counted.
    */
   private async deadLetter(msg: JsMsg, err: unknown): Promise<void> {
-    const o = this.options;
-    const source = o.filterSubject;
-    const h = natsHeaders();
-    h.set('Va-Reason', headerValue(errorMessage(err)));
-    h.set('Va-Error-Type', headerValue(err instanceof Error ? err.name : typeof err));
-    h.set('Va-Consumer', o.durable);
-    h.set('Va-Source-Stream', msg.info.stream);
-    h.set('Va-Source-Subject', msg.subject);
-    h.set('Va-Source-Seq', String(msg.info.streamSequence));
-    h.set('Va-Deliveries', String(msg.info.deliveryCount));
-    const subject = subjects.deadLetter(this.deadLetterKind, subjects.cameraOf(msg.subject) ?? 'unknown');
+    const given = {
+      subject: msg.subject,
+      data: msg.data,
+      stream: msg.info.stream,
+      streamSeq: msg.info.streamSequence,
+      deliveries: msg.info.deliveryCount,
+      reason: errorMessage(err),
+      errorType: err instanceof Error ? err.name : typeof err,
+    };
     try {
-      // One copy per consumer and message, even if this is tried twice within the duplicate window.
-      await this.nats.js.publish(subject, msg.data, { headers: h, msgID: `dl:${o.durable}:${msg.info.stream}:${msg.info.streamSequence}` });
-    } catch (publishErr) {
-      o.metrics.deadLetterFailures.inc({ source });
-      this.log.error({ err: errorMessage(publishErr), subject: msg.subject, seq: msg.info.streamSequence }, 'could not dead-letter a failing message; it stays unacknowledged in its stream');
+      await this.deadLetters.send(given, 'handler_error');
+    } catch {
       msg.nak(MAX_NAK_DELAY_MS);
       return;
     }
     msg.term();
-    o.metrics.deadLettered.inc({ source, reason: 'handler_error' });
-    this.log.error({ err, subject: msg.subject, seq: msg.info.streamSequence, deliveries: msg.info.deliveryCount, deadLetter: subject }, 'handler failed on the last delivery; message dead-lettered');
   }
 }
 
@@ -334,10 +328,6 @@ function deadLetterKindOf(durable: string): string {
   return kind || 'consumer';
 }
 
-function headerValue(value: string): string {
-  // NATS headers are single-line ASCII.
-  return value.replace(/[^\x20-\x7e]/g, ' ').slice(0, 400);
-}
 
 /** Logs the first malformed message and then at most one line per 10 s with the count skipped. */
 function rateLimitedLogger(log: Logger): (message: string, subject: string) => void {
