@@ -328,7 +328,6 @@ function deadLetterKindOf(durable: string): string {
   return kind || 'consumer';
 }
 
-
 /** Logs the first malformed message and then at most one line per 10 s with the count skipped. */
 function rateLimitedLogger(log: Logger): (message: string, subject: string) => void {
   let last = 0;
