@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@elastic/elasticsearch';
-import { ConsumerMetrics, STREAMS, createLogger, createRegistry, ensureStreams, type NatsConnectionHandle } from '@va/common';
+import { ConsumerMetrics, DEFAULT_MAX_DELIVER, STREAMS, createLogger, createRegistry, ensureStreams, type NatsConnectionHandle } from '@va/common';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import { loadSearchConfig } from '../services/embedding-search/src/config.js';
 import { ElasticsearchHealth } from '../services/embedding-search/src/elasticsearch-health.js';
@@ -135,7 +135,7 @@ async function runIndexer(client: Client, nats: NatsConnectionHandle, name: stri
       return client.bulk(req as never, opts as never);
     }) as never;
   }
-  const indexer = new SearchIndexer({ client: target, nats, health, names, indices: search.indices, config: { ...search.indexer, consumerName: durable }, metrics, consumerMetrics, log });
+  const indexer = new SearchIndexer({ client: target, nats, health, names, indices: search.indices, config: { ...search.indexer, consumerName: durable }, metrics, consumerMetrics, maxDeliver: DEFAULT_MAX_DELIVER, log });
   const sum = async (name: string) => ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((s, v) => s + v.value, 0);
   const started = performance.now();
   await indexer.start();

@@ -32,7 +32,7 @@ runMain(SERVICE, async () => {
   gpu.start();
   runtime.onShutdown({ name: 'gpu-memory', phase: 'intake', graceful: () => gpu.stop() });
 
-  const rollouts = cfg.rolloutBucket ? await RolloutStore.open(nats, cfg.rolloutBucket, log) : undefined;
+  const rollouts = cfg.rolloutBucket ? await RolloutStore.open(nats, cfg.rolloutBucket, config.nats.jetstream.replicas, log) : undefined;
   const manager = new ModelManager({
     repository: new ModelRepository(cfg.repository, { sharedDir: cfg.sharedDir }),
     load: { session: cfg.session, ...(cfg.providers ? { providers: cfg.providers } : {}) },
@@ -60,7 +60,7 @@ runMain(SERVICE, async () => {
 
   const detector = cfg.detector; // config.ts refuses a pipeline without one
   if (cfg.pipeline.enabled && detector) {
-    const publisher = new DetectionPublisher(nats.js, metrics, log, cfg.publish);
+    const publisher = new DetectionPublisher(nats.js, metrics, log, cfg.publish, runtime.publishRefusals);
     const processor = new FrameProcessor(manager, embedderAt(cfg.pipeline.priority), publisher, metrics, intake, log, {
       detector,
       priority: cfg.pipeline.priority,

@@ -5,7 +5,7 @@ export { stableHash32 } from './hash.js';
 
 export { parseEnv, loadPieces, int, num, port, bool, oneOf, list, optionalString, readableFile, type Env, type EnvShape } from './config/env.js';
 export { baseEnv, loadBaseConfig, type BaseConfig } from './config/base.js';
-export { natsEnv, loadNatsConfig, type NatsConfig, type JetStreamLimits } from './config/nats.js';
+export { natsEnv, loadNatsConfig, DEFAULT_MAX_DELIVER, DEFAULT_USAGE_POLL_MS, type NatsConfig, type JetStreamLimits } from './config/nats.js';
 export {
   ROLES,
   grpcServerEnv,
@@ -32,9 +32,12 @@ export { createClient, unary, serverStream, bearerTokenInterceptor, channelCrede
 
 export { subjects, STAGES, CAMERA_ID_PATTERN, isCameraId, assertCameraId, type Stage } from './nats/subjects.js';
 export { protoCodec, codecs, type Codec } from './nats/codec.js';
-export { STREAMS, ensureStreams, isPermissionDenied, streamConfig, type StreamKey, type EnsureStreamsResult } from './nats/streams.js';
+export { STREAMS, ensureStreams, isPermissionDenied, streamConfig, streamOfSubject, type StreamKey, type EnsureStreamsResult } from './nats/streams.js';
 export { BUS_IDENTITIES, KV_BUCKETS, busPermissions, inboxPrefix, type BusIdentity, type BusPermissions, type ServiceIdentity } from './nats/bus-identities.js';
 export { renderNatsAuthorization, literalPassword, passwordFromEnv, passwordEnvName } from './nats/server-config.js';
+export { PublishRefusals, StreamFullError, publishRefusalReason, type RefusalReason } from './nats/publish-refusals.js';
+export { StreamUsage } from './nats/stream-usage.js';
+export { openKvBucket, kvBucketOptions, type KvBucketOptions } from './nats/kv.js';
 export { NatsConnectionHandle } from './nats/connection.js';
 export { ConsumerMetrics, DurableConsumer, subscribeDecoded, type DurableConsumerOptions, type CoreSubscriptionOptions } from './nats/consumers.js';
 

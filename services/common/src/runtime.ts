@@ -9,9 +9,12 @@ import { Lifecycle, type ShutdownStep } from './lifecycle/lifecycle.js';
 import { createLogger, type Logger } from './log.js';
 import { OpsServer } from './metrics/ops-server.js';
 import { createRegistry, metricPrefix } from './metrics/registry.js';
+import { DEFAULT_USAGE_POLL_MS } from './config/nats.js';
 import { NatsConnectionHandle } from './nats/connection.js';
 import { ConsumerMetrics } from './nats/consumers.js';
-import { ensureStreams, type StreamKey } from './nats/streams.js';
+import { PublishRefusals } from './nats/publish-refusals.js';
+import { StreamUsage } from './nats/stream-usage.js';
+import { ensureStreams, STREAMS, type StreamKey } from './nats/streams.js';
 
 /**
  * What every service process has: one logger, one metrics registry, the ops HTTP port,
@@ -25,6 +28,7 @@ export class ServiceRuntime {
   readonly metricPrefix: string;
   private ops: OpsServer | undefined;
   private consumerMetricsInstance: ConsumerMetrics | undefined;
+  private publishRefusalsInstance: PublishRefusals | undefined;
   opsPort: number | undefined;
 
   private constructor(
@@ -62,13 +66,25 @@ export class ServiceRuntime {
     return this.consumerMetricsInstance;
   }
 
-  /** Connects, declares the JetStream streams this service touches, and drains on shutdown. */
+  /** Publishes JetStream refused (a full stream), counted by stream and reason for this service. */
+  get publishRefusals(): PublishRefusals {
+    this.publishRefusalsInstance ??= new PublishRefusals(this.registry, this.metricPrefix);
+    return this.publishRefusalsInstance;
+  }
+
+  /**
+   * Connects, declares the JetStream streams this service touches, exports their usage
+   * (va_jetstream_stream_usage_ratio), and drains on shutdown.
+   */
   async connectNats(config: NatsConfig, streams: StreamKey[] = []): Promise<NatsConnectionHandle> {
     const nats = await NatsConnectionHandle.connect(config, { name: this.service, log: this.log });
     if (streams.length > 0) {
       // A service with its own NATS user may not manage streams (bus-identities.ts): it checks them.
       const { notUpdated } = await ensureStreams(nats.jsm, streams, config.jetstream, { verifyOnly: Boolean(config.user) });
       if (notUpdated.length > 0) this.log.warn({ streams: notUpdated }, 'JetStream streams differ from VA_JS_* here; left as provisioned (only the admin user may change them)');
+      const usage = new StreamUsage(this.registry, nats.jsm, streams.map((key) => STREAMS[key].name), this.log);
+      usage.start(config.jetstream.usagePollMs ?? DEFAULT_USAGE_POLL_MS);
+      this.onShutdown({ name: 'stream-usage', phase: 'connections', graceful: () => usage.stop() });
     }
     this.lifecycle.addReadinessCheck('nats', nats.readinessCheck);
     this.onShutdown({ name: 'nats', phase: 'connections', graceful: () => nats.drain(), force: () => nats.close() });

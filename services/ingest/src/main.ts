@@ -24,7 +24,7 @@ runMain(SERVICE, async () => {
   void resetOnReconnect(nats.nc, gate);
   const maxPayloadBytes = () => nats.nc.info?.max_payload ?? 1024 * 1024;
 
-  const registry = await StreamRegistry.open(nats.js, nats.jsm, ingest.kvBucket, runtime.log);
+  const registry = await StreamRegistry.open(nats.js, nats.jsm, ingest.kvBucket, config.nats.jetstream.replicas, runtime.log);
   const metrics = new IngestMetrics(runtime.registry, runtime.metricPrefix);
   const manager = new StreamManager({
     registry,

@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager, KV } from 'nats';
-import { errorMessage, UnavailableError, type Logger } from '@va/common';
+import { errorMessage, openKvBucket, UnavailableError, type Logger } from '@va/common';
 import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
 
 /**
@@ -14,8 +14,9 @@ export class StreamRegistry {
     private readonly log: Logger,
   ) {}
 
-  static async open(js: JetStreamClient, jsm: JetStreamManager, bucket: string, log: Logger): Promise<StreamRegistry> {
-    const kv = await js.views.kv(bucket, { history: 1, description: 'va ingest: stream definitions by camera id' });
+  /** `replicas` is VA_JS_REPLICAS. */
+  static async open(js: JetStreamClient, jsm: JetStreamManager, bucket: string, replicas: number, log: Logger): Promise<StreamRegistry> {
+    const kv = await openKvBucket({ js, jsm }, bucket, replicas, { history: 1, description: 'va ingest: stream definitions by camera id' });
     return new StreamRegistry(kv, jsm, bucket, log.child({ component: 'registry', bucket }));
   }
 

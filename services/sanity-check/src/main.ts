@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DeliverPolicy } from 'nats';
-import { codecs, DurableConsumer, runMain, ServiceRuntime, STREAMS, subjects, subscribeDecoded } from '@va/common';
+import { codecs, DEFAULT_MAX_DELIVER, DurableConsumer, runMain, ServiceRuntime, STREAMS, subjects, subscribeDecoded } from '@va/common';
 import { SanityServiceService } from '@va/common/gen/va/sanity/v1/sanity';
 import { loadConfig } from './config.js';
 import { EvidenceRecorder } from './evidence/evidence-recorder.js';
@@ -32,7 +32,7 @@ runMain(SERVICE, async () => {
   metrics.driftThreshold.set({ metric: 'confidence' }, s.rules.drift.scoreThreshold);
   metrics.driftThreshold.set({ metric: 'box-size' }, s.rules.drift.boxThreshold);
   metrics.initRules(s.rules.enabled, s.rules.severities);
-  const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'flags', 'reviews']);
+  const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'flags', 'reviews', 'deadLetters']);
 
   // 1. The flag view, rebuilt from VA_FLAGS + VA_REVIEWS before anything else may change it.
   const store = new FlagStore(s.flagStoreMax);
@@ -54,7 +54,7 @@ runMain(SERVICE, async () => {
   }
 
   // 3. Detections and tracks -> rules -> de-dup and rate limit -> va.flags.<camera>.
-  const publisher = new FlagPublisher(nats.js, metrics, log.child({ component: 'flag-publisher' }), { retryMs: 200, maxRetryMs: 5_000 });
+  const publisher = new FlagPublisher(nats.js, metrics, log.child({ component: 'flag-publisher' }), { retryMs: 200, maxRetryMs: 5_000 }, runtime.publishRefusals);
   const pipeline = new SanityPipeline({
     registry: new RuleRegistry(s.rules, s.maxCameras, registryHooks(metrics, log.child({ component: 'rules' }), s.rules.latencySlo.quantile)),
     folder: new FlagFolder(s.folder),
@@ -75,6 +75,7 @@ runMain(SERVICE, async () => {
     metrics: runtime.consumerMetrics,
     log,
     deliverPolicy,
+    maxDeliver: config.nats.jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER,
     handle: (batch) => pipeline.onDetections(batch),
   });
   const tracks = new DurableConsumer(nats, {
@@ -85,6 +86,7 @@ runMain(SERVICE, async () => {
     metrics: runtime.consumerMetrics,
     log,
     deliverPolicy,
+    maxDeliver: config.nats.jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER,
     handle: (update) => pipeline.onTracks(update),
   });
   for (const [name, consumer] of [['detections', detections], ['tracks', tracks]] as const) {
@@ -103,7 +105,7 @@ runMain(SERVICE, async () => {
     SanityServiceService,
     sanityGrpcService({
       store,
-      reviews: new ReviewService(nats.js, store, metrics),
+      reviews: new ReviewService(nats.js, store, metrics, runtime.publishRefusals),
       exporter: new CocoExporter(store, evidence, { dir: join(s.dataDir, 'exports'), keep: s.export.keep }),
       metrics,
       maxImages: s.export.maxImages,

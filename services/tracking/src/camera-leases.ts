@@ -1,5 +1,5 @@
 import type { KV } from 'nats';
-import { errorMessage, type Logger, type NatsConnectionHandle } from '@va/common';
+import { errorMessage, openKvBucket, type Logger, type NatsConnectionHandle } from '@va/common';
 
 interface Held {
   revision: number;
@@ -30,8 +30,9 @@ export class CameraLeases {
   /** Called with a camera whose lease this instance lost. */
   onLost: (camera: string) => void = () => {};
 
-  static async open(nats: NatsConnectionHandle, options: { bucket: string; ttlMs: number; owner: string; log: Logger }): Promise<CameraLeases> {
-    const kv = await nats.js.views.kv(options.bucket, { ttl: options.ttlMs, history: 1 });
+  /** `replicas` is VA_JS_REPLICAS. */
+  static async open(nats: NatsConnectionHandle, options: { bucket: string; replicas: number; ttlMs: number; owner: string; log: Logger }): Promise<CameraLeases> {
+    const kv = await openKvBucket(nats, options.bucket, options.replicas, { ttlMs: options.ttlMs, history: 1 });
     return new CameraLeases(kv, options.owner, options.ttlMs, options.log.child({ component: 'leases' }));
   }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { runMain, ServiceRuntime } from '@va/common';
+import { DEFAULT_MAX_DELIVER, runMain, ServiceRuntime } from '@va/common';
 import { TrackingServiceService } from '@va/common/gen/va/tracking/v1/tracking';
 import { CameraLeases } from './camera-leases.js';
 import { CameraSupervisor } from './camera-supervisor.js';
@@ -17,15 +17,16 @@ const SERVICE = 'tracking';
 runMain(SERVICE, async () => {
   const config = loadConfig(process.env);
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
-  const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'trackEvents']);
+  const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'trackEvents', 'deadLetters']);
   const { tracking } = config;
   const metrics = new TrackingMetrics(runtime.registry, runtime.metricPrefix);
   const log = runtime.log;
 
-  const zones = await ZoneStore.open(nats, tracking.zonesBucket, log);
-  const membership = await openMembership(nats, tracking.membership, metrics, log);
+  const zones = await ZoneStore.open(nats, tracking.zonesBucket, config.nats.jetstream.replicas, log);
+  const membership = await openMembership(nats, tracking.membership, config.nats.jetstream.replicas, metrics, log);
   const leases = await CameraLeases.open(nats, {
     bucket: tracking.leasesBucket,
+    replicas: config.nats.jetstream.replicas,
     ttlMs: tracking.leaseTtlMs,
     owner: `${hostname()}/${process.pid}/member-${membership.memberId}`,
     log,
@@ -38,7 +39,7 @@ runMain(SERVICE, async () => {
     leases,
     zones,
     log,
-    workerDeps: { nats, config: tracking, publisher: new TrackPublisher(nats), metrics, consumerMetrics: runtime.consumerMetrics, log },
+    workerDeps: { nats, config: tracking, publisher: new TrackPublisher(nats, runtime.publishRefusals), metrics, consumerMetrics: runtime.consumerMetrics, maxDeliver: config.nats.jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER, log },
   });
   await zones.watch((camera, zoneConfig, revision) => supervisor.worker(camera)?.setZones(zoneConfig, revision));
   leases.start();

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from 'nats';
-import { codecs, errorMessage, subjects, UnavailableError, type Logger } from '@va/common';
+import { codecs, errorMessage, subjects, StreamFullError, UnavailableError, type Logger, type PublishRefusals } from '@va/common';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { detectionMsgId } from '../inference/detection-batch.js';
 import type { InferenceMetrics } from '../metrics.js';
@@ -13,7 +13,9 @@ export interface PublisherOptions {
 /**
  * Stores each frame's DetectionBatch in JetStream (VA_DETECTIONS) under a deterministic message
  * id, <camera>:<stream_epoch>:<sequence>, so a retry after a lost ack, or the same frame handled
- * twice, is stored once.
+ * twice, is stored once. VA_DETECTIONS is discard-new: when it is full the publish is refused,
+ * counted (jetstream_publish_refused_total), retried within the budget, then the frame's
+ * detections are dropped and counted (publish_failures_total{reason="stream_full"}).
  */
 export class DetectionPublisher {
   private readonly log: Logger;
@@ -23,6 +25,7 @@ export class DetectionPublisher {
     private readonly metrics: InferenceMetrics,
     log: Logger,
     private readonly options: PublisherOptions,
+    private readonly refusals: PublishRefusals,
   ) {
     this.log = log.child({ component: 'detection-publisher' });
   }
@@ -37,12 +40,14 @@ export class DetectionPublisher {
         await this.js.publish(subject, bytes, { msgID, timeout: this.options.timeoutMs });
         return;
       } catch (err) {
-        lastError = err;
+        lastError = this.refusals.note(subject, err) ?? err;
         if (attempt < this.options.retries) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
       }
     }
-    this.metrics.publishFailures.inc({ reason: 'jetstream' });
+    const full = lastError instanceof StreamFullError;
+    this.metrics.publishFailures.inc({ reason: full ? 'stream_full' : 'jetstream' });
     this.log.error({ subject, msgID, err: errorMessage(lastError) }, 'DetectionBatch could not be stored in JetStream');
+    if (full) throw lastError;
     throw new UnavailableError(`publishing ${msgID} failed: ${errorMessage(lastError)}`, { cause: lastError });
   }
 }

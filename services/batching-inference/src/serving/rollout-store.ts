@@ -1,6 +1,6 @@
 import type { KV, KvEntry, QueuedIterator } from 'nats';
 import { z } from 'zod';
-import { errorMessage, type Logger, type NatsConnectionHandle } from '@va/common';
+import { errorMessage, openKvBucket, type Logger, type NatsConnectionHandle } from '@va/common';
 import type { Rollout } from './canary-router.js';
 
 const rolloutSchema = z.strictObject({
@@ -25,8 +25,9 @@ export class RolloutStore {
     private readonly log: Logger,
   ) {}
 
-  static async open(nats: NatsConnectionHandle, bucket: string, log: Logger): Promise<RolloutStore> {
-    const kv = await nats.js.views.kv(bucket, { history: 1 });
+  /** `replicas` is VA_JS_REPLICAS. */
+  static async open(nats: NatsConnectionHandle, bucket: string, replicas: number, log: Logger): Promise<RolloutStore> {
+    const kv = await openKvBucket(nats, bucket, replicas, { history: 1 });
     return new RolloutStore(kv, log.child({ component: 'rollout-store', bucket }));
   }
 

@@ -143,3 +143,18 @@ describe('service configuration pieces', () => {
     assert.deepEqual(issues.map((i) => i.key).sort(), ['NATS_URL', 'VA_GRPC_TOKENS', 'VA_HTTP_PORT']);
   });
 });
+
+describe('JetStream delivery and sizing keys', () => {
+  it('defaults to 5 deliveries, 8 GiB of detections and a 15 s usage poll', () => {
+    const js = loadNatsConfig({}).jetstream;
+    assert.equal(js.maxDeliver, 5);
+    assert.equal(js.detectionsMaxBytes, 8 * 1024 ** 3);
+    assert.equal(js.usagePollMs, 15_000);
+  });
+
+  it('refuses unbounded or single deliveries with a clear message', () => {
+    for (const value of ['-1', '0', '1', 'many']) {
+      assert.throws(() => loadNatsConfig({ VA_JS_MAX_DELIVER: value }), (err: unknown) => err instanceof ConfigError && /VA_JS_MAX_DELIVER/.test(err.message));
+    }
+  });
+});

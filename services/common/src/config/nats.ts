@@ -20,9 +20,25 @@ export interface JetStreamLimits {
    */
   decisionsMaxAgeMs?: number;
   maxBytes: number;
+  /**
+   * Max bytes of VA_DETECTIONS (VA_JS_DETECTIONS_MAX_BYTES): with embeddings it holds ~25x the bytes
+   * of any other stream (README.md, "Sizing JetStream"). Defaults to maxBytes when absent.
+   */
+  detectionsMaxBytes?: number;
+  /** Replicas of every stream and KV bucket. */
   replicas: number;
   duplicateWindowMs: number;
+  /**
+   * Deliveries of one message to a durable consumer before it is dead-lettered (VA_JS_MAX_DELIVER);
+   * DEFAULT_MAX_DELIVER when absent.
+   */
+  maxDeliver?: number;
+  /** How often stream usage (bytes / max_bytes) is read for va_jetstream_stream_usage_ratio; DEFAULT_USAGE_POLL_MS when absent. */
+  usagePollMs?: number;
 }
+
+export const DEFAULT_MAX_DELIVER = 5;
+export const DEFAULT_USAGE_POLL_MS = 15_000;
 
 export const natsEnv = {
   NATS_URL: list(['nats://127.0.0.1:4222']),
@@ -35,8 +51,11 @@ export const natsEnv = {
   VA_JS_MAX_AGE_HOURS: int(24, 1, 24 * 365),
   VA_JS_DECISIONS_MAX_AGE_HOURS: int(24 * 90, 1, 24 * 3650),
   VA_JS_MAX_BYTES: int(1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+  VA_JS_DETECTIONS_MAX_BYTES: int(8 * 1024 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
   VA_JS_REPLICAS: int(1, 1, 5),
   VA_JS_DUPLICATE_WINDOW_S: int(120, 1, 24 * 3600),
+  VA_JS_MAX_DELIVER: int(DEFAULT_MAX_DELIVER, 2, 100),
+  VA_JS_USAGE_POLL_S: int(DEFAULT_USAGE_POLL_MS / 1000, 1, 3600),
 };
 
 export function loadNatsConfig(env: Env): NatsConfig {
@@ -69,8 +88,11 @@ export function loadNatsConfig(env: Env): NatsConfig {
       maxAgeMs: e.VA_JS_MAX_AGE_HOURS * 3600_000,
       decisionsMaxAgeMs: e.VA_JS_DECISIONS_MAX_AGE_HOURS * 3600_000,
       maxBytes: e.VA_JS_MAX_BYTES,
+      detectionsMaxBytes: e.VA_JS_DETECTIONS_MAX_BYTES,
       replicas: e.VA_JS_REPLICAS,
       duplicateWindowMs: e.VA_JS_DUPLICATE_WINDOW_S * 1000,
+      maxDeliver: e.VA_JS_MAX_DELIVER,
+      usagePollMs: e.VA_JS_USAGE_POLL_S * 1000,
     },
   };
 }

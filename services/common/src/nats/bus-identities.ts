@@ -53,21 +53,32 @@ function reads(key: StreamKey | string): string[] {
     `${API}.CONSUMER.CREATE.${stream}.>`,
     `${API}.CONSUMER.INFO.${stream}.*`,
     `${API}.CONSUMER.MSG.NEXT.${stream}.*`,
+    // A message past max_deliver is copied to VA_DEAD_LETTERS from the stream (dead-letter.ts).
+    `${API}.STREAM.MSG.GET.${stream}`,
     `$JS.ACK.${stream}.>`,
     `$JS.FC.${stream}.>`,
   ];
 }
+
+/** The server's max-deliveries advisories for this identity's consumers on the streams it reads (dead-letter.ts). */
+function maxDeliveryAdvisories(...keys: StreamKey[]): string[] {
+  return keys.map((key) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${STREAMS[key].name}.*`);
+}
+
+/** Poison messages go to va.deadletter.<kind>.<camera>; a token cannot be matched by prefix, so any kind. */
+const deadLetters = (): string[] => ['va.deadletter.*.*', ...declares('deadLetters')];
 
 /** The stream must exist: checked (INFO) at start-up, created and updated only by admin. */
 function declares(key: StreamKey): string[] {
   return [`${API}.STREAM.INFO.${STREAMS[key].name}`];
 }
 
-/** A KV bucket this identity owns: create (not update or delete), read, write, watch. */
+/** A KV bucket this identity owns: create and update (replicas follow VA_JS_REPLICAS; kv.ts), read, write, watch; never delete. */
 function ownsBucket(bucket: string): string[] {
   const stream = `KV_${bucket}`;
   return [
     `${API}.STREAM.CREATE.${stream}`,
+    `${API}.STREAM.UPDATE.${stream}`,
     `${API}.STREAM.MSG.GET.${stream}`,
     `${API}.DIRECT.GET.${stream}`,
     `${API}.DIRECT.GET.${stream}.>`,
@@ -114,26 +125,25 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
           ...declares('trackEvents'),
           // The last TrackUpdate per camera (stored-tracks.ts).
           `${API}.STREAM.MSG.GET.${STREAMS.tracks.name}`,
+          ...deadLetters(),
         ],
         // WatchTracks copies va.tracks.* to gRPC callers.
-        subscribe: [subjects.tracks('*')],
+        subscribe: [subjects.tracks('*'), ...maxDeliveryAdvisories('detections')],
       });
     case 'embedding-search':
       return service('embedding-search', {
         publish: [
           ...(['detections', 'tracks', 'trackEvents', 'flags', 'reviews'] as const).flatMap(reads),
-          // va.deadletter.search-<kind>.<camera>: a token cannot be matched by prefix, so any kind.
-          'va.deadletter.*.*',
-          ...declares('deadLetters'),
+          ...deadLetters(),
         ],
         // WatchEvents copies va.track-events.* to gRPC callers.
-        subscribe: [subjects.trackEvents('*')],
+        subscribe: [subjects.trackEvents('*'), ...maxDeliveryAdvisories('detections', 'tracks', 'trackEvents', 'flags', 'reviews')],
       });
     case 'sanity-check':
       return service('sanity-check', {
-        publish: [subjects.flags('*'), subjects.reviews('*'), ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads)],
+        publish: [subjects.flags('*'), subjects.reviews('*'), ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads), ...deadLetters()],
         // Frame statistics (dark, frozen cameras) come from the frames themselves.
-        subscribe: [subjects.frames('*')],
+        subscribe: [subjects.frames('*'), ...maxDeliveryAdvisories('detections', 'tracks', 'flags', 'reviews')],
       });
     case 'observer':
       return {

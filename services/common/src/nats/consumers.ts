@@ -11,22 +11,28 @@ import {
   type Subscription,
 } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { DEFAULT_MAX_DELIVER } from '../config/nats.js';
 import { errorMessage, MalformedMessageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Codec } from './codec.js';
 import type { NatsConnectionHandle } from './connection.js';
+import { ConsumerDeadLetters } from './dead-letter.js';
 
 /** Counters every consumer of the bus shares, named for the owning service. */
 export class ConsumerMetrics {
   readonly received: Counter<'source'>;
   readonly malformed: Counter<'source'>;
   readonly handlerErrors: Counter<'source'>;
+  readonly deadLettered: Counter<'source' | 'reason'>;
+  readonly deadLetterFailures: Counter<'source'>;
   readonly lag: Gauge<'consumer'>;
 
   constructor(registry: Registry, prefix: string) {
     this.received = new Counter({ name: `${prefix}messages_received_total`, help: 'Messages received from NATS, by source subject pattern.', labelNames: ['source'], registers: [registry] });
     this.malformed = new Counter({ name: `${prefix}malformed_messages_total`, help: 'Messages that could not be decoded or validated; skipped.', labelNames: ['source'], registers: [registry] });
     this.handlerErrors = new Counter({ name: `${prefix}handler_errors_total`, help: 'Messages whose processing threw.', labelNames: ['source'], registers: [registry] });
+    this.deadLettered = new Counter({ name: `${prefix}dead_lettered_total`, help: 'Messages given up on after VA_JS_MAX_DELIVER deliveries, moved to VA_DEAD_LETTERS, by source and reason.', labelNames: ['source', 'reason'], registers: [registry] });
+    this.deadLetterFailures = new Counter({ name: `${prefix}dead_letter_failures_total`, help: 'Messages that should have been dead-lettered but could not be published to VA_DEAD_LETTERS; left unacknowledged in their stream.', labelNames: ['source'], registers: [registry] });
     this.lag = new Gauge({ name: `${prefix}consumer_lag_messages`, help: 'Messages in the stream not yet delivered to this durable consumer.', labelNames: ['consumer'], registers: [registry] });
   }
 }
@@ -96,10 +102,17 @@ export interface DurableConsumerOptions<T> {
   ack?: 'auto' | 'manual';
   handle: (value: T, msg: JsMsg) => Promise<void> | void;
   ackWaitMs?: number;
+  /**
+   * Deliveries before the message is given up on (VA_JS_MAX_DELIVER, default DEFAULT_MAX_DELIVER):
+   * when the handler fails on the last one, the message goes to VA_DEAD_LETTERS and is terminated.
+   */
   maxDeliver?: number;
+  /** Dead letters go to va.deadletter.<deadLetterKind>.<camera>; defaults to the durable name. */
+  deadLetterKind?: string;
   maxAckPending?: number;
   /** Messages pulled per request. */
   batch?: number;
+  /** Redelivery delay after the first failure; doubles with each further delivery, up to a minute. */
   nakDelayMs?: number;
   /** Where to start when the consumer is first created. */
   deliverPolicy?: DeliverPolicy;
@@ -113,10 +126,14 @@ export interface DurableConsumerOptions<T> {
   takeOver?: boolean;
 }
 
+const MAX_NAK_DELAY_MS = 60_000;
+
 /**
  * A JetStream durable pull consumer with explicit acks. Messages are handled one at a time in
  * stream order, so per-subject order is kept. Malformed messages are terminated (never redelivered)
- * and counted. The consumer survives restarts of this process: it resumes after the last ack.
+ * and counted. A message whose handler keeps failing is redelivered with a doubling delay up to
+ * maxDeliver times, then published with the reason to VA_DEAD_LETTERS, counted and terminated.
+ * The consumer survives restarts of this process: it resumes after the last ack.
  */
 export class DurableConsumer<T> {
   private messages: ConsumerMessages | undefined;
@@ -125,6 +142,9 @@ export class DurableConsumer<T> {
   private lagTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly malformedLog: (message: string, subject: string) => void;
+  private readonly maxDeliver: number;
+  private readonly deadLetters: ConsumerDeadLetters;
+  private advisories: Subscription | undefined;
 
   constructor(
     private readonly nats: NatsConnectionHandle,
@@ -132,6 +152,9 @@ export class DurableConsumer<T> {
   ) {
     this.log = options.log.child({ component: 'consumer', durable: options.durable });
     this.malformedLog = rateLimitedLogger(this.log);
+    this.maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
+    const kind = options.deadLetterKind ?? deadLetterKindOf(options.durable);
+    this.deadLetters = new ConsumerDeadLetters(nats, options.durable, kind, options.metrics, options.filterSubject, this.log);
   }
 
   async start(): Promise<void> {
@@ -142,7 +165,7 @@ export class DurableConsumer<T> {
       deliver_policy: o.deliverPolicy ?? DeliverPolicy.All,
       filter_subject: o.filterSubject,
       ack_wait: nanos(o.ackWaitMs ?? 30_000),
-      max_deliver: o.maxDeliver ?? -1,
+      max_deliver: this.maxDeliver,
       max_ack_pending: o.maxAckPending ?? 1_000,
     };
     const info = await this.nats.jsm.consumers.info(o.stream, o.durable).catch(() => undefined);
@@ -150,7 +173,12 @@ export class DurableConsumer<T> {
       await this.nats.jsm.consumers.add(o.stream, config);
     } else if (o.takeOver && info.num_ack_pending > 0) {
       await this.recreateAtAckFloor(info, config);
-    } else if (info.config.filter_subject !== o.filterSubject || info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== config.max_ack_pending) {
+    } else if (
+      info.config.filter_subject !== o.filterSubject ||
+      info.config.ack_wait !== config.ack_wait ||
+      info.config.max_ack_pending !== config.max_ack_pending ||
+      info.config.max_deliver !== config.max_deliver
+    ) {
       await this.nats.jsm.consumers.update(o.stream, o.durable, {
         filter_subject: config.filter_subject,
         ack_wait: config.ack_wait,
@@ -158,6 +186,7 @@ export class DurableConsumer<T> {
         max_ack_pending: config.max_ack_pending,
       });
     }
+    this.advisories = this.deadLetters.watchMaxDeliveries(this.nats.nc, o.stream);
     const consumer = await this.nats.js.consumers.get(o.stream, o.durable);
     this.messages = await consumer.consume({ max_messages: o.batch ?? 100 });
     this.loop = this.run(this.messages);
@@ -212,6 +241,7 @@ export class DurableConsumer<T> {
     this.stopped = true;
     clearInterval(this.lagTimer);
     this.messages?.stop();
+    this.advisories?.unsubscribe();
     await this.loop;
   }
 
@@ -256,13 +286,46 @@ export class DurableConsumer<T> {
           o.metrics.malformed.inc({ source });
           this.malformedLog(err.message, msg.subject);
           msg.term();
+        } else if (msg.info.deliveryCount >= this.maxDeliver) {
+          await this.deadLetter(msg, err);
         } else {
-          this.log.error({ err, subject: msg.subject, redelivery: msg.info.redeliveryCount }, 'handler failed; message will be redelivered');
-          msg.nak(o.nakDelayMs ?? 1_000);
+          const delayMs = Math.min((o.nakDelayMs ?? 1_000) * 2 ** (msg.info.deliveryCount - 1), MAX_NAK_DELAY_MS);
+          this.log.error({ err, subject: msg.subject, delivery: msg.info.deliveryCount, maxDeliver: this.maxDeliver, retryInMs: delayMs }, 'handler failed; message will be redelivered');
+          msg.nak(delayMs);
         }
       }
     }
   }
+
+  /**
+   * The handler failed on the last delivery: the message goes to VA_DEAD_LETTERS and is
+   * terminated. If VA_DEAD_LETTERS does not take it, it is not terminated: it stays in its stream,
+   * unacknowledged, and the failure is counted.
+   */
+  private async deadLetter(msg: JsMsg, err: unknown): Promise<void> {
+    const given = {
+      subject: msg.subject,
+      data: msg.data,
+      stream: msg.info.stream,
+      streamSeq: msg.info.streamSequence,
+      deliveries: msg.info.deliveryCount,
+      reason: errorMessage(err),
+      errorType: err instanceof Error ? err.name : typeof err,
+    };
+    try {
+      await this.deadLetters.send(given, 'handler_error');
+    } catch {
+      msg.nak(MAX_NAK_DELAY_MS);
+      return;
+    }
+    msg.term();
+  }
+}
+
+/** A subject token from a durable name: 'search-detections' stays, 'Sanity_Tracks' becomes 'sanity-tracks'. */
+function deadLetterKindOf(durable: string): string {
+  const kind = durable.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^[^a-z]+/, '').slice(0, 32);
+  return kind || 'consumer';
 }
 
 /** Logs the first malformed message and then at most one line per 10 s with the count skipped. */

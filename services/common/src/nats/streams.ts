@@ -6,7 +6,10 @@ import { STAGES } from './subjects.js';
 /**
  * The durable part of the data plane, declared in code. Frames are not here: they travel
  * on core NATS because a late frame is worthless. Everything downstream of the detector
- * must not be lost once published.
+ * must not be lost once published: a full stream (VA_JS_MAX_BYTES) refuses new messages
+ * (discard-new) instead of deleting stored ones that may not be consumed yet; publishers count
+ * the refusal (<service>_jetstream_publish_refused_total) and usage is exported as
+ * va_jetstream_stream_usage_ratio, alerted on at 80 %. Only max age deletes, a documented bound.
  */
 export const STREAMS = {
   detections: { name: 'VA_DETECTIONS', subjects: [`${STAGES.detections}.*`], description: 'Detections per frame (DetectionBatch)' },
@@ -30,12 +33,30 @@ export function streamConfig(key: StreamKey, limits: JetStreamLimits): Partial<S
     description: decl.description,
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
-    discard: DiscardPolicy.Old,
+    discard: DiscardPolicy.New,
     max_age: nanos(maxAgeMs),
-    max_bytes: limits.maxBytes,
+    max_bytes: key === 'detections' ? (limits.detectionsMaxBytes ?? limits.maxBytes) : limits.maxBytes,
     num_replicas: limits.replicas,
     duplicate_window: nanos(limits.duplicateWindowMs),
   };
+}
+
+/** The stream that stores a subject ('VA_DETECTIONS' for 'va.detections.cam-1'), or undefined. */
+export function streamOfSubject(subject: string): string | undefined {
+  for (const decl of Object.values(STREAMS)) {
+    if (decl.subjects.some((pattern) => subjectMatches(pattern, subject))) return decl.name;
+  }
+  return undefined;
+}
+
+function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
 }
 
 export interface EnsureStreamsResult {
@@ -61,6 +82,7 @@ export async function ensureStreams(jsm: JetStreamManager, keys: StreamKey[], li
         info.config.max_bytes === config.max_bytes &&
         info.config.num_replicas === config.num_replicas &&
         info.config.duplicate_window === config.duplicate_window &&
+        info.config.discard === config.discard &&
         JSON.stringify(info.config.subjects) === JSON.stringify(config.subjects);
       if (!same && options.verifyOnly) notUpdated.push(name);
       else if (!same) {

@@ -22,6 +22,8 @@ export interface SearchIndexerDeps {
   config: IndexerConfig;
   metrics: SearchMetrics;
   consumerMetrics: ConsumerMetrics;
+  /** VA_JS_MAX_DELIVER: deliveries of a message before it is dead-lettered. */
+  maxDeliver: number;
   log: Logger;
 }
 
@@ -50,7 +52,7 @@ export class SearchIndexer {
       refreshFrames: config.embeddings.refreshFrames,
       maxTracks: config.embeddings.maxActiveTracks,
     });
-    this.consumers = createSourceConsumers({ nats, consumerMetrics: deps.consumerMetrics, log, pipeline: this.pipeline, router, join, summaries: this.summaries, config, signal: this.intake.signal });
+    this.consumers = createSourceConsumers({ nats, consumerMetrics: deps.consumerMetrics, maxDeliver: deps.maxDeliver, log, pipeline: this.pipeline, router, join, summaries: this.summaries, config, signal: this.intake.signal });
   }
 
   async start(): Promise<void> {

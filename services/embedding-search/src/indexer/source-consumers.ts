@@ -17,6 +17,7 @@ import type { MessagePipeline, Produced } from './message-pipeline.js';
 export interface SourceConsumersDeps {
   nats: NatsConnectionHandle;
   consumerMetrics: ConsumerMetrics;
+  maxDeliver: number;
   log: Logger;
   pipeline: MessagePipeline;
   router: IndexRouter;
@@ -71,6 +72,8 @@ function consumer<T>(deps: SourceConsumersDeps, stream: StreamKey, codec: Codec<
     maxAckPending: config.consumer.maxAckPending,
     batch: config.consumer.pullBatch,
     nakDelayMs: 2_000,
+    maxDeliver: deps.maxDeliver,
+    deadLetterKind: `search-${kind}-msg`,
   });
 }
 

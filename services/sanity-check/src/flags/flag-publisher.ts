@@ -1,5 +1,5 @@
 import type { JetStreamClient } from 'nats';
-import { codecs, errorMessage, subjects, UnavailableError, type Logger } from '@va/common';
+import { codecs, errorMessage, subjects, UnavailableError, type Logger, type PublishRefusals } from '@va/common';
 import type { Flag } from '@va/common/gen/va/common/v1/flag';
 import type { SanityMetrics } from '../metrics.js';
 import { flagMsgId } from './flag-id.js';
@@ -26,6 +26,7 @@ export class FlagPublisher {
     private readonly metrics: SanityMetrics,
     private readonly log: Logger,
     private readonly options: FlagPublisherOptions,
+    private readonly refusals: PublishRefusals,
   ) {}
 
   async publish(flag: Flag, kind: 'new' | 'update'): Promise<void> {
@@ -36,7 +37,9 @@ export class FlagPublisher {
         await this.js.publish(subjects.flags(flag.cameraId), bytes, { msgID: flagMsgId(flag) });
         this.metrics.flagPublishes.inc({ kind });
         return;
-      } catch (err) {
+      } catch (caught) {
+        // A full VA_FLAGS (discard-new) refuses: counted, and retried like any failure.
+        const err = this.refusals.note(subjects.flags(flag.cameraId), caught) ?? caught;
         this.metrics.flagPublishErrors.inc();
         if (this.stopped) throw new UnavailableError(`flag ${flag.flagId} not published before shutdown: ${errorMessage(err)}`, { cause: err });
         if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err: errorMessage(err), flagId: flag.flagId, attempt }, 'flag publish failed; retrying');

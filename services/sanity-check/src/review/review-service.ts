@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
-import { codecs, errorMessage, InvalidArgumentError, NotFoundError, subjects, UnavailableError } from '@va/common';
+import { codecs, errorMessage, InvalidArgumentError, NotFoundError, subjects, UnavailableError, type PublishRefusals } from '@va/common';
 import { ReviewStatus, type Flag, type ReviewDecision } from '@va/common/gen/va/common/v1/flag';
 import type { FlagStore } from '../flags/flag-store.js';
 import type { SanityMetrics } from '../metrics.js';
@@ -24,6 +24,7 @@ export class ReviewService {
     private readonly js: JetStreamClient,
     private readonly store: FlagStore,
     private readonly metrics: SanityMetrics,
+    private readonly refusals: PublishRefusals,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -49,6 +50,9 @@ export class ReviewService {
     try {
       await this.js.publish(subjects.reviews(flag.cameraId), codecs.reviewDecision.encode(decision), { msgID: `review:${decision.reviewId}` });
     } catch (err) {
+      // A full VA_REVIEWS refuses (discard-new): counted, and the caller gets RESOURCE_EXHAUSTED to retry later.
+      const refused = this.refusals.note(subjects.reviews(flag.cameraId), err);
+      if (refused) throw refused;
       throw new UnavailableError(`review not stored, JetStream did not acknowledge it: ${errorMessage(err)}`, { cause: err });
     }
     this.store.applyReview(decision);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KV, KvEntry } from 'nats';
-import { errorMessage, type Logger, type NatsConnectionHandle } from '@va/common';
+import { errorMessage, openKvBucket, type Logger, type NatsConnectionHandle } from '@va/common';
 import { TrackingMember } from '@va/common/gen/va/tracking/v1/tracking';
 import type { TrackingMetrics } from '../metrics.js';
 import type { Membership } from './membership.js';
@@ -9,6 +9,8 @@ import { MembershipView } from './membership-view.js';
 
 export interface DynamicMembershipOptions {
   bucket: string;
+  /** VA_JS_REPLICAS. */
+  replicas: number;
   memberId: string;
   ttlMs: number;
   settleMs: number;
@@ -71,7 +73,7 @@ export class DynamicMembership implements Membership {
 
   static async open(nats: NatsConnectionHandle, options: DynamicMembershipOptions): Promise<DynamicMembership> {
     // max_age = TTL: the server forgets a crashed member's entry after one TTL.
-    const kv = await nats.js.views.kv(options.bucket, { ttl: options.ttlMs, history: 1 });
+    const kv = await openKvBucket(nats, options.bucket, options.replicas, { ttlMs: options.ttlMs, history: 1 });
     return new DynamicMembership(nats, kv, options);
   }
 

@@ -6,13 +6,15 @@ import { DynamicMembership } from './dynamic-membership.js';
 import { StaticMembership, type Membership } from './membership.js';
 
 /** The membership the configuration asks for; not joined yet. */
-export async function openMembership(nats: NatsConnectionHandle, config: MembershipConfig, metrics: TrackingMetrics, log: Logger): Promise<Membership> {
+/** `replicas` (VA_JS_REPLICAS) is the membership bucket's. */
+export async function openMembership(nats: NatsConnectionHandle, config: MembershipConfig, replicas: number, metrics: TrackingMetrics, log: Logger): Promise<Membership> {
   if (config.mode === 'static') {
     metrics.members.set(config.partition.count);
     return new StaticMembership(config.partition);
   }
   return DynamicMembership.open(nats, {
     bucket: config.bucket,
+    replicas,
     memberId: config.memberId ?? defaultMemberId(),
     ttlMs: config.ttlMs,
     settleMs: config.settleMs,

@@ -1,5 +1,5 @@
 import type { KV } from 'nats';
-import { errorMessage, UnavailableError, type Logger, type NatsConnectionHandle } from '@va/common';
+import { errorMessage, openKvBucket, UnavailableError, type Logger, type NatsConnectionHandle } from '@va/common';
 import { ZoneConfig as ZoneConfigMessage } from '@va/common/gen/va/tracking/v1/tracking';
 import type { ZoneConfig } from './zone-monitor.js';
 import { validateZoneConfig } from './zone-validation.js';
@@ -28,8 +28,9 @@ export class ZoneStore {
     this.log = log.child({ component: 'zones' });
   }
 
-  static async open(nats: NatsConnectionHandle, bucket: string, log: Logger): Promise<ZoneStore> {
-    return new ZoneStore(await nats.js.views.kv(bucket, { history: 5 }), log);
+  /** `replicas` is VA_JS_REPLICAS. */
+  static async open(nats: NatsConnectionHandle, bucket: string, replicas: number, log: Logger): Promise<ZoneStore> {
+    return new ZoneStore(await openKvBucket(nats, bucket, replicas, { history: 5 }), log);
   }
 
   /** Loads every stored configuration, then keeps following changes; resolves once loaded. */
