@@ -61,7 +61,8 @@ max_payload: 8MB
 jetstream {
   store_dir: "$stack/data/nats"
   max_memory_store: 256MB
-  max_file_store: 8GB
+  # The streams reserve their max_bytes: VA_DETECTIONS 8 GiB + five 1 GiB streams + KV buckets.
+  max_file_store: 16GB
 }
 include "../nats/authorization.conf"
 CONF
