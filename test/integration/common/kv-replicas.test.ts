@@ -10,7 +10,7 @@ describe('KV buckets follow VA_JS_REPLICAS (real nats-server)', () => {
   let nats: NatsConnectionHandle;
   before(async () => {
     server = await startNatsServer();
-    nats = await NatsConnectionHandle.connect(loadNatsConfig({ NATS_URL: server.url }), { name: 'test', log });
+    nats = await NatsConnectionHandle.connect(loadNatsConfig(server.env('admin')), { name: 'test', log });
   });
   after(async () => {
     await nats?.close();

@@ -86,8 +86,8 @@ describe('NATS users and permissions (real nats-server with the generated config
       denied: ['va.detections.cam-1', 'va.tracks.cam-1', 'va.flags.cam-1', 'va.reviews.cam-1', '$JS.API.STREAM.PURGE.VA_FLAGS'],
     },
     'sanity-check': {
-      allowed: ['va.flags.cam-1', 'va.reviews.cam-1'],
-      denied: ['va.detections.cam-1', 'va.tracks.cam-1', 'va.frames.cam-1', 'va.deadletter.x.cam-1', '$JS.API.STREAM.CREATE.KV_va_ingest_streams'],
+      allowed: ['va.flags.cam-1', 'va.reviews.cam-1', 'va.deadletter.sanity-detections.cam-1'],
+      denied: ['va.detections.cam-1', 'va.tracks.cam-1', 'va.frames.cam-1', '$JS.API.STREAM.CREATE.KV_va_ingest_streams'],
     },
     observer: { allowed: [], denied: ['va.frames.cam-1', 'va.detections.cam-1', 'va.flags.cam-1', '$JS.API.INFO'] },
   };

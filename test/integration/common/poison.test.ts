@@ -42,7 +42,7 @@ describe('poison messages end in VA_DEAD_LETTERS (real nats-server)', () => {
   let nats: NatsConnectionHandle;
   before(async () => {
     server = await startNatsServer();
-    nats = await NatsConnectionHandle.connect({ servers: [server.url], jetstream: limits }, { name: 'test', log });
+    nats = await NatsConnectionHandle.connect(server.config(limits), { name: 'test', log });
     await ensureStreams(nats.jsm, ['detections', 'deadLetters'], limits);
   });
   after(async () => {

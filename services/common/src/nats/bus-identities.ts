@@ -73,12 +73,11 @@ function declares(key: StreamKey): string[] {
   return [`${API}.STREAM.INFO.${STREAMS[key].name}`];
 }
 
-/** A KV bucket this identity owns: create and update (replicas follow VA_JS_REPLICAS; kv.ts), read, write, watch; never delete. */
+/** A KV bucket this identity owns: create (not update or delete), read, write, watch. */
 function ownsBucket(bucket: string): string[] {
   const stream = `KV_${bucket}`;
   return [
     `${API}.STREAM.CREATE.${stream}`,
-    `${API}.STREAM.UPDATE.${stream}`,
     `${API}.STREAM.MSG.GET.${stream}`,
     `${API}.DIRECT.GET.${stream}`,
     `${API}.DIRECT.GET.${stream}.>`,
