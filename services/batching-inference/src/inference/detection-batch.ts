@@ -12,23 +12,22 @@ export interface FrameMeta {
   stats?: FrameStats;
 }
 
-/** One frame's detections as published on va.detections.<camera>. */
-export function detectionBatch(meta: FrameMeta, detections: Detection[], detector: ModelRef, embedder: ModelRef | undefined, inferenceMs: number, detectedTsMs: number): DetectionBatch {
+/** What every DetectionBatch says about its frame, detected or not. */
+function frameFields(meta: FrameMeta) {
   return {
     cameraId: meta.cameraId,
     sequence: meta.sequence,
     captureTsMs: meta.captureTsMs,
     frameWidth: meta.sourceWidth,
     frameHeight: meta.sourceHeight,
-    detections,
-    detector,
-    ...(embedder ? { embedder } : {}),
-    detectedTsMs,
-    inferenceMs,
     frameStats: meta.stats,
     streamEpoch: meta.streamEpoch,
-    skipped: false,
   };
+}
+
+/** One frame's detections as published on va.detections.<camera>. */
+export function detectionBatch(meta: FrameMeta, detections: Detection[], detector: ModelRef, embedder: ModelRef | undefined, inferenceMs: number, detectedTsMs: number): DetectionBatch {
+  return { ...frameFields(meta), detections, detector, ...(embedder ? { embedder } : {}), detectedTsMs, inferenceMs, skipped: false };
 }
 
 /**
@@ -36,20 +35,7 @@ export function detectionBatch(meta: FrameMeta, detections: Detection[], detecto
  * published all the same so tracking still sees every frame in order (and predicts it).
  */
 export function skippedBatch(meta: FrameMeta, detectedTsMs: number): DetectionBatch {
-  return {
-    cameraId: meta.cameraId,
-    sequence: meta.sequence,
-    captureTsMs: meta.captureTsMs,
-    frameWidth: meta.sourceWidth,
-    frameHeight: meta.sourceHeight,
-    detections: [],
-    detector: undefined,
-    detectedTsMs,
-    inferenceMs: 0,
-    frameStats: meta.stats,
-    streamEpoch: meta.streamEpoch,
-    skipped: true,
-  };
+  return { ...frameFields(meta), detections: [], detector: undefined, detectedTsMs, inferenceMs: 0, skipped: true };
 }
 
 /** The JetStream message id: a redelivered or retried frame de-duplicates. */
