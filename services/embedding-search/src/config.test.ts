@@ -11,6 +11,16 @@ describe('embedding-search configuration', () => {
     assert.deepEqual(c.indices.vector, { dims: 512, type: 'hnsw', m: 16, efConstruction: 100 });
     assert.equal(c.indexer.consumerName, 'embedding-search');
     assert.equal(c.query.maxK, 100);
+    assert.deepEqual(c.indexer.indexDetections, new Set(), 'per-frame detections are opt-in');
+    assert.equal(c.indexer.pathIntervalMs, 1_000);
+    assert.equal(c.indexer.embeddings.refreshMs, 5_000);
+  });
+
+  it('indexes per-frame detections of the listed cameras, of all, or of none', () => {
+    assert.deepEqual(loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'cam-1,cam_2' }).indexer.indexDetections, new Set(['cam-1', 'cam_2']));
+    assert.equal(loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'all' }).indexer.indexDetections, 'all');
+    assert.deepEqual(loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'none' }).indexer.indexDetections, new Set());
+    assert.throws(() => loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'cam 1,' }), (err: unknown) => err instanceof ConfigError && err.issues[0]?.key === 'VA_SEARCH_INDEX_DETECTIONS');
   });
 
   it('takes a retention per kind and int8_hnsw as an option', () => {

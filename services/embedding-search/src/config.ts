@@ -49,7 +49,12 @@ export const searchEnv = {
   VA_SEARCH_ACK_WAIT_MS: int(30_000, 1_000, 3_600_000),
   VA_SEARCH_MAX_ACK_PENDING: int(20_000, 1, 1_000_000),
   VA_SEARCH_PULL_BATCH: int(500, 1, 10_000),
-  VA_SEARCH_EMBEDDING_REFRESH_FRAMES: int(30, 1, 1_000_000),
+  VA_SEARCH_SUMMARY_REFRESH_MS: int(5_000, 0, 3_600_000),
+  VA_SEARCH_PATH_INTERVAL_MS: int(1_000, 0, 3_600_000),
+  VA_SEARCH_INDEX_DETECTIONS: z
+    .string()
+    .regex(/^(all|none|[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64})*)$/, 'must be all, none, or a comma-separated list of camera ids')
+    .default('none'),
   VA_SEARCH_JOIN_FRAMES_PER_CAMERA: int(150, 1, 100_000),
   VA_SEARCH_JOIN_MAX_CAMERAS: int(1_000, 1, 100_000),
   VA_SEARCH_MAX_ACTIVE_TRACKS: int(50_000, 10, 10_000_000),
@@ -80,7 +85,11 @@ export interface IndexerConfig {
   buffer: { maxDocs: number; maxBytes: number };
   retry: { maxItemRetries: number; baseMs: number; maxMs: number };
   consumer: { ackWaitMs: number; maxAckPending: number; pullBatch: number };
-  embeddings: { refreshFrames: number; joinFramesPerCamera: number; joinMaxCameras: number; maxActiveTracks: number };
+  embeddings: { refreshMs: number; joinFramesPerCamera: number; joinMaxCameras: number; maxActiveTracks: number };
+  /** Track paths: a point per track at most every `pathIntervalMs` of capture time (0: every point). */
+  pathIntervalMs: number;
+  /** Cameras whose per-frame detection documents are indexed: 'all', or a set of camera ids (empty: none). */
+  indexDetections: 'all' | ReadonlySet<string>;
 }
 
 export interface QueryConfig {
@@ -118,11 +127,13 @@ export function loadSearchConfig(env: Env): { indices: IndicesConfig; indexer: I
       retry: { maxItemRetries: e.VA_SEARCH_ITEM_MAX_RETRIES, baseMs: e.VA_SEARCH_RETRY_BASE_MS, maxMs: e.VA_SEARCH_RETRY_MAX_MS },
       consumer: { ackWaitMs: e.VA_SEARCH_ACK_WAIT_MS, maxAckPending: e.VA_SEARCH_MAX_ACK_PENDING, pullBatch: e.VA_SEARCH_PULL_BATCH },
       embeddings: {
-        refreshFrames: e.VA_SEARCH_EMBEDDING_REFRESH_FRAMES,
+        refreshMs: e.VA_SEARCH_SUMMARY_REFRESH_MS,
         joinFramesPerCamera: e.VA_SEARCH_JOIN_FRAMES_PER_CAMERA,
         joinMaxCameras: e.VA_SEARCH_JOIN_MAX_CAMERAS,
         maxActiveTracks: e.VA_SEARCH_MAX_ACTIVE_TRACKS,
       },
+      pathIntervalMs: e.VA_SEARCH_PATH_INTERVAL_MS,
+      indexDetections: detectionCameras(e.VA_SEARCH_INDEX_DETECTIONS),
     },
     query: {
       maxK: e.VA_SEARCH_MAX_K,
@@ -135,6 +146,11 @@ export function loadSearchConfig(env: Env): { indices: IndicesConfig; indexer: I
       validateCameras: e.VA_SEARCH_VALIDATE_CAMERAS,
     },
   };
+}
+
+function detectionCameras(value: string): 'all' | ReadonlySet<string> {
+  if (value === 'all') return 'all';
+  return new Set(value === 'none' ? [] : value.split(','));
 }
 
 /** Everything embedding-search reads from the environment, validated at once. */

@@ -28,6 +28,8 @@ export class SearchMetrics {
   readonly joinEvictions: Counter<'what'>;
   readonly activeTracks: Gauge;
   readonly summaryWrites: Counter<'reason'>;
+  readonly pathPoints: Counter<'outcome'>;
+  readonly detectionsNotIndexed: Counter;
   readonly queryDuration: Histogram<'method' | 'outcome'>;
   readonly watchStreams: Gauge;
   readonly watchDropped: Counter;
@@ -53,6 +55,8 @@ export class SearchMetrics {
     this.joinEvictions = new Counter({ name: `${prefix}join_cache_evictions_total`, help: 'Entries dropped from the bounded detection/track join caches.', labelNames: ['what'], registers: r });
     this.activeTracks = new Gauge({ name: `${prefix}active_tracks`, help: 'Tracks whose summary is held in memory; bounded by VA_SEARCH_MAX_ACTIVE_TRACKS.', registers: r });
     this.summaryWrites = new Counter({ name: `${prefix}track_summary_writes_total`, help: 'Track summary (representative embedding) documents written, by reason: new, embedding, refresh, final, evicted.', labelNames: ['reason'], registers: r });
+    this.pathPoints = new Counter({ name: `${prefix}track_points_total`, help: 'Track points: indexed (documents written: first, sampled, last and zone/line event points) and deferred (not written when they arrived, VA_SEARCH_PATH_INTERVAL_MS; the newest detected one is written later as the last point, the rest stay in JetStream only).', labelNames: ['outcome'], registers: r });
+    this.detectionsNotIndexed = new Counter({ name: `${prefix}detection_batches_not_indexed_total`, help: 'Per-frame detection batches of cameras not listed in VA_SEARCH_INDEX_DETECTIONS (their embeddings still feed the track summaries).', registers: r });
     this.queryDuration = new Histogram({ name: `${prefix}query_duration_seconds`, help: 'Time to answer a search RPC, Elasticsearch and embedding included.', labelNames: ['method', 'outcome'], buckets: LATENCY_BUCKETS_S, registers: r });
     this.watchStreams = new Gauge({ name: `${prefix}watch_streams`, help: 'Open WatchEvents streams.', registers: r });
     this.watchDropped = new Counter({ name: `${prefix}watch_dropped_events_total`, help: 'Live events not sent to a WatchEvents client that could not keep up (its queue was full).', registers: r });

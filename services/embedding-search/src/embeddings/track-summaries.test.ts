@@ -39,8 +39,8 @@ function candidate(u: TrackUpdate, trackId: string, score: number): EmbeddingCan
 }
 
 describe('track summaries: one representative embedding per track', () => {
-  it('writes a new track at once, its first embedding at once, then at most every N frames', async () => {
-    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshFrames: 5, maxTracks: 100 });
+  it('writes a new track at once, its first embedding at once, then at most every refresh interval of event time', async () => {
+    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshMs: 500, maxTracks: 100 });
     const u0 = update(0, ['a']);
     const w0 = s.observe(u0, []);
     assert.equal(w0.length, 1);
@@ -59,7 +59,7 @@ describe('track summaries: one representative embedding per track', () => {
     }
     const u6 = update(6, ['a']);
     const w6 = s.observe(u6, [candidate(u6, 'a', 0.5)]);
-    assert.equal(w6.length, 1, 'refresh after N frames');
+    assert.equal(w6.length, 1, 'refresh after N frames of event time');
     assert.ok(Math.abs(Number(w6[0]?.doc.best_score) - 0.65) < 1e-9, 'the best-scoring crop so far, not the latest');
     assert.equal(w6[0]?.doc.best_sequence, 5);
     assert.equal(w6[0]?.doc.last_seen_ts, T0 + 600);
@@ -67,7 +67,7 @@ describe('track summaries: one representative embedding per track', () => {
   });
 
   it('writes a final summary when the track leaves the updates, and forgets it', async () => {
-    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshFrames: 100, maxTracks: 100 });
+    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshMs: 10000, maxTracks: 100 });
     s.observe(update(0, ['a', 'b']), []);
     s.observe(update(1, ['a', 'b']), []);
     const w = s.observe(update(2, ['b']), []);
@@ -82,7 +82,7 @@ describe('track summaries: one representative embedding per track', () => {
       'cam/a': { version: 7, source: { first_seen_ts: T0 - 1000, last_seen_ts: T0, last_sequence: 40, hits: 41, best_score: 0.9, best_sequence: 30, best_ts: T0 - 500, embedding: [0.9, 1] } },
     };
     const st = store(stored);
-    const s = new TrackSummaries({ router, store: st, metrics: testMetrics(), refreshFrames: 5, maxTracks: 100 });
+    const s = new TrackSummaries({ router, store: st, metrics: testMetrics(), refreshMs: 500, maxTracks: 100 });
     const u = update(50, ['a']);
     const first = s.observe(u, [candidate(u, 'a', 0.7)]);
     // Written at once, not waiting for the read-back; its low version cannot overwrite the stored one.
@@ -100,7 +100,7 @@ describe('track summaries: one representative embedding per track', () => {
   });
 
   it('takes late candidates, and stays within its track limit', async () => {
-    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshFrames: 100, maxTracks: 2 });
+    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshMs: 10000, maxTracks: 2 });
     const u = update(0, ['a', 'b', 'c']);
     const w = s.observe(u, []);
     assert.equal(w.length, 3);
@@ -111,7 +111,7 @@ describe('track summaries: one representative embedding per track', () => {
   });
 
   it('skips tracks that started before the retention window', async () => {
-    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshFrames: 1, maxTracks: 10 });
+    const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshMs: 100, maxTracks: 10 });
     const old = TrackUpdate.fromPartial({ cameraId: 'cam', sequence: 1, captureTsMs: T0, tracks: [{ trackId: 'ancient', firstSeenTsMs: T0 - 90 * 86_400_000, lastSeenTsMs: T0 }] });
     assert.deepEqual(s.observe(old, []), []);
   });

@@ -34,6 +34,8 @@ interface Summary {
   version: number;
   /** Sequence at the last write; undefined when never written. */
   writtenSequence: number | undefined;
+  /** Last seen time at the last write: refreshes are spaced by event time, not by frames. */
+  writtenTsMs: number;
   dirty: boolean;
   /** A first embedding: written at once so the track becomes searchable. */
   urgent: boolean;
@@ -43,8 +45,8 @@ export interface TrackSummariesOptions {
   router: IndexRouter;
   store: TrackSummaryStore;
   metrics: SearchMetrics;
-  /** The summary (and its representative embedding) is rewritten at most once per this many frames. */
-  refreshFrames: number;
+  /** The summary (and its representative embedding) is rewritten at most once per this many ms of the track's event time. */
+  refreshMs: number;
   maxTracks: number;
 }
 
@@ -54,7 +56,7 @@ type WriteReason = 'new' | 'embedding' | 'refresh' | 'final' | 'evicted';
  * One summary document per track (`<camera>/<track>` in the embeddings index of the day the track
  * started): class, first/last seen, hits and the representative embedding, which is the embedding
  * of the best-scoring detection the track matched so far. Written when the track first appears,
- * at once when it gets its first embedding, then at most every `refreshFrames` frames while
+ * at once when it gets its first embedding, then at most every `refreshMs` of the track's own time (capture time, not wall clock) while
  * anything changed, and a last time when the track leaves the tracker's updates. Writes carry an
  * increasing external version, so a retried older write can never overwrite a newer one.
  *
@@ -94,7 +96,7 @@ export class TrackSummaries {
     }
     for (const c of candidates) this.applyCandidate(c);
     const writes: BulkOp[] = [];
-    for (const key of present) this.writeIfDue(this.tracks.get(key) as Summary, update.sequence, writes);
+    for (const key of present) this.writeIfDue(this.tracks.get(key) as Summary, writes);
     // A track missing from its camera's update has been removed by the tracker: last write, then forget it.
     for (const key of [...(this.byCamera.get(update.cameraId) ?? [])]) {
       if (present.has(key)) continue;
@@ -114,7 +116,7 @@ export class TrackSummaries {
     const writes: BulkOp[] = [];
     for (const c of candidates) {
       const s = this.applyCandidate(c);
-      if (s) this.writeIfDue(s, Math.max(c.sequence, s.lastSequence), writes);
+      if (s) this.writeIfDue(s, writes);
     }
     this.enforceLimit(writes);
     this.options.metrics.activeTracks.set(this.tracks.size);
@@ -131,10 +133,10 @@ export class TrackSummaries {
     return s;
   }
 
-  private writeIfDue(s: Summary, sequence: number, writes: BulkOp[]): void {
+  private writeIfDue(s: Summary, writes: BulkOp[]): void {
     if (s.writtenSequence === undefined) writes.push(this.write(s, 'new'));
     else if (s.urgent) writes.push(this.write(s, 'embedding'));
-    else if (s.dirty && sequence - s.writtenSequence >= this.options.refreshFrames) writes.push(this.write(s, 'refresh'));
+    else if (s.dirty && s.lastSeenTsMs - s.writtenTsMs >= this.options.refreshMs) writes.push(this.write(s, 'refresh'));
   }
 
   private enforceLimit(writes: BulkOp[]): void {
@@ -162,6 +164,7 @@ export class TrackSummaries {
   private write(s: Summary, reason: WriteReason): BulkOp {
     s.version++;
     s.writtenSequence = s.lastSequence;
+    s.writtenTsMs = s.lastSeenTsMs;
     s.dirty = false;
     s.urgent = false;
     this.options.metrics.summaryWrites.inc({ reason });
@@ -244,6 +247,7 @@ function fresh(key: string, index: string, info: TrackInfo): Summary {
     best: undefined,
     version: 0,
     writtenSequence: undefined,
+    writtenTsMs: 0,
     dirty: true,
     urgent: false,
   };
@@ -258,6 +262,7 @@ function merge(s: Summary, stored: StoredSummary): void {
   s.hits = Math.max(s.hits, Number(d.hits ?? 0));
   s.version = Math.max(s.version, stored.version);
   s.writtenSequence ??= Number(d.last_sequence ?? 0);
+  s.writtenTsMs = Math.max(s.writtenTsMs, Number(d.last_seen_ts ?? 0));
   s.dirty = true;
   const embedding = Array.isArray(d.embedding) ? (d.embedding as number[]) : undefined;
   const score = Number(d.best_score ?? 0);

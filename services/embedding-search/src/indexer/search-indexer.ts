@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { ConsumerMetrics, DurableConsumer, Logger, NatsConnectionHandle } from '@va/common';
 import type { IndexerConfig, IndicesConfig } from '../config.js';
 import type { ElasticsearchHealth } from '../elasticsearch-health.js';
+import { TrackPathSampler } from '../documents/track-path-sampler.js';
 import { EmbeddingJoin } from '../embeddings/embedding-join.js';
 import { TrackSummaries } from '../embeddings/track-summaries.js';
 import { elasticsearchSummaryStore } from '../embeddings/track-summary-store.js';
@@ -49,10 +50,11 @@ export class SearchIndexer {
       router,
       store: elasticsearchSummaryStore(client),
       metrics,
-      refreshFrames: config.embeddings.refreshFrames,
+      refreshMs: config.embeddings.refreshMs,
       maxTracks: config.embeddings.maxActiveTracks,
     });
-    this.consumers = createSourceConsumers({ nats, consumerMetrics: deps.consumerMetrics, maxDeliver: deps.maxDeliver, log, pipeline: this.pipeline, router, join, summaries: this.summaries, config, signal: this.intake.signal });
+    const paths = new TrackPathSampler({ intervalMs: config.pathIntervalMs, maxTracks: config.embeddings.maxActiveTracks, metrics });
+    this.consumers = createSourceConsumers({ nats, consumerMetrics: deps.consumerMetrics, maxDeliver: deps.maxDeliver, log, pipeline: this.pipeline, router, join, summaries: this.summaries, paths, config, metrics, signal: this.intake.signal });
   }
 
   async start(): Promise<void> {

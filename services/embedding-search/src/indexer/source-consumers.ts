@@ -5,10 +5,11 @@ import { detectionBatchDoc } from '../documents/detections.js';
 import type { DocDraft } from '../documents/fields.js';
 import { flagDoc, reviewDoc } from '../documents/flags.js';
 import { trackEventDoc } from '../documents/track-events.js';
-import { trackPointDocs } from '../documents/track-points.js';
+import type { TrackPathSampler } from '../documents/track-path-sampler.js';
 import type { EmbeddingJoin } from '../embeddings/embedding-join.js';
 import type { TrackSummaries } from '../embeddings/track-summaries.js';
 import type { IndexKind } from '../indices/index-names.js';
+import type { SearchMetrics } from '../metrics.js';
 import type { BulkOp } from './bulk-indexer.js';
 import type { Rejection } from './dead-letters.js';
 import type { IndexRouter } from './index-router.js';
@@ -23,7 +24,9 @@ export interface SourceConsumersDeps {
   router: IndexRouter;
   join: EmbeddingJoin;
   summaries: TrackSummaries;
+  paths: TrackPathSampler;
   config: IndexerConfig;
+  metrics: SearchMetrics;
   /** Aborted at shutdown. */
   signal: AbortSignal;
 }
@@ -36,18 +39,23 @@ export interface SourceConsumersDeps {
  * stream, so a fresh deployment indexes what JetStream still holds.
  */
 export function createSourceConsumers(deps: SourceConsumersDeps): Array<DurableConsumer<unknown>> {
-  const { join, summaries, pipeline } = deps;
+  const { join, summaries, paths, pipeline, config } = deps;
   const produce = (kind: IndexKind, drafts: DocDraft[]) => produced(kind, drafts, deps.router);
-
+  const indexesDetections = (camera: string) => config.indexDetections === 'all' || config.indexDetections.has(camera);
+  // Every batch is read (its embeddings feed the track summaries); its document is written only for opted-in cameras.
   const detections = consumer(deps, 'detections', codecs.detectionBatch, async (b, msg) => {
     const summaryOps = summaries.offer(join.addDetections(b));
-    await pipeline.process(msg, b.cameraId, withOps(produce('detections', [detectionBatchDoc(b)]), summaryOps));
+    const docs = indexesDetections(b.cameraId) ? [detectionBatchDoc(b)] : [];
+    if (docs.length === 0) deps.metrics.detectionsNotIndexed.inc();
+    await pipeline.process(msg, b.cameraId, withOps(produce('detections', docs), summaryOps));
   });
   const tracks = consumer(deps, 'tracks', codecs.trackUpdate, async (u, msg) => {
     const summaryOps = summaries.observe(u, join.matchTracks(u));
-    await pipeline.process(msg, u.cameraId, withOps(produce('tracks', trackPointDocs(u)), summaryOps));
+    await pipeline.process(msg, u.cameraId, withOps(produce('tracks', paths.sample(u)), summaryOps));
   });
-  const events = consumer(deps, 'trackEvents', codecs.trackEvent, (e, msg) => pipeline.process(msg, e.cameraId, produce('track-events', [trackEventDoc(e)])));
+  const events = consumer(deps, 'trackEvents', codecs.trackEvent, (e, msg) =>
+    pipeline.process(msg, e.cameraId, withProduced(produce('track-events', [trackEventDoc(e)]), produce('tracks', paths.pointsOf(e)))),
+  );
   const flags = consumer(deps, 'flags', codecs.flag, (f, msg) => pipeline.process(msg, f.cameraId, produce('flags', [flagDoc(f)])));
   const reviews = consumer(deps, 'reviews', codecs.reviewDecision, (r, msg) =>
     pipeline.process(msg, subjects.cameraOf(msg.subject) ?? r.cameraId, produce('reviews', [reviewDoc(r)])),
@@ -94,4 +102,8 @@ function produced(kind: IndexKind, drafts: DocDraft[], router: IndexRouter): Pro
 
 function withOps(p: Produced, extra: BulkOp[]): Produced {
   return extra.length === 0 ? p : { ops: [...p.ops, ...extra], rejections: p.rejections };
+}
+
+function withProduced(a: Produced, b: Produced): Produced {
+  return { ops: [...a.ops, ...b.ops], rejections: [...a.rejections, ...b.rejections] };
 }

@@ -1,0 +1,139 @@
+import { TrackEventType, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { SearchMetrics } from '../metrics.js';
+import { boxDoc, compact, eventTime, type DocDraft } from './fields.js';
+import { trackPointDocs } from './track-points.js';
+
+export interface TrackPathSamplerOptions {
+  /** At most one point per track per this many ms of capture time, besides first, last and event points; 0 keeps every point. */
+  intervalMs: number;
+  /** Tracks held in memory; the least recently updated one beyond this is ended early (its last point written). */
+  maxTracks: number;
+  metrics: SearchMetrics;
+}
+
+interface PathState {
+  key: string;
+  cameraId: string;
+  streamEpoch: string;
+  lastIndexedTsMs: number;
+  /** The newest detected point not indexed yet: becomes the track's last point when the track ends. */
+  held: DocDraft | undefined;
+}
+
+const EVENT_POINT_TYPES = new Set([TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS]);
+
+/**
+ * Chooses which track points are indexed: people search paths at seconds' resolution, and every
+ * point of every frame is the bulk of the documents (JetStream keeps all of them for replay).
+ * Per track, in the order of its camera's updates (capture time, not wall clock):
+ * - its first point;
+ * - a detected point (the frame was detected and the track matched a detection; predicted boxes
+ *   are the tracker's guesses) once `intervalMs` has passed since the last indexed point;
+ * - its last detected point, written when the track leaves its camera's updates or its ENDED
+ *   event arrives;
+ * - a point at each zone enter/exit and line crossing, built from the event.
+ * Ids stay `<camera>:<epoch>:<sequence>:<track>`, so a redelivery overwrites. State is in memory:
+ * after a restart a track's next point counts as its first, and a held last point is lost (the
+ * message it came from was acked); both only change which samples the path has.
+ */
+export class TrackPathSampler {
+  /** Least recently updated first (eviction order). */
+  private readonly tracks = new Map<string, PathState>();
+  private readonly byCamera = new Map<string, Set<string>>();
+
+  constructor(private readonly options: TrackPathSamplerOptions) {}
+
+  get size(): number {
+    return this.tracks.size;
+  }
+
+  /** The points of one update that are indexed now (and last points of tracks it no longer has). */
+  sample(u: TrackUpdate): DocDraft[] {
+    const docs = trackPointDocs(u);
+    const { intervalMs, metrics } = this.options;
+    if (intervalMs === 0) {
+      metrics.pathPoints.inc({ outcome: 'indexed' }, docs.length);
+      return docs;
+    }
+    const out: DocDraft[] = [];
+    const present = new Set<string>();
+    let deferred = 0;
+    u.tracks.forEach((t, i) => {
+      const doc = docs[i] as DocDraft;
+      const key = `${u.cameraId}/${t.trackId}`;
+      present.add(key);
+      const detected = !u.predicted && t.detectionIndex >= 0;
+      let s = this.tracks.get(key);
+      if (s) this.tracks.delete(key);
+      if (!s) {
+        s = { key, cameraId: u.cameraId, streamEpoch: u.streamEpoch, lastIndexedTsMs: doc.tsMs, held: undefined };
+        this.remember(s);
+        out.push(doc);
+      } else if (detected && doc.tsMs - s.lastIndexedTsMs >= intervalMs) {
+        s.lastIndexedTsMs = doc.tsMs;
+        s.held = undefined;
+        out.push(doc);
+      } else {
+        deferred++;
+        if (detected) s.held = doc;
+      }
+      s.streamEpoch = u.streamEpoch;
+      this.tracks.set(key, s);
+    });
+    // A track missing from its camera's update was removed by the tracker: its last point, then forget it.
+    for (const key of [...(this.byCamera.get(u.cameraId) ?? [])]) if (!present.has(key)) this.end(this.tracks.get(key) as PathState, out);
+    while (this.tracks.size > this.options.maxTracks) this.end(this.tracks.values().next().value as PathState, out);
+    metrics.pathPoints.inc({ outcome: 'indexed' }, out.length);
+    if (deferred > 0) metrics.pathPoints.inc({ outcome: 'deferred' }, deferred);
+    return out;
+  }
+
+  /** The point a track event adds to the path: the held last point at ENDED, the event's own box at zone and line events. */
+  pointsOf(e: TrackEvent): DocDraft[] {
+    if (this.options.intervalMs === 0) return [];
+    const key = `${e.cameraId}/${e.trackId}`;
+    const s = this.tracks.get(key);
+    const out: DocDraft[] = [];
+    if (e.type === TrackEventType.TRACK_EVENT_TYPE_ENDED) {
+      if (s) this.end(s, out);
+    } else if (EVENT_POINT_TYPES.has(e.type)) {
+      out.push(eventPointDoc(e, s?.streamEpoch ?? ''));
+    }
+    this.options.metrics.pathPoints.inc({ outcome: 'indexed' }, out.length);
+    return out;
+  }
+
+  private end(s: PathState, out: DocDraft[]): void {
+    if (s.held) out.push(s.held);
+    this.tracks.delete(s.key);
+    const keys = this.byCamera.get(s.cameraId);
+    keys?.delete(s.key);
+    if (keys?.size === 0) this.byCamera.delete(s.cameraId);
+  }
+
+  private remember(s: PathState): void {
+    let keys = this.byCamera.get(s.cameraId);
+    if (!keys) this.byCamera.set(s.cameraId, (keys = new Set()));
+    keys.add(s.key);
+  }
+}
+
+/** A path point at a zone or line event, from the event itself (same id as the frame's sampled point would have). */
+export function eventPointDoc(e: TrackEvent, streamEpoch: string): DocDraft {
+  const tsMs = eventTime(e.tsMs);
+  return {
+    id: `${e.cameraId}:${streamEpoch}:${e.sequence}:${e.trackId}`,
+    tsMs,
+    doc: compact({
+      '@timestamp': tsMs,
+      camera_id: e.cameraId,
+      stream_epoch: streamEpoch,
+      sequence: e.sequence,
+      track_id: e.trackId,
+      class_id: e.classId,
+      class_name: e.className,
+      box: boxDoc(e.box),
+      first_seen_ts: e.firstSeenTsMs > 0 ? e.firstSeenTsMs : undefined,
+    }),
+  };
+}
