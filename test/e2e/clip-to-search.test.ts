@@ -1,5 +1,9 @@
-// A real clip through all five services: its tracks, track events and embeddings end up in
-// Elasticsearch exactly as published, and a crop of a person finds that person's track.
+// A real clip through all five services: its track summaries, track events and sampled track paths
+// end up in Elasticsearch exactly as the indexing policy selects them from what was published
+// (default policy: no per-frame detection documents, one path point per track per second plus
+// first and last), and a crop of a person finds that person's track.
+// VA_E2E_SEARCH_POLICY=per-frame runs it under the former policy (every detection batch and every
+// track point indexed), to compare documents per frame and the search result side by side.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { unary } from '@va/common';
@@ -7,12 +11,14 @@ import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
 import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
-import { missing, RESULT_KINDS, settledResults, type Published } from './published-vs-indexed.js';
+import { DEFAULT_POLICY, missing, RESULT_KINDS, settledResults, type IndexPolicy, type Published } from './published-vs-indexed.js';
 import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 
 const CAMERA = 'pets09';
 /** Ten seconds of PETS09-S2L1 at its 7 fps: the three people of frame 1 walk through all of it. */
 const FRAMES = 70;
+const PER_FRAME = process.env.VA_E2E_SEARCH_POLICY === 'per-frame';
+const POLICY: IndexPolicy = PER_FRAME ? { detections: true, pathIntervalMs: 0 } : DEFAULT_POLICY;
 
 function iou(a: BBox, b: BBox): number {
   const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
@@ -40,6 +46,7 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
         ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000', VA_INGEST_BUS_MAX_PENDING_BYTES: String(256 * 1024 * 1024) },
         'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(FRAMES), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
         tracking: { VA_TRACKING_GAP_TIMEOUT_MS: '120000' },
+        ...(PER_FRAME ? { 'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: 'all', VA_SEARCH_PATH_INTERVAL_MS: '0' } } : {}),
       },
     });
     const clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-70');
@@ -51,12 +58,12 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     await w?.dispose();
   });
 
-  it('indexes every detection batch, track point, track event and track summary that was published, once', async () => {
-    const settled = await settledResults(w.bus, w.es, w.prefix, CAMERA);
+  it('indexes every track event and track summary that was published, and exactly the sampled track points, once', async (t) => {
+    const settled = await settledResults(w.bus, w.es, w.prefix, CAMERA, POLICY);
     published = settled.published;
     const { indexed } = settled;
     assert.equal(published.messages.detections, FRAMES, `every frame detected (nothing shed, see before()); ${await w.frameJourney(CAMERA)}`);
-    assert.equal(published.detections.size, published.messages.detections, 'one DetectionBatch per frame in JetStream');
+    assert.equal(published.batches.size, published.messages.detections, 'one DetectionBatch per frame in JetStream');
     assert.deepEqual(new Set(published.trackSequences), new Set(published.detectionSequences), 'one TrackUpdate per detected frame');
     assert.ok(published.tracks.size > 0 && published['track-events'].size > 0, 'tracks and track events were published');
     for (const kind of RESULT_KINDS) {
@@ -64,11 +71,18 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
       assert.deepEqual(missing(published[kind], indexed[kind]), [], `${kind}: every published result is indexed`);
     }
     assert.equal(indexed.duplicates, 0, 'no document indexed twice');
+    const docs = RESULT_KINDS.reduce((n, k) => n + indexed[k].size, 0);
+    t.diagnostic(
+      `policy ${PER_FRAME ? 'per-frame' : 'default'}: ${docs} documents for ${FRAMES} frames (${(docs / FRAMES).toFixed(2)} per frame): ` +
+        `${indexed.detections.size} detection batches of ${published.batches.size}, ${indexed.tracks.size} track points of ${published.trackPoints}, ` +
+        `${indexed['track-events'].size} events, ${indexed.embeddings.size} summaries`,
+    );
+    if (!PER_FRAME) assert.ok(indexed.tracks.size < published.trackPoints / 2, `paths sampled: ${indexed.tracks.size} of ${published.trackPoints} points`);
     const withEmbedding = await w.es.count({ index: `${w.prefix}-embeddings`, query: { bool: { filter: [{ term: { camera_id: CAMERA } }, { term: { has_embedding: true } }] } } });
     assert.ok(withEmbedding.count > 0, 'person tracks carry a representative embedding');
   });
 
-  it('SearchSimilar with a crop of a person returns that person’s track', async () => {
+  it('SearchSimilar with a crop of a person returns that person’s track', async (t) => {
     // The query: the largest person in the original JPEG of frame 1 (video frame 0), cut out with its ground-truth box.
     const crops = await pets09Crops(1);
     const person = crops.reduce((a, b) => (b.w * b.h > a.w * a.h ? b : a));
@@ -107,6 +121,7 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
       .slice(1)
       .map((h) => `${h.trackId}:${h.score.toFixed(3)}`)
       .join(', ')}`;
+    t.diagnostic(describeHit);
     assert.equal(top.cameraId, CAMERA);
     assert.equal(top.className, 'person', describeHit);
     assert.equal(owner?.[0], person.id, describeHit);

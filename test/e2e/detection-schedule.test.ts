@@ -32,6 +32,8 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
         ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000', VA_INGEST_BUS_MAX_PENDING_BYTES: String(256 * 1024 * 1024) },
         'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(FRAMES), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
         tracking: { VA_TRACKING_GAP_TIMEOUT_MS: '120000' },
+        // This camera's per-frame detection documents are opted in, to count the skipped ones.
+        'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: CAMERA },
       },
     });
     const clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-45');
@@ -104,15 +106,18 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
     );
   });
 
-  it('indexes every detection batch and track point, predicted ones marked', async () => {
-    const { published, indexed } = await settledResults(w.bus, w.es, w.prefix, CAMERA);
+  it('indexes every detection batch (opted in), skipped ones marked, and the sampled path of detected points only', async () => {
+    const { published, indexed } = await settledResults(w.bus, w.es, w.prefix, CAMERA, { detections: true, pathIntervalMs: 1_000 });
     for (const kind of RESULT_KINDS) {
-      assert.deepEqual(missing(published[kind], indexed[kind]), [], `${kind}: every published result is indexed`);
+      assert.deepEqual(missing(published[kind], indexed[kind]), [], `${kind}: every result the policy selects is indexed`);
+      assert.deepEqual(missing(indexed[kind], published[kind]), [], `${kind}: nothing else is indexed`);
     }
     const count = async (index: string, field: string) =>
       (await w.es.count({ index: `${w.prefix}-${index}`, query: { bool: { filter: [{ term: { camera_id: CAMERA } }, { term: { [field]: true } }] } } })).count;
     assert.equal(await count('detections', 'skipped'), FRAMES - DETECTED);
+    // Sampled paths prefer detected points: a predicted box is never a first, sampled or last point (no zones here).
     const predictedPoints = updates.filter((u) => u.predicted).reduce((n, u) => n + u.tracks.length, 0);
-    assert.equal(await count('tracks', 'predicted'), predictedPoints);
+    assert.ok(predictedPoints > 0, 'tracks were predicted through skipped frames');
+    assert.equal(await count('tracks', 'predicted'), 0, `none of the ${predictedPoints} predicted points is indexed`);
   });
 });

@@ -1,8 +1,11 @@
 // What the pipeline published on JetStream for a camera, and what Elasticsearch holds for it, as
-// sets of the deterministic document ids the indexer derives from each message. Equal sets mean
-// every published result was indexed, and only once.
+// sets of the deterministic document ids the indexer derives from each message. The published side
+// applies the indexing policy (per-frame detections opt-in, track paths sampled), computed here on
+// its own from the messages, so equal sets mean the indexer wrote exactly what the policy selects,
+// each once.
 import type { Client } from '@elastic/elasticsearch';
 import { codecs, STREAMS, subjects, type NatsConnectionHandle } from '@va/common';
+import { TrackEventType, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { readStored } from '../helpers/tracking.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -14,9 +17,23 @@ export interface ResultIds {
 }
 export const RESULT_KINDS = ['detections', 'tracks', 'track-events', 'embeddings'] as const;
 
+/** What embedding-search indexes: its defaults are per-frame detections off and one path point per second. */
+export interface IndexPolicy {
+  /** VA_SEARCH_INDEX_DETECTIONS lists the camera (or `all`). */
+  detections: boolean;
+  /** VA_SEARCH_PATH_INTERVAL_MS (0: every point). */
+  pathIntervalMs: number;
+}
+export const DEFAULT_POLICY: IndexPolicy = { detections: false, pathIntervalMs: 1_000 };
+
+/** The ids the policy selects per kind (`detections`, `tracks`: what must be indexed), and what was published in all. */
 export interface Published extends ResultIds {
   /** Messages stored per subject (JetStream's own count), before de-duplication by id. */
   messages: { detections: number; tracks: number; events: number };
+  /** Every DetectionBatch id published, indexed or not. */
+  batches: Set<string>;
+  /** Every track point published (one per track per TrackUpdate), indexed or not. */
+  trackPoints: number;
   detectionSequences: number[];
   trackSequences: number[];
 }
@@ -27,13 +44,64 @@ export async function storedCount(bus: NatsConnectionHandle, stream: string, sub
   return Object.values(info.state.subjects ?? {}).reduce((s, n) => s + n, 0);
 }
 
-export async function publishedFor(bus: NatsConnectionHandle, camera: string): Promise<Published> {
+const pointId = (camera: string, epoch: string, sequence: number, track: string) => `${camera}:${epoch}:${sequence}:${track}`;
+
+/**
+ * The track points the path policy selects, from the updates in stream order and the events: per
+ * track its first point; a detected point (frame not predicted, track matched) once `intervalMs`
+ * of capture time passed since the last selected one; its last detected point not yet selected,
+ * when the track is missing from a later update of the camera or has an ENDED event; a point at
+ * each zone enter/exit and line crossing.
+ */
+export function sampledPathPoints(updates: TrackUpdate[], events: TrackEvent[], intervalMs: number): Set<string> {
+  if (intervalMs === 0) return new Set(updates.flatMap((u) => u.tracks.map((t) => pointId(u.cameraId, u.streamEpoch, u.sequence, t.trackId))));
+  const out = new Set<string>();
+  const live = new Map<string, { last: number; held: string | undefined; epoch: string }>();
+  const epochs = new Map<string, string>();
+  for (const u of updates) {
+    const present = new Set<string>();
+    for (const t of u.tracks) {
+      present.add(t.trackId);
+      const id = pointId(u.cameraId, u.streamEpoch, u.sequence, t.trackId);
+      const ts = u.captureTsMs;
+      const state = live.get(t.trackId);
+      const detected = !u.predicted && t.detectionIndex >= 0;
+      if (!state) {
+        out.add(id);
+        live.set(t.trackId, { last: ts, held: undefined, epoch: u.streamEpoch });
+      } else if (detected && ts - state.last >= intervalMs) {
+        out.add(id);
+        Object.assign(state, { last: ts, held: undefined });
+      } else if (detected) state.held = id;
+      epochs.set(t.trackId, u.streamEpoch);
+    }
+    for (const [track, state] of live) {
+      if (present.has(track)) continue;
+      if (state.held) out.add(state.held);
+      live.delete(track);
+    }
+  }
+  for (const e of events) {
+    if (e.type === TrackEventType.TRACK_EVENT_TYPE_ENDED) {
+      const held = live.get(e.trackId)?.held;
+      if (held) out.add(held);
+    } else if ([TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS].includes(e.type)) {
+      out.add(pointId(e.cameraId, epochs.get(e.trackId) ?? '', e.sequence, e.trackId));
+    }
+  }
+  return out;
+}
+
+export async function publishedFor(bus: NatsConnectionHandle, camera: string, policy: IndexPolicy = DEFAULT_POLICY): Promise<Published> {
   const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) => codecs.detectionBatch.decode(b));
   const updates = await readStored(bus, STREAMS.tracks.name, subjects.tracks(camera), (b) => codecs.trackUpdate.decode(b));
   const events = await readStored(bus, STREAMS.trackEvents.name, subjects.trackEvents(camera), (b) => codecs.trackEvent.decode(b));
+  const batchIds = new Set(batches.map((b) => `${b.cameraId}:${b.streamEpoch}:${b.sequence}`));
   return {
-    detections: new Set(batches.map((b) => `${b.cameraId}:${b.streamEpoch}:${b.sequence}`)),
-    tracks: new Set(updates.flatMap((u) => u.tracks.map((t) => `${u.cameraId}:${u.streamEpoch}:${u.sequence}:${t.trackId}`))),
+    detections: policy.detections ? batchIds : new Set(),
+    batches: batchIds,
+    trackPoints: updates.reduce((n, u) => n + u.tracks.length, 0),
+    tracks: sampledPathPoints(updates, events, policy.pathIntervalMs),
     'track-events': new Set(events.map((e) => e.eventId)),
     embeddings: new Set(updates.flatMap((u) => u.tracks.map((t) => `${u.cameraId}/${t.trackId}`))),
     messages: { detections: batches.length, tracks: updates.length, events: events.length },
@@ -122,12 +190,18 @@ export function pipelineConsumers(camera: string): Array<{ stream: string; durab
  * JetStream's counts the same before and after reading Elasticsearch (a late event, e.g. a
  * track ended for idleness, makes it read again).
  */
-export async function settledResults(bus: NatsConnectionHandle, es: Client, prefix: string, camera: string): Promise<{ published: Published; indexed: ResultIds & { duplicates: number } }> {
+export async function settledResults(
+  bus: NatsConnectionHandle,
+  es: Client,
+  prefix: string,
+  camera: string,
+  policy: IndexPolicy = DEFAULT_POLICY,
+): Promise<{ published: Published; indexed: ResultIds & { duplicates: number } }> {
   for (let attempt = 0; ; attempt++) {
     await waitConsumersDrained(bus, pipelineConsumers(camera));
-    const published = await publishedFor(bus, camera);
+    const published = await publishedFor(bus, camera, policy);
     const indexed = await indexedFor(es, prefix, camera);
-    const again = await publishedFor(bus, camera);
+    const again = await publishedFor(bus, camera, policy);
     const stable = RESULT_KINDS.every((k) => again[k].size === published[k].size);
     if (stable || attempt >= 5) return { published, indexed };
   }

@@ -25,7 +25,8 @@ describe('Elasticsearch outage while messages flow', () => {
   before(async () => {
     [node, nats] = await Promise.all([startElasticsearchNode(), startNatsServer()]);
     pub = await connectPublisher(nats.url);
-    service = await startSearchService({ natsUrl: nats.url, esUrl: node.url, prefix, env: { VA_SEARCH_BULK_MAX_DOCS: '50', ES_REQUEST_TIMEOUT_MS: '5000' } });
+    // Every track point indexed (VA_SEARCH_PATH_INTERVAL_MS=0): this test counts, message by message, that an outage loses nothing.
+    service = await startSearchService({ natsUrl: nats.url, esUrl: node.url, prefix, env: { VA_SEARCH_BULK_MAX_DOCS: '50', ES_REQUEST_TIMEOUT_MS: '5000', VA_SEARCH_PATH_INTERVAL_MS: '0' } });
   });
 
   after(async () => {

@@ -32,7 +32,8 @@ describe('indexing round trip: every kind from JetStream into Elasticsearch (rea
   const t0 = Date.now() - 60_000;
 
   before(async () => {
-    bed = await startSearchTestBed({ prefix, es });
+    // Per-frame detection documents are opt-in per camera: cam-rt's are indexed, cam-late's are not.
+    bed = await startSearchTestBed({ prefix, es, env: { VA_SEARCH_INDEX_DETECTIONS: 'cam-rt' } });
     ({ pub, service } = bed);
   });
 
@@ -114,6 +115,9 @@ describe('indexing round trip: every kind from JetStream into Elasticsearch (rea
       return d?.has_embedding === true ? d : undefined;
     }, { timeoutMs: 20_000, what: 'late embedding joined' });
     assert.equal(doc.best_sequence, 5);
+    // cam-late is not opted in: its batch fed the summary's embedding but left no detection document.
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_detection_batches_not_indexed_total') === 1, { timeoutMs: 20_000, what: 'batch counted as not indexed' });
+    assert.equal(await source(es, prefix, 'detections', `${cam}:e1:5`), undefined);
   });
 
   it('never duplicates: redelivered messages and a restarted service overwrite the same documents', async () => {

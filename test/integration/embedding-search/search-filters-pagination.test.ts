@@ -53,9 +53,9 @@ describe('SearchEvents and GetTrack: filters and pagination with search_after', 
       events.push(e);
       await publish.event(pub, e);
     }
-    // One track with a 25-frame path.
-    for (let seq = 0; seq < 25; seq++) {
-      await publish.tracks(pub, trackUpdate('cam-f1', seq, t0 + seq * 100, [{ trackId: 'walker', box: { x1: seq, y1: 10, x2: seq + 20, y2: 60 }, score: 0.8, hits: seq + 1, firstSeenTsMs: t0, lastSeenTsMs: t0 + seq * 100 }]));
+    // One track seen in 49 frames at 2 fps: its path is sampled at the default one point per second, 25 points (the even frames).
+    for (let seq = 0; seq < 49; seq++) {
+      await publish.tracks(pub, trackUpdate('cam-f1', seq, t0 + seq * 500, [{ trackId: 'walker', box: { x1: seq, y1: 10, x2: seq + 20, y2: 60 }, score: 0.8, hits: seq + 1, detectionIndex: 0, firstSeenTsMs: t0, lastSeenTsMs: t0 + seq * 500 }]));
     }
     await waitFor(async () => (await countDocs(es, prefix, 'track-events')) === 90 && (await countDocs(es, prefix, 'tracks')) === 25, { timeoutMs: 30_000, what: 'events and path indexed' });
   });
@@ -94,19 +94,19 @@ describe('SearchEvents and GetTrack: filters and pagination with search_after', 
     assert.equal(combined.total, combined.events.length);
   });
 
-  it('GetTrack returns the summary, its events and its path page by page in frame order', async () => {
+  it('GetTrack returns the summary, its events and its path (sampled: one point per second) page by page in frame order', async () => {
     const get = (pageToken: string) => unary(client.getTrack.bind(client), { cameraId: 'cam-f1', trackId: 'walker', pageSize: 10, pageToken });
     const first = await get('');
     assert.equal(first.track?.trackId, 'walker');
     assert.equal(first.track?.cameraId, 'cam-f1');
     assert.equal(first.track?.firstSeenTsMs, t0);
     assert.equal(first.track?.hasEmbedding, false);
-    assert.deepEqual(first.path.map((p) => p.sequence), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.deepEqual(first.path[3]?.box, { x1: 3, y1: 10, x2: 23, y2: 60 });
+    assert.deepEqual(first.path.map((p) => p.sequence), [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    assert.deepEqual(first.path[3]?.box, { x1: 6, y1: 10, x2: 26, y2: 60 });
     const second = await get(first.nextPageToken);
-    assert.deepEqual(second.path.map((p) => p.sequence), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.deepEqual(second.path.map((p) => p.sequence), [20, 22, 24, 26, 28, 30, 32, 34, 36, 38]);
     const third = await get(second.nextPageToken);
-    assert.deepEqual(third.path.map((p) => p.sequence), [20, 21, 22, 23, 24]);
+    assert.deepEqual(third.path.map((p) => p.sequence), [40, 42, 44, 46, 48]);
     assert.equal(third.nextPageToken, '');
 
     const withEvents = await unary(client.getTrack.bind(client), { cameraId: 'cam-f1', trackId: 't0', pageSize: 0, pageToken: '' });

@@ -57,6 +57,18 @@ describe('track path sampler: a point per track per interval, plus first, last a
     assert.deepEqual(ids(s.sample(update(4, []))), [], 'an ended track is not ended twice');
   });
 
+  it('never lets an event point overwrite the frame’s own point', () => {
+    const s = new TrackPathSampler({ intervalMs: 1_000, maxTracks: 100, metrics: testMetrics() });
+    const at = (sequence: number) => TrackEvent.fromPartial({ eventId: `l${sequence}`, cameraId: 'cam', trackId: 'a', type: TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS, sequence, tsMs: T0 + sequence * 100 });
+    s.sample(update(0, ['a']));
+    assert.deepEqual(s.pointsOf(at(0)), [], 'already indexed as the first point');
+    s.sample(update(1, ['a']));
+    const held = s.pointsOf(at(1));
+    assert.deepEqual(ids(held), ['cam:e1:1:a']);
+    assert.equal(held[0]?.doc.state, 'unspecified', 'the update’s own document, not one built from the event');
+    assert.deepEqual(ids(s.sample(update(2, []))), [], 'the held point was written already');
+  });
+
   it('keeps every point with interval 0, and bounds the tracks it holds', async () => {
     const all = new TrackPathSampler({ intervalMs: 0, maxTracks: 100, metrics: testMetrics() });
     assert.deepEqual(ids(all.sample(update(0, ['a', 'b']))), ['cam:e1:0:a', 'cam:e1:0:b']);

@@ -16,6 +16,7 @@ interface PathState {
   cameraId: string;
   streamEpoch: string;
   lastIndexedTsMs: number;
+  lastIndexedSequence: number;
   /** The newest detected point not indexed yet: becomes the track's last point when the track ends. */
   held: DocDraft | undefined;
 }
@@ -31,7 +32,8 @@ const EVENT_POINT_TYPES = new Set([TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, T
  *   are the tracker's guesses) once `intervalMs` has passed since the last indexed point;
  * - its last detected point, written when the track leaves its camera's updates or its ENDED
  *   event arrives;
- * - a point at each zone enter/exit and line crossing, built from the event.
+ * - a point at each zone enter/exit and line crossing: the frame's own point when it is already
+ *   indexed or held, else one built from the event (a later sampled point of that frame replaces it).
  * Ids stay `<camera>:<epoch>:<sequence>:<track>`, so a redelivery overwrites. State is in memory:
  * after a restart a track's next point counts as its first, and a held last point is lost (the
  * message it came from was acked); both only change which samples the path has.
@@ -66,11 +68,12 @@ export class TrackPathSampler {
       let s = this.tracks.get(key);
       if (s) this.tracks.delete(key);
       if (!s) {
-        s = { key, cameraId: u.cameraId, streamEpoch: u.streamEpoch, lastIndexedTsMs: doc.tsMs, held: undefined };
+        s = { key, cameraId: u.cameraId, streamEpoch: u.streamEpoch, lastIndexedTsMs: doc.tsMs, lastIndexedSequence: u.sequence, held: undefined };
         this.remember(s);
         out.push(doc);
       } else if (detected && doc.tsMs - s.lastIndexedTsMs >= intervalMs) {
         s.lastIndexedTsMs = doc.tsMs;
+        s.lastIndexedSequence = u.sequence;
         s.held = undefined;
         out.push(doc);
       } else {
@@ -97,7 +100,13 @@ export class TrackPathSampler {
     if (e.type === TrackEventType.TRACK_EVENT_TYPE_ENDED) {
       if (s) this.end(s, out);
     } else if (EVENT_POINT_TYPES.has(e.type)) {
-      out.push(eventPointDoc(e, s?.streamEpoch ?? ''));
+      // The frame's own point (fuller: state, score, velocity) when it is at hand; an event point never overwrites it.
+      if (s?.held && Number(s.held.doc.sequence) === e.sequence) {
+        out.push(s.held);
+        s.held = undefined;
+      } else if (!(s && s.lastIndexedSequence === e.sequence)) {
+        out.push(eventPointDoc(e, s?.streamEpoch ?? ''));
+      }
     }
     this.options.metrics.pathPoints.inc({ outcome: 'indexed' }, out.length);
     return out;
@@ -118,12 +127,18 @@ export class TrackPathSampler {
   }
 }
 
-/** A path point at a zone or line event, from the event itself (same id as the frame's sampled point would have). */
+/**
+ * A path point at a zone or line event, from the event itself (same id as the frame's own point).
+ * Written as external version 1: it never replaces the frame's own point, which is written
+ * unversioned (Elasticsearch's internal version is already 1 or more), while the frame's own point
+ * arriving later replaces it.
+ */
 export function eventPointDoc(e: TrackEvent, streamEpoch: string): DocDraft {
   const tsMs = eventTime(e.tsMs);
   return {
     id: `${e.cameraId}:${streamEpoch}:${e.sequence}:${e.trackId}`,
     tsMs,
+    version: { value: 1, type: 'external' },
     doc: compact({
       '@timestamp': tsMs,
       camera_id: e.cameraId,
