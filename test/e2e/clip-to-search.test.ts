@@ -10,6 +10,7 @@ import { unary } from '@va/common';
 import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
 import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
+import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
 import { DEFAULT_POLICY, missing, RESULT_KINDS, settledResults, type IndexPolicy, type Published } from './published-vs-indexed.js';
 import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
@@ -72,8 +73,10 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     }
     assert.equal(indexed.duplicates, 0, 'no document indexed twice');
     const docs = RESULT_KINDS.reduce((n, k) => n + indexed[k].size, 0);
+    // Index operations include rewrites of the same document (track summaries); flags and reviews are not in RESULT_KINDS.
+    const writes = (await scrapePipeline(w.pipeline)).metrics['embedding-search']?.sum('va_search_indexed_documents_total') ?? 0;
     t.diagnostic(
-      `policy ${PER_FRAME ? 'per-frame' : 'default'}: ${docs} documents for ${FRAMES} frames (${(docs / FRAMES).toFixed(2)} per frame): ` +
+      `policy ${PER_FRAME ? 'per-frame' : 'default'}: ${docs} documents for ${FRAMES} frames (${(docs / FRAMES).toFixed(2)} per frame; ${writes} index operations, ${(writes / FRAMES).toFixed(2)} per frame): ` +
         `${indexed.detections.size} detection batches of ${published.batches.size}, ${indexed.tracks.size} track points of ${published.trackPoints}, ` +
         `${indexed['track-events'].size} events, ${indexed.embeddings.size} summaries`,
     );
@@ -125,6 +128,9 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     assert.equal(top.cameraId, CAMERA);
     assert.equal(top.className, 'person', describeHit);
     assert.equal(owner?.[0], person.id, describeHit);
-    assert.ok(matched >= 5, `the track overlaps the person in several frames: ${describeHit}`);
+    // Per frame, 5 matched points (0.7 s at 7 fps) were asked for. The default path holds about one
+    // point per second, so 3 matched points span at least two seconds of the person's walk.
+    const minMatched = PER_FRAME ? 5 : 3;
+    assert.ok(matched >= minMatched, `the track overlaps the person in at least ${minMatched} path points: ${describeHit}`);
   });
 });
