@@ -202,7 +202,8 @@ export async function settledResults(
     const published = await publishedFor(bus, camera, policy);
     const indexed = await indexedFor(es, prefix, camera);
     const again = await publishedFor(bus, camera, policy);
-    const stable = RESULT_KINDS.every((k) => again[k].size === published[k].size);
+    // Message counts too: with detection documents off, a late DetectionBatch changes no id set.
+    const stable = RESULT_KINDS.every((k) => again[k].size === published[k].size) && JSON.stringify(again.messages) === JSON.stringify(published.messages);
     if (stable || attempt >= 5) return { published, indexed };
   }
 }
