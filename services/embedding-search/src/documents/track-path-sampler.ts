@@ -1,7 +1,7 @@
-import { TrackEventType, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType, type Track, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import type { SearchMetrics } from '../metrics.js';
 import { boxDoc, compact, eventTime, type DocDraft } from './fields.js';
-import { trackPointDocs } from './track-points.js';
+import { trackPointDoc, trackPointDocs, updateTime } from './track-points.js';
 
 export interface TrackPathSamplerOptions {
   /** At most one point per track per this many ms of capture time, besides first, last and event points; 0 keeps every point. */
@@ -17,8 +17,8 @@ interface PathState {
   streamEpoch: string;
   lastIndexedTsMs: number;
   lastIndexedSequence: number;
-  /** The newest detected point not indexed yet: becomes the track's last point when the track ends. */
-  held: DocDraft | undefined;
+  /** The newest detected point not indexed yet: becomes the track's last point when the track ends (its document built then). */
+  held: { update: TrackUpdate; track: Track; tsMs: number } | undefined;
 }
 
 const EVENT_POINT_TYPES = new Set([TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS]);
@@ -51,38 +51,37 @@ export class TrackPathSampler {
 
   /** The points of one update that are indexed now (and last points of tracks it no longer has). */
   sample(u: TrackUpdate): DocDraft[] {
-    const docs = trackPointDocs(u);
     const { intervalMs, metrics } = this.options;
     if (intervalMs === 0) {
-      metrics.pathPoints.inc({ outcome: 'indexed' }, docs.length);
-      return docs;
+      metrics.pathPoints.inc({ outcome: 'indexed' }, u.tracks.length);
+      return trackPointDocs(u);
     }
+    const tsMs = updateTime(u);
     const out: DocDraft[] = [];
     const present = new Set<string>();
     let deferred = 0;
-    u.tracks.forEach((t, i) => {
-      const doc = docs[i] as DocDraft;
+    for (const t of u.tracks) {
       const key = `${u.cameraId}/${t.trackId}`;
       present.add(key);
       const detected = !u.predicted && t.detectionIndex >= 0;
       let s = this.tracks.get(key);
       if (s) this.tracks.delete(key);
       if (!s) {
-        s = { key, cameraId: u.cameraId, streamEpoch: u.streamEpoch, lastIndexedTsMs: doc.tsMs, lastIndexedSequence: u.sequence, held: undefined };
+        s = { key, cameraId: u.cameraId, streamEpoch: u.streamEpoch, lastIndexedTsMs: tsMs, lastIndexedSequence: u.sequence, held: undefined };
         this.remember(s);
-        out.push(doc);
-      } else if (detected && doc.tsMs - s.lastIndexedTsMs >= intervalMs) {
-        s.lastIndexedTsMs = doc.tsMs;
+        out.push(trackPointDoc(u, t, tsMs));
+      } else if (detected && tsMs - s.lastIndexedTsMs >= intervalMs) {
+        s.lastIndexedTsMs = tsMs;
         s.lastIndexedSequence = u.sequence;
         s.held = undefined;
-        out.push(doc);
+        out.push(trackPointDoc(u, t, tsMs));
       } else {
         deferred++;
-        if (detected) s.held = doc;
+        if (detected) s.held = { update: u, track: t, tsMs };
       }
       s.streamEpoch = u.streamEpoch;
       this.tracks.set(key, s);
-    });
+    }
     // A track missing from its camera's update was removed by the tracker: its last point, then forget it.
     for (const key of [...(this.byCamera.get(u.cameraId) ?? [])]) if (!present.has(key)) this.end(this.tracks.get(key) as PathState, out);
     while (this.tracks.size > this.options.maxTracks) this.end(this.tracks.values().next().value as PathState, out);
@@ -101,8 +100,8 @@ export class TrackPathSampler {
       if (s) this.end(s, out);
     } else if (EVENT_POINT_TYPES.has(e.type)) {
       // The frame's own point (fuller: state, score, velocity) when it is at hand; an event point never overwrites it.
-      if (s?.held && Number(s.held.doc.sequence) === e.sequence) {
-        out.push(s.held);
+      if (s?.held && s.held.update.sequence === e.sequence) {
+        out.push(heldDoc(s.held));
         s.held = undefined;
       } else if (!(s && s.lastIndexedSequence === e.sequence)) {
         out.push(eventPointDoc(e, s?.streamEpoch ?? ''));
@@ -113,7 +112,7 @@ export class TrackPathSampler {
   }
 
   private end(s: PathState, out: DocDraft[]): void {
-    if (s.held) out.push(s.held);
+    if (s.held) out.push(heldDoc(s.held));
     this.tracks.delete(s.key);
     const keys = this.byCamera.get(s.cameraId);
     keys?.delete(s.key);
@@ -125,6 +124,10 @@ export class TrackPathSampler {
     if (!keys) this.byCamera.set(s.cameraId, (keys = new Set()));
     keys.add(s.key);
   }
+}
+
+function heldDoc(held: NonNullable<PathState['held']>): DocDraft {
+  return trackPointDoc(held.update, held.track, held.tsMs);
 }
 
 /**

@@ -7,8 +7,18 @@ import { boxDoc, boxFromDoc, compact, enumName, eventTime, finite, type DocDraft
  * predicted frames are kept (the path stays one point per frame) and marked `predicted`.
  */
 export function trackPointDocs(u: TrackUpdate): DocDraft[] {
-  const tsMs = eventTime(u.captureTsMs, u.detectedTsMs, u.trackedTsMs);
-  return u.tracks.map((t: Track) => ({
+  const tsMs = updateTime(u);
+  return u.tracks.map((t) => trackPointDoc(u, t, tsMs));
+}
+
+/** The event time of a TrackUpdate: capture, falling back to later stamps. */
+export function updateTime(u: TrackUpdate): number {
+  return eventTime(u.captureTsMs, u.detectedTsMs, u.trackedTsMs);
+}
+
+/** One track's point in one update (`tsMs`: the update's event time). */
+export function trackPointDoc(u: TrackUpdate, t: Track, tsMs: number): DocDraft {
+  return {
     id: `${u.cameraId}:${u.streamEpoch}:${u.sequence}:${t.trackId}`,
     tsMs,
     doc: compact({
@@ -35,7 +45,7 @@ export function trackPointDocs(u: TrackUpdate): DocDraft[] {
       // Only when true: the box is the tracker's prediction on a frame the detector skipped.
       predicted: u.predicted ? true : undefined,
     }),
-  }));
+  };
 }
 
 export function trackPointFromDoc(doc: Record<string, unknown>): TrackPoint {
