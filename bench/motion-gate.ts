@@ -14,7 +14,9 @@ import { DetectionPolicy } from '../services/ingest/src/detection-policy.js';
 import { DetectionSchedule } from '../services/ingest/src/detection-schedule.js';
 import { REPO_ROOT, sharedFile } from '../test/helpers/shared.js';
 
-const DEFAULTS = { pixelThreshold: 25, minChangedShare: 0.003, forceDetectEveryMs: 2000, masks: [] };
+const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+// The service defaults (config.ts); --pixel-threshold=, --min-changed-share= and --force-ms= try others.
+const DEFAULTS = { pixelThreshold: arg('pixel-threshold', 25), minChangedShare: arg('min-changed-share', 0.003), forceDetectEveryMs: arg('force-ms', 2000), masks: [] };
 
 interface Clip {
   name: string;
@@ -56,6 +58,7 @@ async function measure(clip: Clip) {
   let frames = 0;
   let gated = 0;
   let gatedWithPeople = 0;
+  const gatedFrames: number[] = [];
   let busyNs = 0n;
   for await (const chunk of ffmpeg.stdout as AsyncIterable<Buffer>) {
     let at = 0;
@@ -72,6 +75,7 @@ async function measure(clip: Clip) {
       busyNs += process.hrtime.bigint() - t0;
       if (decision === 'gated') {
         gated++;
+        gatedFrames.push(frames);
         if (people?.has(frames)) gatedWithPeople++;
       }
       frames++;
@@ -86,7 +90,20 @@ async function measure(clip: Clip) {
     gated_share: round(gated / frames),
     ...(people ? { frames_with_people: [...Array(frames).keys()].filter((i) => people.has(i)).length, gated_with_people: gatedWithPeople } : {}),
     us_per_frame: round(Number(busyNs) / 1000 / frames, 1),
+    gated_runs: runs(gatedFrames),
   };
+}
+
+/** Consecutive frame numbers as "a-b" ranges. */
+function runs(frames: number[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < frames.length; ) {
+    let j = i;
+    while (j + 1 < frames.length && frames[j + 1] === (frames[j] as number) + 1) j++;
+    out.push(i === j ? `${frames[i]}` : `${frames[i]}-${frames[j]}`);
+    i = j + 1;
+  }
+  return out;
 }
 
 const clips = [];
