@@ -92,6 +92,7 @@ def main():
     parser.add_argument("--frames", type=int, default=16, help="calibration frames per clip")
     parser.add_argument("--pad", type=int, default=114)
     parser.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor (loses YOLOX-Nano's depthwise convolutions)")
+    parser.add_argument("--calibration", choices=["minmax", "percentile", "entropy"], default="percentile")
     parser.add_argument("--quantize-head", action="store_true", help="also quantize the output layers (loses accuracy)")
     parser.add_argument("clips", nargs="+")
     args = parser.parse_args()
@@ -122,7 +123,7 @@ def main():
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             per_channel=not args.per_tensor,
-            calibrate_method=CalibrationMethod.MinMax,
+            calibrate_method={"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile, "entropy": CalibrationMethod.Entropy}[args.calibration],
             nodes_to_exclude=exclude,
         )
     os.replace(partial, args.out)
