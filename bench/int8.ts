@@ -128,8 +128,9 @@ const acc = (kind: string, minScore: number) => {
   const s = accuracy[kind]?.[String(minScore)] as ReturnType<typeof scoreDetections>;
   return { recall: round(s.recall, 4), precision: round(s.precision, 4), tp: s.truePositives, fp: s.falsePositives, fn: s.falseNegatives };
 };
-const headline = MIN_SCORES[0] as number;
-const recallDropPoints = round((acc('float', headline).recall - acc('int8', headline).recall) * 100, 2);
+// The issue's criterion (int8 may lose at most 2 points of recall), at the accuracy test's score
+// floor and at the threshold the service serves with.
+const recallDropPoints = Object.fromEntries(MIN_SCORES.map((m) => [`score_${m}`, round((acc('float', m).recall - acc('int8', m).recall) * 100, 2)]));
 const result = {
   bench: 'int8',
   mode: quick ? 'quick' : 'full',
@@ -140,7 +141,7 @@ const result = {
   frames_scored: Math.ceil(300 / frameStep),
   accuracy: Object.fromEntries(MIN_SCORES.map((m) => [`score_${m}`, { float: acc('float', m), int8: acc('int8', m) }])),
   recall_drop_points: recallDropPoints,
-  int8_within_2_points: recallDropPoints <= 2,
+  int8_within_2_points: Object.values(recallDropPoints).every((d) => d <= 2),
   throughput,
   thread_gain: Object.fromEntries(BATCHES.map((b) => [`batch_${b}`, { float: threadGain('float', b), int8: threadGain('int8', b) }])),
   load_avg: loadavg().map((l) => round(l, 2)),
