@@ -9,10 +9,9 @@ import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { CLIP } from '../helpers/ingest.js';
-import { waitFor } from '../helpers/ports.js';
 import { readStored } from '../helpers/tracking.js';
 import { cutClip, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
-import { waitConsumersDrained } from './published-vs-indexed.js';
+import { waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'lot-gated';
 /** The first 4.8 s of the parking-lot clip at its 12.5 fps: cars move, then the lot stands still. */
@@ -38,22 +37,10 @@ describe('the motion gate through the whole pipeline (real clip, five processes)
     // No forced detection within the clip: which frames are gated then depends on the pixels only, not on read speed.
     await w.addStream({ ...clipStream(CAMERA, clip, { fps: 0, loop: false }), motionGate: { enabled: true, pixelThreshold: 0, minChangedShare: 0, forceDetectEveryMs: 3_600_000, masks: [] } });
     await w.waitCompleted(CAMERA);
-    // A drained consumer of detections does not mean the last TrackUpdate is stored yet: wait for
-    // all of them, then for sanity-check to have read them.
-    updates = await waitFor(
-      async () => {
-        const stored = await readStored(w.bus, STREAMS.tracks.name, subjects.tracks(CAMERA), (b) => codecs.trackUpdate.decode(b));
-        return stored.length >= FRAMES ? stored : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 250, what: `${FRAMES} track updates stored` },
-    ).catch(async (err: unknown) => {
-      throw new Error(`${String(err)}; ${await w.frameJourney(CAMERA)}`);
-    });
-    await waitConsumersDrained(w.bus, [
+    ({ batches, updates } = await waitTrackUpdates(w.bus, CAMERA, FRAMES, () => w.frameJourney(CAMERA), [
       { stream: STREAMS.detections.name, durable: 'sanity-check-detections' },
       { stream: STREAMS.tracks.name, durable: 'sanity-check-tracks' },
-    ]);
-    batches = await readStored(w.bus, STREAMS.detections.name, subjects.detections(CAMERA), (b) => codecs.detectionBatch.decode(b));
+    ]));
   });
   after(async () => {
     await w?.dispose();
