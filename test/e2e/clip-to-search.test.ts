@@ -6,14 +6,13 @@
 // track point indexed), to compare documents per frame and the search result side by side.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { STREAMS, subjects, unary } from '@va/common';
+import { unary } from '@va/common';
 import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
 import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
-import { waitFor } from '../helpers/ports.js';
-import { DEFAULT_POLICY, missing, RESULT_KINDS, settledResults, storedCount, type IndexPolicy, type Published } from './published-vs-indexed.js';
+import { DEFAULT_POLICY, missing, pipelineConsumers, RESULT_KINDS, settledResults, waitTrackUpdates, type IndexPolicy, type Published } from './published-vs-indexed.js';
 import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 
 const CAMERA = 'pets09';
@@ -55,9 +54,8 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     // Every frame at the clip's own pace (target fps 0), not looped: the stream completes.
     await w.addStream(clipStream(CAMERA, clip, { fps: 0, loop: false }));
     await w.waitCompleted(CAMERA);
-    // Ingest has finished; inference may still be detecting the last frames. Wait for them (the
-    // first test reports the frame journey if some never come).
-    await waitFor(async () => (await storedCount(w.bus, STREAMS.detections.name, subjects.detections(CAMERA))) >= FRAMES, { timeoutMs: 120_000, what: 'every frame detected' }).catch(() => undefined);
+    // Ingest has finished; inference and tracking may still be on the last frames.
+    await waitTrackUpdates(w.bus, CAMERA, FRAMES, () => w.frameJourney(CAMERA), pipelineConsumers(CAMERA));
   });
   after(async () => {
     await w?.dispose();

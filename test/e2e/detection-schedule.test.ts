@@ -10,7 +10,7 @@ import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { readStored } from '../helpers/tracking.js';
 import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
-import { missing, RESULT_KINDS, settledResults, waitConsumersDrained } from './published-vs-indexed.js';
+import { missing, RESULT_KINDS, settledResults, waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'pets09-every3';
 const EVERY = 3;
@@ -39,13 +39,11 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
     const clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-45');
     await w.addStream({ ...clipStream(CAMERA, clip, { fps: 0, loop: false }), detectEvery: EVERY });
     await w.waitCompleted(CAMERA);
-    await waitConsumersDrained(w.bus, [
+    ({ batches, updates } = await waitTrackUpdates(w.bus, CAMERA, FRAMES, () => w.frameJourney(CAMERA), [
       { stream: STREAMS.detections.name, durable: `tracking-${CAMERA}` },
       { stream: STREAMS.detections.name, durable: 'sanity-check-detections' },
       { stream: STREAMS.tracks.name, durable: 'sanity-check-tracks' },
-    ]);
-    batches = await readStored(w.bus, STREAMS.detections.name, subjects.detections(CAMERA), (b) => codecs.detectionBatch.decode(b));
-    updates = await readStored(w.bus, STREAMS.tracks.name, subjects.tracks(CAMERA), (b) => codecs.trackUpdate.decode(b));
+    ]));
   });
   after(async () => {
     await w?.dispose();

@@ -5,6 +5,7 @@
 // each once.
 import type { Client } from '@elastic/elasticsearch';
 import { codecs, STREAMS, subjects, type NatsConnectionHandle } from '@va/common';
+import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { TrackEventType, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { readStored } from '../helpers/tracking.js';
 import { waitFor } from '../helpers/ports.js';
@@ -173,6 +174,30 @@ export async function waitConsumersDrained(bus: NatsConnectionHandle, consumers:
     },
     { timeoutMs, intervalMs: 250, what: `consumers drained: ${consumers.map((c) => c.durable).join(', ')}` },
   );
+}
+
+/**
+ * Every TrackUpdate of a camera that read `frames` frames, once all are stored, then the rest of
+ * the camera's results settled in the given consumers. A drained consumer alone proves nothing:
+ * when it is checked, the last DetectionBatch or TrackUpdate may not be stored yet. A shortfall
+ * says where the frames went (`journey`).
+ */
+export async function waitTrackUpdates(
+  bus: NatsConnectionHandle,
+  camera: string,
+  frames: number,
+  journey: () => Promise<string>,
+  consumers: Array<{ stream: string; durable: string }>,
+): Promise<{ batches: DetectionBatch[]; updates: TrackUpdate[] }> {
+  const read = () => readStored(bus, STREAMS.tracks.name, subjects.tracks(camera), (b) => codecs.trackUpdate.decode(b));
+  const updates = await waitFor(async () => ((await read()).length >= frames ? read() : undefined), { timeoutMs: 120_000, intervalMs: 250, what: `${frames} track updates stored` }).catch(
+    async (err: unknown) => {
+      throw new Error(`${String(err)}; ${await journey()}`);
+    },
+  );
+  await waitConsumersDrained(bus, consumers);
+  const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) => codecs.detectionBatch.decode(b));
+  return { batches, updates };
 }
 
 /** The durable consumers of tracking (per camera) and of the search indexer (per stream). */

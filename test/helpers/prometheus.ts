@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
@@ -26,15 +26,12 @@ export interface TestPrometheus {
  */
 export async function startPrometheus(targets: Record<string, number>, scrapeIntervalS = 1): Promise<TestPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'va-prometheus-'));
-  const rulesDir = join(REPO_ROOT, 'deploy', 'prometheus', 'rules');
   const config = [
     'global:',
     `  scrape_interval: ${scrapeIntervalS}s`,
     `  evaluation_interval: ${scrapeIntervalS}s`,
     'rule_files:',
-    ...readdirSync(rulesDir)
-      .filter((f) => f.endsWith('.yml'))
-      .map((f) => `  - ${JSON.stringify(join(rulesDir, f))}`),
+    ...ruleFiles().map((f) => `  - ${JSON.stringify(f)}`),
     'scrape_configs:',
     ...Object.entries(targets).flatMap(([job, port]) => [`  - job_name: ${JSON.stringify(job)}`, `    static_configs: [{ targets: ["127.0.0.1:${port}"] }]`]),
   ].join('\n');
@@ -89,4 +86,17 @@ export async function startPrometheus(targets: Record<string, number>, scrapeInt
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The alert and recording rule files every Prometheus of the project loads (deploy/prometheus/rules). */
+export function ruleFiles(): string[] {
+  const dir = join(REPO_ROOT, 'deploy', 'prometheus', 'rules');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => join(dir, f));
+}
+
+/** How many rules (alert and record) the rule files hold. */
+export function ruleCount(): number {
+  return ruleFiles().reduce((n, f) => n + (readFileSync(f, 'utf8').match(/^\s*- (alert|record):/gm)?.length ?? 0), 0);
 }

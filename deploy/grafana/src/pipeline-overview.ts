@@ -1,6 +1,7 @@
 import { type Dashboard, NO_GPU, quantile, rate, SERVICE_JOBS } from './model.js';
 
 const NO_DROPS = 'no frame was dropped at this stage (labelled counters appear with the first drop)';
+const NO_GATE = 'the motion gate is off on every camera or has gated nothing yet (VA_INGEST_MOTION_GATE, StreamSpec.motion_gate)';
 
 export const pipelineOverview: Dashboard = {
   uid: 'va-pipeline-overview',
@@ -41,6 +42,15 @@ export const pipelineOverview: Dashboard = {
           queries: [
             { expr: rate('va_ingest_frames_dropped_total', ['reason']), legend: 'ingest {{reason}}', emptyWhen: NO_DROPS },
             { expr: rate('va_inference_frames_dropped_total', ['reason']), legend: 'inference {{reason}}', emptyWhen: NO_DROPS },
+          ],
+        },
+        {
+          title: 'Frames kept from the detector by the motion gate',
+          description: 'Published frames without motion that skipped detection (tracking predicts them), per camera, against the frames published; ingest README: Motion gate.',
+          unit: 'fps',
+          queries: [
+            { expr: rate('va_ingest_frames_gated_total', ['camera']), legend: 'gated {{camera}}', emptyWhen: NO_GATE },
+            { expr: rate('va_ingest_frames_published_total'), legend: 'published (all cameras)' },
           ],
         },
         {

@@ -5,6 +5,8 @@ import { bool, ConfigError, int, list, type ConfigIssue, loadBaseConfig, loadGrp
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import { SOURCE_SCHEMES, type SourceScheme } from './source-url.js';
 import { MAX_DETECT_EVERY } from './stream-spec.js';
+import { MAX_FORCE_DETECT_MS, MIN_FORCE_DETECT_MS } from './motion-gate-spec.js';
+import type { MotionGateSettings } from './motion-gate.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 export const DEFAULT_HTTP_PORT = 9461;
@@ -31,6 +33,14 @@ export const ingestEnv = {
   VA_INGEST_DEFAULT_JPEG_QUALITY: int(80, 1, 100),
   // Detector on every Nth frame of a stream whose spec leaves detect_every at 0 (1: every frame).
   VA_INGEST_DEFAULT_DETECT_EVERY: int(1, 1, MAX_DETECT_EVERY),
+  // Motion gate for streams whose spec leaves motion_gate unset (README: Motion gate).
+  VA_INGEST_MOTION_GATE: bool(false),
+  // A grid sample changed when its luma differs from the running background by more than this.
+  VA_INGEST_MOTION_PIXEL_THRESHOLD: int(25, 1, 255),
+  // A frame has motion when more than this share of the unmasked samples changed.
+  VA_INGEST_MOTION_MIN_CHANGED_SHARE: z.coerce.number().gt(0).max(1).default(0.003),
+  // The detector sees a frame at least this often (capture time), motion or not.
+  VA_INGEST_MOTION_FORCE_DETECT_MS: int(2_000, MIN_FORCE_DETECT_MS, MAX_FORCE_DETECT_MS),
   // ffmpeg executable; started through bin/ffmpeg-child.sh so it dies with this process.
   VA_INGEST_FFMPEG_PATH: z.string().default('ffmpeg'),
   // Decoder threads per stream. ffmpeg's own choice (0) is cores + 1 frame threads, each adding a
@@ -71,6 +81,8 @@ export interface IngestConfig {
   defaultPixelFormat: PixelFormat;
   defaultJpegQuality: number;
   defaultDetectEvery: number;
+  /** Whether streams without a motion_gate in their spec are gated, and the defaults of its fields. */
+  defaultMotionGate: { enabled: boolean } & Omit<MotionGateSettings, 'masks'>;
   ffmpegPath: string;
   decodeThreads: number;
   connectTimeoutMs: number;
@@ -127,6 +139,12 @@ export function loadIngestConfig(env: Env): IngestConfig {
     defaultPixelFormat: PIXEL_FORMATS[e.VA_INGEST_DEFAULT_PIXEL_FORMAT],
     defaultJpegQuality: e.VA_INGEST_DEFAULT_JPEG_QUALITY,
     defaultDetectEvery: e.VA_INGEST_DEFAULT_DETECT_EVERY,
+    defaultMotionGate: {
+      enabled: e.VA_INGEST_MOTION_GATE,
+      pixelThreshold: e.VA_INGEST_MOTION_PIXEL_THRESHOLD,
+      minChangedShare: e.VA_INGEST_MOTION_MIN_CHANGED_SHARE,
+      forceDetectEveryMs: e.VA_INGEST_MOTION_FORCE_DETECT_MS,
+    },
     ffmpegPath: e.VA_INGEST_FFMPEG_PATH,
     decodeThreads: e.VA_INGEST_DECODE_THREADS,
     connectTimeoutMs: e.VA_INGEST_CONNECT_TIMEOUT_MS,

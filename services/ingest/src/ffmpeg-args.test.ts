@@ -10,7 +10,7 @@ const settings: FfmpegSettings = { readTimeoutMs: 5000, decodeThreads: 0, allowH
 
 function stream(source: SourceUrl): ValidStream {
   const url = 'url' in source ? source.url : 'testsrc://testsrc2';
-  return { spec: StreamSpec.fromPartial({ cameraId: 'cam', url }), source, width: 0, height: 0, targetFps: 0, letterbox: false, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, jpegQuality: 0, loop: false, realtime: false, detectEvery: 1 };
+  return { spec: StreamSpec.fromPartial({ cameraId: 'cam', url }), source, width: 0, height: 0, targetFps: 0, letterbox: false, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, jpegQuality: 0, loop: false, realtime: false, detectEvery: 1, motionGate: undefined };
 }
 
 /** The value following `name` in the input options, or undefined when the option is absent. */

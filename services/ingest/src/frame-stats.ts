@@ -4,7 +4,8 @@ import type { FrameStats } from '@va/common/gen/va/common/v1/frame';
 const THUMB = 16;
 /** Samples per thumbnail cell side: THUMB * SAMPLES = 64 x 64 = 4096 pixels read per frame. */
 const SAMPLES = 4;
-const GRID = THUMB * SAMPLES;
+/** Side of the luma sample grid; the motion gate reads the same samples (FrameStatsSampler.luma). */
+export const GRID = THUMB * SAMPLES;
 const HASH_MASK_HI = 0x1fffff; // 21 + 32 = 53 bits: survives the generated code's forceLong=number
 
 export interface StatsRegion {
@@ -27,6 +28,8 @@ export class FrameStatsSampler {
   private readonly positions = new Int32Array(GRID * GRID);
   private readonly cellOf = new Uint16Array(GRID * GRID);
   private readonly cells = new Uint16Array(THUMB * THUMB);
+  /** The last compute()'s luma samples, row-major GRID x GRID over the region (the motion gate's thumbnail). */
+  readonly luma = new Uint8Array(GRID * GRID);
   private readonly rOff: number;
   private readonly bOff: number;
 
@@ -48,13 +51,14 @@ export class FrameStatsSampler {
   }
 
   compute(pixels: Uint8Array, offset: number): FrameStats {
-    const { positions, cellOf, cells, rOff, bOff } = this;
+    const { positions, cellOf, cells, luma: grid, rOff, bOff } = this;
     cells.fill(0);
     let sum = 0;
     let sumSq = 0;
     for (let i = 0; i < positions.length; i++) {
       const p = offset + (positions[i] as number);
       const luma = (77 * (pixels[p + rOff] as number) + 150 * (pixels[p + 1] as number) + 29 * (pixels[p + bOff] as number)) >> 8;
+      grid[i] = luma;
       sum += luma;
       sumSq += luma * luma;
       const cell = cellOf[i] as number;

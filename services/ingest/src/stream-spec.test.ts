@@ -25,6 +25,7 @@ const policy: SpecPolicy = {
   defaultPixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
   defaultJpegQuality: 80,
   defaultDetectEvery: 1,
+  defaultMotionGate: { enabled: false, pixelThreshold: 25, minChangedShare: 0.003, forceDetectEveryMs: 2000 },
 };
 
 const spec = (over: Partial<StreamSpec>): StreamSpec => StreamSpec.fromPartial({ cameraId: 'cam-1', url: 'testsrc://testsrc2', ...over });
@@ -55,6 +56,25 @@ describe('stream spec validation', () => {
     assert.equal(fromDefault.spec.detectEvery, 3, 'the persisted spec states the schedule it runs');
     assert.equal((await validateStreamSpec(spec({ detectEvery: 2 }), { ...policy, defaultDetectEvery: 3 })).detectEvery, 2);
     await rejects({ detectEvery: 31 }, 'spec.detect_every', /detect_every must be 0 \(service default\) or 1\.\.30/);
+  });
+
+  it('takes the motion gate from the spec or the service default, fills zero fields and bounds them', async () => {
+    const off = await validateStreamSpec(spec({}), policy);
+    assert.equal(off.motionGate, undefined);
+    assert.deepEqual(off.spec.motionGate, { enabled: false, pixelThreshold: 25, minChangedShare: 0.003, forceDetectEveryMs: 2000, masks: [] }, 'the persisted spec states the gate it runs');
+    const onByDefault = await validateStreamSpec(spec({}), { ...policy, defaultMotionGate: { ...policy.defaultMotionGate, enabled: true } });
+    assert.deepEqual(onByDefault.motionGate, { pixelThreshold: 25, minChangedShare: 0.003, forceDetectEveryMs: 2000, masks: [] });
+    const square = [{ x: 0.1, y: 0.1 }, { x: 0.5, y: 0.1 }, { x: 0.5, y: 0.5 }, { x: 0.1, y: 0.5 }];
+    const own = await validateStreamSpec(spec({ motionGate: { enabled: true, pixelThreshold: 10, minChangedShare: 0, forceDetectEveryMs: 500, masks: [{ points: square }] } }), policy);
+    assert.deepEqual(own.motionGate, { pixelThreshold: 10, minChangedShare: 0.003, forceDetectEveryMs: 500, masks: [square] });
+    const gate = (over: object) => ({ motionGate: { enabled: true, pixelThreshold: 0, minChangedShare: 0, forceDetectEveryMs: 0, masks: [], ...over } });
+    await rejects(gate({ pixelThreshold: 256 }), 'spec.motion_gate.pixel_threshold', /1\.\.255/);
+    await rejects(gate({ minChangedShare: 1.5 }), 'spec.motion_gate.min_changed_share', /\(0, 1\]/);
+    await rejects(gate({ minChangedShare: Number.NaN }), 'spec.motion_gate.min_changed_share', /\(0, 1\]/);
+    await rejects(gate({ forceDetectEveryMs: 50 }), 'spec.motion_gate.force_detect_every_ms', /100\.\.3600000/);
+    await rejects(gate({ masks: [{ points: square.slice(0, 2) }] }), 'spec.motion_gate.masks[0]', /3\.\.64 points/);
+    await rejects(gate({ masks: [{ points: [...square.slice(0, 3), { x: 1.2, y: 0 }] }] }), 'spec.motion_gate.masks[0]', /0\.\.1/);
+    await rejects(gate({ masks: Array(17).fill({ points: square }) }), 'spec.motion_gate.masks', /at most 16/);
   });
 
   it('allows files only under the root, symlinks resolved', async () => {

@@ -1,12 +1,15 @@
 import { assertCameraId, InvalidArgumentError } from '@va/common';
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import type { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { validateMotionGate, type MotionGateDefaults } from './motion-gate-spec.js';
+import type { MotionGateSettings } from './motion-gate.js';
 import { parseSourceUrl, type SourcePolicy, type SourceUrl } from './source-url.js';
 
 export interface SpecPolicy extends SourcePolicy {
   defaultPixelFormat: PixelFormat;
   defaultJpegQuality: number;
   defaultDetectEvery: number;
+  defaultMotionGate: MotionGateDefaults;
 }
 
 /** Beyond this the tracker's prediction would bridge seconds with no detection at all. */
@@ -29,6 +32,8 @@ export interface ValidStream {
   realtime: boolean;
   /** The detector runs on every Nth published frame (1: every frame). */
   detectEvery: number;
+  /** Undefined: every frame the schedule picks is detected, motion or not. */
+  motionGate: MotionGateSettings | undefined;
 }
 
 const MAX_LABELS = 16;
@@ -61,6 +66,8 @@ export async function validateStreamSpec(spec: StreamSpec | undefined, policy: S
   const detectEvery = spec.detectEvery === 0 ? policy.defaultDetectEvery : spec.detectEvery;
   if (detectEvery < 1 || detectEvery > MAX_DETECT_EVERY) throw new InvalidArgumentError(`detect_every must be 0 (service default) or 1..${MAX_DETECT_EVERY}`, 'spec.detect_every');
 
+  const motionGate = validateMotionGate(spec.motionGate, policy.defaultMotionGate);
+
   if ((spec.loop || spec.realtime) && source.kind !== 'file') {
     throw new InvalidArgumentError('loop and realtime apply to file sources only (live sources run at their own pace)', spec.loop ? 'spec.loop' : 'spec.realtime');
   }
@@ -72,7 +79,7 @@ export async function validateStreamSpec(spec: StreamSpec | undefined, policy: S
   }
 
   return {
-    spec: { ...spec, pixelFormat, jpegQuality: pixelFormat === PixelFormat.PIXEL_FORMAT_JPEG ? jpegQuality : 0, labels: { ...spec.labels }, detectEvery },
+    spec: { ...spec, pixelFormat, jpegQuality: pixelFormat === PixelFormat.PIXEL_FORMAT_JPEG ? jpegQuality : 0, labels: { ...spec.labels }, detectEvery, motionGate: motionGate.spec },
     source,
     width,
     height,
@@ -83,5 +90,6 @@ export async function validateStreamSpec(spec: StreamSpec | undefined, policy: S
     loop: spec.loop,
     realtime: spec.realtime,
     detectEvery,
+    motionGate: motionGate.settings,
   };
 }

@@ -7,12 +7,14 @@ import type { BusGate } from './bus-gate.js';
 import { ffmpegPlan } from './ffmpeg-args.js';
 import { FfmpegProcess, type FfmpegExit, type SourceInfo } from './ffmpeg-process.js';
 import { FRAME_HEAD_RESERVE, FRAME_TAIL_RESERVE } from './frame-pool.js';
+import { DetectionPolicy } from './detection-policy.js';
 import { DetectionSchedule } from './detection-schedule.js';
 import { FramePublisher, type DropReason, type PendingFrame } from './frame-publisher.js';
 import { FrameReader, type RawFrame } from './frame-reader.js';
 import { FrameStatsSampler, type StatsRegion } from './frame-stats.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { letterboxGeometry } from './letterbox.js';
+import { MotionGate } from './motion-gate.js';
 import { RateMeter } from './rate-meter.js';
 import { checkHost } from './source-host.js';
 import { redact } from './source-url.js';
@@ -73,13 +75,14 @@ export class StreamSupervisor {
   private framesRead = 0;
   private framesPublished = 0;
   private bytesPublished = 0;
+  private framesGated = 0;
   private lastFrameAt = 0;
   private readonly drops = new Map<string, number>();
   private readonly fpsIn = new RateMeter();
   private readonly fpsOut = new RateMeter();
   private readonly backoff: Backoff;
   private readonly publisher: FramePublisher;
-  private readonly schedule: DetectionSchedule;
+  private readonly detection: DetectionPolicy;
   private readonly log: Logger;
   private run: Run | undefined;
   private source: SourceInfo | undefined;
@@ -101,7 +104,7 @@ export class StreamSupervisor {
     this.outHeight = stream.height;
     this.log = deps.log.child({ component: 'stream', cameraId: this.cameraId });
     this.backoff = new Backoff(deps.settings.backoff);
-    this.schedule = new DetectionSchedule(stream.detectEvery);
+    this.detection = new DetectionPolicy(new DetectionSchedule(stream.detectEvery), stream.motionGate && new MotionGate(stream.motionGate));
     this.publisher = new FramePublisher({
       subject: subjects.frames(this.cameraId),
       gate: deps.gate,
@@ -167,6 +170,7 @@ export class StreamSupervisor {
       width: this.outWidth,
       height: this.outHeight,
       bytesPublished: this.bytesPublished,
+      framesGated: this.framesGated,
     };
   }
 
@@ -217,6 +221,7 @@ export class StreamSupervisor {
     if (!run) return;
     this.source = info;
     this.statsSampler = undefined;
+    this.detection.reset();
     if (this.stream.width === 0) {
       const bytes = info.width * info.height * 3;
       if (this.stream.pixelFormat !== PixelFormat.PIXEL_FORMAT_JPEG && bytes + FRAME_HEAD_RESERVE + FRAME_TAIL_RESERVE > this.deps.settings.maxPayloadBytes()) {
@@ -260,20 +265,26 @@ export class StreamSupervisor {
       width,
       height,
       release: () => run.reader.release(raw.buffer),
-      header: (r) => ({
-        cameraId: this.cameraId,
-        sequence,
-        captureTsMs: r.readAtMs,
-        sourceWidth: this.source?.width ?? width,
-        sourceHeight: this.source?.height ?? height,
-        width,
-        height,
-        pixelFormat: this.stream.pixelFormat,
-        letterbox: this.letterbox,
-        stats: sampler.compute(r.buffer, FRAME_HEAD_RESERVE),
-        streamEpoch: this.epoch,
-        skipDetection: this.schedule.nextSkips(),
-      }),
+      header: (r) => {
+        const stats = sampler.compute(r.buffer, FRAME_HEAD_RESERVE);
+        // Decided at publish time, so frames shed before publishing never move the gate or the schedule.
+        const decision = this.detection.decide(sampler.luma, r.readAtMs);
+        if (decision === 'gated') this.gated();
+        return {
+          cameraId: this.cameraId,
+          sequence,
+          captureTsMs: r.readAtMs,
+          sourceWidth: this.source?.width ?? width,
+          sourceHeight: this.source?.height ?? height,
+          width,
+          height,
+          pixelFormat: this.stream.pixelFormat,
+          letterbox: this.letterbox,
+          stats,
+          streamEpoch: this.epoch,
+          skipDetection: decision !== 'detect',
+        };
+      },
     };
     this.publisher.offer(frame);
   }
@@ -291,6 +302,11 @@ export class StreamSupervisor {
     metrics.framesPublished.inc({ camera: this.cameraId });
     metrics.publishedBytes.inc({ camera: this.cameraId }, bytes);
     metrics.publishDelay.observe((publishTsMs - frame.raw.readAtMs) / 1000);
+  }
+
+  private gated(): void {
+    this.framesGated++;
+    this.deps.metrics.framesGated.inc({ camera: this.cameraId });
   }
 
   private dropped(reason: DropReason): void {

@@ -45,7 +45,7 @@ describe('gRPC bearer tokens and roles over a real call', () => {
   after(() => server.forceShutdown());
 
   const client = (token?: string) => createClient(IngestServiceClient, { address, ...(token ? { token } : {}) });
-  const spec = { cameraId: 'cam-1', url: 'testsrc://smpte', targetFps: 5, width: 0, height: 0, letterbox: false, pixelFormat: 0, loop: false, realtime: false, jpegQuality: 0, labels: {}, detectEvery: 0 };
+  const spec = { cameraId: 'cam-1', url: 'testsrc://smpte', targetFps: 5, width: 0, height: 0, letterbox: false, pixelFormat: 0, loop: false, realtime: false, jpegQuality: 0, labels: {}, detectEvery: 0, motionGate: undefined };
 
   it('allows a role to call what it may', async () => {
     const viewer = client('viewer-token-1');

@@ -37,6 +37,8 @@ describe('IngestService API: roles and input validation (real process, default s
       ['loop on a live source', { cameraId: 'c1', url: pattern, loop: true }],
       ['unknown pattern', { cameraId: 'c1', url: 'testsrc://nothing?size=160x90' }],
       ['jpeg quality out of range', { cameraId: 'c1', url: pattern, pixelFormat: 3, jpegQuality: 101 }],
+      ['motion mask point outside the picture', { cameraId: 'c1', url: pattern, motionGate: { enabled: true, pixelThreshold: 0, minChangedShare: 0, forceDetectEveryMs: 0, masks: [{ points: [{ x: 0, y: 0 }, { x: 2, y: 0 }, { x: 0, y: 1 }] }] } }],
+      ['motion threshold out of range', { cameraId: 'c1', url: pattern, motionGate: { enabled: true, pixelThreshold: 300, minChangedShare: 0, forceDetectEveryMs: 0, masks: [] } }],
     ];
     for (const [what, spec] of cases) assert.equal(await add(spec), status.INVALID_ARGUMENT, what);
     try {

@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { PixelFormat, pixelFormatFromJSON, pixelFormatToJSON } from "../../common/v1/frame.js";
+import { Point } from "../../common/v1/geometry.js";
 
 export const protobufPackage = "va.ingest.v1";
 
@@ -115,11 +116,37 @@ export interface StreamSpec {
    * (VA_INGEST_DEFAULT_DETECT_EVERY); 1: every frame.
    */
   detectEvery: number;
+  /**
+   * Frigate's motion gate: frames without motion skip detection (tracking predicts them). Unset:
+   * the service defaults (VA_INGEST_MOTION_GATE and VA_INGEST_MOTION_*).
+   */
+  motionGate: MotionGate | undefined;
 }
 
 export interface StreamSpec_LabelsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * Motion is judged on a 64 x 64 grey sample grid of the picture (inside letterbox padding) against
+ * a running background; a frame has motion when more than min_changed_share of the unmasked
+ * samples differ from it by more than pixel_threshold. Zero fields take the service defaults.
+ */
+export interface MotionGate {
+  enabled: boolean;
+  /** Luma levels 1..255 (0: VA_INGEST_MOTION_PIXEL_THRESHOLD). */
+  pixelThreshold: number;
+  /** 0..1 of the unmasked samples (0: VA_INGEST_MOTION_MIN_CHANGED_SHARE). */
+  minChangedShare: number;
+  /** Detect at least this often, motion or not, to catch slow changes (0: VA_INGEST_MOTION_FORCE_DETECT_MS). */
+  forceDetectEveryMs: number;
+  /** Areas whose changes are ignored, in normalised picture coordinates (0..1); at most 16 polygons of 3..64 points. */
+  masks: MaskPolygon[];
+}
+
+export interface MaskPolygon {
+  points: Point[];
 }
 
 export interface StreamStatus {
@@ -151,6 +178,8 @@ export interface StreamStatus {
   height: number;
   /** Bytes published on the bus for this stream. */
   bytesPublished: number;
+  /** Published frames the motion gate kept from the detector (Frame.skip_detection, no motion). */
+  framesGated: number;
 }
 
 export interface StreamStatus_FramesDroppedByReasonEntry {
@@ -210,6 +239,7 @@ function createBaseStreamSpec(): StreamSpec {
     jpegQuality: 0,
     labels: {},
     detectEvery: 0,
+    motionGate: undefined,
   };
 }
 
@@ -250,6 +280,9 @@ export const StreamSpec: MessageFns<StreamSpec> = {
     });
     if (message.detectEvery !== 0) {
       writer.uint32(96).uint32(message.detectEvery);
+    }
+    if (message.motionGate !== undefined) {
+      MotionGate.encode(message.motionGate, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -366,6 +399,14 @@ export const StreamSpec: MessageFns<StreamSpec> = {
             message.detectEvery = reader.uint32();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.motionGate = MotionGate.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -425,6 +466,11 @@ export const StreamSpec: MessageFns<StreamSpec> = {
         : isSet(object.detect_every)
         ? globalThis.Number(object.detect_every)
         : 0,
+      motionGate: isSet(object.motionGate)
+        ? MotionGate.fromJSON(object.motionGate)
+        : isSet(object.motion_gate)
+        ? MotionGate.fromJSON(object.motion_gate)
+        : undefined,
     };
   },
 
@@ -472,6 +518,9 @@ export const StreamSpec: MessageFns<StreamSpec> = {
     if (message.detectEvery !== 0) {
       obj.detectEvery = Math.round(message.detectEvery);
     }
+    if (message.motionGate !== undefined) {
+      obj.motionGate = MotionGate.toJSON(message.motionGate);
+    }
     return obj;
   },
 
@@ -500,6 +549,9 @@ export const StreamSpec: MessageFns<StreamSpec> = {
       {},
     );
     message.detectEvery = object.detectEvery ?? 0;
+    message.motionGate = (object.motionGate !== undefined && object.motionGate !== null)
+      ? MotionGate.fromPartial(object.motionGate)
+      : undefined;
     return message;
   },
 };
@@ -589,6 +641,218 @@ export const StreamSpec_LabelsEntry: MessageFns<StreamSpec_LabelsEntry> = {
   },
 };
 
+function createBaseMotionGate(): MotionGate {
+  return { enabled: false, pixelThreshold: 0, minChangedShare: 0, forceDetectEveryMs: 0, masks: [] };
+}
+
+export const MotionGate: MessageFns<MotionGate> = {
+  encode(message: MotionGate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enabled !== false) {
+      writer.uint32(8).bool(message.enabled);
+    }
+    if (message.pixelThreshold !== 0) {
+      writer.uint32(16).uint32(message.pixelThreshold);
+    }
+    if (message.minChangedShare !== 0) {
+      writer.uint32(29).float(message.minChangedShare);
+    }
+    if (message.forceDetectEveryMs !== 0) {
+      writer.uint32(32).uint32(message.forceDetectEveryMs);
+    }
+    for (const v of message.masks) {
+      MaskPolygon.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MotionGate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMotionGate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pixelThreshold = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 29) {
+              break;
+            }
+
+            message.minChangedShare = reader.float();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.forceDetectEveryMs = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.masks.push(MaskPolygon.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MotionGate {
+    return {
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      pixelThreshold: isSet(object.pixelThreshold)
+        ? globalThis.Number(object.pixelThreshold)
+        : isSet(object.pixel_threshold)
+        ? globalThis.Number(object.pixel_threshold)
+        : 0,
+      minChangedShare: isSet(object.minChangedShare)
+        ? globalThis.Number(object.minChangedShare)
+        : isSet(object.min_changed_share)
+        ? globalThis.Number(object.min_changed_share)
+        : 0,
+      forceDetectEveryMs: isSet(object.forceDetectEveryMs)
+        ? globalThis.Number(object.forceDetectEveryMs)
+        : isSet(object.force_detect_every_ms)
+        ? globalThis.Number(object.force_detect_every_ms)
+        : 0,
+      masks: globalThis.Array.isArray(object?.masks) ? object.masks.map((e: any) => MaskPolygon.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MotionGate): unknown {
+    const obj: any = {};
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.pixelThreshold !== 0) {
+      obj.pixelThreshold = Math.round(message.pixelThreshold);
+    }
+    if (message.minChangedShare !== 0) {
+      obj.minChangedShare = floatToJson(message.minChangedShare);
+    }
+    if (message.forceDetectEveryMs !== 0) {
+      obj.forceDetectEveryMs = Math.round(message.forceDetectEveryMs);
+    }
+    if (message.masks?.length) {
+      obj.masks = message.masks.map((e) => MaskPolygon.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MotionGate>): MotionGate {
+    return MotionGate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MotionGate>): MotionGate {
+    const message = createBaseMotionGate();
+    message.enabled = object.enabled ?? false;
+    message.pixelThreshold = object.pixelThreshold ?? 0;
+    message.minChangedShare = object.minChangedShare ?? 0;
+    message.forceDetectEveryMs = object.forceDetectEveryMs ?? 0;
+    message.masks = object.masks?.map((e) => MaskPolygon.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMaskPolygon(): MaskPolygon {
+  return { points: [] };
+}
+
+export const MaskPolygon: MessageFns<MaskPolygon> = {
+  encode(message: MaskPolygon, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.points) {
+      Point.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaskPolygon {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaskPolygon();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.points.push(Point.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaskPolygon {
+    return { points: globalThis.Array.isArray(object?.points) ? object.points.map((e: any) => Point.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: MaskPolygon): unknown {
+    const obj: any = {};
+    if (message.points?.length) {
+      obj.points = message.points.map((e) => Point.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MaskPolygon>): MaskPolygon {
+    return MaskPolygon.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MaskPolygon>): MaskPolygon {
+    const message = createBaseMaskPolygon();
+    message.points = object.points?.map((e) => Point.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseStreamStatus(): StreamStatus {
   return {
     spec: undefined,
@@ -612,6 +876,7 @@ function createBaseStreamStatus(): StreamStatus {
     width: 0,
     height: 0,
     bytesPublished: 0,
+    framesGated: 0,
   };
 }
 
@@ -679,6 +944,9 @@ export const StreamStatus: MessageFns<StreamStatus> = {
     }
     if (message.bytesPublished !== 0) {
       writer.uint32(168).uint64(message.bytesPublished);
+    }
+    if (message.framesGated !== 0) {
+      writer.uint32(176).uint64(message.framesGated);
     }
     return writer;
   },
@@ -867,6 +1135,14 @@ export const StreamStatus: MessageFns<StreamStatus> = {
             message.bytesPublished = longToNumber(reader.uint64());
             continue;
           }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.framesGated = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -988,6 +1264,11 @@ export const StreamStatus: MessageFns<StreamStatus> = {
         : isSet(object.bytes_published)
         ? globalThis.Number(object.bytes_published)
         : 0,
+      framesGated: isSet(object.framesGated)
+        ? globalThis.Number(object.framesGated)
+        : isSet(object.frames_gated)
+        ? globalThis.Number(object.frames_gated)
+        : 0,
     };
   },
 
@@ -1062,6 +1343,9 @@ export const StreamStatus: MessageFns<StreamStatus> = {
     if (message.bytesPublished !== 0) {
       obj.bytesPublished = Math.round(message.bytesPublished);
     }
+    if (message.framesGated !== 0) {
+      obj.framesGated = Math.round(message.framesGated);
+    }
     return obj;
   },
 
@@ -1102,6 +1386,7 @@ export const StreamStatus: MessageFns<StreamStatus> = {
     message.width = object.width ?? 0;
     message.height = object.height ?? 0;
     message.bytesPublished = object.bytesPublished ?? 0;
+    message.framesGated = object.framesGated ?? 0;
     return message;
   },
 };

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Makes yolox_nano_int8 version 1 (services/batching-inference/models/yolox_nano_int8/1/model.onnx,
+# ignored by git) from the float yolox_nano in the shared folder: static QDQ int8 quantization
+# with ONNX Runtime's quantization tooling, calibrated on letterboxed frames of the shared clips
+# other than PETS09-S2L1 (the sequence its accuracy is measured on, bench/int8.ts).
+# The tools are installed, pinned, into the ignored venv .cache/int8/venv. Does nothing when the
+# model is already made from the same float model, script and tool versions (--force redoes it).
+#
+#   npm run model:int8 [-- --force]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../../../.." && pwd)"
+here="$root/services/batching-inference/tools/int8"
+shared="${VA_SHARED_DIR:-$root/../shared}"
+float="$shared/models/yolox_nano.onnx"
+out_dir="$root/services/batching-inference/models/yolox_nano_int8/1"
+out="$out_dir/model.onnx"
+venv="$root/.cache/int8/venv"
+made_from="$root/.cache/int8/made-from"
+packages=(onnxruntime==1.23.2 onnx==1.23.2 numpy==2.4.6)
+clips=(
+  "$shared/data/video/indoor-people_768x432.mp4"
+  "$shared/data/video/parking-lot-cars_768x432.mp4"
+  "$shared/data/mot15/TUD-Campus/TUD-Campus_71frames_640x480_25fps.mp4"
+)
+frames_per_clip=16
+
+for f in "$float" "${clips[@]}"; do
+  [ -f "$f" ] || { echo "model:int8: $f is missing (set VA_SHARED_DIR to the shared folder)" >&2; exit 1; }
+done
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "model:int8: ffmpeg and ffprobe are needed (deploy/local/setup.sh installs them)" >&2; exit 1; }
+
+stamp="$(cat "$float" "$here/quantize_yolox.py" | sha256sum | cut -c1-16) ${packages[*]} $frames_per_clip"
+if [ "${1:-}" != "--force" ] && [ -f "$out" ] && [ "$(cat "$made_from" 2>/dev/null)" = "$stamp" ]; then
+  echo "model:int8: $out is up to date"
+  exit 0
+fi
+
+if [ "$(cat "$venv/.packages" 2>/dev/null)" != "${packages[*]}" ]; then
+  echo "model:int8: installing ${packages[*]} into .cache/int8/venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "${packages[@]}"
+  echo "${packages[*]}" > "$venv/.packages"
+fi
+
+mkdir -p "$out_dir"
+"$venv/bin/python" "$here/quantize_yolox.py" --model "$float" --out "$out" --frames "$frames_per_clip" "${clips[@]}"
+echo "$stamp" > "$made_from"
