@@ -13,7 +13,7 @@ import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
 import { DEFAULT_POLICY, missing, pipelineConsumers, RESULT_KINDS, settledResults, waitTrackUpdates, type IndexPolicy, type Published } from './published-vs-indexed.js';
-import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 
 const CAMERA = 'pets09';
 /** Ten seconds of PETS09-S2L1 at its 7 fps: the three people of frame 1 walk through all of it. */
@@ -37,16 +37,10 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     // Every frame is detected and tracked however busy the machine is: the search verdict below
     // must not depend on how many frames a loaded 2-core machine sheds (the default per-camera
     // queue of one frame and the 2 s age limit shed most of them at a load average of 15, and the
-    // tracks then break into fragments). Shedding is the load tests' subject, not this test's, so
-    // every hop is given room for the whole clip: ingest's bus window holds all 70 raw frames
-    // (1.3 MB each) and its age limit is the longest it takes; inference queues all of them and
-    // their age budget (which is also their batcher timeout) is ten minutes; tracking waits for a
-    // frame still being detected instead of moving on after half a second.
+    // tracks then break into fragments), so every hop has room for the whole clip (nothingShedEnv).
     w = await startWholePipeline('clip-search', {
       env: {
-        ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000', VA_INGEST_BUS_MAX_PENDING_BYTES: String(256 * 1024 * 1024) },
-        'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(FRAMES), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
-        tracking: { VA_TRACKING_GAP_TIMEOUT_MS: '120000' },
+        ...nothingShedEnv(FRAMES),
         ...(PER_FRAME ? { 'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: 'all', VA_SEARCH_PATH_INTERVAL_MS: '0' } } : {}),
       },
     });

@@ -9,7 +9,7 @@ import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { readStored } from '../helpers/tracking.js';
-import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 import { missing, RESULT_KINDS, settledResults, waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'pets09-every3';
@@ -29,9 +29,7 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
     // Nothing may be shed at any hop (see clip-to-search.test.ts): the counts below are exact.
     w = await startWholePipeline('detect-every', {
       env: {
-        ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000', VA_INGEST_BUS_MAX_PENDING_BYTES: String(256 * 1024 * 1024) },
-        'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(FRAMES), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
-        tracking: { VA_TRACKING_GAP_TIMEOUT_MS: '120000' },
+        ...nothingShedEnv(FRAMES),
         // This camera's per-frame detection documents are opted in, to count the skipped ones.
         'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: CAMERA },
       },

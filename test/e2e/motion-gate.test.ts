@@ -10,7 +10,7 @@ import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { CLIP } from '../helpers/ingest.js';
 import { readStored } from '../helpers/tracking.js';
-import { cutClip, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import { cutClip, nothingShedEnv, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
 import { waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'lot-gated';
@@ -28,9 +28,7 @@ describe('the motion gate through the whole pipeline (real clip, five processes)
     // Nothing may be shed at any hop: the counts below are exact (see detection-schedule.test.ts).
     w = await startWholePipeline('motion-gate', {
       env: {
-        ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000', VA_INGEST_BUS_MAX_PENDING_BYTES: String(256 * 1024 * 1024) },
-        'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(FRAMES), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
-        tracking: { VA_TRACKING_GAP_TIMEOUT_MS: '120000' },
+        ...nothingShedEnv(FRAMES),
       },
     });
     const clip = await cutClip(w, CLIP, FRAMES, 'lot-first-60');

@@ -26,6 +26,21 @@ const run = promisify(execFile);
 
 export const PETS09_CLIP = 'data/mot15/PETS09-S2L1/PETS09-S2L1_300frames_768x576_7fps.mp4';
 
+/**
+ * Environment that gives every hop room for a whole clip of `frames` frames, so a test's counts
+ * are exact however busy the machine is (shedding is the load tests' subject): ingest's bus
+ * window holds every raw frame (1.3 MB each at 768x576) and its age limit is the longest it
+ * allows; inference queues them all with a ten-minute age budget (which is also their batcher
+ * timeout); tracking waits for a frame still being detected instead of moving on after 500 ms.
+ */
+export function nothingShedEnv(frames: number): NonNullable<WholePipelineOptions['env']> {
+  return {
+    ingest: { VA_INGEST_MAX_FRAME_AGE_MS: '60000', VA_INGEST_BUS_MAX_PENDING_BYTES: String(256 * 1024 * 1024) },
+    'batching-inference': { VA_INFERENCE_CAMERA_QUEUE: String(frames), VA_INFERENCE_MAX_FRAME_AGE_MS: '600000' },
+    tracking: { VA_TRACKING_GAP_TIMEOUT_MS: '120000' },
+  };
+}
+
 export interface WholePipelineOptions {
   /** Per-service environment additions. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
