@@ -7,7 +7,8 @@ import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.
 import { waitFor } from '../../helpers/ports.js';
 import { petsJpeg, startInference, type InferenceProcess } from './inference-fixture.js';
 
-const FRAMES = 12;
+/** Enough that the queue group's random spread leaves no worker empty but once in 2^(FRAMES-1) runs. */
+const FRAMES = 36;
 
 describe('workers in one queue group share the frames: each frame is detected by exactly one of them', () => {
   let nats: TestNatsServer;
@@ -16,7 +17,7 @@ describe('workers in one queue group share the frames: each frame is detected by
 
   before(async () => {
     nats = await startNatsServer();
-    const env = { VA_INFERENCE_EMBEDDER: 'none', VA_INFERENCE_MAX_FRAME_AGE_MS: '0', VA_INFERENCE_CAMERA_QUEUE: '16' };
+    const env = { VA_INFERENCE_EMBEDDER: 'none', VA_INFERENCE_MAX_FRAME_AGE_MS: '0', VA_INFERENCE_CAMERA_QUEUE: String(FRAMES) };
     workers.push(await startInference(nats.url, env), await startInference(nats.url, env));
     nc = await connect(nats.clientOptions());
   });
@@ -51,7 +52,7 @@ describe('workers in one queue group share the frames: each frame is detected by
     }
     await nc.flush();
     const jsm = await nc.jetstreamManager();
-    await waitFor(async () => (await jsm.streams.info(STREAMS.detections.name)).state.messages === FRAMES, { timeoutMs: 60_000, what: `${FRAMES} DetectionBatches` });
+    await waitFor(async () => (await jsm.streams.info(STREAMS.detections.name)).state.messages === FRAMES, { timeoutMs: 180_000, what: `${FRAMES} DetectionBatches` });
     const received = await Promise.all(
       workers.map(async (w) => {
         let sum = 0;
@@ -60,6 +61,7 @@ describe('workers in one queue group share the frames: each frame is detected by
       }),
     );
     assert.equal(received.reduce((x, y) => x + y, 0), FRAMES, `each frame went to one worker (${received.join(' + ')})`);
+    assert.ok(received.every((n) => n > 0), `every worker took frames (${received.join(' + ')})`);
     const ids = new Set<string>();
     const info = await jsm.streams.info(STREAMS.detections.name);
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) ids.add((await jsm.streams.getMessage(STREAMS.detections.name, { seq })).header.get('Nats-Msg-Id'));

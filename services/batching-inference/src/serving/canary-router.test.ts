@@ -16,7 +16,11 @@ describe('canary routing by a stable hash of the camera id', () => {
     const small = at(0.1);
     const large = at(0.5);
     for (const c of small) assert.ok(large.has(c), `${c} left the canary when the share grew`);
-    assert.equal(cameraBucket('cam-42'), cameraBucket('cam-42'));
+    // Stable across calls and processes: the bucket is a fixed function of the id, not of state.
+    const buckets = cameras.slice(0, 50).map(cameraBucket);
+    assert.deepEqual(cameras.slice(0, 50).map(cameraBucket), buckets);
+    assert.ok(buckets.every((b) => b >= 0 && b < 1), 'buckets lie in [0, 1)');
+    assert.ok(new Set(buckets).size > 45, 'different cameras land in different buckets');
     assert.equal(routeVersion({ stable: '1', canary: { version: '2', share: 1 } }, 'cam-1'), '2');
   });
 
