@@ -6,8 +6,9 @@
 //   gated_with_people            MOT15 only: gated frames with ground-truth people (tracking predicts them)
 //   us_per_frame                 frame statistics (which the gate shares) + gate, per frame
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { readMot } from '@va/tracking/eval/mot-file';
 import { FrameStatsSampler } from '../services/ingest/src/frame-stats.js';
 import { MotionGate } from '../services/ingest/src/motion-gate.js';
 import { DetectionPolicy } from '../services/ingest/src/detection-policy.js';
@@ -37,13 +38,9 @@ const CLIPS: Clip[] = [
 ];
 
 /** Frame numbers (0-based) with at least one ground-truth person. */
+/** Video frames (0-based) with at least one ground-truth box (MOT frames are 1-based). */
 function framesWithPeople(gtPath: string): Set<number> {
-  const frames = new Set<number>();
-  for (const line of readFileSync(sharedFile(gtPath), 'utf8').split('\n')) {
-    const frame = Number(line.split(',')[0]);
-    if (frame > 0) frames.add(frame - 1);
-  }
-  return frames;
+  return new Set(readMot(sharedFile(gtPath)).map((row) => row.frame - 1));
 }
 
 async function measure(clip: Clip) {

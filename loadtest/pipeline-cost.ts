@@ -40,7 +40,7 @@ export interface CostFigures {
 }
 
 /** Elasticsearch's pid: the local stack's pid file, else whoever listens on the URL's port on this machine. */
-export function localElasticsearchPid(esUrl: string): number | undefined {
+function localElasticsearchPid(esUrl: string): number | undefined {
   const pidFile = join(REPO_ROOT, '.stack', 'run', 'elasticsearch.pid');
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8').trim());

@@ -10,15 +10,13 @@ import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
 import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { readStored } from '../helpers/tracking.js';
 import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
-import { missing, RESULT_KINDS, settledResults, waitTrackUpdates } from './published-vs-indexed.js';
+import { missing, RESULT_KINDS, settledResults, UNDETECTED_FRAME_RULES, waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'pets09-every3';
 const EVERY = 3;
 /** About six seconds of PETS09-S2L1 at its 7 fps; a multiple of EVERY. */
 const FRAMES = 45;
 const DETECTED = FRAMES / EVERY;
-/** Rules that judge frames the detector skipped (frame statistics, latency); all others must stay off them. */
-const UNDETECTED_FRAME_RULES = new Set(['frame-freeze', 'dark-or-blank-frame', 'latency-slo']);
 
 describe('a detection schedule through the whole pipeline (detect_every = 3, real clip, five processes)', () => {
   let w: WholePipeline;

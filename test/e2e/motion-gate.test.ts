@@ -11,13 +11,11 @@ import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
 import { CLIP } from '../helpers/ingest.js';
 import { readStored } from '../helpers/tracking.js';
 import { cutClip, nothingShedEnv, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
-import { waitTrackUpdates } from './published-vs-indexed.js';
+import { UNDETECTED_FRAME_RULES, waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'lot-gated';
 /** The first 4.8 s of the parking-lot clip at its 12.5 fps: cars move, then the lot stands still. */
 const FRAMES = 60;
-/** Rules that judge frames the detector skipped (frame statistics, latency); all others must stay off them. */
-const UNDETECTED_FRAME_RULES = new Set(['frame-freeze', 'dark-or-blank-frame', 'latency-slo']);
 
 describe('the motion gate through the whole pipeline (real clip, five processes)', () => {
   let w: WholePipeline;
@@ -27,9 +25,7 @@ describe('the motion gate through the whole pipeline (real clip, five processes)
   before(async () => {
     // Nothing may be shed at any hop: the counts below are exact (see detection-schedule.test.ts).
     w = await startWholePipeline('motion-gate', {
-      env: {
-        ...nothingShedEnv(FRAMES),
-      },
+      env: nothingShedEnv(FRAMES),
     });
     const clip = await cutClip(w, CLIP, FRAMES, 'lot-first-60');
     // No forced detection within the clip: which frames are gated then depends on the pixels only, not on read speed.

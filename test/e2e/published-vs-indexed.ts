@@ -54,10 +54,10 @@ const pointId = (camera: string, epoch: string, sequence: number, track: string)
  * when the track is missing from a later update of the camera or has an ENDED event; a point at
  * each zone enter/exit and line crossing.
  */
-export function sampledPathPoints(updates: TrackUpdate[], events: TrackEvent[], intervalMs: number): Set<string> {
+function sampledPathPoints(updates: TrackUpdate[], events: TrackEvent[], intervalMs: number): Set<string> {
   if (intervalMs === 0) return new Set(updates.flatMap((u) => u.tracks.map((t) => pointId(u.cameraId, u.streamEpoch, u.sequence, t.trackId))));
   const out = new Set<string>();
-  const live = new Map<string, { last: number; held: string | undefined; epoch: string }>();
+  const live = new Map<string, { last: number; held: string | undefined }>();
   const epochs = new Map<string, string>();
   for (const u of updates) {
     const present = new Set<string>();
@@ -69,7 +69,7 @@ export function sampledPathPoints(updates: TrackUpdate[], events: TrackEvent[], 
       const detected = !u.predicted && t.detectionIndex >= 0;
       if (!state) {
         out.add(id);
-        live.set(t.trackId, { last: ts, held: undefined, epoch: u.streamEpoch });
+        live.set(t.trackId, { last: ts, held: undefined });
       } else if (detected && ts - state.last >= intervalMs) {
         out.add(id);
         Object.assign(state, { last: ts, held: undefined });
@@ -176,6 +176,9 @@ export async function waitConsumersDrained(bus: NatsConnectionHandle, consumers:
   );
 }
 
+/** Rules that judge frames the detector skipped (frame statistics, latency); every other rule must stay off them. */
+export const UNDETECTED_FRAME_RULES: ReadonlySet<string> = new Set(['frame-freeze', 'dark-or-blank-frame', 'latency-slo']);
+
 /**
  * Every TrackUpdate of a camera that read `frames` frames, once all are stored, then the rest of
  * the camera's results settled in the given consumers. A drained consumer alone proves nothing:
@@ -190,11 +193,15 @@ export async function waitTrackUpdates(
   consumers: Array<{ stream: string; durable: string }>,
 ): Promise<{ batches: DetectionBatch[]; updates: TrackUpdate[] }> {
   const read = () => readStored(bus, STREAMS.tracks.name, subjects.tracks(camera), (b) => codecs.trackUpdate.decode(b));
-  const updates = await waitFor(async () => ((await read()).length >= frames ? read() : undefined), { timeoutMs: 120_000, intervalMs: 250, what: `${frames} track updates stored` }).catch(
-    async (err: unknown) => {
-      throw new Error(`${String(err)}; ${await journey()}`);
+  const updates = await waitFor(
+    async () => {
+      const stored = await read();
+      return stored.length >= frames ? stored : undefined;
     },
-  );
+    { timeoutMs: 120_000, intervalMs: 250, what: `${frames} track updates stored` },
+  ).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}; ${await journey()}`);
+  });
   await waitConsumersDrained(bus, consumers);
   const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) => codecs.detectionBatch.decode(b));
   return { batches, updates };

@@ -16,12 +16,17 @@ export async function healthStatus(address: string, service = ''): Promise<Healt
 
 /** The gRPC status code of a rejected call, or 'OK'. */
 export async function codeOf(promise: Promise<unknown>): Promise<number | 'OK'> {
+  return (await outcomeOf(promise)).code;
+}
+
+/** The gRPC status code and details of a call ('OK' and '' when it succeeds); anything but a gRPC error is rethrown. */
+export async function outcomeOf(promise: Promise<unknown>): Promise<{ code: number | 'OK'; details: string }> {
   try {
     await promise;
-    return 'OK';
+    return { code: 'OK', details: '' };
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
+    const { code, details } = err as { code?: unknown; details?: string };
     if (typeof code !== 'number') throw err;
-    return code;
+    return { code, details: details ?? '' };
   }
 }

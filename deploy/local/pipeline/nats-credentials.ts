@@ -29,7 +29,7 @@ export function writeNatsCredentials(dir: string): NatsCredentials {
   return { dir, authorizationFile };
 }
 
-export function passwordFile(dir: string, identity: BusIdentity): string {
+function passwordFile(dir: string, identity: BusIdentity): string {
   return join(dir, `${identity}.password`);
 }
 

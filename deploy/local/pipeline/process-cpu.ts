@@ -54,7 +54,7 @@ export function clockTicksPerSecond(): number {
 }
 
 /** Every process readable under `procRoot` (one that exits while being read is skipped). */
-export function readAllStats(procRoot = '/proc'): ProcStat[] {
+function readAllStats(procRoot = '/proc'): ProcStat[] {
   const out: ProcStat[] = [];
   for (const name of readdirSync(procRoot)) {
     if (!/^\d+$/.test(name)) continue;
@@ -69,7 +69,7 @@ export function readAllStats(procRoot = '/proc'): ProcStat[] {
 }
 
 /** The root and all its descendants among `stats` (empty when the root is not running). */
-export function processTree(stats: readonly ProcStat[], rootPid: number): ProcStat[] {
+function processTree(stats: readonly ProcStat[], rootPid: number): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
   const root = stats.find((s) => s.pid === rootPid);

@@ -7,7 +7,7 @@ import { codecs, subjects, unary } from '@va/common';
 import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import type { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
 import { claimDimensions, solidImage } from '../../../services/batching-inference/src/test-support/image-bombs.js';
-import { codeOf } from '../../helpers/grpc.js';
+import { codeOf, outcomeOf } from '../../helpers/grpc.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
 import { petsJpeg, shippedConfig, startInference, tempRepository, type InferenceProcess } from './inference-fixture.js';
@@ -15,16 +15,6 @@ import { petsJpeg, shippedConfig, startInference, tempRepository, type Inference
 const YOLOX = 'models/yolox_nano.onnx';
 const OSNET = 'models/osnet_x0_25_msmt17.onnx';
 const MIB = 1024 * 1024;
-
-/** The gRPC status code and details of a call. */
-async function outcome(promise: Promise<unknown>): Promise<{ code: number | 'OK'; details: string }> {
-  try {
-    await promise;
-    return { code: 'OK', details: '' };
-  } catch (err) {
-    return { code: (err as { code: number }).code, details: (err as { details?: string }).details ?? String(err) };
-  }
-}
 
 describe('decompression bombs: headers checked before decoding, decoded bytes bounded per request and per service (real service, real NATS)', () => {
   let nats: TestNatsServer;
@@ -80,14 +70,14 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
       ['jpeg', claimDimensions(await solidImage('jpeg'), 20_000, 15_000), /crops\[1\] is 20000x15000/],
     ];
     for (const [format, bomb, message] of bombs) {
-      const res = await outcome(embed([crop, bomb]));
+      const res = await outcomeOf(embed([crop, bomb]));
       assert.equal(res.code, status.INVALID_ARGUMENT, `${format}: ${res.details}`);
       assert.match(res.details, message);
     }
-    const frameBomb = await outcome(detect(claimDimensions(await solidImage('jpeg'), 20_000, 15_000)));
+    const frameBomb = await outcomeOf(detect(claimDimensions(await solidImage('jpeg'), 20_000, 15_000)));
     assert.equal(frameBomb.code, status.INVALID_ARGUMENT, frameBomb.details);
     assert.match(frameBomb.details, /image is 20000x15000 \(300000000 pixels\); at most 16777216/);
-    const gif = await outcome(embed([await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).gif().toBuffer()]));
+    const gif = await outcomeOf(embed([await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).gif().toBuffer()]));
     assert.equal(gif.code, status.INVALID_ARGUMENT);
     assert.match(gif.details, /crops\[0\] is not a JPEG, PNG or WebP file/);
 
@@ -100,7 +90,7 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
 
   it('refuses an Embed whose allowed crops add up to more than a request may decode (INVALID_ARGUMENT: split the call)', async () => {
     const large = await solidImage('png', 2048, 2048); // 12 MiB decoded, the most a crop may be
-    const res = await outcome(embed(Array.from({ length: 11 }, () => large)));
+    const res = await outcomeOf(embed(Array.from({ length: 11 }, () => large)));
     assert.equal(res.code, status.INVALID_ARGUMENT, res.details);
     assert.match(res.details, /the request's 11 images decode to 132\.0 MiB of pixels; one request may decode at most 128\.0 MiB, so send fewer or smaller images per call/);
     assert.equal(await rejections('embed', 'request_too_large'), 1);
@@ -116,7 +106,7 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
       const cancel = new AbortController();
       const holders = [detect(frame4k, 'queue_probe', cancel.signal), detect(frame4k, 'queue_probe', cancel.signal)].map(codeOf);
       await waitFor(async () => (await svc.metric('va_inference_decoded_bytes_in_flight')) === 96 * MIB, { what: 'two decoded 4096x4096 frames held in the queue' });
-      const res = await outcome(embed(three));
+      const res = await outcomeOf(embed(three));
       cancel.abort();
       await Promise.all(holders);
       attempts.push(`${res.code}: ${res.details}`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'nats';
 import { BUS_IDENTITIES, inboxPrefix, STREAMS } from '@va/common';
+import { natsClientAuth } from '../../../deploy/local/pipeline/nats-credentials.js';
 import { freePort } from '../../helpers/ports.js';
 import { REPO_ROOT } from '../../helpers/shared.js';
 
@@ -42,10 +43,9 @@ describe('local stack: NATS with users (deploy/local/stack.sh up nats)', () => {
 
   it('refuses anonymous clients; a service user connects, finds the streams the admin provisioned, and may not publish downstream', async () => {
     await assert.rejects(connect({ servers: url, reconnect: false }), (err: { code?: string }) => err.code === 'AUTHORIZATION_VIOLATION');
-    const pass = readFileSync(join(stack, 'nats', 'ingest.password'), 'utf8').trim();
-    const nc = await connect({ servers: url, user: 'ingest', pass, inboxPrefix: inboxPrefix('ingest'), reconnect: false });
+    const nc = await connect({ servers: url, ...natsClientAuth(join(stack, 'nats'), 'ingest'), inboxPrefix: inboxPrefix('ingest'), reconnect: false });
     try {
-      const admin = await connect({ servers: url, user: 'admin', pass: readFileSync(join(stack, 'nats', 'admin.password'), 'utf8').trim(), reconnect: false });
+      const admin = await connect({ servers: url, ...natsClientAuth(join(stack, 'nats'), 'admin'), reconnect: false });
       const names: string[] = [];
       for await (const name of (await admin.jetstreamManager()).streams.names()) names.push(name);
       await admin.close();

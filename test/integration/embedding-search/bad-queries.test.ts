@@ -5,7 +5,7 @@ import { unary, type NatsConnectionHandle } from '@va/common';
 import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import type { SearchEventsRequest, SearchServiceClient, SearchSimilarRequest } from '@va/common/gen/va/search/v1/search';
 import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { codeOf } from '../../helpers/grpc.js';
+import { codeOf, outcomeOf } from '../../helpers/grpc.js';
 import type { InferenceProcess } from '../../helpers/inference-service.js';
 import { claimDimensions, solidImage } from '../../../services/batching-inference/src/test-support/image-bombs.js';
 import { pets09Crops } from '../../helpers/mot15.js';
@@ -83,9 +83,9 @@ describe('bad queries get INVALID_ARGUMENT; missing dependencies UNAVAILABLE', (
   it('answers an image bomb with INVALID_ARGUMENT: the real embedder reads its header and refuses it undecoded', async () => {
     const bombs = [claimDimensions(await solidImage('webp'), 10_000, 10_000), claimDimensions(await solidImage('png'), 20_000, 15_000)];
     for (const image of bombs) {
-      const err = await similar({ query: { $case: 'image', image } }).then(() => undefined, (e: unknown) => e as { code?: number; details?: string });
-      assert.equal(err?.code, status.INVALID_ARGUMENT, err?.details);
-      assert.match(err?.details ?? '', /image could not be embedded: .* is \d+x\d+ \(\d+ pixels\); at most 4194304 pixels are accepted/);
+      const err = await outcomeOf(similar({ query: { $case: 'image', image } }));
+      assert.equal(err.code, status.INVALID_ARGUMENT, err.details);
+      assert.match(err.details, /image could not be embedded: .* is \d+x\d+ \(\d+ pixels\); at most 4194304 pixels are accepted/);
     }
     assert.equal(await inference.metric('va_inference_image_rejections_total', { source: 'embed', reason: 'too_many_pixels' }), 2);
     assert.equal(await inference.metric('va_inference_decoded_bytes_in_flight'), 0);

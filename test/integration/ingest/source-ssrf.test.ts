@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary } from '@va/common';
-import { codeOf } from '../../helpers/grpc.js';
+import { codeOf, outcomeOf } from '../../helpers/grpc.js';
 import { CLIP, ingestFixture, StreamState, streamSpec } from '../../helpers/ingest.js';
 import { sharedFile } from '../../helpers/shared.js';
 
@@ -26,16 +26,7 @@ async function startHttp(handler: (path: string, res: ServerResponse) => void) {
 describe('camera URLs cannot reach this machine or private networks (real ingest, default security)', () => {
   const fx = ingestFixture({ VA_INGEST_ALLOW_LOCAL_NETWORK: 'false', VA_INGEST_BACKOFF_INITIAL_MS: '100', VA_INGEST_BACKOFF_MAX_MS: '300' });
 
-  async function refusal(url: string): Promise<{ code: number | 'OK'; details: string }> {
-    try {
-      await unary(fx.ingest.operator.addStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'probe', url }) });
-      return { code: 'OK', details: '' };
-    } catch (err) {
-      const { code, details } = err as { code?: number; details?: string };
-      if (code === undefined) throw err;
-      return { code, details: details ?? '' };
-    }
-  }
+  const refusal = (url: string) => outcomeOf(unary(fx.ingest.operator.addStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'probe', url }) }));
 
   it('refuses every spelling of a local or special address with INVALID_ARGUMENT, before any ffmpeg', async () => {
     const cases: Array<[string, RegExp]> = [
