@@ -6,7 +6,7 @@ import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
 import { SOURCE_SCHEMES, type SourceScheme } from './source-url.js';
 import { MAX_DETECT_EVERY } from './stream-spec.js';
 import { MAX_FORCE_DETECT_MS, MIN_FORCE_DETECT_MS } from './motion-gate-spec.js';
-import type { MotionGateSettings } from './motion-gate.js';
+import type { MotionGateDefaults } from './motion-gate-spec.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 export const DEFAULT_HTTP_PORT = 9461;
@@ -82,7 +82,7 @@ export interface IngestConfig {
   defaultJpegQuality: number;
   defaultDetectEvery: number;
   /** Whether streams without a motion_gate in their spec are gated, and the defaults of its fields. */
-  defaultMotionGate: { enabled: boolean } & Omit<MotionGateSettings, 'masks'>;
+  defaultMotionGate: MotionGateDefaults;
   ffmpegPath: string;
   decodeThreads: number;
   connectTimeoutMs: number;

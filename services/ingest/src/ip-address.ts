@@ -119,8 +119,9 @@ function classifyV4(address: string): AddressKind {
 function classifyV6(bytes: Uint8Array, address: string): AddressKind {
   const listed = V6_LISTS.find((r) => r.list.check(address, 'ipv6'));
   if (listed) return listed.kind;
-  // Mapped, NAT64 and Teredo with a public IPv4 inside are as public as that IPv4.
-  if (isMapped(bytes) || isWellKnownNat64(bytes) || isTeredo(bytes) || is6to4(bytes)) return 'public';
+  // Mapped and NAT64 with a public IPv4 inside are as public as that IPv4 (Teredo and 6to4 lie in
+  // 2000::/3, public below; their embedded IPv4 is checked on its own).
+  if (isMapped(bytes) || isWellKnownNat64(bytes)) return 'public';
   // IPv4-compatible (::a.b.c.d, deprecated) and the rest of ::/8 are not routable.
   // Outside 2000::/3 nothing is allocated for global unicast.
   return (bytes[0]! & 0xe0) === 0x20 ? 'public' : 'reserved';
@@ -131,11 +132,9 @@ function embeddedV4(b: Uint8Array): string[] {
   const tail = (from: number) => formatV4(((b[from]! << 24) | (b[from + 1]! << 16) | (b[from + 2]! << 8) | b[from + 3]!) >>> 0);
   const zeros = (from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
   const out: string[] = [];
-  // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible, also ::7f00:1; :: and ::1 are themselves), ::ffff:0:a.b.c.d (translated).
+  // ::ffff:a.b.c.d (mapped; ::ffff:0:0 is 0.0.0.0), ::a.b.c.d (compatible, also ::7f00:1; :: and ::1 are themselves), ::ffff:0:a.b.c.d (translated).
   const compatible = zeros(0, 12) && !zeros(12, 15);
   if (isMapped(b) || compatible || (zeros(0, 8) && b[8] === 0xff && b[9] === 0xff && b[10] === 0 && b[11] === 0)) out.push(tail(12));
-  // An all-zero IPv4 in those forms (::ffff:0:0) is 0.0.0.0.
-  if (isMapped(b) && zeros(12, 16)) out.push('0.0.0.0');
   if (isWellKnownNat64(b)) out.push(tail(12));
   if (is6to4(b)) out.push(tail(2));
   if (isTeredo(b)) {

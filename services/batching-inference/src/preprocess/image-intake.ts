@@ -1,7 +1,7 @@
 import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
 import { formatBytes, type DecodeBudget } from './decode-budget.js';
 import { DecodeBudgetError, InvalidImageError, type ImageRejection } from './image-errors.js';
-import { readImageHeader } from './image-header.js';
+import { readImageHeader, type ImageHeader } from './image-header.js';
 import { assertPixels, decodedBytes, decodeImage, rawFrameImage, type RgbImage } from './image.js';
 
 export interface ImageLimits {
@@ -18,6 +18,8 @@ export interface EncodedImage {
   /** How the request names it, for messages: "image", "crops[3]". */
   what: string;
   kind: 'frame' | 'crop';
+  /** What the header must also satisfy (a bus frame's JPEG matches its message's size); throws InvalidImageError. */
+  check?(header: ImageHeader): void;
 }
 
 /** Who sent the images: the `source` label of va_inference_image_rejections_total. */
@@ -46,6 +48,7 @@ export class ImageIntake {
     return this.counted(source, async () => {
       const headers = encoded.map((e) => {
         const header = readImageHeader(e.bytes, e.what);
+        e.check?.(header);
         assertPixels(header, this.maxPixels(e), e.what);
         return header;
       });
@@ -76,14 +79,13 @@ export class ImageIntake {
       return { image, release: () => {} };
     }
     const what = 'frame JPEG';
-    await this.counted('frame', async () => {
-      const header = readImageHeader(frame.pixels, what);
+    const check = (header: ImageHeader) => {
       if (header.format !== 'jpeg') throw new InvalidImageError(`${what} is a ${header.format} file`, 'unknown_format');
       if (header.width !== frame.width || header.height !== frame.height) {
         throw new InvalidImageError(`frame header says ${frame.width}x${frame.height} but its JPEG is ${header.width}x${header.height}`, 'size_mismatch');
       }
-    });
-    const { images, release } = await this.decode('frame', [{ bytes: frame.pixels, what, kind: 'frame' }]);
+    };
+    const { images, release } = await this.decode('frame', [{ bytes: frame.pixels, what, kind: 'frame', check }]);
     return { image: images[0] as RgbImage, release };
   }
 

@@ -3,7 +3,6 @@ import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
 import { InvalidImageError } from './image-errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
 
-export { InvalidImageError } from './image-errors.js';
 
 /** Packed 8-bit, three channels, row-major, no row padding. `data` may be a view of a message buffer. */
 export interface RgbImage {

@@ -61,10 +61,11 @@ export function parseTokens(text: string | undefined, key = 'VA_GRPC_TOKENS', ch
     const colon = entry.indexOf(':');
     const role = colon > 0 ? entry.slice(0, colon) : '';
     const token = colon > 0 ? entry.slice(colon + 1) : '';
+    const problem = checkStrength ? tokenProblem(token) : undefined;
     if (!(ROLES as readonly string[]).includes(role)) {
       issues.push({ key, message: `entry ${i + 1} must be "role:token" with role one of ${ROLES.join(', ')}` });
-    } else if (checkStrength && tokenProblem(token)) {
-      issues.push({ key, message: `entry ${i + 1} (${role}): token ${tokenProblem(token)}` });
+    } else if (problem) {
+      issues.push({ key, message: `entry ${i + 1} (${role}): token ${problem}` });
     } else if (tokens.has(token)) {
       issues.push({ key, message: `entry ${i + 1} (${role}): the same token is listed twice` });
     } else {
@@ -76,7 +77,7 @@ export function parseTokens(text: string | undefined, key = 'VA_GRPC_TOKENS', ch
 
 export function loadGrpcServerConfig(env: Env, defaults: { port: number }): GrpcServerConfig {
   // Tokens are checked even when another key is bad, so one run reports every problem.
-  const tokensKey = env.VA_GRPC_TOKENS ? 'VA_GRPC_TOKENS' : env.VA_GRPC_TOKENS_FILE ? 'VA_GRPC_TOKENS_FILE' : 'VA_GRPC_TOKENS';
+  const tokensKey = !env.VA_GRPC_TOKENS && env.VA_GRPC_TOKENS_FILE ? 'VA_GRPC_TOKENS_FILE' : 'VA_GRPC_TOKENS';
   const { tokens, issues } = parseTokens(
     env.VA_GRPC_TOKENS || (env.VA_GRPC_TOKENS_FILE ? readTokensFile(env.VA_GRPC_TOKENS_FILE) : undefined),
     tokensKey,

@@ -186,7 +186,7 @@ export class DurableConsumer<T> {
         max_ack_pending: config.max_ack_pending,
       });
     }
-    this.advisories = this.deadLetters.watchMaxDeliveries(this.nats.nc, o.stream);
+    this.advisories = this.deadLetters.watchMaxDeliveries(o.stream);
     const consumer = await this.nats.js.consumers.get(o.stream, o.durable);
     this.messages = await consumer.consume({ max_messages: o.batch ?? 100 });
     this.loop = this.run(this.messages);

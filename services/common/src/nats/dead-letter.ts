@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type NatsConnection, type Subscription } from 'nats';
+import { headers as natsHeaders, type Subscription } from 'nats';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NatsConnectionHandle } from './connection.js';
@@ -65,8 +65,8 @@ export class ConsumerDeadLetters {
    * server stops delivering them and says so in an advisory. They are dead-lettered from the
    * stream's copy, which stays where it is.
    */
-  watchMaxDeliveries(nc: NatsConnection, stream: string): Subscription {
-    return nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${this.durable}`, {
+  watchMaxDeliveries(stream: string): Subscription {
+    return this.nats.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${this.durable}`, {
       callback: (err, msg) => {
         if (err) return;
         void this.onMaxDeliveries(stream, msg.data);
