@@ -14,6 +14,8 @@ export interface FleetOptions {
   source: FleetSource;
   /** Folder of clips for `clips` (cycled over the streams). */
   videos: string;
+  /** Clips letterboxed to the detector's input in ffmpeg at ingest (default true; see clipStream). */
+  letterbox?: boolean;
 }
 
 /** Ingest's own bound (VA_INGEST_MAX_STREAMS default): the simulator never asks for more. */
@@ -37,7 +39,7 @@ export class FleetSimulator {
     for (let i = this.cameras.length; i < o.streams; i++) {
       const clip = clips[i % Math.max(1, clips.length)] as string;
       const camera = o.source === 'clips' ? `fleet-${i}-${cameraIdFor(clip)}`.slice(0, 64) : `fleet-${i}-testsrc2`;
-      const spec = o.source === 'clips' ? clipStream(camera, clip, { fps: o.fps, loop: true }) : patternStream(camera, 'testsrc2', { fps: o.fps });
+      const spec = o.source === 'clips' ? clipStream(camera, clip, { fps: o.fps, loop: true, letterbox: o.letterbox }) : patternStream(camera, 'testsrc2', { fps: o.fps });
       await ensureStream(this.clients, spec);
       this.cameras.push(camera);
       added.push(camera);

@@ -37,17 +37,21 @@ export interface FeedOptions {
   fps: number;
   /** Start again at the end (a live camera); off for a clip that should end (tests). */
   loop?: boolean;
+  /**
+   * Letterbox to the detector's input in ffmpeg (default). Off: full-size frames, and inference
+   * letterboxes in Node (the ablation's `letterbox_off`, bench/e2e.ts).
+   */
+  letterbox?: boolean;
 }
 
-/** A clip replayed at its own speed, sampled to `fps`, letterboxed to the detector's input. */
+/** A clip replayed at its own speed, sampled to `fps`, letterboxed to the detector's input unless `letterbox` is false. */
 export function clipStream(cameraId: string, file: string, o: FeedOptions): StreamSpec {
+  const letterbox = o.letterbox ?? true;
   return StreamSpec.fromPartial({
     cameraId,
     url: `file://${file}`,
     targetFps: o.fps,
-    width: DETECTOR_INPUT,
-    height: DETECTOR_INPUT,
-    letterbox: true,
+    ...(letterbox ? { width: DETECTOR_INPUT, height: DETECTOR_INPUT, letterbox: true } : {}),
     loop: o.loop ?? true,
     realtime: true,
     pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
