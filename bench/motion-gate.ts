@@ -5,6 +5,10 @@
 //   frames, gated, gated_share   per clip; the demo's videos at 5 fps, the MOT15 clips at their own rate
 //   gated_with_people            MOT15 only: gated frames with ground-truth people (tracking predicts them)
 //   us_per_frame                 frame statistics (which the gate shares) + gate, per frame
+//   quality                      tracking with the gate on vs off (bench/motion-gate/gate-quality.ts):
+//                                MOTA/IDF1 against the ground truth on the MOT15 clips (overall: both
+//                                together, with the deltas), the gated run against the every-frame
+//                                run's tracks on the demo clips; --no-quality skips it
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +18,7 @@ import { MotionGate } from '../services/ingest/src/motion-gate.js';
 import { DetectionPolicy } from '../services/ingest/src/detection-policy.js';
 import { DetectionSchedule } from '../services/ingest/src/detection-schedule.js';
 import { REPO_ROOT, sharedFile } from '../test/helpers/shared.js';
+import { gateQuality } from './motion-gate/gate-quality.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 // The service defaults (config.ts); --pixel-threshold=, --min-changed-share= and --force-ms= try others.
@@ -105,7 +110,9 @@ function runs(frames: number[]): string[] {
 
 const clips = [];
 for (const clip of CLIPS) clips.push(await measure(clip));
-const result = { settings: DEFAULTS, clips };
+const quality = process.argv.includes('--no-quality') ? undefined : await gateQuality(DEFAULTS);
+for (const q of quality?.clips ?? []) console.log(JSON.stringify(q));
+const result = { settings: DEFAULTS, clips, ...(quality ? { quality } : {}) };
 const out = join(REPO_ROOT, 'bench/results/motion-gate.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
