@@ -29,12 +29,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultInferenceThreads } from '../deploy/local/pipeline/pipeline-env.js';
 import { REPO_ROOT } from '../deploy/local/pipeline/pipeline-launcher.js';
+import { scrapePipeline } from '../deploy/local/pipeline/pipeline-scrape.js';
 import { FleetSimulator } from '../loadtest/fleet-simulator.js';
 import { machineNow, summarise } from '../loadtest/load-report.js';
 import { PipelineCostMeter, type CostFigures } from '../loadtest/pipeline-cost.js';
 import { PipelineSampler } from '../loadtest/pipeline-sampler.js';
 import { sharedDir } from '../test/helpers/shared.js';
-import { startWholePipeline } from '../test/helpers/whole-pipeline.js';
+import { startWholePipeline, type WholePipeline } from '../test/helpers/whole-pipeline.js';
 import { leverUnavailable, selectLevers, type LeverConfig } from './e2e/ablation-levers.js';
 
 const { values } = parseArgs({
@@ -99,16 +100,20 @@ interface Step {
   cpu_ms_per_frame_by_process: Record<string, number>;
   bytes_per_frame_bus: number | null;
   es_docs_per_frame: number | null;
+  /** Frames that went through the detector ÷ frames read (below 1: scheduled or gated skips, or shed). */
+  detected_share: number | null;
   cost: CostFigures;
 }
 
 /** One step's figures: the sampler's samples and the cost meter over MEASURE_S, after the warm-up. */
-async function measureStep(n: number, sampler: PipelineSampler, cost: PipelineCostMeter): Promise<Step> {
+async function measureStep(n: number, w: WholePipeline, sampler: PipelineSampler, cost: PipelineCostMeter): Promise<Step> {
   await sleep(WARMUP_S * 1000);
   const from = sampler.samples.length;
+  const detectedFrom = await framesThroughDetector(w);
   const costFrom = await cost.read();
   await sleep(MEASURE_S * 1000);
   const c = cost.between(costFrom, await cost.read());
+  const detected = (await framesThroughDetector(w)) - detectedFrom;
   const s = summarise(sampler, from, sampler.samples.length);
   return {
     streams: n,
@@ -124,12 +129,19 @@ async function measureStep(n: number, sampler: PipelineSampler, cost: PipelineCo
     cpu_ms_per_frame_by_process: c.cpu_ms_per_frame_by_process,
     bytes_per_frame_bus: c.bytes_per_frame_bus,
     es_docs_per_frame: c.es_docs_per_frame,
+    detected_share: c.frames_read > 0 ? Number((detected / c.frames_read).toFixed(3)) : null,
     cost: c,
   };
 }
 
+/** Frames inference published with detections run (published minus those left to the tracker). */
+async function framesThroughDetector(w: WholePipeline): Promise<number> {
+  const m = (await scrapePipeline(w.pipeline)).metrics['batching-inference'];
+  return m ? m.sum('va_inference_frames_published_total') - m.sum('va_inference_frames_not_detected_total') : 0;
+}
+
 const stepLine = (step: Step) =>
-  `p95 capture→tracks ${step.p95_capture_to_tracks_ms} ms, tracked ${step.tracked_fps} fps, shed ${(100 * step.drop_ratio).toFixed(1)} %, errors ${step.error_ratio}, CPU ${step.cpu_ms_per_frame} ms/frame ${JSON.stringify(step.cpu_ms_per_frame_by_process)}${step.sustained ? '' : '  (not sustained)'}`;
+  `detected ${step.detected_share === null ? '–' : `${Math.round(100 * step.detected_share)} %`} of frames, p95 capture→tracks ${step.p95_capture_to_tracks_ms} ms, tracked ${step.tracked_fps} fps, shed ${(100 * step.drop_ratio).toFixed(1)} %, errors ${step.error_ratio}, CPU ${step.cpu_ms_per_frame} ms/frame ${JSON.stringify(step.cpu_ms_per_frame_by_process)}${step.sustained ? '' : '  (not sustained)'}`;
 
 interface PipelineRun {
   steps: Step[];
@@ -163,7 +175,7 @@ async function runPipeline(name: string, lever: LeverConfig | undefined, streamC
     for (const n of streamCounts) {
       await fleet.grow({ streams: n, fps: FPS, source: 'clips', videos, letterbox: lever?.letterbox ?? true });
       await fleet.waitRunning();
-      const step = await measureStep(n, sampler, cost);
+      const step = await measureStep(n, w, sampler, cost);
       steps.push(step);
       log(`${lever ? `${lever.name}: ` : ''}${n} streams × ${FPS} fps: ${stepLine(step)}`);
       if (w.crashes.length > 0 || o.stopAfter?.(step)) break;
@@ -191,6 +203,7 @@ interface AblationEntry {
   error_ratio: number;
   tracked_fps: number;
   frames_read: number;
+  detected_share: number | null;
   sustained: boolean;
   load: number[];
   crashes: string[];
@@ -240,6 +253,7 @@ if (!ABLATION) {
         error_ratio: step.error_ratio,
         tracked_fps: step.tracked_fps,
         frames_read: step.cost.frames_read,
+        detected_share: step.detected_share,
         sustained: step.sustained,
         load: machineNow().load,
         crashes: r.crashes,
@@ -252,12 +266,21 @@ if (!ABLATION) {
 function printAblation(entries: AblationEntry[]): void {
   const base = entries.filter((e) => e.lever === 'baseline' && e.cpu_ms_per_frame !== null);
   const baseCpu = base.length > 0 ? base.reduce((s, e) => s + (e.cpu_ms_per_frame as number), 0) / base.length : undefined;
-  console.log('lever            round  CPU ms/frame  vs baseline  inference ms/frame  p95 capture→tracks  shed    load(1m)  by process');
+  console.log('lever            round  CPU ms/frame  vs baseline  inference ms/frame  detected  p95 capture→tracks  shed    load(1m)  by process');
   for (const e of entries) {
     const ratio = baseCpu && e.cpu_ms_per_frame !== null ? (e.cpu_ms_per_frame / baseCpu).toFixed(2) : '–';
     console.log(
-      `${e.lever.padEnd(16)} ${String(e.round).padStart(5)}  ${String(e.cpu_ms_per_frame ?? '–').padStart(12)}  ${ratio.padStart(11)}  ${String(e.inference_cpu_ms_per_frame ?? '–').padStart(18)}  ${`${e.p95_capture_to_tracks_ms} ms`.padStart(18)}  ${`${(100 * e.drop_ratio).toFixed(1)} %`.padStart(6)}  ${String(e.load[0]).padStart(8)}  ${JSON.stringify(e.cpu_ms_per_frame_by_process)}`,
+      `${e.lever.padEnd(16)} ${String(e.round).padStart(5)}  ${String(e.cpu_ms_per_frame ?? '–').padStart(12)}  ${ratio.padStart(11)}  ${String(e.inference_cpu_ms_per_frame ?? '–').padStart(18)}  ${(e.detected_share === null ? '–' : `${Math.round(100 * e.detected_share)} %`).padStart(8)}  ${`${e.p95_capture_to_tracks_ms} ms`.padStart(18)}  ${`${(100 * e.drop_ratio).toFixed(1)} %`.padStart(6)}  ${String(e.load[0]).padStart(8)}  ${JSON.stringify(e.cpu_ms_per_frame_by_process)}`,
     );
+  }
+  const names = [...new Set(entries.map((e) => e.lever))];
+  if (entries.length === names.length) return;
+  console.log('means over rounds: lever, CPU ms/frame, vs baseline, inference ms/frame');
+  for (const name of names) {
+    const cpu = entries.filter((e) => e.lever === name && e.cpu_ms_per_frame !== null).map((e) => e.cpu_ms_per_frame as number);
+    const inf = entries.filter((e) => e.lever === name && e.inference_cpu_ms_per_frame !== null).map((e) => e.inference_cpu_ms_per_frame as number);
+    const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+    console.log(`${name.padEnd(16)} ${mean(cpu).toFixed(1).padStart(8)}  ${baseCpu ? (mean(cpu) / baseCpu).toFixed(2).padStart(6) : '–'}  ${mean(inf).toFixed(1).padStart(8)}`);
   }
 }
 
