@@ -40,7 +40,7 @@ export interface DetectorGraphMode {
 /** Turns images into a detector's input and its outputs into class-aware, NMS-filtered boxes in source pixels. */
 export class DetectorHead {
   readonly kind = 'detector';
-  private readonly writer: TensorWriter;
+  readonly writer: TensorWriter;
   private readonly decoder: DetectorDecoder & { checkShape(dims: readonly (number | string | undefined)[]): void };
   private readonly inGraph: InGraphNmsDecoder | undefined;
 

@@ -11,7 +11,7 @@ import { pixelSpec } from './pixel-spec.js';
 /** Turns an image (or a crop of one) into an embedder's input and its output row into an L2-normalised vector. */
 export class EmbedderHead {
   readonly kind = 'embedder';
-  private readonly writer: TensorWriter;
+  readonly writer: TensorWriter;
   private readonly decoder: EmbeddingDecoder;
 
   constructor(
