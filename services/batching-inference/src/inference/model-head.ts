@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../repository/model-config.js';
-import type { InputGeometry } from '../runtime/model-runner.js';
+import type { InputGeometry } from '../tensors/tensors.js';
 import { DetectorHead, type DetectorGraphMode } from './detector-head.js';
 import { EmbedderHead } from './embedder-head.js';
 

@@ -2,7 +2,7 @@ import { NotBatchableError, rewriteToDynamicBatch } from '../onnx/dynamic-batch.
 import type { ModelConfig } from '../repository/model-config.js';
 
 /** A static batch of 1 rewritten to a dynamic batch, still to be verified. */
-export interface DynamicBatchRewrite {
+export interface DynamicBatchCandidate {
   bytes: Uint8Array;
   description: string;
 }
@@ -11,7 +11,7 @@ export interface DynamicBatchRewrite {
  * What to try for a graph with a static batch of 1 that its config wants batched: the rewritten
  * graph, or a warning that it will be served one image per run.
  */
-export function planDynamicBatch(original: Uint8Array, config: ModelConfig): { rewrite: DynamicBatchRewrite } | { warning: string } {
+export function planDynamicBatch(original: Uint8Array, config: ModelConfig): { rewrite: DynamicBatchCandidate } | { warning: string } {
   if (config.batching.dynamicBatch === 'off') return { warning: 'static batch of 1 and dynamicBatch is off: served one image per run' };
   try {
     const rewrite = rewriteToDynamicBatch(original);

@@ -1,7 +1,7 @@
 import type { Logger } from '@va/common';
 import { errorMessage } from '@va/common';
+import { IN_GRAPH_NMS } from '../decode/in-graph-nms-outputs.js';
 import { createModelHead, inputGeometry, type ModelHead } from '../inference/model-head.js';
-import { IN_GRAPH_NMS } from '../onnx/yolox-postprocess-graph.js';
 import type { ExecutionProvider } from '../repository/model-config.js';
 import type { ModelVersionSpec } from '../repository/model-repository.js';
 import { syntheticImage } from './batch-verify.js';

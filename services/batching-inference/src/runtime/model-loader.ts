@@ -6,7 +6,7 @@ import { readOnnxModel } from '../onnx/onnx-model.js';
 import type { ExecutionProvider } from '../repository/model-config.js';
 import type { ModelVersionSpec } from '../repository/model-repository.js';
 import type { BatchVerification } from './batch-verify.js';
-import { planDynamicBatch, type DynamicBatchRewrite } from './dynamic-batch-plan.js';
+import { planDynamicBatch, type DynamicBatchCandidate } from './dynamic-batch-plan.js';
 import { describeTransforms, wantedTransforms } from './graph-transforms.js';
 import { inGraphVersion } from './in-graph-version.js';
 import { ModelRunner } from './model-runner.js';
@@ -59,7 +59,7 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
 
   const plan = check.batch === 1 && wanted > 1 ? planDynamicBatch(original, config) : undefined;
   if (plan && 'warning' in plan) warnings.push(plan.warning);
-  const rewrite: DynamicBatchRewrite | undefined = plan && 'rewrite' in plan ? plan.rewrite : undefined;
+  const rewrite: DynamicBatchCandidate | undefined = plan && 'rewrite' in plan ? plan.rewrite : undefined;
 
   const plainMode = plainGraphMode(config);
   const plainHead = createModelHead(spec.name, config, plainMode);

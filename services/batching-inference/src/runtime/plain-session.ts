@@ -2,8 +2,8 @@ import ort from 'onnxruntime-node';
 import type { Logger } from '@va/common';
 import type { TensorWriter } from '../preprocess/tensor-writer.js';
 import type { ExecutionProvider } from '../repository/model-config.js';
+import type { InputGeometry } from '../tensors/tensors.js';
 import { verifyBatching, type BatchVerification } from './batch-verify.js';
-import type { InputGeometry } from './model-runner.js';
 import { createSession, sessionOptions, type CreatedSession, type SessionSettings } from './session-factory.js';
 
 export interface PlainSession {
