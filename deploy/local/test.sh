@@ -18,4 +18,5 @@ if [ $started_stack = 1 ]; then trap 'bash deploy/local/stack.sh down' EXIT; fi
 bash proto/gen.sh --check
 npx tsc -b
 npx eslint .
+node --conditions=source --import tsx deploy/local/check-imports.ts
 node test/run.mjs "$@"

@@ -31,8 +31,10 @@ export interface FfmpegExit {
   reason: string;
   /** Exit code 0 and not killed. */
   clean: boolean;
-  /** Ended because stop() was called. */
+  /** Ended because stop() or kill() was called. */
   stopped: boolean;
+  /** The signal that ended ffmpeg, whoever sent it. */
+  signal: string | undefined;
 }
 
 export interface FfmpegProcessOptions {
@@ -62,6 +64,7 @@ export class FfmpegProcess {
   private readonly exited: Promise<void>;
   private resolveExited!: () => void;
   pid: number | undefined;
+  private proc: { signalCode?: string | null } | undefined;
 
   constructor(private readonly options: FfmpegProcessOptions) {
     const { plan } = options;
@@ -103,7 +106,8 @@ export class FfmpegProcess {
   }
 
   private started(commandLine: string): void {
-    const proc = (this.command as unknown as { ffmpegProc?: { pid?: number; stdout?: NodeJS.ReadableStream } }).ffmpegProc;
+    const proc = (this.command as unknown as { ffmpegProc?: { pid?: number; stdout?: NodeJS.ReadableStream; signalCode?: string | null } }).ffmpegProc;
+    this.proc = proc;
     this.pid = proc?.pid;
     if (proc?.stdout) {
       // 'exit' can come before the last bytes of stdout: the exit is reported once both happened.
@@ -150,7 +154,7 @@ export class FfmpegProcess {
     const clean = err === undefined;
     const how = err ? redact(err.message.split('\n')[0]?.replace(/:\s*$/, '') ?? 'ffmpeg failed') : 'ffmpeg ended';
     const reason = this.errors.length > 0 ? this.errors.join('; ') : how;
-    this.options.onExit({ errors: [...this.errors], reason, clean, stopped: this.stopping });
+    this.options.onExit({ errors: [...this.errors], reason, clean, stopped: this.stopping, signal: this.proc?.signalCode ?? undefined });
     this.resolveExited();
   }
 }

@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { TrackEvent, TrackEventType, TrackState, type Track as TrackMessage, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { TrackEvent, TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { ReorderBuffer, type ReorderOptions, type Released } from './reorder-buffer.js';
-import { formatTrackId, sessionTag, trackEventId } from './track-ids.js';
+import { sessionTag } from './track-ids.js';
+import { handoverEndedEvents, SessionMessages } from './track-messages.js';
 import type { RejectReason } from './tracker/box-validation.js';
-import type { Box } from './tracker/box.js';
-import { ByteTracker, type TrackerStep } from './tracker/byte-tracker.js';
-import type { Track } from './tracker/track.js';
+import { ByteTracker } from './tracker/byte-tracker.js';
 import type { TrackerParams } from './tracker/tracker-params.js';
-import { ZoneMonitor, type ZoneConfig, type ZoneHit } from './zones/zone-monitor.js';
+import { ZoneMonitor, type ZoneConfig } from './zones/zone-monitor.js';
 
 export interface CameraStateOptions {
   camera: string;
@@ -64,8 +63,8 @@ const RETIRED_EPOCHS = 16;
  */
 export class CameraState<T> {
   private reorder: ReorderBuffer<Held<T>>;
-  private tracker: ByteTracker | undefined;
-  private session = '';
+  /** The running tracker session: the tracker and the messages named after the session. */
+  private session: { tracker: ByteTracker; messages: SessionMessages } | undefined;
   private epoch: string | undefined;
   private readonly retired: string[] = [];
   private readonly zones = new ZoneMonitor();
@@ -73,7 +72,7 @@ export class CameraState<T> {
   latest: TrackUpdate | undefined;
   /** Tracks of the previous owner's last published frame, ended when this state starts. */
   private orphans: TrackUpdate | undefined;
-  readonly counters = { frames: 0, predicted: 0, late: 0, duplicates: 0, skipped: 0 };
+  readonly counters = { frames: 0, late: 0, duplicates: 0, skipped: 0 };
 
   constructor(private readonly options: CameraStateOptions) {
     this.reorder = new ReorderBuffer(options.reorder);
@@ -98,7 +97,7 @@ export class CameraState<T> {
   get trackCounts(): { active: number; lost: number } {
     let active = 0;
     let lost = 0;
-    for (const t of this.tracker?.tracks ?? []) {
+    for (const t of this.session?.tracker.tracks ?? []) {
       if (!t.everConfirmed) continue;
       if (t.status === 'confirmed') active++;
       else if (t.status === 'lost') lost++;
@@ -200,17 +199,17 @@ export class CameraState<T> {
   }
 
   private endSession(reason: string): FrameOutput<T> | undefined {
-    const tracker = this.tracker;
+    const session = this.session;
     const last = this.last;
-    this.tracker = undefined;
+    this.session = undefined;
     this.last = undefined;
-    if (!tracker || !last) {
+    if (!session || !last) {
       this.zones.reset();
       return undefined;
     }
-    const ended = tracker.endAll();
+    const ended = session.tracker.endAll();
     const events: TrackEvent[] = [];
-    for (const t of ended) events.push(...this.endEvents(t, last.sequence, last.captureTsMs, reason));
+    for (const t of ended) events.push(...session.messages.endEvents(t, last.sequence, last.captureTsMs, reason, this.zones));
     this.zones.reset();
     return {
       sequence: last.sequence,
@@ -235,15 +234,16 @@ export class CameraState<T> {
 
   private process(r: Released<Held<T>>): FrameOutput<T> {
     const { batch, token } = r.item;
-    if (!this.tracker) {
-      this.session = sessionTag(this.epoch ?? '', batch.sequence, batch.captureTsMs);
-      this.tracker = new ByteTracker(this.options.tracker);
-    }
+    this.session ??= {
+      tracker: new ByteTracker(this.options.tracker),
+      messages: new SessionMessages(this.camera, sessionTag(this.epoch ?? '', batch.sequence, batch.captureTsMs)),
+    };
+    const { tracker, messages } = this.session;
     const framesElapsed = this.last ? r.framesElapsed : 1;
     const t0 = performance.now();
     const step = batch.skipped
-      ? this.tracker.predict(framesElapsed)
-      : this.tracker.update({
+      ? tracker.predict(framesElapsed)
+      : tracker.update({
           detections: batch.detections,
           frameWidth: batch.frameWidth,
           frameHeight: batch.frameHeight,
@@ -253,20 +253,8 @@ export class CameraState<T> {
     const trackerMs = performance.now() - t0;
     this.last = { sequence: batch.sequence, captureTsMs: batch.captureTsMs, frameWidth: batch.frameWidth, frameHeight: batch.frameHeight };
     this.counters.frames++;
-    if (batch.skipped) this.counters.predicted++;
-    const events = [...this.orphanEvents(), ...this.frameEvents(step, batch)];
-    const update: TrackUpdate = {
-      cameraId: this.camera,
-      sequence: batch.sequence,
-      captureTsMs: batch.captureTsMs,
-      frameWidth: batch.frameWidth,
-      frameHeight: batch.frameHeight,
-      tracks: step.tracks.filter((t) => t.everConfirmed && (t.status === 'confirmed' || t.status === 'lost')).map((t) => this.trackMessage(t)),
-      detectedTsMs: batch.detectedTsMs,
-      trackedTsMs: 0,
-      streamEpoch: batch.streamEpoch,
-      predicted: batch.skipped,
-    };
+    const events = [...this.orphanEvents(), ...messages.frameEvents(step, batch.sequence, batch.captureTsMs, this.zones)];
+    const update = messages.update(batch, step);
     this.latest = update;
     return {
       sequence: batch.sequence,
@@ -286,110 +274,6 @@ export class CameraState<T> {
   private orphanEvents(): TrackEvent[] {
     const previous = this.orphans;
     this.orphans = undefined;
-    if (!previous) return [];
-    return previous.tracks.map((t) =>
-      TrackEvent.fromPartial({
-        eventId: trackEventId(this.camera, t.trackId, 'ended', previous.sequence),
-        cameraId: this.camera,
-        trackId: t.trackId,
-        type: TrackEventType.TRACK_EVENT_TYPE_ENDED,
-        sequence: previous.sequence,
-        tsMs: previous.captureTsMs,
-        classId: t.classId,
-        className: t.className,
-        box: t.box,
-        durationMs: t.lastSeenTsMs - t.firstSeenTsMs,
-        pathLengthPx: t.pathLengthPx,
-        firstSeenTsMs: t.firstSeenTsMs,
-        reason: 'handover',
-      }),
-    );
-  }
-
-  private frameEvents(step: TrackerStep, batch: DetectionBatch): TrackEvent[] {
-    const seq = batch.sequence;
-    const ts = batch.captureTsMs;
-    const events: TrackEvent[] = [];
-    for (const t of step.started) events.push(this.event(t, TrackEventType.TRACK_EVENT_TYPE_STARTED, seq, ts));
-    const observed = step.tracks
-      .filter((t) => t.everConfirmed && t.status === 'confirmed' && t.detectionIndex >= 0)
-      .map((t) => ({ key: this.trackId(t), className: t.className, box: t.box, track: t }));
-    const byKey = new Map(observed.map((o) => [o.key, o.track]));
-    for (const hit of this.zones.observe(observed)) events.push(this.zoneEvent(hit, byKey.get(hit.trackKey) as Track, seq, ts));
-    for (const t of step.lost) events.push(this.event(t, TrackEventType.TRACK_EVENT_TYPE_LOST, seq, ts));
-    for (const t of step.ended) events.push(...this.endEvents(t, seq, ts, t.endReason ?? 'expired'));
-    return events;
-  }
-
-  private endEvents(t: Track, seq: number, ts: number, reason: string): TrackEvent[] {
-    const box = t.box;
-    const events = this.zones.end(this.trackId(t), box).map((hit) => ({ ...this.zoneEvent(hit, t, seq, ts), reason: 'track_ended' }));
-    events.push({
-      ...this.event(t, TrackEventType.TRACK_EVENT_TYPE_ENDED, seq, ts),
-      durationMs: t.lastSeenMs - t.firstSeenMs,
-      pathLengthPx: t.pathLength,
-      reason,
-    });
-    return events;
-  }
-
-  private zoneEvent(hit: ZoneHit, t: Track, seq: number, ts: number): TrackEvent {
-    if (hit.kind === 'cross') {
-      return { ...this.event(t, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS, seq, ts, hit.lineId, hit.box), lineId: hit.lineId, direction: hit.direction };
-    }
-    const type = hit.kind === 'enter' ? TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER : TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT;
-    return { ...this.event(t, type, seq, ts, hit.zoneId, hit.box), zoneId: hit.zoneId };
-  }
-
-  private event(t: Track, type: TrackEventType, seq: number, ts: number, subject = '', box: Box = t.box): TrackEvent {
-    const trackId = this.trackId(t);
-    return TrackEvent.fromPartial({
-      eventId: trackEventId(this.camera, trackId, EVENT_NAMES[type], seq, subject),
-      cameraId: this.camera,
-      trackId,
-      type,
-      sequence: seq,
-      tsMs: ts,
-      classId: t.classId,
-      className: t.className,
-      box,
-      firstSeenTsMs: t.firstSeenMs,
-    });
-  }
-
-  private trackId(t: Track): string {
-    return formatTrackId(this.session, t.id);
-  }
-
-  private trackMessage(t: Track): TrackMessage {
-    const { vx, vy } = t.velocity;
-    return {
-      trackId: this.trackId(t),
-      state: t.status === 'lost' ? TrackState.TRACK_STATE_LOST : TrackState.TRACK_STATE_CONFIRMED,
-      box: t.box,
-      score: t.score,
-      classId: t.classId,
-      className: t.className,
-      age: t.age,
-      hits: t.hits,
-      framesSinceUpdate: t.framesSinceUpdate,
-      detectionIndex: t.detectionIndex,
-      vx,
-      vy,
-      firstSeenTsMs: t.firstSeenMs,
-      lastSeenTsMs: t.lastSeenMs,
-      pathLengthPx: t.pathLength,
-    };
+    return previous ? handoverEndedEvents(this.camera, previous) : [];
   }
 }
-
-const EVENT_NAMES: Record<TrackEventType, string> = {
-  [TrackEventType.TRACK_EVENT_TYPE_UNSPECIFIED]: 'unspecified',
-  [TrackEventType.TRACK_EVENT_TYPE_STARTED]: 'started',
-  [TrackEventType.TRACK_EVENT_TYPE_LOST]: 'lost',
-  [TrackEventType.TRACK_EVENT_TYPE_ENDED]: 'ended',
-  [TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER]: 'zone_enter',
-  [TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT]: 'zone_exit',
-  [TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS]: 'line_cross',
-  [TrackEventType.UNRECOGNIZED]: 'unrecognized',
-};

@@ -1,4 +1,5 @@
 import { NonFiniteOutputError } from '../model-errors.js';
+import type { ItemOutputs } from '../tensors/tensors.js';
 
 /** Boxes a detector proposed for one image, in model-input pixels, before NMS. */
 export class Candidates {
@@ -26,9 +27,6 @@ export class Candidates {
     this.push(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, score, classId);
   }
 }
-
-/** One image's share of the raw outputs: every tensor's item for that image. */
-export type ItemOutputs = Record<string, { data: ArrayLike<number>; dims: readonly number[] }>;
 
 /** Decodes one image's raw outputs into candidates with score >= threshold. */
 export interface DetectorDecoder {

@@ -1,5 +1,6 @@
 import { ModelShapeMismatchError } from '../model-errors.js';
-import { assertFinite, requireOutput, type ItemOutputs } from './candidates.js';
+import { assertFinite, requireOutput } from './candidates.js';
+import type { ItemOutputs } from '../tensors/tensors.js';
 
 /** An appearance embedding per image: the output row, L2-normalised so cosine similarity is a dot product. */
 export class EmbeddingDecoder {

@@ -1,7 +1,7 @@
 import { NonFiniteOutputError } from '../model-errors.js';
-import { IN_GRAPH_NMS } from '../onnx/yolox-postprocess-graph.js';
-import type { OutputTensor } from '../runtime/model-runner.js';
+import type { OutputTensor } from '../tensors/tensors.js';
 import { Candidates } from './candidates.js';
+import { IN_GRAPH_NMS } from './in-graph-nms-outputs.js';
 
 /**
  * Reads the boxes NonMaxSuppression kept inside the graph (see yolox-postprocess-graph.ts): rows

@@ -1,5 +1,6 @@
 import { ModelShapeMismatchError } from '../model-errors.js';
-import { assertFinite, Candidates, requireOutput, type DetectorDecoder, type ItemOutputs } from './candidates.js';
+import { assertFinite, Candidates, requireOutput, type DetectorDecoder } from './candidates.js';
+import type { ItemOutputs } from '../tensors/tensors.js';
 
 /**
  * Ultralytics-style heads, boxes already decoded to input pixels as centre x, centre y, width,

@@ -1,5 +1,6 @@
 import { ModelShapeMismatchError } from '../model-errors.js';
-import { assertFinite, Candidates, requireOutput, type DetectorDecoder, type ItemOutputs } from './candidates.js';
+import { assertFinite, Candidates, requireOutput, type DetectorDecoder } from './candidates.js';
+import type { ItemOutputs } from '../tensors/tensors.js';
 
 /** The anchor grid of a YOLOX head: one cell per stride and position, in the order the head emits them. */
 export interface AnchorGrid {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_REPOSITORY_DIR } from '../repository/default-paths.js';
 import { parseModelConfig } from '../repository/model-config.js';
-import type { OutputTensor } from '../runtime/model-runner.js';
+import type { OutputTensor } from '../tensors/tensors.js';
 import { DetectorHead } from './detector-head.js';
 
 const config = parseModelConfig(JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, 'yolox_nano', 'config.json'), 'utf8')), 'yolox_nano');

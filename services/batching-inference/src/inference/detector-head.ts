@@ -9,8 +9,8 @@ import type { RgbImage } from '../preprocess/image.js';
 import { fitImage, imageTransform, throughPlacement, toSourceBox, type InputTransform, type Placement } from '../preprocess/letterbox.js';
 import { TensorWriter } from '../preprocess/tensor-writer.js';
 import type { ModelConfig } from '../repository/model-config.js';
-import { itemOutputs, type InferenceJob } from '../runtime/execute-batch.js';
-import type { OutputTensor } from '../runtime/model-runner.js';
+import type { InferenceJob } from '../tensors/inference-job.js';
+import { itemOutputs, type OutputTensor } from '../tensors/tensors.js';
 import { pixelSpec } from './pixel-spec.js';
 
 export interface DetectInput {
@@ -40,7 +40,7 @@ export interface DetectorGraphMode {
 /** Turns images into a detector's input and its outputs into class-aware, NMS-filtered boxes in source pixels. */
 export class DetectorHead {
   readonly kind = 'detector';
-  private readonly writer: TensorWriter;
+  readonly writer: TensorWriter;
   private readonly decoder: DetectorDecoder & { checkShape(dims: readonly (number | string | undefined)[]): void };
   private readonly inGraph: InGraphNmsDecoder | undefined;
 

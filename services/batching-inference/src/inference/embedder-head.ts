@@ -4,14 +4,14 @@ import type { RgbImage } from '../preprocess/image.js';
 import { fitImage } from '../preprocess/letterbox.js';
 import { TensorWriter, type SourceRect } from '../preprocess/tensor-writer.js';
 import type { ModelConfig } from '../repository/model-config.js';
-import { itemOutputs, type InferenceJob } from '../runtime/execute-batch.js';
-import type { OutputTensor } from '../runtime/model-runner.js';
+import type { InferenceJob } from '../tensors/inference-job.js';
+import { itemOutputs, type OutputTensor } from '../tensors/tensors.js';
 import { pixelSpec } from './pixel-spec.js';
 
 /** Turns an image (or a crop of one) into an embedder's input and its output row into an L2-normalised vector. */
 export class EmbedderHead {
   readonly kind = 'embedder';
-  private readonly writer: TensorWriter;
+  readonly writer: TensorWriter;
   private readonly decoder: EmbeddingDecoder;
 
   constructor(

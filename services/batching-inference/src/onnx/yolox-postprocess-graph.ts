@@ -1,3 +1,4 @@
+import { IN_GRAPH_NMS } from '../decode/in-graph-nms-outputs.js';
 import { anchorGrid } from '../decode/yolox-decoder.js';
 import { editGraph } from './graph-edit.js';
 import { readOnnxModel } from './onnx-model.js';
@@ -13,20 +14,6 @@ export interface YoloxPostprocessSpec {
   /** Boxes kept per image and class by NonMaxSuppression. */
   maxPerClass: number;
 }
-
-/** What the post-processed graph returns instead of the raw head output. */
-export const IN_GRAPH_NMS = {
-  /** int64 [K, 3]: image in the batch, class, anchor. */
-  index: 'det_index',
-  /** float [K, 4]: centre x, centre y, width, height in input pixels. */
-  boxes: 'det_boxes',
-  /** float [K]: objectness x class score. */
-  scores: 'det_scores',
-  /** float [batch]: 1 where the image's raw head output held NaN or infinity (NMS would hide it). */
-  nonFinite: 'det_nonfinite',
-  /** float [1] graph input: candidates scoring below it are dropped before NMS. */
-  scoreThreshold: 'score_threshold',
-} as const;
 
 /**
  * Appends YOLOX's post-processing to the graph with opset-11 ops: grid decode of the boxes,

@@ -1,4 +1,4 @@
-import type { InputArray } from '../runtime/model-runner.js';
+import type { InputArray } from '../tensors/tensors.js';
 import type { RgbImage } from './image.js';
 import type { Placement } from './letterbox.js';
 

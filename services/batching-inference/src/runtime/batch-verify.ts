@@ -2,7 +2,8 @@ import type ort from 'onnxruntime-node';
 import { errorMessage } from '@va/common';
 import type { RgbImage } from '../preprocess/image.js';
 import type { TensorWriter } from '../preprocess/tensor-writer.js';
-import { ModelRunner, itemOf, type InputGeometry } from './model-runner.js';
+import { itemOf, type InputGeometry } from '../tensors/tensors.js';
+import { ModelRunner } from './model-runner.js';
 
 export interface BatchVerification {
   ok: boolean;

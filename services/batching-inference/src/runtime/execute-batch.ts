@@ -1,18 +1,8 @@
-import type { ItemOutputs } from '../decode/candidates.js';
-import { itemOf, type InputArray, type ModelRunner, type OutputTensor } from './model-runner.js';
+import type { InferenceJob } from '../tensors/inference-job.js';
+import type { ModelRunner } from './model-runner.js';
 
-/**
- * One image's work in a batch: write its input into its slot of the batch buffer, then turn its
- * share of the outputs into a result. Requests carry these, not tensors, so the only copy of
- * the pixels into the model's input happens here, straight into the batch buffer.
- */
-export interface InferenceJob<R> {
-  write(slot: InputArray): void;
-  /** `outputs` of the whole batch; `index` is this job's image in it. */
-  read(outputs: Record<string, OutputTensor>, index: number): R;
-  /** Lowest score this job keeps (graphs with in-graph NMS get the batch's lowest). */
-  scoreThreshold?: number;
-}
+/** The jobs executeBatch runs; defined with the tensors so that heads need not import the runtime. */
+export type { InferenceJob } from '../tensors/inference-job.js';
 
 export interface BatchTimings {
   /** Writing inputs into the batch buffer. */
@@ -55,11 +45,4 @@ export async function executeBatch<R>(runner: ModelRunner, jobs: ReadonlyArray<I
   });
   const t3 = performance.now();
   return { results: results as Array<R | Error>, timings: { inputMs: t1 - t0, inferMs: t2 - t1, outputMs: t3 - t2, ranBatch: run.ranBatch } };
-}
-
-/** Image `index`'s share of outputs whose leading dimension is the batch. */
-export function itemOutputs(outputs: Record<string, OutputTensor>, index: number): ItemOutputs {
-  const items: ItemOutputs = {};
-  for (const [name, tensor] of Object.entries(outputs)) items[name] = itemOf(tensor, index) as ItemOutputs[string];
-  return items;
 }

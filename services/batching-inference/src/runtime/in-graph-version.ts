@@ -1,17 +1,13 @@
 import type { Logger } from '@va/common';
 import { errorMessage } from '@va/common';
-import { DetectorHead } from '../inference/detector-head.js';
-import { EmbedderHead } from '../inference/embedder-head.js';
-import { pixelSpec } from '../inference/pixel-spec.js';
-import { IN_GRAPH_NMS } from '../onnx/yolox-postprocess-graph.js';
-import { TensorWriter } from '../preprocess/tensor-writer.js';
+import { IN_GRAPH_NMS } from '../decode/in-graph-nms-outputs.js';
+import { createModelHead, inputGeometry, type ModelHead } from '../inference/model-head.js';
 import type { ExecutionProvider } from '../repository/model-config.js';
 import type { ModelVersionSpec } from '../repository/model-repository.js';
 import { syntheticImage } from './batch-verify.js';
 import { applyGraphTransforms, type GraphTransforms } from './graph-transforms.js';
-import type { LoadSettings, ModelHead } from './model-loader.js';
-import { ModelRunner, type InputGeometry } from './model-runner.js';
-import { createSession } from './session-factory.js';
+import { ModelRunner } from './model-runner.js';
+import { createSession, type SessionSettings } from './session-factory.js';
 import { verifyTransforms } from './transform-verify.js';
 
 /**
@@ -24,23 +20,21 @@ export async function inGraphVersion(
   plainBytes: Uint8Array,
   transforms: GraphTransforms,
   ep: ExecutionProvider,
-  settings: LoadSettings,
+  session: SessionSettings,
   maxBatchSize: number,
   plain: { runner: ModelRunner; head: ModelHead },
   log: Logger,
-): Promise<({ ok: true } & { runner: ModelRunner; head: ModelHead; writer: TensorWriter }) | { ok: false; reason: string }> {
+): Promise<({ ok: true } & { runner: ModelRunner; head: ModelHead }) | { ok: false; reason: string }> {
   const { config } = spec;
-  const rawInput = transforms.normalize || config.input.dtype === 'uint8';
+  const mode = { rawInput: transforms.normalize || config.input.dtype === 'uint8', inGraphNms: transforms.postprocess };
   let runner: ModelRunner;
   try {
-    const created = await createSession(applyGraphTransforms(plainBytes, config, transforms), [ep], settings.session, log);
-    const geometry: InputGeometry = { dtype: rawInput ? 'uint8' : 'float32', layout: config.input.layout, width: config.input.width, height: config.input.height };
-    runner = new ModelRunner(created.session, config.input.name, geometry, maxBatchSize, transforms.postprocess ? IN_GRAPH_NMS.scoreThreshold : undefined);
+    const created = await createSession(applyGraphTransforms(plainBytes, config, transforms), [ep], session, log);
+    runner = new ModelRunner(created.session, config.input.name, inputGeometry(config, mode), maxBatchSize, transforms.postprocess ? IN_GRAPH_NMS.scoreThreshold : undefined);
   } catch (err) {
     return { ok: false, reason: `the transformed graph does not load: ${errorMessage(err).split('\n')[0]}` };
   }
-  const head: ModelHead =
-    config.kind === 'detector' ? new DetectorHead(spec.name, config, { rawInput, inGraphNms: transforms.postprocess }) : new EmbedderHead(spec.name, config, rawInput);
+  const head = createModelHead(spec.name, config, mode);
   const images = Array.from({ length: Math.min(maxBatchSize, 4) }, (_, i) => syntheticImage(config.input.width, config.input.height, i + 11));
   const check = await verifyTransforms(plain, { runner, head }, images);
   if (!check.ok) {
@@ -48,5 +42,5 @@ export async function inGraphVersion(
     return { ok: false, reason: `differs from the plain path (${check.reason})` };
   }
   log.info({ model: spec.name, version: spec.version, compared: check.compared, transforms }, 'in-graph transforms verified against the plain path');
-  return { ok: true, runner, head, writer: new TensorWriter(pixelSpec(config, rawInput)) };
+  return { ok: true, runner, head };
 }

@@ -1,24 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import ort from 'onnxruntime-node';
 import { errorMessage, type Logger } from '@va/common';
-import { assertFinite } from '../decode/candidates.js';
-import { DetectorHead } from '../inference/detector-head.js';
-import { EmbedderHead } from '../inference/embedder-head.js';
-import { pixelSpec } from '../inference/pixel-spec.js';
-import { ModelFileMissingError, ModelWarmupError } from '../model-errors.js';
-import { NotBatchableError, rewriteToDynamicBatch } from '../onnx/dynamic-batch.js';
+import { createModelHead, inputGeometry, plainGraphMode, type ModelHead } from '../inference/model-head.js';
+import { ModelFileMissingError } from '../model-errors.js';
 import { readOnnxModel } from '../onnx/onnx-model.js';
-import { TensorWriter } from '../preprocess/tensor-writer.js';
 import type { ExecutionProvider } from '../repository/model-config.js';
 import type { ModelVersionSpec } from '../repository/model-repository.js';
-import { ModelRunner, type InputGeometry } from './model-runner.js';
-import { createSession, sessionOptions, type CreatedSession, type SessionSettings } from './session-factory.js';
-import { checkModelAgainstConfig } from './shape-check.js';
-import { verifyBatching, type BatchVerification } from './batch-verify.js';
+import type { BatchVerification } from './batch-verify.js';
+import { planDynamicBatch, type DynamicBatchCandidate } from './dynamic-batch-plan.js';
 import { describeTransforms, wantedTransforms } from './graph-transforms.js';
 import { inGraphVersion } from './in-graph-version.js';
-
-export type ModelHead = DetectorHead | EmbedderHead;
+import { ModelRunner } from './model-runner.js';
+import { plainSession } from './plain-session.js';
+import type { CreatedSession, SessionSettings } from './session-factory.js';
+import { checkModelAgainstConfig } from './shape-check.js';
+import { warmUp } from './warm-up.js';
 
 /** How the version batches: natively dynamic, rewritten to dynamic (verified), or one image per run. */
 export type BatchingMode = 'native' | 'rewritten' | 'unbatched';
@@ -57,80 +52,34 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
   const started = performance.now();
   const { config } = spec;
   const log = parentLog.child({ component: 'model-loader', model: spec.name, version: spec.version });
-  let original: Uint8Array;
-  try {
-    original = new Uint8Array(await readFile(spec.modelPath));
-  } catch (err) {
-    throw new ModelFileMissingError(`cannot read ${spec.modelPath}: ${errorMessage(err)}`, { cause: err });
-  }
-  const info = readOnnxModel(original);
-  const check = checkModelAgainstConfig(info, config);
-  const providers = settings.providers ?? config.executionProviders;
-  const warnings: string[] = [];
-  const rewrites: string[] = [];
+  const original = await readModelFile(spec);
+  const check = checkModelAgainstConfig(readOnnxModel(original), config);
   const wanted = config.batching.maxBatchSize;
+  const warnings: string[] = [];
 
-  let batching: BatchingMode = check.batch === 'dynamic' ? 'native' : 'unbatched';
-  let candidate: Uint8Array | undefined;
-  if (check.batch === 1 && wanted > 1) {
-    if (config.batching.dynamicBatch === 'off') {
-      warnings.push('static batch of 1 and dynamicBatch is off: served one image per run');
-    } else {
-      try {
-        const rewrite = rewriteToDynamicBatch(original);
-        candidate = rewrite.bytes;
-        rewrites.push(`dynamic batch: inputs ${rewrite.inputs.join(',')}, outputs ${rewrite.outputs.join(',')}, ${rewrite.reshapeConstants.length} Reshape constants, ${rewrite.droppedValueInfo} value_info dropped`);
-      } catch (err) {
-        if (!(err instanceof NotBatchableError)) throw err;
-        warnings.push(`cannot make the batch dimension dynamic (${err.message}): served one image per run`);
-      }
-    }
-  }
+  const plan = check.batch === 1 && wanted > 1 ? planDynamicBatch(original, config) : undefined;
+  if (plan && 'warning' in plan) warnings.push(plan.warning);
+  const rewrite: DynamicBatchCandidate | undefined = plan && 'rewrite' in plan ? plan.rewrite : undefined;
 
-  const uint8Model = config.input.dtype === 'uint8';
-  const geometryFor = (uint8: boolean): InputGeometry => ({ dtype: uint8 ? 'uint8' : 'float32', layout: config.input.layout, width: config.input.width, height: config.input.height });
-  const plainHead = (): ModelHead => (config.kind === 'detector' ? new DetectorHead(spec.name, config) : new EmbedderHead(spec.name, config));
-  let writer = new TensorWriter(pixelSpec(config));
-
-  let plainBytes = candidate ?? original;
-  let created = await createSession(plainBytes, providers, settings.session, log);
-  let verification: BatchVerification | undefined;
-  if (candidate) {
-    // The reference is the file as exported, on the same provider.
-    const reference = await ort.InferenceSession.create(original, sessionOptions(created.ep, settings.session));
-    try {
-      verification = await verifyBatching(created.session, reference, config.input.name, geometryFor(uint8Model), writer, Math.min(wanted, settings.verifyBatch ?? 4));
-    } finally {
-      await reference.release();
-    }
-    if (verification.ok) {
-      batching = 'rewritten';
-    } else {
-      warnings.push(`rewritten dynamic batch failed verification (${verification.reason}): served one image per run`);
-      rewrites.shift();
-      await created.session.release();
-      plainBytes = original;
-      created = await createSession(original, [created.ep], settings.session, log);
-    }
-  }
+  const plainMode = plainGraphMode(config);
+  const plainHead = createModelHead(spec.name, config, plainMode);
+  const geometry = inputGeometry(config, plainMode);
+  const batchCheck = { inputName: config.input.name, geometry, writer: plainHead.writer, batch: Math.min(wanted, settings.verifyBatch ?? 4) };
+  const plain = await plainSession(original, rewrite?.bytes, settings.providers ?? config.executionProviders, settings.session, batchCheck, log);
+  const { created, verification } = plain;
+  if (verification && !verification.ok) warnings.push(`rewritten dynamic batch failed verification (${verification.reason}): served one image per run`);
   if (created.failed.length > 0) warnings.push(`execution provider fallback to ${created.ep}: ${created.failed.map((f) => `${f.ep} (${f.error})`).join('; ')}`);
+  const batching: BatchingMode = verification?.ok ? 'rewritten' : check.batch === 'dynamic' ? 'native' : 'unbatched';
+  const rewrites = verification?.ok && rewrite ? [rewrite.description] : [];
 
   const maxBatchSize = batching === 'unbatched' ? 1 : wanted;
-  let runner = new ModelRunner(created.session, config.input.name, geometryFor(uint8Model), maxBatchSize);
-  let head = plainHead();
-  const transforms = wantedTransforms(config, created.ep);
-  if (transforms.normalize || transforms.postprocess) {
-    const inGraph = await inGraphVersion(spec, plainBytes, transforms, created.ep, settings, maxBatchSize, { runner, head }, log);
-    if (inGraph.ok) {
-      await runner.release();
-      ({ runner, head, writer } = inGraph);
-      rewrites.push(...describeTransforms(transforms));
-    } else {
-      warnings.push(`in-graph ${describeTransforms(transforms).join(' and ')} not used: ${inGraph.reason}`);
-    }
-  }
+  const plainRunner = new ModelRunner(created.session, config.input.name, geometry, maxBatchSize);
+  const served = await withInGraphTransforms(spec, plain.bytes, created.ep, settings.session, maxBatchSize, { runner: plainRunner, head: plainHead }, log);
+  rewrites.push(...served.rewrites);
+  warnings.push(...served.warnings);
+  const { runner, head } = served;
   try {
-    await warmUp(runner, head, writer, spec.name);
+    await warmUp(runner, head, spec.name);
   } catch (err) {
     await runner.release();
     throw err;
@@ -156,25 +105,31 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
   return loaded;
 }
 
-/** Runs the largest batch once on blank (pad-coloured) images: allocates buffers and proves the outputs are finite. */
-async function warmUp(runner: ModelRunner, head: ModelHead, writer: TensorWriter, model: string): Promise<void> {
-  const { width, height } = runner.geometry;
-  const blank = { data: new Uint8Array(3 * width * height).fill(writer.spec.padValue), width, height, order: 'RGB' as const };
-  for (let i = 0; i < runner.maxBatch; i++) writer.write(runner.slot(i), blank, { x: 0, y: 0, width, height });
-  let outputs;
+async function readModelFile(spec: ModelVersionSpec): Promise<Uint8Array> {
   try {
-    outputs = (await runner.run(runner.maxBatch)).outputs;
+    return new Uint8Array(await readFile(spec.modelPath));
   } catch (err) {
-    throw new ModelWarmupError(`warm-up run of ${model} failed: ${errorMessage(err).split('\n')[0]}`, { cause: err });
+    throw new ModelFileMissingError(`cannot read ${spec.modelPath}: ${errorMessage(err)}`, { cause: err });
   }
-  for (const [name, out] of Object.entries(outputs)) {
-    if (out.data instanceof Float32Array) {
-      try {
-        assertFinite(out.data, model, name);
-      } catch {
-        throw new ModelWarmupError(`warm-up run of ${model} produced NaN or infinite values in output ${name} on a blank image`);
-      }
-    }
-  }
-  head.checkOutputs(outputs);
+}
+
+/**
+ * The plain runner and head, or the in-graph version that replaces them when the configured
+ * transforms for this provider build and verify (the plain runner is then released).
+ */
+async function withInGraphTransforms(
+  spec: ModelVersionSpec,
+  plainBytes: Uint8Array,
+  ep: ExecutionProvider,
+  session: SessionSettings,
+  maxBatchSize: number,
+  plain: { runner: ModelRunner; head: ModelHead },
+  log: Logger,
+): Promise<{ runner: ModelRunner; head: ModelHead; rewrites: string[]; warnings: string[] }> {
+  const transforms = wantedTransforms(spec.config, ep);
+  if (!transforms.normalize && !transforms.postprocess) return { ...plain, rewrites: [], warnings: [] };
+  const inGraph = await inGraphVersion(spec, plainBytes, transforms, ep, session, maxBatchSize, plain, log);
+  if (!inGraph.ok) return { ...plain, rewrites: [], warnings: [`in-graph ${describeTransforms(transforms).join(' and ')} not used: ${inGraph.reason}`] };
+  await plain.runner.release();
+  return { runner: inGraph.runner, head: inGraph.head, rewrites: describeTransforms(transforms), warnings: [] };
 }

@@ -1,19 +1,5 @@
 import ort from 'onnxruntime-node';
-
-export type InputArray = Float32Array | Uint8Array;
-
-export interface InputGeometry {
-  dtype: 'float32' | 'uint8';
-  layout: 'NCHW' | 'NHWC';
-  width: number;
-  height: number;
-}
-
-/** One output tensor of a run; `data` belongs to this run only. */
-export interface OutputTensor {
-  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
-  dims: readonly number[];
-}
+import type { InputArray, InputGeometry, OutputTensor } from '../tensors/tensors.js';
 
 export interface RunResult {
   outputs: Record<string, OutputTensor>;
@@ -81,11 +67,4 @@ export class ModelRunner {
     this.released = true;
     await this.session.release();
   }
-}
-
-/** Item `i` of a batched output whose leading dimension is the batch. */
-export function itemOf(tensor: OutputTensor, i: number): { data: OutputTensor['data']; dims: readonly number[] } {
-  const [batch = 1, ...rest] = tensor.dims;
-  const per = tensor.data.length / batch;
-  return { data: tensor.data.subarray(i * per, (i + 1) * per), dims: rest };
 }

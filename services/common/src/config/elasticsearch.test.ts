@@ -3,10 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { errors } from '@elastic/elasticsearch';
-import { ConfigError, UnavailableError } from '../errors.js';
-import { createElasticsearchClient } from '../elasticsearch/client.js';
-import { isElasticsearchUnavailable, mapElasticsearchError } from '../elasticsearch/errors.js';
+import { ConfigError } from '../errors.js';
 import { loadElasticsearchConfig } from './elasticsearch.js';
 
 function keysOf(fn: () => unknown): string[] {
@@ -43,24 +40,5 @@ describe('Elasticsearch configuration', () => {
     assert.deepEqual(keysOf(() => loadElasticsearchConfig({ ES_USERNAME: 'u', ES_PASSWORD: 'p', ES_API_KEY: 'k' })), ['ES_API_KEY']);
     assert.deepEqual(keysOf(() => loadElasticsearchConfig({ ES_URL: 'http://elastic:secret@es:9200' })), ['ES_URL']);
     assert.deepEqual(keysOf(() => loadElasticsearchConfig({ ES_URL: 'http://es:9200', ES_CA_FILE: '/nonexistent/ca.pem' })), ['ES_CA_FILE', 'ES_CA_FILE']);
-  });
-
-  it('builds a client with the configured auth', async () => {
-    const client = createElasticsearchClient(loadElasticsearchConfig({ ES_URL: 'http://127.0.0.1:1', ES_API_KEY: 'aWQ6a2V5', ES_MAX_RETRIES: '0' }));
-    const err = await client.info().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(isElasticsearchUnavailable(err), 'nothing listens on port 1');
-    assert.ok(mapElasticsearchError(err, 'info') instanceof UnavailableError);
-    await client.close();
-  });
-
-  it('treats 4xx answers as the caller\'s fault, 429 and 5xx as unavailable', () => {
-    const response = (statusCode: number) => new errors.ResponseError({ statusCode, body: {}, headers: {}, warnings: null, meta: {} as never });
-    assert.equal(isElasticsearchUnavailable(response(400)), false);
-    assert.equal(isElasticsearchUnavailable(response(404)), false);
-    assert.equal(isElasticsearchUnavailable(response(429)), true);
-    assert.equal(isElasticsearchUnavailable(response(503)), true);
   });
 });

@@ -2,7 +2,7 @@ import { headers as natsHeaders, type Subscription } from 'nats';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NatsConnectionHandle } from './connection.js';
-import type { ConsumerMetrics } from './consumers.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
 import { subjects } from './subjects.js';
 
 /** A message a durable consumer gives up on. */

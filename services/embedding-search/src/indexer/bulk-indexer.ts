@@ -2,21 +2,13 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { CancelledError, RETRYABLE_STATUSES, elasticsearchStatus, errorMessage, isElasticsearchUnavailable, type Logger } from '@va/common';
 import type { IndexerConfig } from '../config.js';
 import type { ElasticsearchHealth } from '../elasticsearch-health.js';
+import type { BulkOp } from '../indices/bulk-op.js';
 import type { IndexKind } from '../indices/index-names.js';
 import type { SearchMetrics } from '../metrics.js';
 import { WakeList } from '../wake-list.js';
 
-/** One document to write. The id is derived from the message, so a redelivery overwrites instead of duplicating. */
-export interface BulkOp {
-  kind: IndexKind;
-  index: string;
-  id: string;
-  doc: Record<string, unknown>;
-  /** External versioning: Elasticsearch keeps the highest version, and an older write counts as superseded. */
-  version?: { value: number; type: 'external' | 'external_gte' };
-  /** Event time, for the capture -> indexed histogram. */
-  eventTsMs?: number;
-}
+// What the bulk indexer takes; defined in indices/ so that document builders need not import the indexer.
+export type { BulkOp } from '../indices/bulk-op.js';
 
 export type OpOutcome =
   | { ok: true; result: 'created' | 'updated' | 'superseded' }

@@ -10,7 +10,7 @@ import type { IndexNames } from '../indices/index-names.js';
 import type { SearchMetrics } from '../metrics.js';
 import { BulkIndexer } from './bulk-indexer.js';
 import { DeadLetters } from './dead-letters.js';
-import { IndexRouter } from './index-router.js';
+import { IndexRouter } from '../indices/index-router.js';
 import { MessagePipeline } from './message-pipeline.js';
 import { createSourceConsumers } from './source-consumers.js';
 

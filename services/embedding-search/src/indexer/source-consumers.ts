@@ -12,7 +12,7 @@ import type { IndexKind } from '../indices/index-names.js';
 import type { SearchMetrics } from '../metrics.js';
 import type { BulkOp } from './bulk-indexer.js';
 import type { Rejection } from './dead-letters.js';
-import type { IndexRouter } from './index-router.js';
+import type { IndexRouter } from '../indices/index-router.js';
 import type { MessagePipeline, Produced } from './message-pipeline.js';
 
 export interface SourceConsumersDeps {

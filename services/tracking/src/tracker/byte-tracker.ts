@@ -70,21 +70,14 @@ export class ByteTracker {
 
   update(input: TrackerFrame): TrackerStep {
     const p = this.params;
-    const elapsed = Math.max(1, Math.floor(input.framesElapsed ?? 1));
     const ts = input.timestampMs;
-    const step: TrackerStep = { frame: 0, tracks: [], started: [], lost: [], refound: [], ended: [], rejected: {}, droppedEmbeddings: 0 };
-
     const firstFrame = this.frameNo === 0;
-    if (!firstFrame && elapsed > p.maxPredictFrames) step.ended.push(...this.endAll('gap'));
-    this.frameNo += elapsed;
-    const frame = this.frameNo;
-    step.frame = frame;
+    const step = this.advance(input.framesElapsed ?? 1);
+    const frame = step.frame;
 
     const checked = validateDetections(input.detections, input.frameWidth, input.frameHeight, p.validation);
     step.rejected = checked.rejected;
     step.droppedEmbeddings = checked.droppedEmbeddings;
-
-    for (const t of this.live) t.predict(elapsed);
 
     const high: ValidDetection[] = [];
     const low: ValidDetection[] = [];
@@ -152,13 +145,22 @@ export class ByteTracker {
    * wait for the next detected frame. A gap longer than maxPredictFrames still ends every track.
    */
   predict(framesElapsed = 1): TrackerStep {
+    const step = this.advance(framesElapsed);
+    step.tracks = this.live;
+    return step;
+  }
+
+  /**
+   * What every frame starts with: the frame number moves on by the frames elapsed (at least one),
+   * a gap longer than maxPredictFrames ends every track, and the rest predict across the gap.
+   */
+  private advance(framesElapsed: number): TrackerStep {
     const elapsed = Math.max(1, Math.floor(framesElapsed));
     const step: TrackerStep = { frame: 0, tracks: [], started: [], lost: [], refound: [], ended: [], rejected: {}, droppedEmbeddings: 0 };
     if (this.frameNo !== 0 && elapsed > this.params.maxPredictFrames) step.ended.push(...this.endAll('gap'));
     this.frameNo += elapsed;
     step.frame = this.frameNo;
     for (const t of this.live) t.predict(elapsed);
-    step.tracks = this.live;
     return step;
   }
 

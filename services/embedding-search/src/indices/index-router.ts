@@ -1,5 +1,5 @@
 import type { SearchMetrics } from '../metrics.js';
-import { retentionCutoff, type IndexKind, type IndexNames } from '../indices/index-names.js';
+import { retentionCutoff, type IndexKind, type IndexNames } from './index-names.js';
 
 /**
  * Picks the daily index of a document from its event time, and refuses documents whose day is
