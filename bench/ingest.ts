@@ -19,9 +19,9 @@ import { encodeFrameAround } from '../services/ingest/src/frame-encoder.js';
 import { FRAME_HEAD_RESERVE, FramePool } from '../services/ingest/src/frame-pool.js';
 import { selectFilter } from '../services/ingest/src/frame-sampler.js';
 import { letterboxGeometry, resizeFilters } from '../services/ingest/src/letterbox.js';
-import { CLIP, fileUrl, startIngest, StreamState } from '../test/helpers/ingest.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
-import { REPO_ROOT, sharedFile } from '../test/helpers/shared.js';
+import { CLIP, fileUrl, startIngest, StreamState } from '@va/harness/ingest-service';
+import { startNatsServer } from '@va/harness/nats-server';
+import { REPO_ROOT, sharedFile } from '@va/harness/shared';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 5;

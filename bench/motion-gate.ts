@@ -13,7 +13,7 @@ import { FrameStatsSampler } from '../services/ingest/src/frame-stats.js';
 import { MotionGate } from '../services/ingest/src/motion-gate.js';
 import { DetectionPolicy } from '../services/ingest/src/detection-policy.js';
 import { DetectionSchedule } from '../services/ingest/src/detection-schedule.js';
-import { REPO_ROOT, sharedFile } from '../test/helpers/shared.js';
+import { REPO_ROOT, sharedFile } from '@va/harness/shared';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 // The service defaults (config.ts); --pixel-threshold=, --min-changed-share= and --force-ms= try others.

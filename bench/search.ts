@@ -24,10 +24,10 @@ import { SearchIndexer } from '../services/embedding-search/src/indexer/search-i
 import { IndexNames } from '../services/embedding-search/src/indices/index-names.js';
 import { applyIndexTemplates } from '../services/embedding-search/src/indices/index-templates.js';
 import { SearchMetrics } from '../services/embedding-search/src/metrics.js';
-import { deletePrefix, esClient, esUrl } from '../test/helpers/elasticsearch.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
-import { connectPublisher, detectionBatch, publish, trackEvent, trackUpdate } from '../test/helpers/pipeline-messages.js';
-import { REPO_ROOT } from '../test/helpers/shared.js';
+import { deletePrefix, esClient, esUrl } from '@va/harness/elasticsearch';
+import { startNatsServer } from '@va/harness/nats-server';
+import { connectPublisher, detectionBatch, publish, trackEvent, trackUpdate } from '@va/harness/pipeline-messages';
+import { REPO_ROOT } from '@va/harness/shared';
 
 const quick = process.argv.includes('--quick');
 const FRAME_MESSAGES = quick ? 6_000 : 24_000;

@@ -14,7 +14,7 @@ import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '
 import type { DetectionSource, MotSequence } from './tracking/detection-source.js';
 import { gtDegradedSource } from './tracking/gt-degraded-source.js';
 import { BENCH_SEQUENCES, loadMotSequence } from './tracking/mot-sequences.js';
-import { withDetectionSchedule } from '../test/helpers/byte-tracker-replay.js';
+import { withDetectionSchedule } from '@va/harness/byte-tracker-replay';
 import { trackerFps, trackSequence } from './tracking/run-tracker.js';
 import { yoloxSource } from './tracking/yolox-source.js';
 

@@ -1,8 +1,8 @@
 // The verdicts of a load run, from its samples: did every service stay up, did every queue stay
 // within its bound, did memory stay flat, were frames shed and counted rather than lost, were
 // errors rare, and was the latency objective met. Pure: samples in, checks out.
-import type { ServiceName } from '../deploy/local/pipeline/service-catalog.js';
-import { SERVICE_NAMES } from '../deploy/local/pipeline/service-catalog.js';
+import type { ServiceName } from '@va/harness/pipeline/service-catalog';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import type { Sample } from './pipeline-sampler.js';
 
 export interface Check {

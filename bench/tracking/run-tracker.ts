@@ -3,7 +3,7 @@ import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import type { MotRow } from '@va/tracking/eval/mot-file';
 import { ByteTracker } from '@va/tracking/tracker/byte-tracker';
 import type { TrackerParams } from '@va/tracking/tracker/tracker-params';
-import { replayByteTracker } from '../../test/helpers/byte-tracker-replay.js';
+import { replayByteTracker } from '@va/harness/byte-tracker-replay';
 
 /**
  * Runs a tracker over one sequence's detections and returns its output as MOTChallenge rows

@@ -9,11 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { unary } from '@va/common';
 import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
-import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
-import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
-import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
+import { clipStream } from '@va/harness/pipeline/camera-streams';
+import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
+import { pets09Crops, pets09GroundTruth } from '@va/harness/mot15';
 import { DEFAULT_POLICY, missing, pipelineConsumers, RESULT_KINDS, settledResults, waitTrackUpdates, type IndexPolicy, type Published } from './published-vs-indexed.js';
-import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
 const CAMERA = 'pets09';
 /** Ten seconds of PETS09-S2L1 at its 7 fps: the three people of frame 1 walk through all of it. */

@@ -7,8 +7,8 @@ import type { Client } from '@elastic/elasticsearch';
 import { codecs, STREAMS, subjects, type NatsConnectionHandle } from '@va/common';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { TrackEventType, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import { readStored } from '../helpers/tracking.js';
-import { waitFor } from '../helpers/ports.js';
+import { readStored } from '@va/harness/tracking-service';
+import { waitFor } from '@va/harness/ports';
 
 export interface ResultIds {
   detections: Set<string>;

@@ -5,10 +5,10 @@ import sharp from 'sharp';
 import { codecs, STREAMS, subjects } from '@va/common';
 import { type DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
-import { iou, readMotGroundTruth, type GtBox } from '../../helpers/detection-score.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { iou, readMotGroundTruth, type GtBox } from '@va/harness/detection-score';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { sharedFile } from '@va/harness/shared';
 import { petsJpeg, startInference, type InferenceProcess } from './inference-fixture.js';
 
 const W = 768;

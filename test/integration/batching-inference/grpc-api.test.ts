@@ -5,10 +5,10 @@ import sharp from 'sharp';
 import { createClient, unary } from '@va/common';
 import { InferenceServiceClient, ModelState, type DetectResponse } from '@va/common/gen/va/inference/v1/inference';
 import { codeOf } from '../../helpers/grpc.js';
-import { iou, readMotGroundTruth, type GtBox } from '../../helpers/detection-score.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { iou, readMotGroundTruth, type GtBox } from '@va/harness/detection-score';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { sharedFile } from '@va/harness/shared';
 import { petsJpeg, shippedConfig, startInference, tempRepository, type InferenceProcess } from './inference-fixture.js';
 
 const YOLOX = 'models/yolox_nano.onnx';

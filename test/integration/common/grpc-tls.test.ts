@@ -4,7 +4,7 @@ import { status } from '@grpc/grpc-js';
 import { createClient, createLogger, createRegistry, GrpcServer, HealthRegistry, unary, type GrpcTlsConfig } from '@va/common';
 import { HealthClient } from '@va/common/gen/grpc/health/v1/health';
 import { codeOf } from '../../helpers/grpc.js';
-import { makeTestPki, type TestPki } from '../../helpers/tls.js';
+import { makeTestPki, type TestPki } from '@va/harness/tls';
 
 async function startServer(tls: GrpcTlsConfig) {
   const server = new GrpcServer({

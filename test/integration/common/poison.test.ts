@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
 import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { MetricSet } from '../../helpers/metrics.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
+import { MetricSet } from '@va/harness/metrics';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
 
 const log = createLogger('test', 'silent');
 const MAX_DELIVER = 3;

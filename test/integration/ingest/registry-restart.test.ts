@@ -4,10 +4,10 @@ import { describe, it } from 'node:test';
 import { connect } from 'nats';
 import { unary } from '@va/common';
 import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
-import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState, ingestFixture } from '../../helpers/ingest.js';
-import { waitFor } from '../../helpers/ports.js';
-import { sharedFile } from '../../helpers/shared.js';
-import { natsClientOptionsFor } from '../../helpers/nats-server.js';
+import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState, ingestFixture } from '@va/harness/ingest-service';
+import { waitFor } from '@va/harness/ports';
+import { sharedFile } from '@va/harness/shared';
+import { natsClientOptionsFor } from '@va/harness/nats-server';
 
 const BUCKET = 'va_ingest_streams';
 

@@ -7,12 +7,12 @@ import { ReviewStatus } from '@va/common/gen/va/common/v1/flag';
 import { ExportLabelingSetRequest, ListFlagsRequest, ReviewFlagRequest } from '@va/common/gen/va/sanity/v1/sanity';
 import { SearchEventsRequest } from '@va/common/gen/va/search/v1/search';
 import { SetZonesRequest, TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
-import { SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
-import { sleep } from '../../helpers/ports.js';
-import { ruleCount, startPrometheus, type PromSeries, type TestPrometheus } from '../../helpers/prometheus.js';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
+import { sleep } from '@va/harness/ports';
+import { ruleCount, startPrometheus, type PromSeries, type TestPrometheus } from '@va/harness/prometheus';
 import { dashboardQueries, withGrafanaVariables, type DashboardQuery } from '../../helpers/promql.js';
-import { sharedDir } from '../../helpers/shared.js';
-import { startWholePipeline, type WholePipeline } from '../../helpers/whole-pipeline.js';
+import { sharedDir } from '@va/harness/shared';
+import { startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
 // Grafana's $__rate_interval for a 1 s scrape interval is at least 4 scrapes; 10 s keeps rates smooth over a short run.
 const RATE_WINDOW = '10s';

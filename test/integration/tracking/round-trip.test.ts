@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { createClient, unary } from '@va/common';
 import { TrackEventType, TrackState } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, person, publishBatch, storedEvents, VIEWER_TOKEN, waitForUpdates, useTrackingFixture } from '../../helpers/tracking.js';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, person, publishBatch, storedEvents, VIEWER_TOKEN, waitForUpdates, useTrackingFixture } from '@va/harness/tracking-service';
 
 const CAMERA = 'lobby';
 

@@ -4,8 +4,8 @@ import { credentials, status as GrpcStatus, type ClientReadableStream } from '@g
 import { createClient, serverStream } from '@va/common';
 import { HealthClient } from '@va/common/gen/grpc/health/v1/health';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '../../helpers/tracking.js';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '@va/harness/tracking-service';
 
 const PER_CONNECTION = 2;
 const PER_SERVER = 3;

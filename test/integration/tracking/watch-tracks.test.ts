@@ -5,8 +5,8 @@ import { createClient, serverStream, unary } from '@va/common';
 import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
 import { codeOf } from '../../helpers/grpc.js';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '../../helpers/tracking.js';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '@va/harness/tracking-service';
 
 /** Collects a WatchTracks stream until it ends; resolves with what came and the status code. */
 function watch(client: TrackingServiceClient, cameraIds: string[]) {

@@ -1,5 +1,5 @@
 // One port picker for tests and the pipeline launcher (random picks below the ephemeral range).
-export { freePort } from '../../deploy/local/pipeline/local-ports.js';
+export { freePort } from './pipeline/local-ports.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

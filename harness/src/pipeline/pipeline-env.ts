@@ -8,7 +8,7 @@ import { SERVICE_NAMES, type ServiceName, type ServicePorts } from './service-ca
 export interface PipelineSettings {
   natsUrl: string;
   /**
-   * Passwords of the NATS users (deploy/local/pipeline/nats-credentials.ts; the stack's .stack/nats):
+   * Passwords of the NATS users (harness/src/pipeline/nats-credentials.ts; the stack's .stack/nats):
    * each service connects as its own user. Without it the services connect anonymously.
    */
   natsCredentialsDir?: string;

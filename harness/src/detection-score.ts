@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { readGroundTruth } from '../fixtures/sanity/mot-ground-truth.js';
+import { readGroundTruth } from './sanity-scenes/mot-ground-truth.js';
 
 /** One ground-truth box of a MOTChallenge sequence (gt/gt.txt), corners in pixels. */
 export interface GtBox {

@@ -1,6 +1,6 @@
 // One reader of a service's /metrics for every test: the Prometheus text parser the launcher, the
-// demo and the load tests use (deploy/local/pipeline/prometheus-text.ts).
-import { MetricSet } from '../../deploy/local/pipeline/prometheus-text.js';
+// demo and the load tests use (harness/src/pipeline/prometheus-text.ts).
+import { MetricSet } from './pipeline/prometheus-text.js';
 
 export { MetricSet };
 

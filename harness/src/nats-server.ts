@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'nats';
 import { ensureStreams, inboxPrefix, loadNatsConfig, STREAMS, type BusIdentity, type JetStreamLimits, type NatsConfig, type StreamKey } from '@va/common';
-import { natsClientAuth, natsIdentityEnv, writeNatsCredentials } from '../../deploy/local/pipeline/nats-credentials.js';
+import { natsClientAuth, natsIdentityEnv, writeNatsCredentials } from './pipeline/nats-credentials.js';
 import { freePort, waitFor } from './ports.js';
 
 export interface TestNatsServer {
@@ -15,7 +15,7 @@ export interface TestNatsServer {
   storeDir: string;
   /** The server's process id while it runs (for CPU accounting). */
   readonly pid: number | undefined;
-  /** Passwords of the NATS users (deploy/local/pipeline/nats-credentials.ts); undefined without auth. */
+  /** Passwords of the NATS users (harness/src/pipeline/nats-credentials.ts); undefined without auth. */
   credentialsDir?: string;
   /** NATS_URL, NATS_USER and NATS_PASSWORD_FILE of a process connecting as `identity`. */
   env(identity: BusIdentity): Record<string, string>;

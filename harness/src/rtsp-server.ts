@@ -14,13 +14,13 @@ export interface TestRtspServer {
   thaw(): void;
 }
 
-/** GStreamer's RTSP server (test/fixtures/rtsp-server.py) serving `clip` at rtsp://127.0.0.1:<port>/clip. */
+/** GStreamer's RTSP server (harness/src/rtsp-server.py) serving `clip` at rtsp://127.0.0.1:<port>/clip. */
 export async function startRtspServer(clip: string): Promise<TestRtspServer> {
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const p = spawn('/usr/bin/python3', [join(REPO_ROOT, 'test/fixtures/rtsp-server.py'), String(port), clip], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn('/usr/bin/python3', [join(REPO_ROOT, 'harness/src/rtsp-server.py'), String(port), clip], { stdio: ['ignore', 'pipe', 'pipe'] });
       proc = p;
       let err = '';
       p.stderr?.on('data', (c: Buffer) => (err += c.toString()));

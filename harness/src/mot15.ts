@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { readGroundTruth, type GroundTruthBox } from '../fixtures/sanity/mot-ground-truth.js';
+import { readGroundTruth, type GroundTruthBox } from './sanity-scenes/mot-ground-truth.js';
 import { sharedFile } from './shared.js';
 
 const SEQUENCE = 'data/mot15/PETS09-S2L1';
