@@ -21,12 +21,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultInferenceThreads } from '@va/harness/pipeline/pipeline-env';
-import { REPO_ROOT } from '@va/harness/pipeline/pipeline-launcher';
 import { FleetSimulator } from '../loadtest/fleet-simulator.js';
 import { machineNow, summarise } from '../loadtest/load-report.js';
 import { PipelineCostMeter, type CostFigures } from '../loadtest/pipeline-cost.js';
 import { PipelineSampler } from '../loadtest/pipeline-sampler.js';
-import { sharedDir } from '@va/harness/shared';
+import { REPO_ROOT, sharedDir } from '@va/harness/shared';
 import { startWholePipeline } from '@va/harness/whole-pipeline';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, threads: { type: 'string' }, 'max-streams': { type: 'string' } } });

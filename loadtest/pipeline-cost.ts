@@ -8,9 +8,9 @@
 // The bus bytes include the measuring tap's copies of detections, tracks, events and flags.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '@va/harness/pipeline/pipeline-launcher';
+import { REPO_ROOT } from '@va/harness/shared';
 import { pidListeningOn, ProcessCpuMeter, type CpuReading, type CpuRoots } from '@va/harness/pipeline/process-cpu';
-import { MetricSet } from '@va/harness/pipeline/prometheus-text';
+import { MetricSet } from '@va/harness/prometheus-text';
 import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import type { WholePipeline } from '@va/harness/whole-pipeline';
 

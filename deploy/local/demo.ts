@@ -8,7 +8,8 @@ import { BusTap, quantile, type CameraActivity } from '@va/harness/pipeline/bus-
 import { cameraIdFor, clipsIn, clipStream, ensureStream, removeStream } from '@va/harness/pipeline/camera-streams';
 import { defaultServicePorts, freeServicePorts } from '@va/harness/pipeline/local-ports';
 import { defaultInferenceThreads } from '@va/harness/pipeline/pipeline-env';
-import { Pipeline, REPO_ROOT } from '@va/harness/pipeline/pipeline-launcher';
+import { Pipeline } from '@va/harness/pipeline/pipeline-launcher';
+import { REPO_ROOT } from '@va/harness/shared';
 import { scrapePipeline, stageFigures, type PipelineScrape } from '@va/harness/pipeline/pipeline-scrape';
 import { SERVICE_NAMES, entryPoint } from '@va/harness/pipeline/service-catalog';
 import { parseDemoOptions, UsageError, USAGE, type DemoOptions } from './demo/demo-options.js';

@@ -1,6 +1,6 @@
 import { createClient } from '@va/common';
 import { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
-import { scrapeMetrics } from './metrics.js';
+import { scrapeMetrics } from './prometheus-text.js';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedDir } from './shared.js';

@@ -8,7 +8,7 @@ import { natsClientOptionsFor, startNatsServer, type TestNatsServer } from './na
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedFile } from './shared.js';
-import { metricValue } from './metrics.js';
+import { metricValue } from './prometheus-text.js';
 import { testToken } from './tokens.js';
 
 export { metricValue };

@@ -7,7 +7,7 @@ import type { Flag, ReviewDecision } from '@va/common/gen/va/common/v1/flag';
 import { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
 import { after, before } from 'node:test';
 import { natsConfigFor, natsEnvFor, startNatsServer, type TestNatsServer } from './nats-server.js';
-import { metricValue } from './metrics.js';
+import { metricValue } from './prometheus-text.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { testToken } from './tokens.js';

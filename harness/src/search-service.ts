@@ -2,7 +2,7 @@ import { createClient, type GrpcClientConfig } from '@va/common';
 import { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
-import { MetricSet } from './metrics.js';
+import { MetricSet } from './prometheus-text.js';
 import { testToken } from './tokens.js';
 import { natsEnvFor } from './nats-server.js';
 

@@ -8,7 +8,7 @@ import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { testToken } from './tokens.js';
-export { metricValue } from './metrics.js';
+export { metricValue } from './prometheus-text.js';
 
 export const VIEWER_TOKEN = testToken('viewer');
 export const OPERATOR_TOKEN = testToken('operator');

@@ -15,7 +15,7 @@ import { ensureStream, listStreams } from './pipeline/camera-streams.js';
 import { freeServicePorts } from './pipeline/local-ports.js';
 import { Pipeline } from './pipeline/pipeline-launcher.js';
 import { scrapePipeline } from './pipeline/pipeline-scrape.js';
-import type { MetricSet } from './pipeline/prometheus-text.js';
+import type { MetricSet } from './prometheus-text.js';
 import type { ServiceName } from './pipeline/service-catalog.js';
 import { deletePrefix, esClient, esUrl, uniquePrefix } from './elasticsearch.js';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';

@@ -1,7 +1,7 @@
 // The demo's live summary: a few lines per refresh, rendered from the services' metrics and the
 // bus tap. Pure: figures in, lines out.
 import type { CameraActivity } from '@va/harness/pipeline/bus-tap';
-import type { MetricSet } from '@va/harness/pipeline/prometheus-text';
+import type { MetricSet } from '@va/harness/prometheus-text';
 import type { StageFigures } from '@va/harness/pipeline/pipeline-scrape';
 
 export interface SummaryInput {

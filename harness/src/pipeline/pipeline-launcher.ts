@@ -2,14 +2,11 @@
 // the load tests and the e2e benchmark: the five services as separate processes with one
 // consistent configuration, started together, ready-checked, stopped in pipeline order.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ManagedProcess } from './managed-process.js';
+import { join } from 'node:path';
+import { ServiceProcess } from '../service-process.js';
 import { pipelineClients, type PipelineClients } from './pipeline-clients.js';
 import { grpcAddresses, serviceEnv, type PipelineSettings } from './pipeline-env.js';
 import { entryPoint, SERVICE_NAMES, STOP_ORDER, type ServiceName } from './service-catalog.js';
-
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 export interface LaunchOptions {
   settings: PipelineSettings;
@@ -28,7 +25,7 @@ const GRACE_MS = 10_000;
 const FORCE_MS = 3_000;
 
 export class Pipeline {
-  private readonly processes = new Map<ServiceName, ManagedProcess>();
+  private readonly processes = new Map<ServiceName, ServiceProcess>();
   readonly addresses: Record<ServiceName, string>;
   readonly clients: PipelineClients;
   private stopping = false;
@@ -44,7 +41,7 @@ export class Pipeline {
     const pipeline = new Pipeline(options);
     for (const name of SERVICE_NAMES) pipeline.spawn(name);
     try {
-      await Promise.all(SERVICE_NAMES.map((name) => pipeline.service(name).waitReady(options.readyTimeoutMs ?? 180_000)));
+      await Promise.all(SERVICE_NAMES.map((name) => pipeline.service(name).waitReady(options.settings.ports[name].http, options.readyTimeoutMs ?? 180_000)));
     } catch (err) {
       await pipeline.stop();
       throw err;
@@ -56,7 +53,7 @@ export class Pipeline {
     return this.options.settings;
   }
 
-  service(name: ServiceName): ManagedProcess {
+  service(name: ServiceName): ServiceProcess {
     const p = this.processes.get(name);
     if (!p) throw new Error(`${name} was never started`);
     return p;
@@ -81,7 +78,7 @@ export class Pipeline {
   async restart(name: ServiceName): Promise<void> {
     const old = this.processes.get(name);
     if (old?.running) await old.stop(GRACE_MS + FORCE_MS + 2_000);
-    await this.spawn(name).waitReady(this.options.readyTimeoutMs ?? 180_000);
+    await this.spawn(name).waitReady(this.options.settings.ports[name].http, this.options.readyTimeoutMs ?? 180_000);
   }
 
   /** Stops every service in pipeline order (SIGTERM, SIGKILL past the deadline); resolves with the exit codes. */
@@ -100,21 +97,18 @@ export class Pipeline {
     return codes;
   }
 
-  private spawn(name: ServiceName): ManagedProcess {
+  private spawn(name: ServiceName): ServiceProcess {
     const { settings, runtime } = this.options;
-    const p = new ManagedProcess(
-      {
-        name,
-        entry: entryPoint(name, runtime),
-        root: REPO_ROOT,
-        env: { VA_SHUTDOWN_GRACE_MS: String(GRACE_MS), VA_SHUTDOWN_FORCE_MS: String(FORCE_MS), ...serviceEnv(name, settings) },
-        httpPort: settings.ports[name].http,
-        logFile: this.logFile(name),
-      },
-      (code) => {
+    const p = new ServiceProcess({
+      name,
+      entry: entryPoint(name, runtime),
+      env: { VA_SHUTDOWN_GRACE_MS: String(GRACE_MS), VA_SHUTDOWN_FORCE_MS: String(FORCE_MS), ...serviceEnv(name, settings) },
+      logFile: this.logFile(name),
+      ownProcessGroup: true,
+      onUnexpectedExit: (code) => {
         if (!this.stopping) this.options.onUnexpectedExit?.(name, code, p.logTail());
       },
-    );
+    });
     this.processes.set(name, p);
     return p;
   }

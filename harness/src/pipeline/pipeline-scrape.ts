@@ -1,6 +1,6 @@
 // One reading of every service's /metrics and resident memory, and the figures between two
 // readings that the demo, the load tests and the e2e benchmark report.
-import { histogramDelta, histogramQuantile, MetricSet, type Histogram } from './prometheus-text.js';
+import { histogramDelta, histogramQuantile, MetricSet, type Histogram } from '../prometheus-text.js';
 import type { Pipeline } from './pipeline-launcher.js';
 import { SERVICE_NAMES, type ServiceName } from './service-catalog.js';
 

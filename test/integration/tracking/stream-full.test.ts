@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ensureStreams, STREAMS, type JetStreamLimits, type NatsConnectionHandle } from '@va/common';
-import { scrapeMetrics } from '@va/harness/metrics';
+import { scrapeMetrics } from '@va/harness/prometheus-text';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
 import { batch, connectTestNats, metricValue, person, publishBatch, startTracking, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';

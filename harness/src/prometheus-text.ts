@@ -1,6 +1,6 @@
-// Reading a service's /metrics (Prometheus text format 0.0.4) without a Prometheus server: the
-// demo's summary, the load-test sampler and the end-to-end checks all read the same counters the
-// services export.
+// Reading a service's /metrics (Prometheus text format 0.0.4) without a Prometheus server: the one
+// reader of the demo's summary, the load-test sampler, the end-to-end checks and every test that
+// reads the counters the services export.
 
 export interface Sample {
   name: string;
@@ -106,4 +106,14 @@ export function histogramQuantile(q: number, h: Histogram): number {
     prevCount = b.count;
   }
   return prevLe;
+}
+
+/** One scrape of http://127.0.0.1:<httpPort>/metrics. */
+export async function scrapeMetrics(httpPort: number): Promise<MetricSet> {
+  return MetricSet.parse(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text());
+}
+
+/** Sum of the samples of `name` whose labels include `labels` (0 when there are none). */
+export async function metricValue(httpPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return (await scrapeMetrics(httpPort)).sum(name, labels);
 }
