@@ -1,5 +1,4 @@
 import { dirname } from 'node:path';
-import { after, before } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import { codecs, createClient, subjects, unary } from '@va/common';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
@@ -88,23 +87,6 @@ export async function startIngest(nats: TestNatsServer, env: Record<string, stri
       return proc.stop();
     },
   };
-}
-
-/**
- * A real nats-server and ingest process for one test file: started in `before`, stopped in
- * `after`. `env` may be a function, evaluated when the file's tests start.
- */
-export function ingestFixture(env: Record<string, string> | (() => Record<string, string>) = {}): { nats: TestNatsServer; ingest: IngestUnderTest } {
-  const fixture = {} as { nats: TestNatsServer; ingest: IngestUnderTest };
-  before(async () => {
-    fixture.nats = await startNatsServer();
-    fixture.ingest = await startIngest(fixture.nats, typeof env === 'function' ? env() : env);
-  });
-  after(async () => {
-    await fixture.ingest?.stop();
-    await fixture.nats?.dispose();
-  });
-  return fixture;
 }
 
 export function streamSpec(spec: Partial<StreamSpec>): StreamSpec {

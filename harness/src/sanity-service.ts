@@ -5,7 +5,6 @@ import { AckPolicy, DeliverPolicy, nanos } from 'nats';
 import { codecs, createClient, createLogger, NatsConnectionHandle, STREAMS, type JetStreamLimits } from '@va/common';
 import type { Flag, ReviewDecision } from '@va/common/gen/va/common/v1/flag';
 import { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
-import { after, before } from 'node:test';
 import { natsConfigFor, natsEnvFor, startNatsServer, type TestNatsServer } from './nats-server.js';
 import { metricValue } from './prometheus-text.js';
 import { freePort, waitFor } from './ports.js';
@@ -68,31 +67,6 @@ export async function startSanityService(natsUrl: string, env: Record<string, st
       return code;
     },
   };
-}
-
-export interface SanityTestBed {
-  server: TestNatsServer;
-  nats: NatsConnectionHandle;
-  service: SanityService;
-}
-
-/**
- * For a describe block: before its tests, a real nats-server, the service as a process with `env`,
- * and a connection for the test; after them, all three gone. The fields are set once `before` ran.
- */
-export function sanityTestBed(env: Record<string, string> = {}): SanityTestBed {
-  const bed = {} as SanityTestBed;
-  before(async () => {
-    bed.server = await startNatsServer();
-    bed.service = await startSanityService(bed.server.url, env);
-    bed.nats = await connectTestNats(bed.server.url);
-  });
-  after(async () => {
-    await bed.nats?.close();
-    await bed.service?.stop();
-    await bed.server?.dispose();
-  });
-  return bed;
 }
 
 export async function connectTestNats(url: string): Promise<NatsConnectionHandle> {

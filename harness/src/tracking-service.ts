@@ -3,7 +3,6 @@ import { codecs, createClient, createLogger, ensureStreams, NatsConnectionHandle
 import { DetectionBatch, type Detection } from '@va/common/gen/va/common/v1/detection';
 import type { TrackEvent, TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient, type ListCamerasResponse } from '@va/common/gen/va/tracking/v1/tracking';
-import { after, before } from 'node:test';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
@@ -135,36 +134,4 @@ export async function waitForUpdates(nats: NatsConnectionHandle, camera: string,
 /** Deletes a durable consumer (to make the service replay a camera from the start). */
 export async function deleteDurable(nats: NatsConnectionHandle, durable: string): Promise<void> {
   await nats.jsm.consumers.delete(STREAMS.detections.name, durable);
-}
-
-export interface TrackingFixture {
-  server: TestNatsServer;
-  nats: NatsConnectionHandle;
-  svc: TrackingProcess;
-  /** Stops the service (graceful) and starts it again against the same NATS. */
-  restart(env?: Record<string, string>): Promise<void>;
-}
-
-/**
- * For one test file: before its tests, a real nats-server, a connection with the streams and the
- * tracking service as a process; after them, all stopped and the server's data deleted.
- */
-export function useTrackingFixture(env: Record<string, string> = {}): TrackingFixture {
-  const fixture = {
-    restart: async (next: Record<string, string> = env) => {
-      await fixture.svc.proc.stop();
-      fixture.svc = await startTracking(fixture.server, next);
-    },
-  } as TrackingFixture;
-  before(async () => {
-    fixture.server = await startNatsServer();
-    fixture.nats = await connectTestNats(fixture.server);
-    fixture.svc = await startTracking(fixture.server, env);
-  });
-  after(async () => {
-    await fixture.svc?.proc.stop();
-    await fixture.nats?.close();
-    await fixture.server?.dispose();
-  });
-  return fixture;
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary } from '@va/common';
-import { CLIP, fileUrl, streamSpec, ingestFixture } from '@va/harness/ingest-service';
+import { CLIP, fileUrl, streamSpec } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
 import { codeOf } from '../../helpers/grpc.js';
 import { sharedFile } from '@va/harness/shared';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { CLIP, fileUrl, isState, StreamState, tapFrames, ingestFixture } from '@va/harness/ingest-service';
+import { CLIP, fileUrl, isState, StreamState, tapFrames } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
 import { sharedFile } from '@va/harness/shared';
 
 // The clip has 377 frames at 12.5 fps (30.16 s). Sampled to 5 fps by keeping the first frame of

@@ -7,7 +7,8 @@ import { freeze } from '@va/harness/sanity-scenes/perturbations';
 import { publishMessages } from '@va/harness/sanity-scenes/replay';
 import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
 import { waitFor } from '@va/harness/ports';
-import { readFlags, sanityTestBed, waitConsumed } from '@va/harness/sanity-service';
+import { readFlags, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { SCENARIO_ENV, T0, cleanScene } from './scenario-setup.js';
 
 describe('malformed messages are counted and skipped; the good ones around them still count', { timeout: 120_000 }, () => {

@@ -5,7 +5,8 @@ import { darken, invalidBoxes } from '@va/harness/sanity-scenes/perturbations';
 import { publishMessages } from '@va/harness/sanity-scenes/replay';
 import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
 import { waitFor } from '@va/harness/ports';
-import { readFlags, readStream, sanityTestBed, waitConsumed } from '@va/harness/sanity-service';
+import { readFlags, readStream, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { SCENARIO_ENV, T0, cleanScene } from './scenario-setup.js';
 
 describe('de-duplication and rate limits: an outage is one flag with a count, not thousands', { timeout: 300_000 }, () => {

@@ -4,7 +4,8 @@ import { Severity, type Flag } from '@va/common/gen/va/common/v1/flag';
 import { DEFAULT_SEVERITIES } from '../../../services/sanity-check/src/rules/rule-registry.js';
 import { FAULT_KINDS } from '@va/harness/sanity-scenes/fault-catalogue';
 import { publishMessages } from '@va/harness/sanity-scenes/replay';
-import { readFlags, sanityTestBed, waitConsumed } from '@va/harness/sanity-service';
+import { readFlags, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { SCENARIO_ENV, scenarios, type Scenario } from './scenario-setup.js';
 
 /** Frames after a fault ends within which its flag must have been raised. */

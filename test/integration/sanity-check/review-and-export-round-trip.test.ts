@@ -16,7 +16,8 @@ import { SEQUENCES } from '@va/harness/sanity-scenes/scene';
 import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
 import { decodeFrames } from '@va/harness/sanity-scenes/video-frames';
 import { codeOf } from '../../helpers/grpc.js';
-import { readFlags, readReviews, sanityTestBed, waitConsumed } from '@va/harness/sanity-service';
+import { readFlags, readReviews, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { T0 } from './scenario-setup.js';
 
 const CAMERA = 'plaza-1';

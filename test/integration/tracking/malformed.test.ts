@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { codecs, subjects } from '@va/common';
 import type { Detection } from '@va/common/gen/va/common/v1/detection';
 import { waitFor } from '@va/harness/ports';
-import { batch, metricValue, person, publishBatch, storedUpdates, waitForUpdates, useTrackingFixture } from '@va/harness/tracking-service';
+import { batch, metricValue, person, publishBatch, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'street';
 const bad = (x1: number, y1: number, x2: number, y2: number, score = 0.9): Detection => ({ box: { x1, y1, x2, y2 }, score, classId: 0, className: 'person', embedding: [] });

@@ -4,7 +4,8 @@ import { createClient, unary } from '@va/common';
 import { TrackEventType, TrackState } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
 import { waitFor } from '@va/harness/ports';
-import { batch, metricValue, person, publishBatch, storedEvents, VIEWER_TOKEN, waitForUpdates, useTrackingFixture } from '@va/harness/tracking-service';
+import { batch, metricValue, person, publishBatch, storedEvents, VIEWER_TOKEN, waitForUpdates } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'lobby';
 

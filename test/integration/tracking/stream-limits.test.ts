@@ -5,7 +5,8 @@ import { createClient, serverStream } from '@va/common';
 import { HealthClient } from '@va/common/gen/grpc/health/v1/health';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
 import { waitFor } from '@va/harness/ports';
-import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '@va/harness/tracking-service';
+import { batch, metricValue, person, publishBatch, VIEWER_TOKEN } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const PER_CONNECTION = 2;
 const PER_SERVER = 3;

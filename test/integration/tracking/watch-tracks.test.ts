@@ -6,7 +6,8 @@ import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
 import { codeOf } from '../../helpers/grpc.js';
 import { waitFor } from '@va/harness/ports';
-import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '@va/harness/tracking-service';
+import { batch, metricValue, person, publishBatch, VIEWER_TOKEN } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 /** Collects a WatchTracks stream until it ends; resolves with what came and the status code. */
 function watch(client: TrackingServiceClient, cameraIds: string[]) {

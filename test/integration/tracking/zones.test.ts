@@ -6,7 +6,8 @@ import { TrackEventType } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient, type SetZonesRequest } from '@va/common/gen/va/tracking/v1/tracking';
 import { codeOf } from '../../helpers/grpc.js';
 import { waitFor } from '@va/harness/ports';
-import { batch, metricValue, OPERATOR_TOKEN, person, publishBatch, storedEvents, VIEWER_TOKEN, useTrackingFixture } from '@va/harness/tracking-service';
+import { batch, metricValue, OPERATOR_TOKEN, person, publishBatch, storedEvents, VIEWER_TOKEN } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'dock';
 // A person walks right along y = 300 (feet at y = 350), through the zone x 400..600 and across
