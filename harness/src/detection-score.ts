@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { iou } from '@va/common';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
 import { readGroundTruth } from './sanity-scenes/mot-ground-truth.js';
 
@@ -20,14 +21,6 @@ export function readMotGroundTruth(sequenceDir: string): GtBox[] {
   return [...readGroundTruth(join(sequenceDir, 'gt', 'gt.txt')).values()]
     .flat()
     .map((b) => ({ frame: b.frame, id: b.id, x1: b.x, y1: b.y, x2: b.x + b.w, y2: b.y + b.h, ignore: b.conf === 0 }));
-}
-
-export function iou(a: { x1: number; y1: number; x2: number; y2: number }, b: { x1: number; y1: number; x2: number; y2: number }): number {
-  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
 }
 
 export interface DetectionScore {

@@ -2,6 +2,7 @@
 export * from './errors.js';
 export { createLogger, type Logger } from './log.js';
 export { stableHash32 } from './hash.js';
+export { iou, type Corners } from './geometry.js';
 
 export { parseEnv, loadPieces, int, num, port, bool, oneOf, list, optionalString, readableFile, type Env, type EnvShape } from './config/env.js';
 export { baseEnv, loadBaseConfig, type BaseConfig } from './config/base.js';

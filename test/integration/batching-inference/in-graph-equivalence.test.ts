@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Detection } from '@va/common/gen/va/common/v1/detection';
 import { decodeImage, OfflineDetector, type OfflineFrame } from '@va/batching-inference/offline';
-import { iou } from '@va/harness/detection-score';
+import { iou } from '@va/common';
 import { sharedDir, sharedFile } from '@va/harness/shared';
 import { shippedConfig, tempRepository } from './inference-fixture.js';
 
