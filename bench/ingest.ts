@@ -22,6 +22,7 @@ import { letterboxGeometry, resizeFilters } from '../services/ingest/src/letterb
 import { CLIP, fileUrl, startIngest, StreamState } from '@va/harness/ingest-service';
 import { startNatsServer } from '@va/harness/nats-server';
 import { REPO_ROOT, sharedFile } from '@va/harness/shared';
+import { median } from '@va/harness/statistics';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 5;
@@ -30,7 +31,6 @@ const SRC_W = 768;
 const SRC_H = 432;
 const TICKS = 100; // clock ticks per second in /proc/*/stat on Linux
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 
 /** CPU seconds of a process (own, or of its reaped children: ffmpeg runs are reaped before we read). */

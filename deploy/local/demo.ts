@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateTokens, writeTokensFile } from '@va/harness/pipeline/access-tokens';
-import { BusTap, quantile, type CameraActivity } from '@va/harness/pipeline/bus-tap';
+import { BusTap, type CameraActivity } from '@va/harness/pipeline/bus-tap';
+import { quantile } from '@va/harness/statistics';
 import { cameraIdFor, clipsIn, clipStream, ensureStream, removeStream } from '@va/harness/pipeline/camera-streams';
 import { defaultServicePorts, freeServicePorts } from '@va/harness/pipeline/local-ports';
 import { defaultInferenceThreads } from '@va/harness/pipeline/pipeline-env';

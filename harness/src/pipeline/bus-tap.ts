@@ -122,10 +122,3 @@ export class BusTap {
     await this.nc.drain().catch(() => undefined);
   }
 }
-
-/** The q-quantile (0..1) of a list of numbers, nearest rank; NaN when empty. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}

@@ -1,4 +1,4 @@
-/** A small seeded generator (mulberry32) so degraded detections are the same on every run. */
+/** A small seeded generator (mulberry32): benchmarks and synthetic scenes are the same on every run. */
 export class SeededRandom {
   private state: number;
   private spare: number | undefined;
@@ -66,4 +66,17 @@ export class SeededRandom {
     for (let i = 0; i < dim; i++) v[i] = (v[i] as number) * inv;
     return v;
   }
+}
+
+/** The generator as a function, seeded by a number or by a string (through its FNV-1a hash). */
+export function seededRandom(seed: number | string): () => number {
+  const r = new SeededRandom(typeof seed === 'string' ? fnv1a(seed) : seed);
+  return () => r.next();
+}
+
+/** FNV-1a over the string's UTF-16 code units: a seed from a name. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
