@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readMot } from '@va/tracking/eval/mot-file';
+import { readMot } from '@va/tracking/eval';
 import { FrameStatsSampler } from '../services/ingest/src/frame-stats.js';
 import { MotionGate } from '../services/ingest/src/motion-gate.js';
 import { DetectionPolicy } from '../services/ingest/src/detection-policy.js';

@@ -8,9 +8,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { prepareSequence, type GroundTruthFormat } from '@va/tracking/eval/ground-truth';
-import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval/mot-metrics';
-import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '@va/tracking/tracker/tracker-params';
+import { prepareSequence, type GroundTruthFormat } from '@va/tracking/eval';
+import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval';
+import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '@va/tracking/tracker';
 import type { DetectionSource, MotSequence } from './tracking/detection-source.js';
 import { gtDegradedSource } from './tracking/gt-degraded-source.js';
 import { BENCH_SEQUENCES, loadMotSequence } from './tracking/mot-sequences.js';

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { MotRow } from '@va/tracking/eval/mot-file';
-import { ByteTracker } from '@va/tracking/tracker/byte-tracker';
-import type { TrackerParams } from '@va/tracking/tracker/tracker-params';
+import type { MotRow } from '@va/tracking/eval';
+import { ByteTracker } from '@va/tracking/tracker';
+import type { TrackerParams } from '@va/tracking/tracker';
 import { replayByteTracker } from '@va/harness/byte-tracker-replay';
 
 /**

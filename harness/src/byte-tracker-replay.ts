@@ -1,6 +1,6 @@
 import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { ByteTracker, type TrackerStep } from '@va/tracking/tracker/byte-tracker';
-import type { TrackerParams } from '@va/tracking/tracker/tracker-params';
+import { ByteTracker, type TrackerStep } from '@va/tracking/tracker';
+import type { TrackerParams } from '@va/tracking/tracker';
 
 /**
  * Runs the tracking service's ByteTracker over one camera's detection batches in order, as the
