@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from 'nats';
 import { codecs, createClient, subjects, unary } from '@va/common';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
 import { IngestServiceClient, StreamSpec, StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
-import { natsClientOptionsFor, startNatsServer, type TestNatsServer } from './nats-server.js';
+import { natsClientOptionsFor, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { sharedFile } from './shared.js';

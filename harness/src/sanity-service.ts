@@ -5,7 +5,7 @@ import { AckPolicy, DeliverPolicy, nanos } from 'nats';
 import { codecs, createClient, createLogger, NatsConnectionHandle, STREAMS, type JetStreamLimits } from '@va/common';
 import type { Flag, ReviewDecision } from '@va/common/gen/va/common/v1/flag';
 import { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
-import { natsConfigFor, natsEnvFor, startNatsServer, type TestNatsServer } from './nats-server.js';
+import { natsConfigFor, natsEnvFor } from './nats-server.js';
 import { metricValue } from './prometheus-text.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';

@@ -3,7 +3,7 @@ import { codecs, createClient, createLogger, ensureStreams, NatsConnectionHandle
 import { DetectionBatch, type Detection } from '@va/common/gen/va/common/v1/detection';
 import type { TrackEvent, TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import { TrackingServiceClient, type ListCamerasResponse } from '@va/common/gen/va/tracking/v1/tracking';
-import { startNatsServer, type TestNatsServer } from './nats-server.js';
+import type { TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { testToken } from './tokens.js';
