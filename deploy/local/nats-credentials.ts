@@ -1,5 +1,5 @@
 // stack.sh: writes the NATS users' passwords and the server's authorization block into the
-// folder given (.stack/nats), owner-only.   node --import tsx deploy/local/nats-credentials.ts DIR
+// folder given (.stack/nats), owner-only.   node --conditions=source --import tsx deploy/local/nats-credentials.ts DIR
 import { writeNatsCredentials } from '@va/harness/pipeline/nats-credentials';
 
 const dir = process.argv[2];
