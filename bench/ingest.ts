@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { encodeFrameAround } from '../services/ingest/src/frame-encoder.js';
 import { FRAME_HEAD_RESERVE, FramePool } from '../services/ingest/src/frame-pool.js';
 import { selectFilter } from '../services/ingest/src/frame-sampler.js';

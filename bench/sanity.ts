@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codecs } from '@va/common';
-import type { Flag } from '@va/common/gen/va/common/v1/flag';
+import type { Flag } from '@va/proto/va/common/v1/flag';
 import { loadSanityConfig } from '../services/sanity-check/src/config.js';
 import { FlagFolder } from '../services/sanity-check/src/flags/flag-folder.js';
 import { RuleRegistry } from '../services/sanity-check/src/rules/rule-registry.js';

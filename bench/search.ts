@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@elastic/elasticsearch';
 import { ConsumerMetrics, DEFAULT_MAX_DELIVER, STREAMS, createLogger, createRegistry, ensureStreams, type NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { loadSearchConfig } from '../services/embedding-search/src/config.js';
 import { ElasticsearchHealth } from '../services/embedding-search/src/elasticsearch-health.js';
 import { SearchIndexer } from '../services/embedding-search/src/indexer/search-indexer.js';

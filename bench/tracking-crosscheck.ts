@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { prepareSequence } from '@va/tracking/eval';
 import { formatMot, readMot } from '@va/tracking/eval';
 import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval';

@@ -7,7 +7,7 @@
 // headline, and `dontcare` repeats it with conf-0 ground-truth people forgiven (see eval/ground-truth.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { prepareSequence, type GroundTruthFormat } from '@va/tracking/eval';
 import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval';
 import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '@va/tracking/tracker';

@@ -1,4 +1,4 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import type { MotRow } from '@va/tracking/eval';
 
 /** One MOTChallenge sequence as the benchmark sees it. */

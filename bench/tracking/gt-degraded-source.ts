@@ -1,4 +1,4 @@
-import { DetectionBatch, type Detection } from '@va/common/gen/va/common/v1/detection';
+import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
 import type { MotRow } from '@va/tracking/eval';
 import type { DetectionSource, MotSequence } from './detection-source.js';
 import { fnv1a, SeededRandom } from '@va/harness/seeded-random';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import type { MotRow } from '@va/tracking/eval';
 import { ByteTracker } from '@va/tracking/tracker';
 import type { TrackerParams } from '@va/tracking/tracker';

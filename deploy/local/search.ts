@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, unary } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { SearchFilter, SearchServiceClient, type TrackHit } from '@va/common/gen/va/search/v1/search';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import { SearchFilter, SearchServiceClient, type TrackHit } from '@va/proto/va/search/v1/search';
 import { REPO_ROOT } from '@va/harness/shared';
 
 const USAGE = `npm run search -- --similar-to <camera>/<track> [--k=5]     tracks that look like this one

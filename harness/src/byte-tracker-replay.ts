@@ -1,4 +1,4 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { ByteTracker, type TrackerStep } from '@va/tracking/tracker';
 import type { TrackerParams } from '@va/tracking/tracker';
 

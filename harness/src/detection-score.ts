@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { iou } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { readGroundTruth } from './sanity-scenes/mot-ground-truth.js';
 
 /** One ground-truth box of a MOTChallenge sequence (gt/gt.txt), corners in pixels. */

@@ -1,5 +1,5 @@
 import { createClient } from '@va/common';
-import { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
+import { InferenceServiceClient } from '@va/proto/va/inference/v1/inference';
 import { scrapeMetrics } from './prometheus-text.js';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { codecs, createClient, subjects, unary } from '@va/common';
-import type { Frame } from '@va/common/gen/va/common/v1/frame';
-import { IngestServiceClient, StreamSpec, StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import type { Frame } from '@va/proto/va/common/v1/frame';
+import { IngestServiceClient, StreamSpec, StreamState, type StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import { natsClientOptionsFor, type TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';

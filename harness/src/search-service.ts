@@ -1,5 +1,5 @@
 import { createClient, type GrpcClientConfig } from '@va/common';
-import { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
+import { SearchServiceClient } from '@va/proto/va/search/v1/search';
 import { freePort } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { MetricSet } from './prometheus-text.js';

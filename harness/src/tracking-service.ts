@@ -1,8 +1,8 @@
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
 import { codecs, createClient, createLogger, ensureStreams, NatsConnectionHandle, STREAMS, subjects, unary, type JetStreamLimits, type StreamKey } from '@va/common';
-import { DetectionBatch, type Detection } from '@va/common/gen/va/common/v1/detection';
-import type { TrackEvent, TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import { TrackingServiceClient, type ListCamerasResponse } from '@va/common/gen/va/tracking/v1/tracking';
+import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
+import type { TrackEvent, TrackUpdate } from '@va/proto/va/common/v1/track';
+import { TrackingServiceClient, type ListCamerasResponse } from '@va/proto/va/tracking/v1/tracking';
 import type { TestNatsServer } from './nats-server.js';
 import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
 import { createLogger, NatsConnectionHandle, type JetStreamLimits } from '@va/common';
-import { StreamState, type StreamSpec, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import { StreamState, type StreamSpec, type StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import { generateTokens } from './pipeline/access-tokens.js';
 import { ensureStream, listStreams } from './pipeline/camera-streams.js';
 import { freeServicePorts } from './pipeline/local-ports.js';

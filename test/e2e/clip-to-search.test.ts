@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { iou, unary } from '@va/common';
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import type { TrackPoint } from '@va/proto/va/search/v1/search';
 import { clipStream } from '@va/harness/pipeline/camera-streams';
 import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
 import { pets09Crops, pets09GroundTruth } from '@va/harness/mot15';

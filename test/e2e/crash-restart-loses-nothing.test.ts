@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STREAMS, subjects } from '@va/common';
-import { StreamState } from '@va/common/gen/va/ingest/v1/ingest';
+import { StreamState } from '@va/proto/va/ingest/v1/ingest';
 import { clipStream } from '@va/harness/pipeline/camera-streams';
 import type { ServiceName } from '@va/harness/pipeline/service-catalog';
 import { waitFor } from '@va/harness/ports';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { patternStream } from '@va/harness/pipeline/camera-streams';
 import { waitFor } from '@va/harness/ports';
 import { readStored } from '@va/harness/tracking-service';

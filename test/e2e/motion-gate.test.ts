@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { clipStream } from '@va/harness/pipeline/camera-streams';
 import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
 import { CLIP } from '@va/harness/ingest-service';

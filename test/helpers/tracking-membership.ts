@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
-import { TrackEventType, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import { rendezvousOwner } from '@va/tracking/partitioning';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { sleep, waitFor } from '@va/harness/ports';

@@ -3,8 +3,8 @@
 // message from its capture timestamp, which the services' histograms only give in buckets.
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import { codecs, inboxPrefix, subjects } from '@va/common';
-import { Severity } from '@va/common/gen/va/common/v1/flag';
-import { TrackEventType, TrackState } from '@va/common/gen/va/common/v1/track';
+import { Severity } from '@va/proto/va/common/v1/flag';
+import { TrackEventType, TrackState } from '@va/proto/va/common/v1/track';
 import { natsClientAuth } from './nats-credentials.js';
 
 export interface CameraActivity {

@@ -4,8 +4,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { unary } from '@va/common';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { StreamSpec, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { StreamSpec, type StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import type { PipelineClients } from './pipeline-clients.js';
 
 /**

@@ -1,10 +1,10 @@
 // gRPC clients of a running pipeline, each with the least role its calls need.
 import { createClient } from '@va/common';
-import { IngestServiceClient } from '@va/common/gen/va/ingest/v1/ingest';
-import { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
-import { SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
-import { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
-import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
+import { IngestServiceClient } from '@va/proto/va/ingest/v1/ingest';
+import { InferenceServiceClient } from '@va/proto/va/inference/v1/inference';
+import { SanityServiceClient } from '@va/proto/va/sanity/v1/sanity';
+import { SearchServiceClient } from '@va/proto/va/search/v1/search';
+import { TrackingServiceClient } from '@va/proto/va/tracking/v1/tracking';
 import type { AccessTokens } from './access-tokens.js';
 import type { ServiceName } from './service-catalog.js';
 

@@ -1,4 +1,4 @@
-// The public API of @va/common. Generated protobuf code is imported from '@va/common/gen/...'.
+// The public API of @va/common. Generated protobuf code is imported from '@va/proto/...'.
 export * from './errors.js';
 export { createLogger, type Logger } from './log.js';
 export { stableHash32 } from './hash.js';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { TrackEvent, TrackEventType, TrackState, type Track as TrackMessage, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { TrackEvent, TrackEventType, TrackState, type Track as TrackMessage, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import { ReorderBuffer, type ReorderOptions, type Released } from './reorder-buffer.js';
 import { formatTrackId, sessionTag, trackEventId } from './track-ids.js';
 import type { RejectReason } from './tracker/box-validation.js';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import sharp from 'sharp';
 import { createClient, iou, unary } from '@va/common';
-import { InferenceServiceClient, ModelState, type DetectResponse } from '@va/common/gen/va/inference/v1/inference';
+import { InferenceServiceClient, ModelState, type DetectResponse } from '@va/proto/va/inference/v1/inference';
 import { codeOf } from '../../helpers/grpc.js';
 import { readMotGroundTruth, type GtBox } from '@va/harness/detection-score';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';

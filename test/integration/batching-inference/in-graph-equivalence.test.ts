@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
+import type { Detection } from '@va/proto/va/common/v1/detection';
 import { decodeImage, OfflineDetector, type OfflineFrame } from '@va/batching-inference/offline';
 import { iou } from '@va/common';
 import { sharedDir, sharedFile } from '@va/harness/shared';

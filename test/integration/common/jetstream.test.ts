@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { JsMsg } from 'nats';
 import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { natsConfigFor, startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
 

@@ -14,8 +14,8 @@ import {
   subscribeDecoded,
   type JetStreamLimits,
 } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { Frame } from '@va/common/gen/va/common/v1/frame';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { Frame } from '@va/proto/va/common/v1/frame';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { MetricSet } from '@va/harness/prometheus-text';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';

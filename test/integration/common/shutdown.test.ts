@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, unary } from '@va/common';
-import { IngestServiceClient } from '@va/common/gen/va/ingest/v1/ingest';
+import { IngestServiceClient } from '@va/proto/va/ingest/v1/ingest';
 import { codeOf, healthStatus, ServingStatus } from '../../helpers/grpc.js';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { freePort, sleep, waitFor } from '@va/harness/ports';

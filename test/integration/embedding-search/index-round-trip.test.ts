@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { codecs, subjects, type NatsConnectionHandle } from '@va/common';
 import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
 import { detectionBatch, flag, publish, review, trackEvent, trackUpdate } from '@va/harness/pipeline-messages';

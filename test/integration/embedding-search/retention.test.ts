@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
 import { publish, trackEvent } from '@va/harness/pipeline-messages';
 import { waitFor } from '@va/harness/ports';

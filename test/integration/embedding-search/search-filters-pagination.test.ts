@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { unary, type NatsConnectionHandle } from '@va/common';
-import { TrackEventType, type TrackEvent } from '@va/common/gen/va/common/v1/track';
-import type { SearchEventsRequest, SearchServiceClient } from '@va/common/gen/va/search/v1/search';
+import { TrackEventType, type TrackEvent } from '@va/proto/va/common/v1/track';
+import type { SearchEventsRequest, SearchServiceClient } from '@va/proto/va/search/v1/search';
 import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
 import { publish, trackEvent, trackUpdate } from '@va/harness/pipeline-messages';
 import { waitFor } from '@va/harness/ports';

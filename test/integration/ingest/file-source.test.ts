@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { CLIP, fileUrl, isState, StreamState, tapFrames } from '@va/harness/ingest-service';
 import { ingestFixture } from '../../helpers/ingest-fixture.js';
 import { sharedFile } from '@va/harness/shared';

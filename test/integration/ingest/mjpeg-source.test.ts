@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { CLIP, startIngest, StreamState, tapFrames, type IngestUnderTest } from '@va/harness/ingest-service';
 import { jpegsFromClip, startMjpegServer, type TestMjpegServer } from '@va/harness/mjpeg-server';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';

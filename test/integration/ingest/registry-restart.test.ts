@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { connect } from 'nats';
 import { unary } from '@va/common';
-import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
 import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState } from '@va/harness/ingest-service';
 import { ingestFixture } from '../../helpers/ingest-fixture.js';
 import { waitFor } from '@va/harness/ports';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, unary } from '@va/common';
-import { ModelStatusRequest } from '@va/common/gen/va/inference/v1/inference';
-import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
-import { ReviewStatus } from '@va/common/gen/va/common/v1/flag';
-import { ExportLabelingSetRequest, ListFlagsRequest, ReviewFlagRequest } from '@va/common/gen/va/sanity/v1/sanity';
-import { SearchEventsRequest } from '@va/common/gen/va/search/v1/search';
-import { SetZonesRequest, TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
+import { ModelStatusRequest } from '@va/proto/va/inference/v1/inference';
+import { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
+import { ReviewStatus } from '@va/proto/va/common/v1/flag';
+import { ExportLabelingSetRequest, ListFlagsRequest, ReviewFlagRequest } from '@va/proto/va/sanity/v1/sanity';
+import { SearchEventsRequest } from '@va/proto/va/search/v1/search';
+import { SetZonesRequest, TrackingServiceClient } from '@va/proto/va/tracking/v1/tracking';
 import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import { sleep } from '@va/harness/ports';
 import { ruleCount, startPrometheus, type PromSeries, type TestPrometheus } from '@va/harness/prometheus';

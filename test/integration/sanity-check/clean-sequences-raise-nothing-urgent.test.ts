@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Severity } from '@va/common/gen/va/common/v1/flag';
+import { Severity } from '@va/proto/va/common/v1/flag';
 import { publishMessages } from '@va/harness/sanity-scenes/replay';
 import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
 import { readFlags, waitConsumed } from '@va/harness/sanity-service';

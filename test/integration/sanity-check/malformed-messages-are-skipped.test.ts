@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { codecs, subjects } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { freeze } from '@va/harness/sanity-scenes/perturbations';
 import { publishMessages } from '@va/harness/sanity-scenes/replay';
 import { toMessages } from '@va/harness/sanity-scenes/scene-messages';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Severity, type Flag } from '@va/common/gen/va/common/v1/flag';
+import { Severity, type Flag } from '@va/proto/va/common/v1/flag';
 import { DEFAULT_SEVERITIES } from '../../../services/sanity-check/src/rules/rule-registry.js';
 import { FAULT_KINDS } from '@va/harness/sanity-scenes/fault-catalogue';
 import { publishMessages } from '@va/harness/sanity-scenes/replay';

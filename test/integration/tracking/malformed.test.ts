@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codecs, subjects } from '@va/common';
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
+import type { Detection } from '@va/proto/va/common/v1/detection';
 import { waitFor } from '@va/harness/ports';
 import { batch, metricValue, person, publishBatch, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
 import { useTrackingFixture } from '../../helpers/tracking-fixture.js';

@@ -1,5 +1,5 @@
 import { iou as boxIou } from '@va/common';
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
+import type { Detection } from '@va/proto/va/common/v1/detection';
 import { DetectorHead } from '../inference/detector-head.js';
 import type { EmbedderHead } from '../inference/embedder-head.js';
 import type { RgbImage } from '../preprocess/image.js';

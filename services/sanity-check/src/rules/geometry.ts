@@ -1,4 +1,4 @@
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
 
 /** Box helpers in source-frame pixels (x1,y1 top-left; x2,y2 bottom-right). */
 
