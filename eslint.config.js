@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'services/common/src/gen/**', '.stack/**', '.gpu/**', '.tools/**', 'bench/results/**', 'loadtest/reports/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'proto/gen/**', '.stack/**', '.gpu/**', '.tools/**', 'bench/results/**', 'loadtest/reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

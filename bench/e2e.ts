@@ -30,15 +30,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultInferenceThreads } from '../deploy/local/pipeline/pipeline-env.js';
-import { REPO_ROOT } from '../deploy/local/pipeline/pipeline-launcher.js';
-import { scrapePipeline } from '../deploy/local/pipeline/pipeline-scrape.js';
+import { defaultInferenceThreads } from '@va/harness/pipeline/pipeline-env';
+import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
 import { FleetSimulator } from '../loadtest/fleet-simulator.js';
 import { machineNow, summarise } from '../loadtest/load-report.js';
 import { PipelineCostMeter, type CostFigures } from '../loadtest/pipeline-cost.js';
 import { PipelineSampler } from '../loadtest/pipeline-sampler.js';
-import { sharedDir } from '../test/helpers/shared.js';
-import { startWholePipeline, type WholePipeline } from '../test/helpers/whole-pipeline.js';
+import { REPO_ROOT, sharedDir } from '@va/harness/shared';
+import { startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 import { leverUnavailable, selectLevers, type LeverConfig } from './e2e/ablation-levers.js';
 import { printAblation, type AblationEntry } from './e2e/ablation-table.js';
 

@@ -12,6 +12,7 @@ import type { Registry } from 'prom-client';
 import { createLogger, createRegistry } from '@va/common';
 import { decodeImage, type RgbImage } from '@va/batching-inference/offline';
 import { fitImage, InferenceMetrics, loadModel, ModelRepository, pixelSpec, ServedModel, TensorWriter, type LoadedModel } from '@va/batching-inference/serving';
+import { quantile } from '@va/harness/statistics';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
@@ -29,11 +30,6 @@ const settings = { session: { intraOpThreads: threads, allowSpinning: false }, p
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 interface Sample {
   images: number;
@@ -100,7 +96,7 @@ async function interleaved(scenarios: Record<string, (ms: number) => Promise<Sam
   return Object.fromEntries(
     Object.entries(totals).map(([name, t]) => [
       name,
-      { ips: (t.images * 1000) / t.ms, p50: percentile(t.latencies, 50), p95: percentile(t.latencies, 95), meanBatch: t.images / Math.max(1, t.batches) },
+      { ips: (t.images * 1000) / t.ms, p50: quantile(t.latencies, 0.5), p95: quantile(t.latencies, 0.95), meanBatch: t.images / Math.max(1, t.batches) },
     ]),
   );
 }

@@ -14,14 +14,15 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { encodeFrameAround } from '../services/ingest/src/frame-encoder.js';
 import { FRAME_HEAD_RESERVE, FramePool } from '../services/ingest/src/frame-pool.js';
 import { selectFilter } from '../services/ingest/src/frame-sampler.js';
 import { letterboxGeometry, resizeFilters } from '../services/ingest/src/letterbox.js';
-import { CLIP, fileUrl, startIngest, StreamState } from '../test/helpers/ingest.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
-import { REPO_ROOT, sharedFile } from '../test/helpers/shared.js';
+import { CLIP, fileUrl, startIngest, StreamState } from '@va/harness/ingest-service';
+import { startNatsServer } from '@va/harness/nats-server';
+import { REPO_ROOT, sharedFile } from '@va/harness/shared';
+import { median } from '@va/harness/statistics';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 5;
@@ -30,7 +31,6 @@ const SRC_W = 768;
 const SRC_H = 432;
 const TICKS = 100; // clock ticks per second in /proc/*/stat on Linux
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 
 /** CPU seconds of a process (own, or of its reaped children: ffmpeg runs are reaped before we read). */

@@ -10,10 +10,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { detectVideo, readVideoFrames, type RgbImage } from '@va/batching-inference/offline';
 import { fitImage, loadModel, ModelRepository, pixelSpec, TensorWriter, type LoadedModel } from '@va/batching-inference/serving';
-import { readMotGroundTruth, scoreDetections } from '../test/helpers/detection-score.js';
+import { readMotGroundTruth, scoreDetections } from '@va/harness/detection-score';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);

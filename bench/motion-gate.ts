@@ -12,12 +12,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readMot } from '@va/tracking/eval/mot-file';
+import { readMot } from '@va/tracking/eval';
 import { FrameStatsSampler } from '../services/ingest/src/frame-stats.js';
 import { MotionGate } from '../services/ingest/src/motion-gate.js';
 import { DetectionPolicy } from '../services/ingest/src/detection-policy.js';
 import { DetectionSchedule } from '../services/ingest/src/detection-schedule.js';
-import { REPO_ROOT, sharedFile } from '../test/helpers/shared.js';
+import { REPO_ROOT, sharedFile } from '@va/harness/shared';
 import { gateQuality } from './motion-gate/gate-quality.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);

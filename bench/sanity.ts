@@ -8,19 +8,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codecs } from '@va/common';
-import type { Flag } from '@va/common/gen/va/common/v1/flag';
+import type { Flag } from '@va/proto/va/common/v1/flag';
 import { loadSanityConfig } from '../services/sanity-check/src/config.js';
 import { FlagFolder } from '../services/sanity-check/src/flags/flag-folder.js';
 import { RuleRegistry } from '../services/sanity-check/src/rules/rule-registry.js';
-import { FAULT_KINDS, injectFault } from '../test/fixtures/sanity/fault-catalogue.js';
-import { DEFAULT_FIXTURE_SOURCE, fixtureSource } from '../test/fixtures/sanity/fixture-sources.js';
-import type { InjectedFault } from '../test/fixtures/sanity/perturbations.js';
-import { SEQUENCES, extendScene, type Scene } from '../test/fixtures/sanity/scene.js';
-import { toMessages } from '../test/fixtures/sanity/scene-messages.js';
-import { publishMessages } from '../test/fixtures/sanity/replay.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
-import { connectTestNats, startSanityService, waitConsumed } from '../test/helpers/sanity-service.js';
-import { REPO_ROOT } from '../test/helpers/shared.js';
+import { FAULT_KINDS, injectFault } from '@va/harness/sanity-scenes/fault-catalogue';
+import { DEFAULT_FIXTURE_SOURCE, fixtureSource } from '@va/harness/sanity-scenes/fixture-sources';
+import type { InjectedFault } from '@va/harness/sanity-scenes/perturbations';
+import { SEQUENCES, extendScene, type Scene } from '@va/harness/sanity-scenes/scene';
+import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
+import { publishMessages } from '@va/harness/sanity-scenes/replay';
+import { startNatsServer } from '@va/harness/nats-server';
+import { connectTestNats, startSanityService, waitConsumed } from '@va/harness/sanity-service';
+import { REPO_ROOT } from '@va/harness/shared';
 
 /** The bench runs the service defaults except drift windows sized for clips of a few minutes. */
 export const BENCH_ENV = { VA_SANITY_DRIFT_BASELINE: '1500', VA_SANITY_DRIFT_WINDOW: '1000', VA_SANITY_DRIFT_EVAL_EVERY: '100' };

@@ -17,17 +17,19 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@elastic/elasticsearch';
 import { ConsumerMetrics, DEFAULT_MAX_DELIVER, STREAMS, createLogger, createRegistry, ensureStreams, type NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { loadSearchConfig } from '../services/embedding-search/src/config.js';
 import { ElasticsearchHealth } from '../services/embedding-search/src/elasticsearch-health.js';
 import { SearchIndexer } from '../services/embedding-search/src/indexer/search-indexer.js';
 import { IndexNames } from '../services/embedding-search/src/indices/index-names.js';
 import { applyIndexTemplates } from '../services/embedding-search/src/indices/index-templates.js';
 import { SearchMetrics } from '../services/embedding-search/src/metrics.js';
-import { deletePrefix, esClient, esUrl } from '../test/helpers/elasticsearch.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
-import { connectPublisher, detectionBatch, publish, trackEvent, trackUpdate } from '../test/helpers/pipeline-messages.js';
-import { REPO_ROOT } from '../test/helpers/shared.js';
+import { deletePrefix, esClient, esUrl } from '@va/harness/elasticsearch';
+import { startNatsServer } from '@va/harness/nats-server';
+import { connectPublisher, detectionBatch, publish, trackEvent, trackUpdate } from '@va/harness/pipeline-messages';
+import { seededRandom } from '@va/harness/seeded-random';
+import { REPO_ROOT } from '@va/harness/shared';
+import { median, quantile } from '@va/harness/statistics';
 
 const quick = process.argv.includes('--quick');
 const FRAME_MESSAGES = quick ? 6_000 : 24_000;
@@ -42,16 +44,6 @@ const log = createLogger('bench', 'warn');
 // because it cannot know that the last message has come, while helpers.bulk flushes at the end.
 const search = loadSearchConfig({ VA_SEARCH_BULK_MAX_BYTES: String(1024 * 1024), VA_SEARCH_BULK_MAX_DOCS: '100000', VA_SEARCH_BULK_FLUSH_MS: '50', VA_SEARCH_BULK_CONCURRENCY: '2' });
 const run = Date.now().toString(36);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-}
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
-}
 
 // ---- indexing -------------------------------------------------------------------------------
 
@@ -76,7 +68,7 @@ const frameTraffic: Publish = (pub) => {
   const cameras = 8;
   const frames = Math.round(FRAME_MESSAGES / 2 / cameras);
   const t0 = Date.now() - 3_600_000;
-  const r = rng(7);
+  const r = seededRandom(7);
   const epoch = `r${epochs++}`;
   const embedding = () => Array.from(unit(Float32Array.from({ length: DIMS }, () => gaussian(r))));
   const jobs: Array<() => Promise<unknown>> = [];
@@ -231,18 +223,6 @@ async function indexing(client: Client, name: string, workload: Publish) {
 
 // ---- kNN ------------------------------------------------------------------------------------
 
-/** Seeded PRNG so runs compare. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 }
@@ -281,7 +261,7 @@ async function knn(client: Client, type: 'hnsw' | 'int8_hnsw') {
   const names = new IndexNames(prefix);
   const indices = { ...search.indices, vector: { ...search.indices.vector, type } };
   await applyIndexTemplates(client, names, indices, log);
-  const r = rng(42);
+  const r = seededRandom(42);
   const { data, query } = vectors(VECTORS, Math.max(50, VECTORS / 10), r);
   const now = Date.now();
   const index = names.daily('embeddings', now);
@@ -310,7 +290,7 @@ async function knn(client: Client, type: 'hnsw' | 'int8_hnsw') {
     found += res.hits.hits.filter((h) => truth.has(h._id as string)).length;
   }
   await deletePrefix(client, prefix);
-  return { recall: Number((found / (QUERIES * K)).toFixed(4)), p50: Number(percentile(latencies, 50).toFixed(2)), p99: Number(percentile(latencies, 99).toFixed(2)), numCandidates };
+  return { recall: Number((found / (QUERIES * K)).toFixed(4)), p50: Number(quantile(latencies, 0.5).toFixed(2)), p99: Number(quantile(latencies, 0.99).toFixed(2)), numCandidates };
 }
 
 // ---- main -----------------------------------------------------------------------------------

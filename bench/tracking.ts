@@ -7,14 +7,14 @@
 // headline, and `dontcare` repeats it with conf-0 ground-truth people forgiven (see eval/ground-truth.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { prepareSequence, type GroundTruthFormat } from '@va/tracking/eval/ground-truth';
-import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval/mot-metrics';
-import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '@va/tracking/tracker/tracker-params';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { prepareSequence, type GroundTruthFormat } from '@va/tracking/eval';
+import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval';
+import { DEFAULT_TRACKER_PARAMS, sortBaselineParams, type TrackerParams } from '@va/tracking/tracker';
 import type { DetectionSource, MotSequence } from './tracking/detection-source.js';
 import { gtDegradedSource } from './tracking/gt-degraded-source.js';
 import { BENCH_SEQUENCES, loadMotSequence } from './tracking/mot-sequences.js';
-import { withDetectionSchedule } from '../test/helpers/byte-tracker-replay.js';
+import { withDetectionSchedule } from '@va/harness/byte-tracker-replay';
 import { trackerFps, trackSequence } from './tracking/run-tracker.js';
 import { yoloxSource } from './tracking/yolox-source.js';
 

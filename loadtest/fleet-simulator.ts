@@ -1,10 +1,10 @@
 // A camera fleet through the real ingest: N streams of replayed clips (each a real video played
 // at its own speed like a live camera, sampled to F fps) or of ffmpeg test patterns, added over
 // ingest's gRPC API like an operator would and removed at the end.
-import { StreamState } from '@va/common/gen/va/ingest/v1/ingest';
-import { cameraIdFor, clipsIn, clipStream, ensureStream, listStreams, patternStream, removeStream } from '../deploy/local/pipeline/camera-streams.js';
-import type { PipelineClients } from '../deploy/local/pipeline/pipeline-clients.js';
-import { waitFor } from '../test/helpers/ports.js';
+import { StreamState } from '@va/proto/va/ingest/v1/ingest';
+import { cameraIdFor, clipsIn, clipStream, ensureStream, listStreams, patternStream, removeStream } from '@va/harness/pipeline/camera-streams';
+import type { PipelineClients } from '@va/harness/pipeline/pipeline-clients';
+import { waitFor } from '@va/harness/ports';
 
 export type FleetSource = 'clips' | 'pattern';
 

@@ -3,7 +3,7 @@
 // comes first. Every request's latency and status is kept; the result has percentiles, throughput,
 // status counts and a per-second timeline.
 import { statusName } from '@va/common';
-import { quantile } from '../deploy/local/pipeline/bus-tap.js';
+import { quantile } from '@va/harness/statistics';
 
 export interface GrpcLoadOptions {
   name: string;

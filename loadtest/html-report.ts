@@ -1,6 +1,6 @@
 // The load report as one self-contained HTML file: verdicts, figures, and inline SVG charts of
 // throughput, stage latency, drops, queues and memory over time (and the gRPC load, when run).
-import { SERVICE_NAMES } from '../deploy/local/pipeline/service-catalog.js';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import type { LoadReport } from './load-report.js';
 import { lineChart, type Series } from './svg-chart.js';
 

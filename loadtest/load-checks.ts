@@ -1,8 +1,9 @@
 // The verdicts of a load run, from its samples: did every service stay up, did every queue stay
 // within its bound, did memory stay flat, were frames shed and counted rather than lost, were
 // errors rare, and was the latency objective met. Pure: samples in, checks out.
-import type { ServiceName } from '../deploy/local/pipeline/service-catalog.js';
-import { SERVICE_NAMES } from '../deploy/local/pipeline/service-catalog.js';
+import type { ServiceName } from '@va/harness/pipeline/service-catalog';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
+import { median } from '@va/harness/statistics';
 import type { Sample } from './pipeline-sampler.js';
 
 export interface Check {
@@ -33,10 +34,7 @@ const thirds = <T>(xs: T[]): [T[], T[], T[]] => {
   const n = Math.floor(xs.length / 3);
   return [xs.slice(0, n), xs.slice(n, 2 * n), xs.slice(2 * n)];
 };
-const median = (xs: number[]) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? (s[Math.floor(s.length / 2)] as number) : NaN;
-};
+const finiteMedian = (xs: number[]) => median(xs.filter(Number.isFinite));
 const max = (xs: number[]) => xs.reduce((m, x) => (Number.isFinite(x) ? Math.max(m, x) : m), 0);
 
 export interface RunTotals {
@@ -82,7 +80,7 @@ export function loadChecks(input: {
   // A consumer falling behind shows as lag that keeps climbing: its median in the last third well
   // above the middle third's (more than 50 messages and 25 %). Comparing maxima would miss a steady
   // climb (the last third's maximum of a linear climb is only 1.5x the middle's).
-  const growing = LAG_QUEUES.map((q) => ({ q, middle: median(middle.map((s) => s.figures.queues[q] ?? 0)), last: median(last.map((s) => s.figures.queues[q] ?? 0)) })).filter(
+  const growing = LAG_QUEUES.map((q) => ({ q, middle: finiteMedian(middle.map((s) => s.figures.queues[q] ?? 0)), last: finiteMedian(last.map((s) => s.figures.queues[q] ?? 0)) })).filter(
     (x) => x.last > x.middle + 50 && x.last > 1.25 * x.middle,
   );
   const maxima = [...Object.keys(bounds), ...LAG_QUEUES].map((q) => `${q} ${max(samples.map((s) => s.figures.queues[q] ?? 0)).toFixed(q.endsWith('_mb') ? 1 : 0)}`);
@@ -98,8 +96,8 @@ export function loadChecks(input: {
 
   // Warm-up (the first third: model sessions, JIT, pools, Elasticsearch caches) is left out.
   const rss = SERVICE_NAMES.map((n) => {
-    const mid = median(middle.map((s) => s.figures.rssMb[n] ?? NaN));
-    const end = median(last.map((s) => s.figures.rssMb[n] ?? NaN));
+    const mid = finiteMedian(middle.map((s) => s.figures.rssMb[n] ?? NaN));
+    const end = finiteMedian(last.map((s) => s.figures.rssMb[n] ?? NaN));
     return { n, mid, end, grew: end > mid * 1.15 + 20 };
   });
   checks.push({

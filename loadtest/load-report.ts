@@ -1,7 +1,7 @@
 // The JSON report of one load run, assembled from the sampler's series and the checks.
 import { cpus, loadavg, totalmem } from 'node:os';
-import type { Percentiles } from '../deploy/local/pipeline/pipeline-scrape.js';
-import type { ServiceName } from '../deploy/local/pipeline/service-catalog.js';
+import type { Percentiles } from '@va/harness/pipeline/pipeline-scrape';
+import type { ServiceName } from '@va/harness/pipeline/service-catalog';
 import type { GrpcLoadResult } from './grpc-load.js';
 import type { Check } from './load-checks.js';
 import type { CostFigures } from './pipeline-cost.js';

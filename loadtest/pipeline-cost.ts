@@ -8,11 +8,11 @@
 // The bus bytes include the measuring tap's copies of detections, tracks, events and flags.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../deploy/local/pipeline/pipeline-launcher.js';
-import { pidListeningOn, ProcessCpuMeter, type CpuReading, type CpuRoots } from '../deploy/local/pipeline/process-cpu.js';
-import { MetricSet } from '../deploy/local/pipeline/prometheus-text.js';
-import { SERVICE_NAMES } from '../deploy/local/pipeline/service-catalog.js';
-import type { WholePipeline } from '../test/helpers/whole-pipeline.js';
+import { REPO_ROOT } from '@va/harness/shared';
+import { pidListeningOn, ProcessCpuMeter, type CpuReading, type CpuRoots } from '@va/harness/pipeline/process-cpu';
+import { MetricSet } from '@va/harness/prometheus-text';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
+import type { WholePipeline } from '@va/harness/whole-pipeline';
 
 export interface CostReading {
   cpu: CpuReading;

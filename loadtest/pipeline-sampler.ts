@@ -3,10 +3,11 @@
 // memory. Stage latencies up to tracks come from the messages' own timestamps (exact); capture →
 // indexed from embedding-search's histogram (bucket-interpolated, the service alone knows when
 // Elasticsearch accepted a document).
-import { BusTap, quantile } from '../deploy/local/pipeline/bus-tap.js';
-import type { Pipeline } from '../deploy/local/pipeline/pipeline-launcher.js';
-import { scrapePipeline, stageFigures, type PipelineScrape, type StageFigures, type Percentiles } from '../deploy/local/pipeline/pipeline-scrape.js';
-import { SERVICE_NAMES, type ServiceName } from '../deploy/local/pipeline/service-catalog.js';
+import { BusTap } from '@va/harness/pipeline/bus-tap';
+import { quantile } from '@va/harness/statistics';
+import type { Pipeline } from '@va/harness/pipeline/pipeline-launcher';
+import { scrapePipeline, stageFigures, type PipelineScrape, type StageFigures, type Percentiles } from '@va/harness/pipeline/pipeline-scrape';
+import { SERVICE_NAMES, type ServiceName } from '@va/harness/pipeline/service-catalog';
 
 export interface Sample {
   /** Seconds since the sampler started. */

@@ -2,10 +2,10 @@
 // sampler watches, then (optionally) the gRPC load generator drives Detect and SearchSimilar.
 import { readFileSync } from 'node:fs';
 import { unary } from '@va/common';
-import { SERVICE_NAMES, type ServiceName } from '../deploy/local/pipeline/service-catalog.js';
-import { pets09Crops } from '../test/helpers/mot15.js';
-import { sharedFile } from '../test/helpers/shared.js';
-import { startWholePipeline, type WholePipeline } from '../test/helpers/whole-pipeline.js';
+import { SERVICE_NAMES, type ServiceName } from '@va/harness/pipeline/service-catalog';
+import { pets09Crops } from '@va/harness/mot15';
+import { sharedFile } from '@va/harness/shared';
+import { startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 import { FleetSimulator } from './fleet-simulator.js';
 import { runGrpcLoad, type GrpcLoadResult } from './grpc-load.js';
 import { loadChecks } from './load-checks.js';

@@ -5,9 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultInferenceThreads } from '../deploy/local/pipeline/pipeline-env.js';
-import { REPO_ROOT } from '../deploy/local/pipeline/pipeline-launcher.js';
-import { sharedDir } from '../test/helpers/shared.js';
+import { defaultInferenceThreads } from '@va/harness/pipeline/pipeline-env';
+import { REPO_ROOT, sharedDir } from '@va/harness/shared';
 import type { FleetSource } from './fleet-simulator.js';
 import { htmlReport } from './html-report.js';
 import { runScenario } from './run-scenario.js';

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates the TypeScript for every .proto under proto/ into services/common/src/gen.
+# Regenerates the TypeScript for every .proto under proto/ into proto/gen.
 # Generated code is committed (see README "Generated code"); `--check` regenerates into a
 # temporary folder and fails when the committed files differ, so stale code cannot land.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/services/common/src/gen"
+out="$root/proto/gen"
 plugin="$root/node_modules/.bin/protoc-gen-ts_proto"
 
 command -v protoc >/dev/null || { echo "gen: protoc not found; install it with: sudo apt-get install -y protobuf-compiler" >&2; exit 2; }
@@ -34,10 +34,10 @@ if [ $check = 1 ]; then
   # The header's protoc version line is ignored so another protoc release does not count as stale.
   if ! diff -r -I '^//   protoc ' "$target" "$out" >/dev/null 2>&1; then
     diff -r -I '^//   protoc ' "$target" "$out" | head -20 >&2 || true
-    echo "gen: services/common/src/gen is stale or missing; run npm run gen and commit the result" >&2
+    echo "gen: proto/gen is stale or missing; run npm run gen and commit the result" >&2
     rm -rf "$target"; exit 1
   fi
   rm -rf "$target"; echo "gen: generated code is up to date"
 else
-  echo "gen: wrote $(find "$out" -name '*.ts' | wc -l) files to services/common/src/gen"
+  echo "gen: wrote $(find "$out" -name '*.ts' | wc -l) files to proto/gen"
 fi

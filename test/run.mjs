@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every test with node's own test runner on the TypeScript sources (tsx), one process per file.
-//   node test/run.mjs            unit tests (services/*/src/**/*.test.ts) then integration and e2e (test/**/*.test.ts)
+//   node test/run.mjs            unit tests (services/*/src/**/*.test.ts, harness/src/**/*.test.ts) then integration and e2e (test/**/*.test.ts)
 //   node test/run.mjs --unit     unit tests only
 //   node test/run.mjs PATH...    the given files or folders
 import { spawnSync } from 'node:child_process';
@@ -28,7 +28,7 @@ let files;
 if (paths.length > 0) {
   files = paths.flatMap((p) => (statSync(p).isDirectory() ? find(resolve(p)) : [resolve(p)]));
 } else {
-  const unit = readdirSync(join(root, 'services')).flatMap((s) => find(join(root, 'services', s, 'src')));
+  const unit = [...readdirSync(join(root, 'services')).map((s) => join(root, 'services', s, 'src')), join(root, 'harness', 'src')].flatMap((dir) => find(dir));
   files = unitOnly ? unit : [...unit, ...find(join(root, 'test'))];
 }
 files.sort();

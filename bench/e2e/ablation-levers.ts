@@ -4,8 +4,8 @@
 // threads) or the streams' letterbox (camera-streams.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../deploy/local/pipeline/pipeline-launcher.js';
-import type { ServiceName } from '../../deploy/local/pipeline/service-catalog.js';
+import { REPO_ROOT } from '@va/harness/shared';
+import type { ServiceName } from '@va/harness/pipeline/service-catalog';
 
 export interface LeverConfig {
   name: string;

@@ -6,19 +6,19 @@
 // (1.0 MOTA: gating changed nothing the tracker reports), and left unscored when neither run has a
 // track of the scored class.
 import { resolve } from 'node:path';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { detectVideoCached, readVideoFrames } from '@va/batching-inference/offline';
-import { prepareSequence } from '@va/tracking/eval/ground-truth';
-import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval/mot-metrics';
-import type { MotRow } from '@va/tracking/eval/mot-file';
-import { DEFAULT_TRACKER_PARAMS } from '@va/tracking/tracker/tracker-params';
+import { prepareSequence } from '@va/tracking/eval';
+import { evaluateSequence, evaluateSequences, type MotMetrics } from '@va/tracking/eval';
+import type { MotRow } from '@va/tracking/eval';
+import { DEFAULT_TRACKER_PARAMS } from '@va/tracking/tracker';
 import { FrameStatsSampler } from '../../services/ingest/src/frame-stats.js';
 import { DetectionPolicy } from '../../services/ingest/src/detection-policy.js';
 import { DetectionSchedule } from '../../services/ingest/src/detection-schedule.js';
 import { MotionGate, type MotionGateSettings } from '../../services/ingest/src/motion-gate.js';
 import { loadMotSequence } from '../tracking/mot-sequences.js';
 import { trackSequence } from '../tracking/run-tracker.js';
-import { sharedFile } from '../../test/helpers/shared.js';
+import { sharedFile } from '@va/harness/shared';
 
 export interface QualityClip {
   name: string;

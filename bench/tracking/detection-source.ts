@@ -1,5 +1,5 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { MotRow } from '@va/tracking/eval/mot-file';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { MotRow } from '@va/tracking/eval';
 
 /** One MOTChallenge sequence as the benchmark sees it. */
 export interface MotSequence {

@@ -1,7 +1,8 @@
-import { DetectionBatch, type Detection } from '@va/common/gen/va/common/v1/detection';
-import type { MotRow } from '@va/tracking/eval/mot-file';
+import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
+import type { MotRow } from '@va/tracking/eval';
 import type { DetectionSource, MotSequence } from './detection-source.js';
-import { SeededRandom } from './seeded-random.js';
+import { fnv1a, SeededRandom } from '@va/harness/seeded-random';
+import { median } from '@va/harness/statistics';
 
 export interface DegradationOptions {
   seed: number;
@@ -39,7 +40,7 @@ export function gtDegradedSource(options: DegradationOptions): DetectionSource {
 }
 
 async function* degrade(sequence: MotSequence, options: DegradationOptions): AsyncGenerator<DetectionBatch> {
-  const rnd = new SeededRandom(options.seed * 7919 + hash(sequence.name));
+  const rnd = new SeededRandom(options.seed * 7919 + fnv1a(sequence.name));
   const identity = new Map<number, Float64Array>();
   const shared = rnd.unitVector(EMBEDDING_DIM);
   const vectorOf = (id: number) => {
@@ -48,7 +49,7 @@ async function* degrade(sequence: MotSequence, options: DegradationOptions): Asy
     return v;
   };
   const dips = new Map<number, number>(); // id -> frames of weak visibility left
-  const typicalH = median(sequence.gt.map((r) => r.h));
+  const typicalH = sequence.gt.length > 0 ? median(sequence.gt.map((r) => r.h)) : 100;
   const clutter = Array.from({ length: CLUTTER_SPOTS }, () => {
     const h = typicalH * rnd.uniform(0.8, 1.2);
     return { x: rnd.uniform(0, sequence.width - h * 0.4), y: rnd.uniform(0, sequence.height - h), w: h * 0.4, h };
@@ -147,13 +148,3 @@ function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 100;
-}
-
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}

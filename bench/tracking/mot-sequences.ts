@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readMot, readSeqInfo } from '@va/tracking/eval/mot-file';
+import { readMot, readSeqInfo } from '@va/tracking/eval';
 import type { MotSequence } from './detection-source.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

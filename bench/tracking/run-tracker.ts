@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { MotRow } from '@va/tracking/eval/mot-file';
-import { ByteTracker } from '@va/tracking/tracker/byte-tracker';
-import type { TrackerParams } from '@va/tracking/tracker/tracker-params';
-import { replayByteTracker } from '../../test/helpers/byte-tracker-replay.js';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { MotRow } from '@va/tracking/eval';
+import { ByteTracker } from '@va/tracking/tracker';
+import type { TrackerParams } from '@va/tracking/tracker';
+import { replayByteTracker } from '@va/harness/byte-tracker-replay';
 
 /**
  * Runs a tracker over one sequence's detections and returns its output as MOTChallenge rows

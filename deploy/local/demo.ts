@@ -3,14 +3,16 @@
 // a live summary until Ctrl-C, --duration, or (--once) the first detections and tracks.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateTokens, writeTokensFile } from './pipeline/access-tokens.js';
-import { BusTap, quantile, type CameraActivity } from './pipeline/bus-tap.js';
-import { cameraIdFor, clipsIn, clipStream, ensureStream, removeStream } from './pipeline/camera-streams.js';
-import { defaultServicePorts, freeServicePorts } from './pipeline/local-ports.js';
-import { defaultInferenceThreads } from './pipeline/pipeline-env.js';
-import { Pipeline, REPO_ROOT } from './pipeline/pipeline-launcher.js';
-import { scrapePipeline, stageFigures, type PipelineScrape } from './pipeline/pipeline-scrape.js';
-import { SERVICE_NAMES, entryPoint } from './pipeline/service-catalog.js';
+import { generateTokens, writeTokensFile } from '@va/harness/pipeline/access-tokens';
+import { BusTap, type CameraActivity } from '@va/harness/pipeline/bus-tap';
+import { quantile } from '@va/harness/statistics';
+import { cameraIdFor, clipsIn, clipStream, ensureStream, removeStream } from '@va/harness/pipeline/camera-streams';
+import { defaultServicePorts, freeServicePorts } from '@va/harness/pipeline/local-ports';
+import { defaultInferenceThreads } from '@va/harness/pipeline/pipeline-env';
+import { Pipeline } from '@va/harness/pipeline/pipeline-launcher';
+import { REPO_ROOT } from '@va/harness/shared';
+import { scrapePipeline, stageFigures, type PipelineScrape } from '@va/harness/pipeline/pipeline-scrape';
+import { SERVICE_NAMES, entryPoint } from '@va/harness/pipeline/service-catalog';
 import { parseDemoOptions, UsageError, USAGE, type DemoOptions } from './demo/demo-options.js';
 import { InPlaceWriter, renderSummary } from './demo/summary-view.js';
 import { whereToLook } from './demo/where-to-look.js';

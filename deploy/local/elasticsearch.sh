@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One local Elasticsearch 8 node (single-node discovery, security off, bound to 127.0.0.1) from the
 # home that deploy/elasticsearch/pom.xml resolves from Maven Central. Used by stack.sh for the shared
-# node and by test/helpers/elasticsearch.ts for throw-away nodes (the outage test stops its own).
+# node and by harness/src/elasticsearch.ts for throw-away nodes (the outage test stops its own).
 #
 #   deploy/local/elasticsearch.sh build              resolve the distribution and build the root plugin (Maven)
 #   deploy/local/elasticsearch.sh start|stop|status  one node

@@ -1,6 +1,6 @@
 // stack.sh: writes the NATS users' passwords and the server's authorization block into the
-// folder given (.stack/nats), owner-only.   node --import tsx deploy/local/nats-credentials.ts DIR
-import { writeNatsCredentials } from './pipeline/nats-credentials.js';
+// folder given (.stack/nats), owner-only.   node --conditions=source --import tsx deploy/local/nats-credentials.ts DIR
+import { writeNatsCredentials } from '@va/harness/pipeline/nats-credentials';
 
 const dir = process.argv[2];
 if (!dir) {

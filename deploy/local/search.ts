@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, unary } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { SearchFilter, SearchServiceClient, type TrackHit } from '@va/common/gen/va/search/v1/search';
-import { REPO_ROOT } from './pipeline/pipeline-launcher.js';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import { SearchFilter, SearchServiceClient, type TrackHit } from '@va/proto/va/search/v1/search';
+import { REPO_ROOT } from '@va/harness/shared';
 
 const USAGE = `npm run search -- --similar-to <camera>/<track> [--k=5]     tracks that look like this one
 npm run search -- --image=crop.jpg [--camera=ID] [--k=5]      tracks that look like the object in the picture

@@ -32,7 +32,7 @@ declare -A needs=(
 missing=()
 for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}"); done
 # The RTSP camera of the ingest tests: GStreamer's RTSP server (real server, TCP interleaved),
-# run by test/fixtures/rtsp-server.py with the system Python.
+# run by harness/src/rtsp-server.py with the system Python.
 gst_check='import gi; gi.require_version("Gst", "1.0"); gi.require_version("GstRtspServer", "1.0")
 from gi.repository import Gst, GstRtspServer
 Gst.init(None)

@@ -6,28 +6,20 @@
 // track point indexed), to compare documents per frame and the search result side by side.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { unary } from '@va/common';
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
-import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
-import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
-import { pets09Crops, pets09GroundTruth } from '../helpers/mot15.js';
+import { iou, unary } from '@va/common';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import type { TrackPoint } from '@va/proto/va/search/v1/search';
+import { clipStream } from '@va/harness/pipeline/camera-streams';
+import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
+import { pets09Crops, pets09GroundTruth } from '@va/harness/mot15';
 import { DEFAULT_POLICY, missing, pipelineConsumers, RESULT_KINDS, settledResults, waitTrackUpdates, type IndexPolicy, type Published } from './published-vs-indexed.js';
-import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
 const CAMERA = 'pets09';
 /** Ten seconds of PETS09-S2L1 at its 7 fps: the three people of frame 1 walk through all of it. */
 const FRAMES = 70;
 const PER_FRAME = process.env.VA_E2E_SEARCH_POLICY === 'per-frame';
 const POLICY: IndexPolicy = PER_FRAME ? { detections: true, pathIntervalMs: 0 } : DEFAULT_POLICY;
-
-function iou(a: BBox, b: BBox): number {
-  const w = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const h = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
-}
 
 describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, ONNX models, five processes)', () => {
   let w: WholePipeline;

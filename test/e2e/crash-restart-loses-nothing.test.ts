@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { STREAMS, subjects } from '@va/common';
-import { StreamState } from '@va/common/gen/va/ingest/v1/ingest';
-import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
-import type { ServiceName } from '../../deploy/local/pipeline/service-catalog.js';
-import { waitFor } from '../helpers/ports.js';
+import { StreamState } from '@va/proto/va/ingest/v1/ingest';
+import { clipStream } from '@va/harness/pipeline/camera-streams';
+import type { ServiceName } from '@va/harness/pipeline/service-catalog';
+import { waitFor } from '@va/harness/ports';
 import { missing, RESULT_KINDS, settledResults, storedCount, type IndexPolicy } from './published-vs-indexed.js';
-import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import { cutClip, PETS09_CLIP, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
 /** Fifteen seconds of PETS09-S2L1 at 7 fps. */
 const FRAMES = 105;

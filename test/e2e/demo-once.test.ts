@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { deletePrefix, esClient, esUrl, uniquePrefix } from '../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
-import { REPO_ROOT } from '../helpers/shared.js';
+import { deletePrefix, esClient, esUrl, uniquePrefix } from '@va/harness/elasticsearch';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { REPO_ROOT } from '@va/harness/shared';
 
 describe('npm run demo -- --once', () => {
   let nats: TestNatsServer;

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
-import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
-import { readStored } from '../helpers/tracking.js';
-import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
+import { clipStream } from '@va/harness/pipeline/camera-streams';
+import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
+import { readStored } from '@va/harness/tracking-service';
+import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 import { missing, RESULT_KINDS, settledResults, UNDETECTED_FRAME_RULES, waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'pets09-every3';

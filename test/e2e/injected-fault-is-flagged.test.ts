@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { patternStream } from '../../deploy/local/pipeline/camera-streams.js';
-import { waitFor } from '../helpers/ports.js';
-import { readStored } from '../helpers/tracking.js';
-import { startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { patternStream } from '@va/harness/pipeline/camera-streams';
+import { waitFor } from '@va/harness/ports';
+import { readStored } from '@va/harness/tracking-service';
+import { startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
 interface FlagDoc {
   flag_id: string;

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import { clipStream } from '../../deploy/local/pipeline/camera-streams.js';
-import { scrapePipeline } from '../../deploy/local/pipeline/pipeline-scrape.js';
-import { CLIP } from '../helpers/ingest.js';
-import { readStored } from '../helpers/tracking.js';
-import { cutClip, nothingShedEnv, startWholePipeline, type WholePipeline } from '../helpers/whole-pipeline.js';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
+import { clipStream } from '@va/harness/pipeline/camera-streams';
+import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
+import { CLIP } from '@va/harness/ingest-service';
+import { readStored } from '@va/harness/tracking-service';
+import { cutClip, nothingShedEnv, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 import { UNDETECTED_FRAME_RULES, waitTrackUpdates } from './published-vs-indexed.js';
 
 const CAMERA = 'lot-gated';

@@ -5,10 +5,10 @@
 // each once.
 import type { Client } from '@elastic/elasticsearch';
 import { codecs, STREAMS, subjects, type NatsConnectionHandle } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { TrackEventType, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import { readStored } from '../helpers/tracking.js';
-import { waitFor } from '../helpers/ports.js';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { TrackEventType, type TrackEvent, type TrackUpdate } from '@va/proto/va/common/v1/track';
+import { readStored } from '@va/harness/tracking-service';
+import { waitFor } from '@va/harness/ports';
 
 export interface ResultIds {
   detections: Set<string>;

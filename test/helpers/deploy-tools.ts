@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 /** Where deploy/local/setup.sh installs the deployment checkers (ignored by git). */
 export const TOOLS_DIR = join(REPO_ROOT, '.tools');

@@ -1,5 +1,5 @@
 import { createClient, unary, type GrpcClientConfig } from '@va/common';
-import { HealthClient, HealthCheckResponse_ServingStatus } from '@va/common/gen/grpc/health/v1/health';
+import { HealthClient, HealthCheckResponse_ServingStatus } from '@va/proto/grpc/health/v1/health';
 
 export { HealthCheckResponse_ServingStatus as ServingStatus };
 

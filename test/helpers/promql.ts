@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DASHBOARDS } from '../../deploy/grafana/src/dashboards.js';
-import { REPO_ROOT } from './shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 /** Grafana's built-in range variables, replaced by a fixed window so the expression is plain PromQL. */
 export function withGrafanaVariables(expr: string, window = '5m', values: Record<string, string> = {}): string {

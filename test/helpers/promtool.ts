@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { REPO_ROOT } from './shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 /** Runs promtool (Debian package prometheus) in the repository root; output is stdout and stderr together. */
 export function promtool(...args: string[]): { code: number | null; output: string } {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { REPO_ROOT } from './shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 export interface ServiceConfigCheck {
   /** "KEY: message" for every problem the service's own config.ts finds. */

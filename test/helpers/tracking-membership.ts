@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
-import { TrackEventType, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import { rendezvousOwner } from '@va/tracking/partitioning';
-import { startNatsServer, type TestNatsServer } from './nats-server.js';
-import { sleep, waitFor } from './ports.js';
-import { batch, connectTestNats, listCameras, person, publishBatch, startTracking, storedEvents, storedUpdates, type TrackingProcess } from './tracking.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { sleep, waitFor } from '@va/harness/ports';
+import { batch, connectTestNats, listCameras, person, publishBatch, startTracking, storedEvents, storedUpdates, type TrackingProcess } from '@va/harness/tracking-service';
 
 /** The 12 cameras the membership tests spread over their instances. */
 export const MEMBERSHIP_CAMERAS = Array.from({ length: 12 }, (_, i) => `lobby-${i}`);

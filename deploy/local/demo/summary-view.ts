@@ -1,8 +1,8 @@
 // The demo's live summary: a few lines per refresh, rendered from the services' metrics and the
 // bus tap. Pure: figures in, lines out.
-import type { CameraActivity } from '../pipeline/bus-tap.js';
-import type { MetricSet } from '../pipeline/prometheus-text.js';
-import type { StageFigures } from '../pipeline/pipeline-scrape.js';
+import type { CameraActivity } from '@va/harness/pipeline/bus-tap';
+import type { MetricSet } from '@va/harness/prometheus-text';
+import type { StageFigures } from '@va/harness/pipeline/pipeline-scrape';
 
 export interface SummaryInput {
   uptimeS: number;

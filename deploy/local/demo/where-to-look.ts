@@ -1,8 +1,8 @@
 // What the demo prints once the pipeline is up: where the metrics, health, search, tokens and
 // logs are, with commands that work as pasted.
 import { relative } from 'node:path';
-import type { Pipeline } from '../pipeline/pipeline-launcher.js';
-import { SERVICE_NAMES } from '../pipeline/service-catalog.js';
+import type { Pipeline } from '@va/harness/pipeline/pipeline-launcher';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 
 export function whereToLook(p: Pipeline, files: { tokens: string; endpoints: string; logDir: string }, root: string): string[] {
   const show = (path: string) => (path.startsWith(root) ? relative(root, path) : path);

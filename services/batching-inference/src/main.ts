@@ -1,5 +1,5 @@
 import { errorMessage, runMain, ServiceRuntime } from '@va/common';
-import { InferenceServiceService } from '@va/common/gen/va/inference/v1/inference';
+import { InferenceServiceService } from '@va/proto/va/inference/v1/inference';
 import { loadConfig } from './config.js';
 import { INFERENCE_ROLES, inferenceService } from './grpc/inference-service.js';
 import type { EmbeddingPolicy } from './inference/embedding-policy.js';

@@ -1,7 +1,8 @@
-// The public API of @va/common. Generated protobuf code is imported from '@va/common/gen/...'.
+// The public API of @va/common. Generated protobuf code is imported from '@va/proto/...'.
 export * from './errors.js';
 export { createLogger, type Logger } from './log.js';
 export { stableHash32 } from './hash.js';
+export { iou, type Corners } from './geometry.js';
 
 export { parseEnv, loadPieces, int, num, port, bool, oneOf, list, optionalString, readableFile, type Env, type EnvShape } from './config/env.js';
 export { baseEnv, loadBaseConfig, type BaseConfig } from './config/base.js';

@@ -1,6 +1,6 @@
 import { createClient, createElasticsearchClient, DEFAULT_MAX_DELIVER, runMain, ServiceRuntime } from '@va/common';
-import { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
-import { SearchServiceService } from '@va/common/gen/va/search/v1/search';
+import { InferenceServiceClient } from '@va/proto/va/inference/v1/inference';
+import { SearchServiceService } from '@va/proto/va/search/v1/search';
 import { loadConfig } from './config.js';
 import { ElasticsearchHealth } from './elasticsearch-health.js';
 import { SearchIndexer } from './indexer/search-indexer.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@va/common';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { loadIngestConfig } from './config.js';
 
 describe('ingest configuration', () => {

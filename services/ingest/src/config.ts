@@ -2,7 +2,7 @@ import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { z } from 'zod';
 import { bool, ConfigError, int, list, type ConfigIssue, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, oneOf, parseEnv, type Env } from '@va/common';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { SOURCE_SCHEMES, type SourceScheme } from './source-url.js';
 import { MAX_DETECT_EVERY } from './stream-spec.js';
 import { MAX_FORCE_DETECT_MS, MIN_FORCE_DETECT_MS } from './motion-gate-spec.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
 import { ffmpegPlan, type FfmpegSettings } from './ffmpeg-args.js';
 import type { SourceUrl } from './source-url.js';
 import type { ValidStream } from './stream-spec.js';

@@ -1,4 +1,4 @@
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { selectFilter } from './frame-sampler.js';
 import { resizeFilters } from './letterbox.js';
 import type { NetworkSource, SourceUrl } from './source-url.js';

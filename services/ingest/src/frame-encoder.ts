@@ -1,4 +1,4 @@
-import type { Frame } from '@va/common/gen/va/common/v1/frame';
+import type { Frame } from '@va/proto/va/common/v1/frame';
 import { FRAME_HEAD_RESERVE, FRAME_TAIL_RESERVE } from './frame-pool.js';
 
 /** A Frame without its pixels: what the encoder writes around them. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { BusGate, type BusConnection } from './bus-gate.js';
 import { FRAME_HEAD_RESERVE, FramePool } from './frame-pool.js';
 import { FramePublisher, type DropReason, type PendingFrame } from './frame-publisher.js';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import type { BusGate } from './bus-gate.js';
 import { encodeFrame, encodeFrameAround, type FrameHeader } from './frame-encoder.js';
 import { FRAME_HEAD_RESERVE } from './frame-pool.js';

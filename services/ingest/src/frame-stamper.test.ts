@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { FRAME_HEAD_RESERVE } from './frame-pool.js';
 import { FrameStamper } from './frame-stamper.js';
 import type { ValidStream } from './stream-spec.js';

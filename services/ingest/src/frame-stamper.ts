@@ -1,4 +1,4 @@
-import { PixelFormat, type Letterbox } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat, type Letterbox } from '@va/proto/va/common/v1/frame';
 import { DetectionPolicy } from './detection-policy.js';
 import { DetectionSchedule } from './detection-schedule.js';
 import type { SourceInfo } from './ffmpeg-process.js';

@@ -1,4 +1,4 @@
-import type { FrameStats } from '@va/common/gen/va/common/v1/frame';
+import type { FrameStats } from '@va/proto/va/common/v1/frame';
 
 /** Thumbnail side: the hash covers a THUMB x THUMB grey image of block means. */
 const THUMB = 16;

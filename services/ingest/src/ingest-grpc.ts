@@ -1,5 +1,5 @@
 import type { AsyncService, MethodRoles } from '@va/common';
-import type { IngestServiceService } from '@va/common/gen/va/ingest/v1/ingest';
+import type { IngestServiceService } from '@va/proto/va/ingest/v1/ingest';
 import type { StreamManager } from './stream-manager.js';
 
 type Definition = typeof IngestServiceService;

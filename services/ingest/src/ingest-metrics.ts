@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS_S } from '@va/common';
-import { StreamState } from '@va/common/gen/va/ingest/v1/ingest';
+import { StreamState } from '@va/proto/va/ingest/v1/ingest';
 import { DROP_REASONS, type DropReason } from './frame-publisher.js';
 
 export const STATE_NAMES: Record<StreamState, string> = {

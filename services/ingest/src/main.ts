@@ -1,5 +1,5 @@
 import { runMain, ServiceRuntime } from '@va/common';
-import { IngestServiceService } from '@va/common/gen/va/ingest/v1/ingest';
+import { IngestServiceService } from '@va/proto/va/ingest/v1/ingest';
 import { BusGate, busConnection, resetOnReconnect } from './bus-gate.js';
 import { loadConfig } from './config.js';
 import { useFfmpegExecutable } from './ffmpeg-process.js';

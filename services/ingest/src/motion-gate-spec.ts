@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@va/common';
-import type { MotionGate as MotionGateSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import type { MotionGate as MotionGateSpec } from '@va/proto/va/ingest/v1/ingest';
 import type { MotionGateSettings } from './motion-gate.js';
 
 export const MIN_FORCE_DETECT_MS = 100;

@@ -1,4 +1,4 @@
-import type { StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import type { StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import type { DropReason } from './frame-publisher.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { RateMeter } from './rate-meter.js';

@@ -7,8 +7,8 @@ import {
   ResourceExhaustedError,
   type Logger,
 } from '@va/common';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { StreamState, StreamStatus, type StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { StreamState, StreamStatus, type StreamSpec } from '@va/proto/va/ingest/v1/ingest';
 import { FRAME_HEAD_RESERVE, FRAME_TAIL_RESERVE } from './frame-pool.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { StreamRegistry } from './stream-registry.js';

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager, KV } from 'nats';
 import { errorMessage, openKvBucket, UnavailableError, type Logger } from '@va/common';
-import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
 
 /**
  * The stream definitions, persisted in a NATS KV bucket (key = camera id, value = StreamSpec

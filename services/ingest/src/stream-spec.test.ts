@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@va/common';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
 import { redact, SOURCE_SCHEMES } from './source-url.js';
 import { validateStreamSpec, type SpecPolicy } from './stream-spec.js';
 

@@ -1,6 +1,6 @@
 import { assertCameraId, InvalidArgumentError } from '@va/common';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import type { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import type { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
 import { validateMotionGate, type MotionGateDefaults } from './motion-gate-spec.js';
 import type { MotionGateSettings } from './motion-gate.js';
 import { parseSourceUrl, type SourcePolicy, type SourceUrl } from './source-url.js';

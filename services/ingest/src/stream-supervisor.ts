@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errorMessage, subjects, type Logger } from '@va/common';
-import { StreamState, type StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import { StreamState, type StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { BusGate } from './bus-gate.js';
 import { ffmpegPlan } from './ffmpeg-args.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@va/common';
-import { Severity } from '@va/common/gen/va/common/v1/flag';
+import { Severity } from '@va/proto/va/common/v1/flag';
 import { loadConfig, loadSanityConfig } from './config.js';
 import { RULE_NAMES } from './rules/rule.js';
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigError, bool, int, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, optionalString, parseEnv, type ConfigIssue, type Env } from '@va/common';
-import type { Severity } from '@va/common/gen/va/common/v1/flag';
+import type { Severity } from '@va/proto/va/common/v1/flag';
 import { DEFAULT_SEVERITIES, type RulesConfig } from './rules/rule-registry.js';
 import { RULE_NAMES, type RuleName } from './rules/rule.js';
 

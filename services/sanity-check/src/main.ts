@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DeliverPolicy } from 'nats';
 import { codecs, DEFAULT_MAX_DELIVER, DurableConsumer, runMain, ServiceRuntime, STREAMS, subjects, subscribeDecoded } from '@va/common';
-import { SanityServiceService } from '@va/common/gen/va/sanity/v1/sanity';
+import { SanityServiceService } from '@va/proto/va/sanity/v1/sanity';
 import { loadConfig } from './config.js';
 import { EvidenceRecorder } from './evidence/evidence-recorder.js';
 import { EvidenceStore } from './evidence/evidence-store.js';

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { errorMessage, LATENCY_BUCKETS_S, type Logger } from '@va/common';
-import { ReviewStatus } from '@va/common/gen/va/common/v1/flag';
+import { ReviewStatus } from '@va/proto/va/common/v1/flag';
 import type { EvidenceStore } from './evidence/evidence-store.js';
 import type { FrameRing } from './evidence/frame-ring.js';
 import type { FlagStore } from './flags/flag-store.js';

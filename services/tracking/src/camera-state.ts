@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackEvent, TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { TrackEvent, TrackUpdate } from '@va/proto/va/common/v1/track';
 import { ReorderBuffer, type ReorderOptions, type Released } from './reorder-buffer.js';
 import { sessionTag } from './track-ids.js';
 import { handoverEndedEvents, SessionMessages } from './track-messages.js';

@@ -1,7 +1,7 @@
 import { DeliverPolicy, type JsMsg } from 'nats';
 import { codecs, DurableConsumer, errorMessage, STREAMS, subjects, type ConsumerMetrics, type Logger, type NatsConnectionHandle } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { CameraState, type FrameOutput, type StepResult } from './camera-state.js';
 import type { TrackingServiceConfig } from './config.js';
 import type { TrackingMetrics } from './metrics.js';

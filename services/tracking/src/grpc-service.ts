@@ -8,7 +8,7 @@ import {
   type MethodRoles,
   type NatsConnectionHandle,
 } from '@va/common';
-import { ZoneConfig, type TrackingServiceService } from '@va/common/gen/va/tracking/v1/tracking';
+import { ZoneConfig, type TrackingServiceService } from '@va/proto/va/tracking/v1/tracking';
 import type { CameraSupervisor } from './camera-supervisor.js';
 import { positionOf } from './membership/membership.js';
 import type { TrackingMetrics } from './metrics.js';

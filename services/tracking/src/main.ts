@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_MAX_DELIVER, runMain, ServiceRuntime } from '@va/common';
-import { TrackingServiceService } from '@va/common/gen/va/tracking/v1/tracking';
+import { TrackingServiceService } from '@va/proto/va/tracking/v1/tracking';
 import { CameraLeases } from './camera-leases.js';
 import { CameraSupervisor } from './camera-supervisor.js';
 import { loadConfig } from './config.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { TrackEventType, TrackState } from '@va/common/gen/va/common/v1/track';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { TrackEventType, TrackState } from '@va/proto/va/common/v1/track';
 import { handoverEndedEvents, SessionMessages } from './track-messages.js';
 import { ByteTracker, type TrackerStep } from './tracker/byte-tracker.js';
 import { DEFAULT_TRACKER_PARAMS } from './tracker/tracker-params.js';

@@ -1,6 +1,6 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import { TrackEvent, TrackEventType, TrackState, type Track as TrackMessage, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import { TrackEvent, TrackEventType, TrackState, type Track as TrackMessage, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import { formatTrackId, trackEventId } from './track-ids.js';
 import type { Box } from './tracker/box.js';
 import type { TrackerStep } from './tracker/byte-tracker.js';

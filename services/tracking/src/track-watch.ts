@@ -1,5 +1,5 @@
 import { codecs, streamFromBus, subjects, type ConsumerMetrics, type NatsConnectionHandle, type StreamSink } from '@va/common';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import type { TrackingMetrics } from './metrics.js';
 
 /**

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary } from '@va/common';
-import { ModelState, type InferenceServiceClient, type ModelVersionStatus } from '@va/common/gen/va/inference/v1/inference';
+import { ModelState, type InferenceServiceClient, type ModelVersionStatus } from '@va/proto/va/inference/v1/inference';
 import { codeOf } from '../../helpers/grpc.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { sharedFile } from '@va/harness/shared';
 import { petsJpeg, shippedConfig, startInference, tempRepository, type InferenceProcess } from './inference-fixture.js';
 
 const MODEL = 'yolox_nano';

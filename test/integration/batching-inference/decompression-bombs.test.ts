@@ -4,12 +4,12 @@ import { status } from '@grpc/grpc-js';
 import { connect, type NatsConnection } from 'nats';
 import sharp from 'sharp';
 import { codecs, subjects, unary } from '@va/common';
-import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import type { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
+import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
+import type { InferenceServiceClient } from '@va/proto/va/inference/v1/inference';
 import { claimDimensions, solidImage } from '../../../services/batching-inference/src/test-support/image-bombs.js';
 import { codeOf, outcomeOf } from '../../helpers/grpc.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
 import { petsJpeg, shippedConfig, startInference, tempRepository, type InferenceProcess } from './inference-fixture.js';
 
 const YOLOX = 'models/yolox_nano.onnx';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { decodeImage, detectVideo, OfflineDetector } from '@va/batching-inference/offline';
-import { readMotGroundTruth, scoreDetections, type GtBox } from '../../helpers/detection-score.js';
-import { sharedDir, sharedFile } from '../../helpers/shared.js';
+import { readMotGroundTruth, scoreDetections, type GtBox } from '@va/harness/detection-score';
+import { sharedDir, sharedFile } from '@va/harness/shared';
 
 // Floors measured with yolox_nano on this data (see services/batching-inference/README.md), with a
 // margin for other CPUs' float rounding. Measured: video every 10th frame recall 0.887, precision

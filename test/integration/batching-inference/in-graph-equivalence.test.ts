@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
+import type { Detection } from '@va/proto/va/common/v1/detection';
 import { decodeImage, OfflineDetector, type OfflineFrame } from '@va/batching-inference/offline';
-import { iou } from '../../helpers/detection-score.js';
-import { sharedDir, sharedFile } from '../../helpers/shared.js';
+import { iou } from '@va/common';
+import { sharedDir, sharedFile } from '@va/harness/shared';
 import { shippedConfig, tempRepository } from './inference-fixture.js';
 
 const YOLOX = 'models/yolox_nano.onnx';

@@ -1,12 +1,12 @@
 // Shared set-up for the batching-inference integration tests: a real service process (from
-// test/helpers/inference-service.ts, which other services' tests use too), a temporary model
+// harness/src/inference-service.ts, which other services' tests use too), a temporary model
 // repository pointing at the real models, and the PETS09 JPEGs.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, sharedFile } from '../../helpers/shared.js';
+import { REPO_ROOT, sharedFile } from '@va/harness/shared';
 
-export { INFERENCE_TOKENS as TOKENS, startInference, type InferenceProcess } from '../../helpers/inference-service.js';
+export { INFERENCE_TOKENS as TOKENS, startInference, type InferenceProcess } from '@va/harness/inference-service';
 
 /** A shipped model config (services/batching-inference/models/<name>/config.json) with overrides. */
 export function shippedConfig(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -4,11 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@va/common';
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
+import type { Detection } from '@va/proto/va/common/v1/detection';
 import { decodeImage } from '@va/batching-inference/offline';
 import { DEFAULT_REPOSITORY_DIR, executeBatch, loadModel, ModelRepository, type InferenceJob, type LoadedModel } from '@va/batching-inference/serving';
-import { readMotGroundTruth, scoreDetections } from '../../helpers/detection-score.js';
-import { REPO_ROOT, sharedDir, sharedFile } from '../../helpers/shared.js';
+import { readMotGroundTruth, scoreDetections } from '@va/harness/detection-score';
+import { REPO_ROOT, sharedDir, sharedFile } from '@va/harness/shared';
 
 const MODEL = 'yolox_nano_int8';
 const modelFile = join(DEFAULT_REPOSITORY_DIR, MODEL, '1', 'model.onnx');

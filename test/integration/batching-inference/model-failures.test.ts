@@ -4,11 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import sharp from 'sharp';
 import { unary } from '@va/common';
-import { ModelState, type InferenceServiceClient, type ModelVersionStatus } from '@va/common/gen/va/inference/v1/inference';
+import { ModelState, type InferenceServiceClient, type ModelVersionStatus } from '@va/proto/va/inference/v1/inference';
 import { editGraph } from '@va/batching-inference/onnx';
 import { codeOf } from '../../helpers/grpc.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { sharedFile } from '@va/harness/shared';
 import { petsJpeg, shippedConfig, startInference, tempRepository, type InferenceProcess } from './inference-fixture.js';
 
 const YOLOX = 'models/yolox_nano.onnx';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { detectVideoCached, readDetectionBatches } from '@va/batching-inference/offline';
-import { sharedDir, sharedFile } from '../../helpers/shared.js';
+import { sharedDir, sharedFile } from '@va/harness/shared';
 
 describe('offline detections are cached as size-delimited DetectionBatch files', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'va-detections-cache-'));

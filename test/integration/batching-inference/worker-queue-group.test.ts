@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import { codecs, STREAMS, subjects } from '@va/common';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
 import { petsJpeg, startInference, type InferenceProcess } from './inference-fixture.js';
 
 /** Enough that the queue group's random spread leaves no worker empty but once in 2^(FRAMES-1) runs. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, ConsumerMetrics, createLogger, createRegistry, NatsConnectionHandle, streamFromBus, subjects, type StreamSink } from '@va/common';
-import { TrackEvent } from '@va/common/gen/va/common/v1/track';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
+import { TrackEvent } from '@va/proto/va/common/v1/track';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
 
 const CAMERA = 'cam-watch';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeGenericClientConstructor, Metadata, status } from '@grpc/grpc-js';
 import { createClient, createLogger, createRegistry, GrpcServer, HealthRegistry, InvalidArgumentError, unary } from '@va/common';
-import { IngestServiceClient, IngestServiceService, StreamState, StreamStatus } from '@va/common/gen/va/ingest/v1/ingest';
+import { IngestServiceClient, IngestServiceService, StreamState, StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import { codeOf, healthStatus } from '../../helpers/grpc.js';
 
 const TOKENS = new Map([

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { createClient, createLogger, createRegistry, GrpcServer, HealthRegistry, unary, type GrpcTlsConfig } from '@va/common';
-import { HealthClient } from '@va/common/gen/grpc/health/v1/health';
+import { HealthClient } from '@va/proto/grpc/health/v1/health';
 import { codeOf } from '../../helpers/grpc.js';
-import { makeTestPki, type TestPki } from '../../helpers/tls.js';
+import { makeTestPki, type TestPki } from '@va/harness/tls';
 
 async function startServer(tls: GrpcTlsConfig) {
   const server = new GrpcServer({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, loadNatsConfig, NatsConnectionHandle, openKvBucket } from '@va/common';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 
 const log = createLogger('test', 'silent');
 

@@ -14,10 +14,10 @@ import {
   subscribeDecoded,
   type JetStreamLimits,
 } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { Frame } from '@va/common/gen/va/common/v1/frame';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { Frame } from '@va/proto/va/common/v1/frame';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
 
 const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 };
 

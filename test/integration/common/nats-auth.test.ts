@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AckPolicy, connect, type NatsConnection } from 'nats';
 import { createLogger, ensureStreams, NatsConnectionHandle, STREAMS, type BusIdentity, type JetStreamLimits } from '@va/common';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 
 // A nats-server started with the permissions of services/common/src/nats/bus-identities.ts,
 // as every deployment runs it: who may connect, publish, subscribe and manage JetStream.

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { MetricSet } from '../../helpers/metrics.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { MetricSet } from '@va/harness/prometheus-text';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
 
 const log = createLogger('test', 'silent');
 const MAX_DELIVER = 3;

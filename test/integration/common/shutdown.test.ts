@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, unary } from '@va/common';
-import { IngestServiceClient } from '@va/common/gen/va/ingest/v1/ingest';
+import { IngestServiceClient } from '@va/proto/va/ingest/v1/ingest';
 import { codeOf, healthStatus, ServingStatus } from '../../helpers/grpc.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { freePort, sleep, waitFor } from '../../helpers/ports.js';
-import { spawnService, type ServiceProcess } from '../../helpers/service-process.js';
-import { testToken } from '../../helpers/tokens.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { freePort, sleep, waitFor } from '@va/harness/ports';
+import { spawnService, type ServiceProcess } from '@va/harness/service-process';
+import { testToken } from '@va/harness/tokens';
 
 const TOKEN = testToken('viewer');
 

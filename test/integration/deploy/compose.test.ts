@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { passwordEnvName } from '@va/common';
-import { DEFAULT_PORTS, entryPoint, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
+import { DEFAULT_PORTS, entryPoint, SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import { run, tool, yamlDocuments } from '../../helpers/deploy-tools.js';
 import { checkServiceConfig } from '../../helpers/service-config.js';
-import { REPO_ROOT } from '../../helpers/shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 const COMPOSE_DIR = join(REPO_ROOT, 'deploy', 'compose');
 const FILES = ['docker-compose.yml', 'docker-compose.gpu.yml'].map((f) => join(COMPOSE_DIR, f));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { importCircles, mutualFolderPairs } from '../../../deploy/local/check-imports.js';
-import { REPO_ROOT } from '../../helpers/shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 const file = (path: string) => `${REPO_ROOT}/services/${path}`;
 const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges).map(([from, to]) => [file(from), to.map(file)]));

@@ -5,11 +5,11 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BUS_IDENTITIES, passwordEnvName } from '@va/common';
 import { renderDeployAuthorization } from '../../../deploy/local/nats-authorization-files.js';
-import { DEFAULT_PORTS, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
+import { DEFAULT_PORTS, SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import { run, tool, yamlDocuments } from '../../helpers/deploy-tools.js';
 import { checkServiceConfig } from '../../helpers/service-config.js';
-import { REPO_ROOT, sharedDir } from '../../helpers/shared.js';
-import { testToken } from '../../helpers/tokens.js';
+import { REPO_ROOT, sharedDir } from '@va/harness/shared';
+import { testToken } from '@va/harness/tokens';
 
 const K8S = join('deploy', 'k8s');
 const OVERLAYS = ['dev', 'prod'];

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'nats';
 import { BUS_IDENTITIES, inboxPrefix, STREAMS } from '@va/common';
-import { natsClientAuth } from '../../../deploy/local/pipeline/nats-credentials.js';
-import { freePort } from '../../helpers/ports.js';
-import { REPO_ROOT } from '../../helpers/shared.js';
+import { natsClientAuth } from '@va/harness/pipeline/nats-credentials';
+import { freePort } from '@va/harness/ports';
+import { REPO_ROOT } from '@va/harness/shared';
 
 // `npm run stack:up` for NATS alone, in a scratch folder on free ports: what it generates and
 // what the server it starts accepts.

@@ -7,8 +7,8 @@ import { after, describe, it } from 'node:test';
 import { connect } from 'nats';
 import { BUS_IDENTITIES, passwordEnvName } from '@va/common';
 import { NATS_AUTHORIZATION_FILES, renderDeployAuthorization } from '../../../deploy/local/nats-authorization-files.js';
-import { freePort, waitFor } from '../../helpers/ports.js';
-import { REPO_ROOT } from '../../helpers/shared.js';
+import { freePort, waitFor } from '@va/harness/ports';
+import { REPO_ROOT } from '@va/harness/shared';
 
 describe('committed NATS authorization of Compose and Kubernetes', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'va-nats-auth-'));

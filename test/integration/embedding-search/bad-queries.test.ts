@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary, type NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import type { SearchEventsRequest, SearchServiceClient, SearchSimilarRequest } from '@va/common/gen/va/search/v1/search';
-import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import type { SearchEventsRequest, SearchServiceClient, SearchSimilarRequest } from '@va/proto/va/search/v1/search';
+import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
 import { codeOf, outcomeOf } from '../../helpers/grpc.js';
-import type { InferenceProcess } from '../../helpers/inference-service.js';
+import type { InferenceProcess } from '@va/harness/inference-service';
 import { claimDimensions, solidImage } from '../../../services/batching-inference/src/test-support/image-bombs.js';
-import { pets09Crops } from '../../helpers/mot15.js';
-import { type TestNatsServer } from '../../helpers/nats-server.js';
-import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
-import { freePort, waitFor } from '../../helpers/ports.js';
-import { startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
-import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
+import { pets09Crops } from '@va/harness/mot15';
+import { type TestNatsServer } from '@va/harness/nats-server';
+import { publish, trackEvent } from '@va/harness/pipeline-messages';
+import { freePort, waitFor } from '@va/harness/ports';
+import { startSearchService, type RunningSearchService } from '@va/harness/search-service';
+import { startSearchTestBed, type SearchTestBed } from '@va/harness/search-test-bed';
 
 describe('bad queries get INVALID_ARGUMENT; missing dependencies UNAVAILABLE', () => {
   const prefix = uniquePrefix('badq');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { countDocs, esClient, startElasticsearchNode, type TestElasticsearchNode } from '../../helpers/elasticsearch.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { connectPublisher, publish, trackEvent, trackUpdate } from '../../helpers/pipeline-messages.js';
-import { sleep, waitFor } from '../../helpers/ports.js';
-import { metricValue, startSearchService, type RunningSearchService } from '../../helpers/search-service.js';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import { countDocs, esClient, startElasticsearchNode, type TestElasticsearchNode } from '@va/harness/elasticsearch';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { connectPublisher, publish, trackEvent, trackUpdate } from '@va/harness/pipeline-messages';
+import { sleep, waitFor } from '@va/harness/ports';
+import { metricValue, startSearchService, type RunningSearchService } from '@va/harness/search-service';
 
 /**
  * Elasticsearch goes away while messages flow and comes back: consumption pauses (readiness says

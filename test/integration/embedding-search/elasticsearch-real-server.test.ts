@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { esClient, esUrl } from '../../helpers/elasticsearch.js';
-import { REPO_ROOT } from '../../helpers/shared.js';
+import { esClient, esUrl } from '@va/harness/elasticsearch';
+import { REPO_ROOT } from '@va/harness/shared';
 
 /**
  * The stack's Elasticsearch is the real server: GET / answers like any Elasticsearch 8 node

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@elastic/elasticsearch';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { codecs, subjects, type NatsConnectionHandle } from '@va/common';
-import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { detectionBatch, flag, publish, review, trackEvent, trackUpdate } from '../../helpers/pipeline-messages.js';
-import { waitFor } from '../../helpers/ports.js';
-import { metricValue, type RunningSearchService } from '../../helpers/search-service.js';
-import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
+import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
+import { detectionBatch, flag, publish, review, trackEvent, trackUpdate } from '@va/harness/pipeline-messages';
+import { waitFor } from '@va/harness/ports';
+import { metricValue, type RunningSearchService } from '@va/harness/search-service';
+import { startSearchTestBed, type SearchTestBed } from '@va/harness/search-test-bed';
 
 const KINDS = ['detections', 'tracks', 'track-events', 'embeddings', 'flags', 'reviews', 'dead-letters'];
 

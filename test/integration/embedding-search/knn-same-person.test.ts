@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { unary, type NatsConnectionHandle } from '@va/common';
-import type { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
-import type { SearchServiceClient } from '@va/common/gen/va/search/v1/search';
-import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
-import type { InferenceProcess } from '../../helpers/inference-service.js';
-import { pets09Crops, type PersonCrop } from '../../helpers/mot15.js';
-import { detectionBatch, publish, trackUpdate } from '../../helpers/pipeline-messages.js';
-import { waitFor } from '../../helpers/ports.js';
-import { type RunningSearchService } from '../../helpers/search-service.js';
-import { sharedFile } from '../../helpers/shared.js';
-import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
+import type { InferenceServiceClient } from '@va/proto/va/inference/v1/inference';
+import type { SearchServiceClient } from '@va/proto/va/search/v1/search';
+import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
+import type { InferenceProcess } from '@va/harness/inference-service';
+import { pets09Crops, type PersonCrop } from '@va/harness/mot15';
+import { detectionBatch, publish, trackUpdate } from '@va/harness/pipeline-messages';
+import { waitFor } from '@va/harness/ports';
+import { type RunningSearchService } from '@va/harness/search-service';
+import { sharedFile } from '@va/harness/shared';
+import { startSearchTestBed, type SearchTestBed } from '@va/harness/search-test-bed';
 
 /**
  * Similarity search finds the same person: the people of PETS09-S2L1 frame 100 are indexed as

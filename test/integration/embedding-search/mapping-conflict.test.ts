@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects, type NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
-import { waitFor } from '../../helpers/ports.js';
-import { metricValue, type RunningSearchService } from '../../helpers/search-service.js';
-import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
+import { publish, trackEvent } from '@va/harness/pipeline-messages';
+import { waitFor } from '@va/harness/ports';
+import { metricValue, type RunningSearchService } from '@va/harness/search-service';
+import { startSearchTestBed, type SearchTestBed } from '@va/harness/search-test-bed';
 
 /**
  * A document that does not fit its index's mapping is dead-lettered (a NATS subject with the

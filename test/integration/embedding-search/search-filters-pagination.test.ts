@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { unary, type NatsConnectionHandle } from '@va/common';
-import { TrackEventType, type TrackEvent } from '@va/common/gen/va/common/v1/track';
-import type { SearchEventsRequest, SearchServiceClient } from '@va/common/gen/va/search/v1/search';
-import { countDocs, esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { publish, trackEvent, trackUpdate } from '../../helpers/pipeline-messages.js';
-import { waitFor } from '../../helpers/ports.js';
-import { type RunningSearchService } from '../../helpers/search-service.js';
-import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
+import { TrackEventType, type TrackEvent } from '@va/proto/va/common/v1/track';
+import type { SearchEventsRequest, SearchServiceClient } from '@va/proto/va/search/v1/search';
+import { countDocs, esClient, uniquePrefix } from '@va/harness/elasticsearch';
+import { publish, trackEvent, trackUpdate } from '@va/harness/pipeline-messages';
+import { waitFor } from '@va/harness/ports';
+import { type RunningSearchService } from '@va/harness/search-service';
+import { startSearchTestBed, type SearchTestBed } from '@va/harness/search-test-bed';
 
 const CAMERAS = ['cam-f1', 'cam-f2', 'cam-f3'];
 const TYPES = [TrackEventType.TRACK_EVENT_TYPE_STARTED, TrackEventType.TRACK_EVENT_TYPE_LOST, TrackEventType.TRACK_EVENT_TYPE_ENDED];

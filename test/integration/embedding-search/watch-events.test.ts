@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import { serverStream, type NatsConnectionHandle } from '@va/common';
-import { TrackEventType, type TrackEvent } from '@va/common/gen/va/common/v1/track';
-import type { SearchServiceClient, WatchEventsRequest } from '@va/common/gen/va/search/v1/search';
-import { esClient, uniquePrefix } from '../../helpers/elasticsearch.js';
-import { publish, trackEvent } from '../../helpers/pipeline-messages.js';
-import { sleep, waitFor } from '../../helpers/ports.js';
-import { metricValue, type RunningSearchService } from '../../helpers/search-service.js';
-import { startSearchTestBed, type SearchTestBed } from '../../helpers/search-test-bed.js';
+import { TrackEventType, type TrackEvent } from '@va/proto/va/common/v1/track';
+import type { SearchServiceClient, WatchEventsRequest } from '@va/proto/va/search/v1/search';
+import { esClient, uniquePrefix } from '@va/harness/elasticsearch';
+import { publish, trackEvent } from '@va/harness/pipeline-messages';
+import { sleep, waitFor } from '@va/harness/ports';
+import { metricValue, type RunningSearchService } from '@va/harness/search-service';
+import { startSearchTestBed, type SearchTestBed } from '@va/harness/search-test-bed';
 
 interface Watch {
   received: TrackEvent[];

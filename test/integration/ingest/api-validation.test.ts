@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary } from '@va/common';
-import { CLIP, fileUrl, streamSpec, ingestFixture } from '../../helpers/ingest.js';
+import { CLIP, fileUrl, streamSpec } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
 import { codeOf } from '../../helpers/grpc.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { sharedFile } from '@va/harness/shared';
 
 describe('IngestService API: roles and input validation (real process, default security settings)', () => {
   const fx = ingestFixture({ VA_INGEST_ALLOW_LOCAL_NETWORK: 'false', VA_INGEST_MAX_STREAMS: '2', VA_INGEST_MAX_FPS: '30' });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamState, tapFrames, ingestFixture } from '../../helpers/ingest.js';
-import { sleep, waitFor } from '../../helpers/ports.js';
+import { StreamState, tapFrames } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
+import { sleep, waitFor } from '@va/harness/ports';
 
 describe('NATS outage: the camera keeps being read, frames are dropped as disconnected, publishing resumes (real NATS restart)', () => {
   const fx = ingestFixture();

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLIP, fileUrl, isState, startIngest, StreamState, type IngestUnderTest } from '../../helpers/ingest.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { sleep } from '../../helpers/ports.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { CLIP, fileUrl, isState, startIngest, StreamState, type IngestUnderTest } from '@va/harness/ingest-service';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { sleep } from '@va/harness/ports';
+import { sharedFile } from '@va/harness/shared';
 
 describe('corrupt and unsupported files end in FAILED with ffmpeg\'s reason (real ffmpeg, real NATS)', () => {
   let nats: TestNatsServer;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { CLIP, fileUrl, isState, StreamState, tapFrames, ingestFixture } from '../../helpers/ingest.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { CLIP, fileUrl, isState, StreamState, tapFrames } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
+import { sharedFile } from '@va/harness/shared';
 
 // The clip has 377 frames at 12.5 fps (30.16 s). Sampled to 5 fps by keeping the first frame of
 // every 0.2 s slot: floor(i / 12.5 * 5) takes 151 distinct values for i = 0..376.

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { unary } from '@va/common';
-import { startIngest, StreamState, type IngestUnderTest } from '../../helpers/ingest.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { startThrottledProxy, type ThrottledProxy } from '../../helpers/throttled-proxy.js';
+import { startIngest, StreamState, type IngestUnderTest } from '@va/harness/ingest-service';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { startThrottledProxy, type ThrottledProxy } from '@va/harness/throttled-proxy';
 
 const STREAMS = 20;
 const MB = 1024 * 1024;

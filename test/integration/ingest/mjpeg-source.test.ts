@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
-import { CLIP, startIngest, StreamState, tapFrames, type IngestUnderTest } from '../../helpers/ingest.js';
-import { jpegsFromClip, startMjpegServer, type TestMjpegServer } from '../../helpers/mjpeg-server.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { CLIP, startIngest, StreamState, tapFrames, type IngestUnderTest } from '@va/harness/ingest-service';
+import { jpegsFromClip, startMjpegServer, type TestMjpegServer } from '@va/harness/mjpeg-server';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { sharedFile } from '@va/harness/shared';
 
 describe('HTTP MJPEG source (real HTTP server with ffmpeg-made JPEGs, real ffmpeg, real NATS)', () => {
   let nats: TestNatsServer;

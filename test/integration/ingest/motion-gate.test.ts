@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileUrl, ingestFixture, isState, StreamState, tapFrames } from '../../helpers/ingest.js';
+import { fileUrl, isState, StreamState, tapFrames } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
 
 // A lossless clip made by ffmpeg: 40 frames at 5 fps of a grey 320x180 picture with a white 40x40
 // block that stands still at x = 20 for 4 s (frames 0..20; frame 20 is at t = 4 s, still at x = 20)

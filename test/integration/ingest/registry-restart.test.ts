@@ -3,11 +3,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { connect } from 'nats';
 import { unary } from '@va/common';
-import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
-import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState, ingestFixture } from '../../helpers/ingest.js';
-import { waitFor } from '../../helpers/ports.js';
-import { sharedFile } from '../../helpers/shared.js';
-import { natsClientOptionsFor } from '../../helpers/nats-server.js';
+import { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
+import { CLIP, fileUrl, isState, startIngest, streamSpec, StreamState } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
+import { waitFor } from '@va/harness/ports';
+import { sharedFile } from '@va/harness/shared';
+import { natsClientOptionsFor } from '@va/harness/nats-server';
 
 const BUCKET = 'va_ingest_streams';
 

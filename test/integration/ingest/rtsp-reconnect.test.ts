@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CLIP, isState, startIngest, StreamState, tapFrames, type IngestUnderTest } from '../../helpers/ingest.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { startRtspServer, type TestRtspServer } from '../../helpers/rtsp-server.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { CLIP, isState, startIngest, StreamState, tapFrames, type IngestUnderTest } from '@va/harness/ingest-service';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { startRtspServer, type TestRtspServer } from '@va/harness/rtsp-server';
+import { sharedFile } from '@va/harness/shared';
 
 describe('RTSP source (real GStreamer RTSP server over TCP, real ffmpeg, real NATS)', () => {
   let nats: TestNatsServer;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startIngest, StreamState, tapFrames, type IngestUnderTest } from '../../helpers/ingest.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { startThrottledProxy, type ThrottledProxy } from '../../helpers/throttled-proxy.js';
+import { startIngest, StreamState, tapFrames, type IngestUnderTest } from '@va/harness/ingest-service';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { startThrottledProxy, type ThrottledProxy } from '@va/harness/throttled-proxy';
 
 const FRAME_BYTES = 640 * 360 * 3;
 const MB = 1024 * 1024;

@@ -8,8 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary } from '@va/common';
 import { codeOf, outcomeOf } from '../../helpers/grpc.js';
-import { CLIP, ingestFixture, StreamState, streamSpec } from '../../helpers/ingest.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { CLIP, StreamState, streamSpec } from '@va/harness/ingest-service';
+import { ingestFixture } from '../../helpers/ingest-fixture.js';
+import { sharedFile } from '@va/harness/shared';
 
 /** A real HTTP server on 127.0.0.1 that counts the requests each path gets. */
 async function startHttp(handler: (path: string, res: ServerResponse) => void) {

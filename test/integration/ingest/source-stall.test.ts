@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CLIP, startIngest, StreamState, type IngestUnderTest } from '../../helpers/ingest.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { startRtspServer, type TestRtspServer } from '../../helpers/rtsp-server.js';
-import { sharedFile } from '../../helpers/shared.js';
+import { CLIP, startIngest, StreamState, type IngestUnderTest } from '@va/harness/ingest-service';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { startRtspServer, type TestRtspServer } from '@va/harness/rtsp-server';
+import { sharedFile } from '@va/harness/shared';
 
 /** A process's start time (clock ticks after boot): with the pid it names one process, pids being reused. */
 function startTimeOf(pid: number): string | undefined {

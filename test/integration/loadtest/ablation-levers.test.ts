@@ -3,9 +3,9 @@
 // names, and a stream without ffmpeg's letterbox is asked for at the clip's own size.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { ABLATION_LEVERS, selectLevers } from '../../../bench/e2e/ablation-levers.js';
-import { clipStream, DETECTOR_INPUT } from '../../../deploy/local/pipeline/camera-streams.js';
+import { clipStream, DETECTOR_INPUT } from '@va/harness/pipeline/camera-streams';
 import { loadInferenceConfig } from '../../../services/batching-inference/src/config.js';
 import { loadIngestConfig } from '../../../services/ingest/src/config.js';
 

@@ -2,7 +2,7 @@
 // healthy run and fails on the one symptom it exists for, so a PASS in a report means something.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SERVICE_NAMES, type ServiceName } from '../../../deploy/local/pipeline/service-catalog.js';
+import { SERVICE_NAMES, type ServiceName } from '@va/harness/pipeline/service-catalog';
 import { loadChecks, queueBounds, type RunTotals } from '../../../loadtest/load-checks.js';
 import type { Sample } from '../../../loadtest/pipeline-sampler.js';
 

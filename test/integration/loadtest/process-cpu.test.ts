@@ -1,4 +1,4 @@
-// The CPU meter of the cost accounting (deploy/local/pipeline/process-cpu.ts): /proc parsing and
+// The CPU meter of the cost accounting (harness/src/pipeline/process-cpu.ts): /proc parsing and
 // tree arithmetic on a fake /proc root, then this test process's own figures (and a child's)
 // against what the processes report themselves.
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { clockTicksPerSecond, parseProcStat, pidListeningOn, ProcessCpuMeter } from '../../../deploy/local/pipeline/process-cpu.js';
+import { clockTicksPerSecond, parseProcStat, pidListeningOn, ProcessCpuMeter } from '@va/harness/pipeline/process-cpu';
 import { costBetween } from '../../../loadtest/pipeline-cost.js';
 
 interface FakeProc {

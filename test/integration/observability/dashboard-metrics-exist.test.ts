@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { renderedDashboards } from '../../../deploy/grafana/src/build.js';
 import { DASHBOARDS } from '../../../deploy/grafana/src/dashboards.js';
-import { SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import { promtool } from '../../helpers/promtool.js';
 import { dashboardQueries, declaredMetricNames, metricNames, ruleExpressions, withGrafanaVariables } from '../../helpers/promql.js';
-import { startWholePipeline, type WholePipeline } from '../../helpers/whole-pipeline.js';
+import { startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
 // Series Prometheus itself adds for every scrape target; not in any /metrics output.
 const PROMETHEUS_SERIES = new Set(['up']);

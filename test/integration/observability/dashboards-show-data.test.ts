@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, unary } from '@va/common';
-import { ModelStatusRequest } from '@va/common/gen/va/inference/v1/inference';
-import { StreamSpec } from '@va/common/gen/va/ingest/v1/ingest';
-import { ReviewStatus } from '@va/common/gen/va/common/v1/flag';
-import { ExportLabelingSetRequest, ListFlagsRequest, ReviewFlagRequest } from '@va/common/gen/va/sanity/v1/sanity';
-import { SearchEventsRequest } from '@va/common/gen/va/search/v1/search';
-import { SetZonesRequest, TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
-import { SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
-import { sleep } from '../../helpers/ports.js';
-import { ruleCount, startPrometheus, type PromSeries, type TestPrometheus } from '../../helpers/prometheus.js';
+import { ModelStatusRequest } from '@va/proto/va/inference/v1/inference';
+import { StreamSpec } from '@va/proto/va/ingest/v1/ingest';
+import { ReviewStatus } from '@va/proto/va/common/v1/flag';
+import { ExportLabelingSetRequest, ListFlagsRequest, ReviewFlagRequest } from '@va/proto/va/sanity/v1/sanity';
+import { SearchEventsRequest } from '@va/proto/va/search/v1/search';
+import { SetZonesRequest, TrackingServiceClient } from '@va/proto/va/tracking/v1/tracking';
+import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
+import { sleep } from '@va/harness/ports';
+import { ruleCount, startPrometheus, type PromSeries, type TestPrometheus } from '@va/harness/prometheus';
 import { dashboardQueries, withGrafanaVariables, type DashboardQuery } from '../../helpers/promql.js';
-import { sharedDir } from '../../helpers/shared.js';
-import { startWholePipeline, type WholePipeline } from '../../helpers/whole-pipeline.js';
+import { sharedDir } from '@va/harness/shared';
+import { startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
 // Grafana's $__rate_interval for a 1 s scrape interval is at least 4 scrapes; 10 s keeps rates smooth over a short run.
 const RATE_WINDOW = '10s';

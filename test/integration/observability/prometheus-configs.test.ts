@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_PORTS, SERVICE_NAMES } from '../../../deploy/local/pipeline/service-catalog.js';
-import { ruleFiles } from '../../helpers/prometheus.js';
+import { DEFAULT_PORTS, SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
+import { ruleFiles } from '@va/harness/prometheus';
 import { promtool } from '../../helpers/promtool.js';
-import { REPO_ROOT } from '../../helpers/shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 const config = (name: string) => join('deploy', 'prometheus', `prometheus.${name}.yml`);
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promtool } from '../../helpers/promtool.js';
-import { REPO_ROOT } from '../../helpers/shared.js';
+import { REPO_ROOT } from '@va/harness/shared';
 
 const RULES = join('deploy', 'prometheus', 'rules', 'slo.rules.yml');
 const TESTS = join('deploy', 'prometheus', 'tests', 'slo.rules.test.yml');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { spawnService } from '../../helpers/service-process.js';
+import { spawnService } from '@va/harness/service-process';
 
 describe('sanity-check refuses a bad configuration at start-up', () => {
   it('exits 2 naming every bad key, before connecting to anything', async () => {

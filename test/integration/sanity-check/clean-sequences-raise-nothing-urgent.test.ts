@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Severity } from '@va/common/gen/va/common/v1/flag';
-import { publishMessages } from '../../fixtures/sanity/replay.js';
-import { toMessages } from '../../fixtures/sanity/scene-messages.js';
-import { readFlags, sanityTestBed, waitConsumed } from '../../helpers/sanity-service.js';
+import { Severity } from '@va/proto/va/common/v1/flag';
+import { publishMessages } from '@va/harness/sanity-scenes/replay';
+import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
+import { readFlags, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { SCENARIO_ENV, T0, cleanScene } from './scenario-setup.js';
 
 describe('the real sequences, unperturbed, raise no flag above severity 3', { timeout: 300_000 }, () => {

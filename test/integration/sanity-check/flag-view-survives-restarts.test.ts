@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { codecs, STREAMS, subjects, unary, type NatsConnectionHandle } from '@va/common';
-import { ReviewStatus, type Flag } from '@va/common/gen/va/common/v1/flag';
-import type { ListFlagsResponse, SanityServiceClient } from '@va/common/gen/va/sanity/v1/sanity';
-import { injectFault } from '../../fixtures/sanity/fault-catalogue.js';
-import { publishMessages } from '../../fixtures/sanity/replay.js';
-import { toMessages } from '../../fixtures/sanity/scene-messages.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { connectTestNats, readFlags, startSanityService, waitConsumed, type SanityService } from '../../helpers/sanity-service.js';
+import { ReviewStatus, type Flag } from '@va/proto/va/common/v1/flag';
+import type { ListFlagsResponse, SanityServiceClient } from '@va/proto/va/sanity/v1/sanity';
+import { injectFault } from '@va/harness/sanity-scenes/fault-catalogue';
+import { publishMessages } from '@va/harness/sanity-scenes/replay';
+import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { connectTestNats, readFlags, startSanityService, waitConsumed, type SanityService } from '@va/harness/sanity-service';
 import { SCENARIO_ENV, T0, cleanScene } from './scenario-setup.js';
 
 const list = (client: SanityServiceClient): Promise<ListFlagsResponse> =>

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { codecs, subjects } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { freeze } from '../../fixtures/sanity/perturbations.js';
-import { publishMessages } from '../../fixtures/sanity/replay.js';
-import { toMessages } from '../../fixtures/sanity/scene-messages.js';
-import { waitFor } from '../../helpers/ports.js';
-import { readFlags, sanityTestBed, waitConsumed } from '../../helpers/sanity-service.js';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { freeze } from '@va/harness/sanity-scenes/perturbations';
+import { publishMessages } from '@va/harness/sanity-scenes/replay';
+import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
+import { waitFor } from '@va/harness/ports';
+import { readFlags, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { SCENARIO_ENV, T0, cleanScene } from './scenario-setup.js';
 
 describe('malformed messages are counted and skipped; the good ones around them still count', { timeout: 120_000 }, () => {

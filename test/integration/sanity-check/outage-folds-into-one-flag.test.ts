@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codecs, STREAMS } from '@va/common';
-import { darken, invalidBoxes } from '../../fixtures/sanity/perturbations.js';
-import { publishMessages } from '../../fixtures/sanity/replay.js';
-import { toMessages } from '../../fixtures/sanity/scene-messages.js';
-import { waitFor } from '../../helpers/ports.js';
-import { readFlags, readStream, sanityTestBed, waitConsumed } from '../../helpers/sanity-service.js';
+import { darken, invalidBoxes } from '@va/harness/sanity-scenes/perturbations';
+import { publishMessages } from '@va/harness/sanity-scenes/replay';
+import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
+import { waitFor } from '@va/harness/ports';
+import { readFlags, readStream, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { SCENARIO_ENV, T0, cleanScene } from './scenario-setup.js';
 
 describe('de-duplication and rate limits: an outage is one flag with a count, not thousands', { timeout: 300_000 }, () => {

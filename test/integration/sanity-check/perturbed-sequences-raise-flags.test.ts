@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Severity, type Flag } from '@va/common/gen/va/common/v1/flag';
+import { Severity, type Flag } from '@va/proto/va/common/v1/flag';
 import { DEFAULT_SEVERITIES } from '../../../services/sanity-check/src/rules/rule-registry.js';
-import { FAULT_KINDS } from '../../fixtures/sanity/fault-catalogue.js';
-import { publishMessages } from '../../fixtures/sanity/replay.js';
-import { readFlags, sanityTestBed, waitConsumed } from '../../helpers/sanity-service.js';
+import { FAULT_KINDS } from '@va/harness/sanity-scenes/fault-catalogue';
+import { publishMessages } from '@va/harness/sanity-scenes/replay';
+import { readFlags, waitConsumed } from '@va/harness/sanity-service';
+import { sanityTestBed } from '../../helpers/sanity-test-bed.js';
 import { SCENARIO_ENV, scenarios, type Scenario } from './scenario-setup.js';
 
 /** Frames after a fault ends within which its flag must have been raised. */

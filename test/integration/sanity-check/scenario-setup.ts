@@ -1,8 +1,8 @@
-import { FAULT_KINDS, injectFault, type FaultKind } from '../../fixtures/sanity/fault-catalogue.js';
-import { fixtureSource } from '../../fixtures/sanity/fixture-sources.js';
-import type { InjectedFault } from '../../fixtures/sanity/perturbations.js';
-import { SEQUENCES, extendScene, type FixtureSource, type Scene } from '../../fixtures/sanity/scene.js';
-import { toMessages, type FixtureFrame } from '../../fixtures/sanity/scene-messages.js';
+import { FAULT_KINDS, injectFault, type FaultKind } from '@va/harness/sanity-scenes/fault-catalogue';
+import { fixtureSource } from '@va/harness/sanity-scenes/fixture-sources';
+import type { InjectedFault } from '@va/harness/sanity-scenes/perturbations';
+import { SEQUENCES, extendScene, type FixtureSource, type Scene } from '@va/harness/sanity-scenes/scene';
+import { toMessages, type FixtureFrame } from '@va/harness/sanity-scenes/scene-messages';
 
 /**
  * Service settings for the scenarios: defaults, except drift windows small enough for clips of a

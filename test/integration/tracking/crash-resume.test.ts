@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, connectTestNats, metricValue, person, publishBatch, startTracking, storedUpdates, waitForUpdates } from '../../helpers/tracking.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { batch, connectTestNats, metricValue, person, publishBatch, startTracking, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
 
 const CAMERA = 'gate-9';
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);

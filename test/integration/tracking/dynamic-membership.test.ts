@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { listCameras, type TrackingProcess } from '../../helpers/tracking.js';
+import { listCameras, type TrackingProcess } from '@va/harness/tracking-service';
 import { assertCameraHistory, MEMBERSHIP_CAMERAS as CAMERAS, useMembershipFixture, waitForAllUpdates, waitForOwnership, type Ownership } from '../../helpers/tracking-membership.js';
 
 describe('dynamic membership: instances join and leave while detections flow (real NATS, real processes)', () => {

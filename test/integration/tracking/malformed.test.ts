@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codecs, subjects } from '@va/common';
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, person, publishBatch, storedUpdates, waitForUpdates, useTrackingFixture } from '../../helpers/tracking.js';
+import type { Detection } from '@va/proto/va/common/v1/detection';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, person, publishBatch, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'street';
 const bad = (x1: number, y1: number, x2: number, y2: number, score = 0.9): Detection => ({ box: { x1, y1, x2, y2 }, score, classId: 0, className: 'person', embedding: [] });

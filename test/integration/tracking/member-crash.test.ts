@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { waitFor } from '../../helpers/ports.js';
-import { metricValue, storedUpdates } from '../../helpers/tracking.js';
+import { waitFor } from '@va/harness/ports';
+import { metricValue, storedUpdates } from '@va/harness/tracking-service';
 import { assertCameraHistory, MEMBERSHIP_CAMERAS as CAMERAS, useMembershipFixture, waitForAllUpdates, waitForOwnership } from '../../helpers/tracking-membership.js';
 
 describe('dynamic membership: a crashed instance is expired and its cameras move (real NATS, real processes)', () => {

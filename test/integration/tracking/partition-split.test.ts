@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { ownerOf } from '@va/tracking/partitioning';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, connectTestNats, ownedBy, person, publishBatch, startTracking, storedEvents, storedUpdates, type TrackingProcess } from '../../helpers/tracking.js';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { batch, connectTestNats, ownedBy, person, publishBatch, startTracking, storedEvents, storedUpdates, type TrackingProcess } from '@va/harness/tracking-service';
 
 const CAMERAS = Array.from({ length: 8 }, (_, i) => `cam-${i}`);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { sleep, waitFor } from '../../helpers/ports.js';
-import { batch, connectTestNats, deleteDurable, metricValue, person, publishBatch, startTracking, storedEvents, storedUpdates, waitForUpdates } from '../../helpers/tracking.js';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { sleep, waitFor } from '@va/harness/ports';
+import { batch, connectTestNats, deleteDurable, metricValue, person, publishBatch, startTracking, storedEvents, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
 
 const CAMERA = 'gate-2';
 const frames = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);

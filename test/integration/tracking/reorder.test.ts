@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, person, publishBatch, storedEvents, storedUpdates, waitForUpdates, useTrackingFixture } from '../../helpers/tracking.js';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, person, publishBatch, storedEvents, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'platform';
 const walk = (q: number) => [person(100 + 10 * q, 300)];

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ensureStreams, STREAMS, type JetStreamLimits, type NatsConnectionHandle } from '@va/common';
-import { scrapeMetrics } from '../../helpers/metrics.js';
-import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, connectTestNats, metricValue, person, publishBatch, startTracking, storedUpdates, waitForUpdates } from '../../helpers/tracking.js';
+import { scrapeMetrics } from '@va/harness/prometheus-text';
+import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
+import { waitFor } from '@va/harness/ports';
+import { batch, connectTestNats, metricValue, person, publishBatch, startTracking, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
 
 // An Elasticsearch outage that outlasts the budget: nobody consumes VA_TRACKS while tracking keeps
 // publishing into a stream of VA_JS_MAX_BYTES = 1 MiB (the smallest the config allows).

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { credentials, status as GrpcStatus, type ClientReadableStream } from '@grpc/grpc-js';
 import { createClient, serverStream } from '@va/common';
-import { HealthClient } from '@va/common/gen/grpc/health/v1/health';
-import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '../../helpers/tracking.js';
+import { HealthClient } from '@va/proto/grpc/health/v1/health';
+import { TrackingServiceClient } from '@va/proto/va/tracking/v1/tracking';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, person, publishBatch, VIEWER_TOKEN } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const PER_CONNECTION = 2;
 const PER_SERVER = 3;

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createClient, serverStream, unary } from '@va/common';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import { TrackingServiceClient } from '@va/common/gen/va/tracking/v1/tracking';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
+import { TrackingServiceClient } from '@va/proto/va/tracking/v1/tracking';
 import { codeOf } from '../../helpers/grpc.js';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, person, publishBatch, VIEWER_TOKEN, useTrackingFixture } from '../../helpers/tracking.js';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, person, publishBatch, VIEWER_TOKEN } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 /** Collects a WatchTracks stream until it ends; resolves with what came and the status code. */
 function watch(client: TrackingServiceClient, cameraIds: string[]) {

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createClient, unary } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import { TrackingServiceClient, type SetZonesRequest } from '@va/common/gen/va/tracking/v1/tracking';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import { TrackingServiceClient, type SetZonesRequest } from '@va/proto/va/tracking/v1/tracking';
 import { codeOf } from '../../helpers/grpc.js';
-import { waitFor } from '../../helpers/ports.js';
-import { batch, metricValue, OPERATOR_TOKEN, person, publishBatch, storedEvents, VIEWER_TOKEN, useTrackingFixture } from '../../helpers/tracking.js';
+import { waitFor } from '@va/harness/ports';
+import { batch, metricValue, OPERATOR_TOKEN, person, publishBatch, storedEvents, VIEWER_TOKEN } from '@va/harness/tracking-service';
+import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'dock';
 // A person walks right along y = 300 (feet at y = 350), through the zone x 400..600 and across

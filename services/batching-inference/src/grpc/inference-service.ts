@@ -6,7 +6,7 @@ import {
   type EmbedRequest,
   type EmbedResponse,
   type ModelVersionStatus,
-} from '@va/common/gen/va/inference/v1/inference';
+} from '@va/proto/va/inference/v1/inference';
 import type { EmbedderStage } from '../pipeline/embedder-stage.js';
 import type { RgbImage } from '../preprocess/image.js';
 import type { EncodedImage, ImageIntake } from '../preprocess/image-intake.js';

@@ -1,5 +1,5 @@
-import type { Detection, DetectionBatch, ModelRef } from '@va/common/gen/va/common/v1/detection';
-import type { FrameStats } from '@va/common/gen/va/common/v1/frame';
+import type { Detection, DetectionBatch, ModelRef } from '@va/proto/va/common/v1/detection';
+import type { FrameStats } from '@va/proto/va/common/v1/frame';
 
 /** What a DetectionBatch passes through from its frame. */
 export interface FrameMeta {

@@ -1,5 +1,5 @@
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
-import type { Letterbox } from '@va/common/gen/va/common/v1/frame';
+import type { Detection } from '@va/proto/va/common/v1/detection';
+import type { Letterbox } from '@va/proto/va/common/v1/frame';
 import type { Candidates, DetectorDecoder } from '../decode/candidates.js';
 import { InGraphNmsDecoder } from '../decode/in-graph-nms-decoder.js';
 import { nms } from '../decode/nms.js';

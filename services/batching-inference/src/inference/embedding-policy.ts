@@ -1,5 +1,5 @@
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
-import type { Letterbox } from '@va/common/gen/va/common/v1/frame';
+import type { Detection } from '@va/proto/va/common/v1/detection';
+import type { Letterbox } from '@va/proto/va/common/v1/frame';
 import { imageTransform } from '../preprocess/letterbox.js';
 import type { SourceRect } from '../preprocess/tensor-writer.js';
 

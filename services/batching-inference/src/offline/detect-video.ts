@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { REPO_ROOT } from '../repository/default-paths.js';
 import { cacheKey, readDetectionBatches, writeDetectionBatches } from './detection-cache.js';
 import { OfflineDetector, type OfflineDetectorOptions, type OfflineFrame } from './offline-detector.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 
 /**
  * DetectionBatch files: size-delimited protobuf (a varint length before each message, the

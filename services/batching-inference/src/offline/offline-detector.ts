@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '@va/common';
-import type { DetectionBatch, ModelRef } from '@va/common/gen/va/common/v1/detection';
-import type { Letterbox } from '@va/common/gen/va/common/v1/frame';
+import type { DetectionBatch, ModelRef } from '@va/proto/va/common/v1/detection';
+import type { Letterbox } from '@va/proto/va/common/v1/frame';
 import { detectionBatch } from '../inference/detection-batch.js';
 import { DetectorHead } from '../inference/detector-head.js';
 import { EmbedderHead } from '../inference/embedder-head.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { JetStreamClient } from 'nats';
 import { createLogger, createRegistry, PublishRefusals, StreamFullError } from '@va/common';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { InferenceMetrics } from '../metrics.js';
 import { DetectionPublisher } from './detection-publisher.js';
 

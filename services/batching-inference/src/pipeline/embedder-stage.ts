@@ -1,6 +1,6 @@
 import { errorMessage, type Logger } from '@va/common';
-import type { Detection, ModelRef } from '@va/common/gen/va/common/v1/detection';
-import type { Letterbox } from '@va/common/gen/va/common/v1/frame';
+import type { Detection, ModelRef } from '@va/proto/va/common/v1/detection';
+import type { Letterbox } from '@va/proto/va/common/v1/frame';
 import { cropRect, selectForEmbedding, type EmbeddingPolicy } from '../inference/embedding-policy.js';
 import type { InferenceMetrics } from '../metrics.js';
 import type { RgbImage } from '../preprocess/image.js';

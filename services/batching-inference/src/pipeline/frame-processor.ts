@@ -1,5 +1,5 @@
 import { DeadlineExceededError, errorMessage, ResourceExhaustedError, type Logger } from '@va/common';
-import type { Frame } from '@va/common/gen/va/common/v1/frame';
+import type { Frame } from '@va/proto/va/common/v1/frame';
 import type { RgbImage } from '../preprocess/image.js';
 import { detectionBatch, skippedBatch, type FrameMeta } from '../inference/detection-batch.js';
 import type { InferenceMetrics } from '../metrics.js';

@@ -1,4 +1,4 @@
-import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 import { formatBytes, type DecodeBudget } from './decode-budget.js';
 import { DecodeBudgetError, InvalidImageError, type ImageRejection } from './image-errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 import { InvalidImageError } from './image-errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
 

@@ -1,4 +1,5 @@
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
+import { iou as boxIou } from '@va/common';
+import type { Detection } from '@va/proto/va/common/v1/detection';
 import { DetectorHead } from '../inference/detector-head.js';
 import type { EmbedderHead } from '../inference/embedder-head.js';
 import type { RgbImage } from '../preprocess/image.js';
@@ -53,12 +54,9 @@ export async function verifyTransforms(
   return { ok: true, compared };
 }
 
+/** IoU of the two boxes; two identical empty boxes count as the same (1). */
 function iou(a: Detection, b: Detection): number {
   const p = a.box as NonNullable<Detection['box']>;
   const q = b.box as NonNullable<Detection['box']>;
-  const w = Math.min(p.x2, q.x2) - Math.max(p.x1, q.x1);
-  const h = Math.min(p.y2, q.y2) - Math.max(p.y1, q.y1);
-  if (w <= 0 || h <= 0) return p.x1 === q.x1 && p.x2 === q.x2 && p.y1 === q.y1 && p.y2 === q.y2 ? 1 : 0;
-  const inter = w * h;
-  return inter / ((p.x2 - p.x1) * (p.y2 - p.y1) + (q.x2 - q.x1) * (q.y2 - q.y1) - inter);
+  return p.x1 === q.x1 && p.x2 === q.x2 && p.y1 === q.y1 && p.y2 === q.y2 ? 1 : boxIou(p, q);
 }

@@ -1,5 +1,5 @@
 import { errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError, type Logger } from '@va/common';
-import { ModelState, type ModelVersionStatus } from '@va/common/gen/va/inference/v1/inference';
+import { ModelState, type ModelVersionStatus } from '@va/proto/va/inference/v1/inference';
 import type { Scheduler } from '../batcher/scheduler.js';
 import type { InferenceMetrics } from '../metrics.js';
 import type { ModelRepository } from '../repository/model-repository.js';

@@ -1,5 +1,5 @@
 import { FailedPreconditionError } from '@va/common';
-import { ModelState, type ModelVersionStatus } from '@va/common/gen/va/inference/v1/inference';
+import { ModelState, type ModelVersionStatus } from '@va/proto/va/inference/v1/inference';
 import { DynamicBatcher, type BatchResult, type SubmitOptions } from '../batcher/dynamic-batcher.js';
 import { realScheduler, type Scheduler } from '../batcher/scheduler.js';
 import { DetectorHead, type DetectInput, type DetectOutput } from '../inference/detector-head.js';

@@ -3,7 +3,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   HealthService,
   type HealthCheckResponse,
-} from '../gen/grpc/health/v1/health.js';
+} from '@va/proto/grpc/health/v1/health';
 import { NotFoundError } from '../errors.js';
 import type { AsyncService, MethodRoles } from './server.js';
 

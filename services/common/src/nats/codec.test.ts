@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MalformedMessageError } from '../errors.js';
-import { PixelFormat } from '../gen/va/common/v1/frame.js';
-import { TrackEvent } from '../gen/va/common/v1/track.js';
+import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { TrackEvent } from '@va/proto/va/common/v1/track';
 import { codecs } from './codec.js';
 
 describe('protobuf codecs', () => {

@@ -1,9 +1,9 @@
 import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { MalformedMessageError } from '../errors.js';
-import { DetectionBatch } from '../gen/va/common/v1/detection.js';
-import { Flag, ReviewDecision } from '../gen/va/common/v1/flag.js';
-import { Frame } from '../gen/va/common/v1/frame.js';
-import { TrackEvent, TrackUpdate } from '../gen/va/common/v1/track.js';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { Flag, ReviewDecision } from '@va/proto/va/common/v1/flag';
+import { Frame } from '@va/proto/va/common/v1/frame';
+import { TrackEvent, TrackUpdate } from '@va/proto/va/common/v1/track';
 import { isCameraId } from './subjects.js';
 
 interface MessageFns<T> {

@@ -1,4 +1,4 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { boxDoc, compact, eventTime, finite, modelDoc, type DocDraft } from './fields.js';
 
 /**

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { Flag, Severity } from '@va/common/gen/va/common/v1/flag';
-import { TrackEvent, TrackEventType, TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { Flag, Severity } from '@va/proto/va/common/v1/flag';
+import { TrackEvent, TrackEventType, TrackUpdate } from '@va/proto/va/common/v1/track';
 import { detectionBatchDoc } from './detections.js';
 import { flagDoc } from './flags.js';
 import { trackEventDoc, trackEventFromDoc } from './track-events.js';

@@ -1,5 +1,5 @@
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import type { ModelRef } from '@va/common/gen/va/common/v1/detection';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import type { ModelRef } from '@va/proto/va/common/v1/detection';
 
 /** A document for one index, before routing to its daily index. */
 export interface DocDraft {

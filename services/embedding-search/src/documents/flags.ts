@@ -1,4 +1,4 @@
-import { reviewStatusToJSON, severityToJSON, type Flag, type ReviewDecision } from '@va/common/gen/va/common/v1/flag';
+import { reviewStatusToJSON, severityToJSON, type Flag, type ReviewDecision } from '@va/proto/va/common/v1/flag';
 import { boxDoc, compact, enumName, eventTime, type DocDraft } from './fields.js';
 
 /**

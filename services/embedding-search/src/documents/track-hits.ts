@@ -1,4 +1,4 @@
-import type { TrackHit } from '@va/common/gen/va/search/v1/search';
+import type { TrackHit } from '@va/proto/va/search/v1/search';
 import { boxFromDoc } from './fields.js';
 
 /** A track summary document (embeddings index) as the API's TrackHit. */

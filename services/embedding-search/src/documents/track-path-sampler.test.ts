@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TrackEvent, TrackEventType, TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackEvent, TrackEventType, TrackUpdate } from '@va/proto/va/common/v1/track';
 import { testMetrics } from '../test-support.js';
 import { TrackPathSampler } from './track-path-sampler.js';
 

@@ -1,4 +1,4 @@
-import { TrackEventType, type Track, type TrackEvent, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType, type Track, type TrackEvent, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import type { SearchMetrics } from '../metrics.js';
 import { boxDoc, compact, eventTime, type DocDraft } from './fields.js';
 import { trackPointDoc, trackPointDocs, updateTime } from './track-points.js';

@@ -1,5 +1,5 @@
-import { trackStateToJSON, type Track, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import type { TrackPoint } from '@va/common/gen/va/search/v1/search';
+import { trackStateToJSON, type Track, type TrackUpdate } from '@va/proto/va/common/v1/track';
+import type { TrackPoint } from '@va/proto/va/search/v1/search';
 import { boxDoc, boxFromDoc, compact, enumName, eventTime, finite, type DocDraft } from './fields.js';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { testMetrics } from '../test-support.js';
 import { EmbeddingJoin } from './embedding-join.js';
 

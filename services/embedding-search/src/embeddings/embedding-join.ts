@@ -1,6 +1,6 @@
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import type { DetectionBatch, ModelRef } from '@va/common/gen/va/common/v1/detection';
-import type { Track, TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import type { DetectionBatch, ModelRef } from '@va/proto/va/common/v1/detection';
+import type { Track, TrackUpdate } from '@va/proto/va/common/v1/track';
 import type { SearchMetrics } from '../metrics.js';
 
 /** What the tracker said about a track in one frame. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { IndexRouter } from '../indices/index-router.js';
 import { IndexNames, INDEX_KINDS } from '../indices/index-names.js';
 import { testMetrics } from '../test-support.js';

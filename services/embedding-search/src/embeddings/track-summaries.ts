@@ -1,6 +1,6 @@
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import type { ModelRef } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import type { ModelRef } from '@va/proto/va/common/v1/detection';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { boxDoc, boxFromDoc, compact, modelDoc } from '../documents/fields.js';
 import type { BulkOp } from '../indices/bulk-op.js';
 import type { IndexRouter } from '../indices/index-router.js';

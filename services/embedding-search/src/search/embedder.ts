@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError, unary } from '@va/common';
-import type { ModelRef } from '@va/common/gen/va/common/v1/detection';
-import type { InferenceServiceClient } from '@va/common/gen/va/inference/v1/inference';
+import type { ModelRef } from '@va/proto/va/common/v1/detection';
+import type { InferenceServiceClient } from '@va/proto/va/inference/v1/inference';
 
 export interface EmbedderOptions {
   client: InferenceServiceClient;

@@ -1,5 +1,5 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { SearchEventsRequest, SearchEventsResponse } from '@va/common/gen/va/search/v1/search';
+import type { SearchEventsRequest, SearchEventsResponse } from '@va/proto/va/search/v1/search';
 import type { QueryConfig } from '../config.js';
 import { trackEventFromDoc } from '../documents/track-events.js';
 import type { IndexNames } from '../indices/index-names.js';

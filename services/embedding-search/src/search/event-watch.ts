@@ -1,6 +1,6 @@
 import { codecs, streamFromBus, subjects, type ConsumerMetrics, type StreamSink } from '@va/common';
-import type { TrackEvent } from '@va/common/gen/va/common/v1/track';
-import type { WatchEventsRequest } from '@va/common/gen/va/search/v1/search';
+import type { TrackEvent } from '@va/proto/va/common/v1/track';
+import type { WatchEventsRequest } from '@va/proto/va/search/v1/search';
 import type { NatsConnection } from 'nats';
 import type { QueryConfig } from '../config.js';
 import { eventTypeName } from '../documents/track-events.js';

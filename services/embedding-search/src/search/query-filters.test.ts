@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { eventTypeNames, filterClauses, pageSize, validateFilter } from './query-filters.js';
 import { imageFormat } from './embedder.js';
 import { parseTrackRef } from './similar-search.js';

@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { InvalidArgumentError, isCameraId } from '@va/common';
-import { TrackEventType } from '@va/common/gen/va/common/v1/track';
-import type { SearchFilter } from '@va/common/gen/va/search/v1/search';
+import { TrackEventType } from '@va/proto/va/common/v1/track';
+import type { SearchFilter } from '@va/proto/va/search/v1/search';
 import { eventTypeName } from '../documents/track-events.js';
 import type { CameraDirectory } from './camera-directory.js';
 

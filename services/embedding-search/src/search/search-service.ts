@@ -1,5 +1,5 @@
 import { mapElasticsearchError, type AsyncService, type MethodRoles } from '@va/common';
-import type { SearchServiceService } from '@va/common/gen/va/search/v1/search';
+import type { SearchServiceService } from '@va/proto/va/search/v1/search';
 import type { SearchMetrics } from '../metrics.js';
 import type { EventSearch } from './event-search.js';
 import type { EventWatch } from './event-watch.js';

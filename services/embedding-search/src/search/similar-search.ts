@@ -1,6 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, isCameraId } from '@va/common';
-import type { SearchSimilarRequest, SearchSimilarResponse } from '@va/common/gen/va/search/v1/search';
+import type { SearchSimilarRequest, SearchSimilarResponse } from '@va/proto/va/search/v1/search';
 import type { QueryConfig } from '../config.js';
 import { cosineFromScore, trackHitFromDoc } from '../documents/track-hits.js';
 import type { IndexNames } from '../indices/index-names.js';

@@ -1,6 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { NotFoundError, assertCameraId } from '@va/common';
-import type { GetTrackRequest, GetTrackResponse, TrackHit } from '@va/common/gen/va/search/v1/search';
+import type { GetTrackRequest, GetTrackResponse, TrackHit } from '@va/proto/va/search/v1/search';
 import type { QueryConfig } from '../config.js';
 import { trackEventFromDoc } from '../documents/track-events.js';
 import { trackHitFromDoc } from '../documents/track-hits.js';

@@ -1,6 +1,6 @@
 import { errorMessage, type Logger } from '@va/common';
-import type { Detection } from '@va/common/gen/va/common/v1/detection';
-import type { Frame } from '@va/common/gen/va/common/v1/frame';
+import type { Detection } from '@va/proto/va/common/v1/detection';
+import type { Frame } from '@va/proto/va/common/v1/frame';
 import type { SanityMetrics } from '../metrics.js';
 import { EvidenceStore, type EvidenceKind, type StoredDetection } from './evidence-store.js';
 import { FrameTooLargeError, frameToJpeg } from './frame-jpeg.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { FrameTooLargeError, frameToJpeg } from './frame-jpeg.js';
 
 const MAX = 4096 * 4096;

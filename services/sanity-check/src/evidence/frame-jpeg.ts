@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 
 /** A frame whose header (or JPEG) claims more pixels than VA_SANITY_EVIDENCE_MAX_FRAME_PIXELS: not decoded, not kept. */
 export class FrameTooLargeError extends Error {}

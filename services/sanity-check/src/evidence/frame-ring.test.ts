@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Frame, PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { FrameRing, type FrameDropReason } from './frame-ring.js';
 
 const frame = (camera: string, sequence: number, bytes = 100, o: Partial<Frame> = {}) =>

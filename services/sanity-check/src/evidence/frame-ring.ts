@@ -1,4 +1,4 @@
-import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
+import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 
 export interface FrameRingOptions {
   /** Most recent frames kept per camera. */

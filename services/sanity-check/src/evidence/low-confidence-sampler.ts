@@ -1,4 +1,4 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 
 export interface LowConfidenceSamplerOptions {
   /** A frame with a detection below this score is a candidate sample; 0 turns sampling off. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { Flag, ReviewStatus, Severity } from '@va/common/gen/va/common/v1/flag';
+import { Flag, ReviewStatus, Severity } from '@va/proto/va/common/v1/flag';
 import { EvidenceStore } from '../evidence/evidence-store.js';
 import { FlagStore } from '../flags/flag-store.js';
 import type { CocoDataset } from './coco-format.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReviewStatus, type Flag } from '@va/common/gen/va/common/v1/flag';
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
+import { ReviewStatus, type Flag } from '@va/proto/va/common/v1/flag';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
 import { EvidenceStore, type EvidenceMeta } from '../evidence/evidence-store.js';
 import type { FlagStore } from '../flags/flag-store.js';
 import { iou, isFiniteBox } from '../rules/geometry.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ReviewStatus, Severity } from '@va/common/gen/va/common/v1/flag';
+import { ReviewStatus, Severity } from '@va/proto/va/common/v1/flag';
 import type { CandidateFlag } from '../rules/rule.js';
 import { T0 } from '../test-support/messages.js';
 import { FlagFolder, RATE_LIMITED_SUBJECT } from './flag-folder.js';

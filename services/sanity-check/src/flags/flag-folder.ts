@@ -1,4 +1,4 @@
-import { Flag, ReviewStatus } from '@va/common/gen/va/common/v1/flag';
+import { Flag, ReviewStatus } from '@va/proto/va/common/v1/flag';
 import type { CandidateFlag } from '../rules/rule.js';
 import { flagId } from './flag-id.js';
 import { TokenBuckets } from './token-bucket.js';

@@ -1,6 +1,6 @@
 import type { JetStreamClient } from 'nats';
 import { codecs, errorMessage, subjects, UnavailableError, type Logger, type PublishRefusals } from '@va/common';
-import type { Flag } from '@va/common/gen/va/common/v1/flag';
+import type { Flag } from '@va/proto/va/common/v1/flag';
 import type { SanityMetrics } from '../metrics.js';
 import { flagMsgId } from './flag-id.js';
 

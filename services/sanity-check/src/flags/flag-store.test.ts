@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Flag, ReviewStatus, Severity, type ReviewDecision } from '@va/common/gen/va/common/v1/flag';
+import { Flag, ReviewStatus, Severity, type ReviewDecision } from '@va/proto/va/common/v1/flag';
 import { FlagStore } from './flag-store.js';
 
 const flag = (id: string, o: Partial<Flag> = {}) =>

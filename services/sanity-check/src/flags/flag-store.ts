@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@va/common';
-import { ReviewStatus, type Flag, type ReviewDecision } from '@va/common/gen/va/common/v1/flag';
+import { ReviewStatus, type Flag, type ReviewDecision } from '@va/proto/va/common/v1/flag';
 
 export interface FlagFilter {
   cameraIds?: readonly string[];

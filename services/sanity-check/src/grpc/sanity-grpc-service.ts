@@ -1,6 +1,6 @@
 import { assertCameraId, InvalidArgumentError, ResourceExhaustedError, type AsyncService, type MethodRoles } from '@va/common';
-import { Severity } from '@va/common/gen/va/common/v1/flag';
-import type { SanityServiceService } from '@va/common/gen/va/sanity/v1/sanity';
+import { Severity } from '@va/proto/va/common/v1/flag';
+import type { SanityServiceService } from '@va/proto/va/sanity/v1/sanity';
 import type { CocoExporter } from '../export/coco-exporter.js';
 import type { FlagStore } from '../flags/flag-store.js';
 import type { SanityMetrics } from '../metrics.js';

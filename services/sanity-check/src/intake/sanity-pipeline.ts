@@ -1,7 +1,7 @@
 import { errorMessage, type Logger } from '@va/common';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { Flag } from '@va/common/gen/va/common/v1/flag';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { Flag } from '@va/proto/va/common/v1/flag';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import type { EvidenceRecorder } from '../evidence/evidence-recorder.js';
 import type { LowConfidenceSampler } from '../evidence/low-confidence-sampler.js';
 import type { FlagFolder } from '../flags/flag-folder.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
 import { codecs, errorMessage, InvalidArgumentError, NotFoundError, subjects, UnavailableError, type PublishRefusals } from '@va/common';
-import { ReviewStatus, type Flag, type ReviewDecision } from '@va/common/gen/va/common/v1/flag';
+import { ReviewStatus, type Flag, type ReviewDecision } from '@va/proto/va/common/v1/flag';
 import type { FlagStore } from '../flags/flag-store.js';
 import type { SanityMetrics } from '../metrics.js';
 

@@ -1,4 +1,4 @@
-import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { TrackState, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import { forgetRemovedTracks } from './track-memory.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';
 

@@ -1,4 +1,4 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { area, centreInside, isFiniteBox } from './geometry.js';
 import { binOf, histogramMean, psi } from './psi.js';
 import { cameraFinding, type Finding, type Measurement, type SanityRule } from './rule.js';

@@ -1,5 +1,5 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { FrameStats } from '@va/common/gen/va/common/v1/frame';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { FrameStats } from '@va/proto/va/common/v1/frame';
 import { ConditionRun } from './condition-run.js';
 import { cameraFinding, type Finding, type SanityRule } from './rule.js';
 import { hasStats } from './frame-stats.js';

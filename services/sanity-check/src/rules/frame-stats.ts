@@ -1,4 +1,4 @@
-import type { FrameStats } from '@va/common/gen/va/common/v1/frame';
+import type { FrameStats } from '@va/proto/va/common/v1/frame';
 
 /**
  * proto3 cannot tell "no statistics" from "a black frame with hash 0", so all-zero statistics

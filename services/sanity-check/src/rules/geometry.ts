@@ -1,4 +1,4 @@
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
 
 /** Box helpers in source-frame pixels (x1,y1 top-left; x2,y2 bottom-right). */
 
@@ -24,11 +24,7 @@ function intersection(a: BBox, b: BBox): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
-export function iou(a: BBox, b: BBox): number {
-  const inter = intersection(a, b);
-  const union = area(a) + area(b) - inter;
-  return union > 0 ? inter / union : 0;
-}
+export { iou } from '@va/common';
 
 /** Share of `box` covered by `other` (0..1): how much of it another object hides. */
 export function coveredBy(box: BBox, other: BBox): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TrackState } from '@va/common/gen/va/common/v1/track';
+import { TrackState } from '@va/proto/va/common/v1/track';
 import { track, update } from '../test-support/messages.js';
 import { ImpossibleMotionRule } from './impossible-motion.js';
 

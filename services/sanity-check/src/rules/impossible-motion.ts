@@ -1,5 +1,5 @@
-import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
+import { TrackState, type TrackUpdate } from '@va/proto/va/common/v1/track';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
 import { centre, diagonal, isFiniteBox } from './geometry.js';
 import { forgetRemovedTracks } from './track-memory.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TrackState } from '@va/common/gen/va/common/v1/track';
+import { TrackState } from '@va/proto/va/common/v1/track';
 import { batch, det, track, update } from '../test-support/messages.js';
 import { InvalidBoxRule } from './invalid-box.js';
 

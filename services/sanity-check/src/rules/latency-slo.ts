@@ -1,4 +1,4 @@
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { cameraFinding, type Finding, type Measurement, type SanityRule } from './rule.js';
 
 export interface LatencySloOptions {

@@ -1,4 +1,4 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { cameraFinding, type Finding, type SanityRule } from './rule.js';
 
 export interface LowConfidenceSpikeOptions {

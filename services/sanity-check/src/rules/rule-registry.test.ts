@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Severity } from '@va/common/gen/va/common/v1/flag';
+import { Severity } from '@va/proto/va/common/v1/flag';
 import { loadSanityConfig } from '../config.js';
 import { batch, det, stats, track, update } from '../test-support/messages.js';
 import { RuleRegistry } from './rule-registry.js';

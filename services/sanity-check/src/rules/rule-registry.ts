@@ -1,6 +1,6 @@
-import { Severity } from '@va/common/gen/va/common/v1/flag';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import { Severity } from '@va/proto/va/common/v1/flag';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { ClassFlipRule, type ClassFlipOptions } from './class-flip.js';
 import { DarkOrBlankFrameRule, type DarkOrBlankOptions } from './dark-or-blank-frame.js';
 import { DriftRule, type DriftOptions } from './drift.js';

@@ -1,7 +1,7 @@
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import type { Severity } from '@va/common/gen/va/common/v1/flag';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import type { Severity } from '@va/proto/va/common/v1/flag';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 
 /** Every rule the service knows, by the name flags carry in `rule`. */
 export const RULE_NAMES = [

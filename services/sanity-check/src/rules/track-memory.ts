@@ -1,4 +1,4 @@
-import type { Track } from '@va/common/gen/va/common/v1/track';
+import type { Track } from '@va/proto/va/common/v1/track';
 
 /**
  * Drops what a rule remembers about tracks the tracker no longer reports (removed tracks), so

@@ -1,6 +1,6 @@
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import { TrackState, type TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import { TrackState, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import { coveredBy, insideWithMargin, isFiniteBox } from './geometry.js';
 import { forgetRemovedTracks } from './track-memory.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';

@@ -1,6 +1,6 @@
-import type { BBox } from '@va/common/gen/va/common/v1/geometry';
-import type { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import type { TrackUpdate } from '@va/common/gen/va/common/v1/track';
+import type { BBox } from '@va/proto/va/common/v1/geometry';
+import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { centreInside, iou, isFiniteBox } from './geometry.js';
 import { frameFields, type Finding, type SanityRule } from './rule.js';
 

@@ -1,6 +1,6 @@
-import { DetectionBatch, type Detection } from '@va/common/gen/va/common/v1/detection';
-import type { FrameStats } from '@va/common/gen/va/common/v1/frame';
-import { TrackState, TrackUpdate, type Track } from '@va/common/gen/va/common/v1/track';
+import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
+import type { FrameStats } from '@va/proto/va/common/v1/frame';
+import { TrackState, TrackUpdate, type Track } from '@va/proto/va/common/v1/track';
 
 /** Builders for unit tests: small, complete messages with readable defaults (10 fps, 640x480). */
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KV, KvEntry } from 'nats';
 import { errorMessage, openKvBucket, type Logger, type NatsConnectionHandle } from '@va/common';
-import { TrackingMember } from '@va/common/gen/va/tracking/v1/tracking';
+import { TrackingMember } from '@va/proto/va/tracking/v1/tracking';
 import type { TrackingMetrics } from '../metrics.js';
 import type { Membership } from './membership.js';
 import { MembershipView } from './membership-view.js';

@@ -23,15 +23,7 @@ export function fromXyah(mean: ArrayLike<number>): Box {
   return { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 };
 }
 
-export function iou(a: Box, b: Box): number {
-  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  if (iw <= 0) return 0;
-  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
-  return union > 0 ? inter / union : 0;
-}
+export { iou } from '@va/common';
 
 export function centre(b: Box): { x: number; y: number } {
   return { x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 };

@@ -1,6 +1,6 @@
 import type { KV } from 'nats';
 import { errorMessage, openKvBucket, UnavailableError, type Logger, type NatsConnectionHandle } from '@va/common';
-import { ZoneConfig as ZoneConfigMessage } from '@va/common/gen/va/tracking/v1/tracking';
+import { ZoneConfig as ZoneConfigMessage } from '@va/proto/va/tracking/v1/tracking';
 import type { ZoneConfig } from './zone-monitor.js';
 import { validateZoneConfig } from './zone-validation.js';
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, isCameraId } from '@va/common';
-import type { CountingLine, Zone } from '@va/common/gen/va/tracking/v1/tracking';
+import type { CountingLine, Zone } from '@va/proto/va/tracking/v1/tracking';
 import { signedArea2, type Pt } from './geometry.js';
 import type { ZoneConfig } from './zone-monitor.js';
 
