@@ -15,6 +15,7 @@ import { FrameStatsSampler, type StatsRegion } from './frame-stats.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { letterboxGeometry } from './letterbox.js';
 import { MotionGate } from './motion-gate.js';
+import type { PublishedFrameRing } from './published-frame-ring.js';
 import { RateMeter } from './rate-meter.js';
 import { checkHost } from './source-host.js';
 import { redact } from './source-url.js';
@@ -38,6 +39,8 @@ export interface SupervisorSettings {
 export interface SupervisorDeps {
   settings: SupervisorSettings;
   gate: BusGate;
+  /** Keeps published frames for evidence requests (evidence-frame-server.ts); none in some tests. */
+  ring?: PublishedFrameRing;
   metrics: IngestMetrics;
   log: Logger;
 }
@@ -112,6 +115,7 @@ export class StreamSupervisor {
       jpegQuality: stream.jpegQuality,
       maxFrameAgeMs: deps.settings.maxFrameAgeMs,
       onPublished: (bytes, frame, publishTsMs) => this.published(bytes, frame, publishTsMs),
+      keep: (h, message, release) => (deps.ring ? deps.ring.keep(h.cameraId, h.streamEpoch, h.sequence, message, release) : release()),
       onDropped: (reason) => this.dropped(reason),
       onError: (reason, err) => this.log.warn({ reason, err: String(err) }, 'frame not published'),
     });
@@ -197,7 +201,9 @@ export class StreamSupervisor {
   private spawn(address: string | undefined): void {
     if (this.stopping) return;
     const connectReason = `no frame within ${this.deps.settings.connectTimeoutMs} ms of starting ffmpeg`;
-    const reader = new FrameReader({ onFrame: (raw) => this.frameRead(raw), onNoBuffer: () => this.dropped('no_buffer') });
+    const ring = this.deps.ring;
+    const lendable = ring ? (bytes: number) => ring.framesPerCamera(bytes) : undefined;
+    const reader = new FrameReader({ onFrame: (raw) => this.frameRead(raw), onNoBuffer: () => this.dropped('no_buffer') }, undefined, lendable);
     // A stream that keeps the source size learns it from each run's probe (a camera may change it).
     if (this.stream.width > 0) reader.setFrameBytes(this.stream.width * this.stream.height * 3);
     const ffmpeg = new FfmpegProcess({
