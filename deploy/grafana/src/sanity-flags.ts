@@ -47,9 +47,9 @@ export const sanityFlags: Dashboard = {
         {
           title: 'Frame ring and evidence store',
           unit: 'bytes',
-          description: 'Frames held for evidence, and stored evidence images (bounded by age and size).',
+          description: 'Published frames ingest keeps to serve as evidence, and stored evidence images (bounded by age and size).',
           queries: [
-            { expr: 'sum(va_sanity_frame_ring_bytes)', legend: 'frame ring' },
+            { expr: 'sum(va_ingest_frame_ring_bytes)', legend: 'ingest frame ring' },
             { expr: 'sum(va_sanity_evidence_store_bytes)', legend: 'evidence store' },
           ],
         },
