@@ -21,9 +21,14 @@ export interface EvidenceFrameServerHooks {
  * where the boxes of detections and flags are), or why not (evidence-frame.ts in common).
  * Encoding runs on sharp's worker threads, so the frame path waits for none of it; the number
  * of encodes at once is bounded, and the frame's buffer stays pinned in the ring meanwhile.
+ *
+ * It subscribes camera by camera, to the cameras it has kept frames of: with several ingest
+ * deployments (one per stream registry) only the one holding a camera answers for it, and a
+ * camera no ingest knows gets NATS's "no responders" at once.
  */
 export class EvidenceFrameServer {
-  private sub: Subscription | undefined;
+  private readonly subs = new Map<string, Subscription>();
+  private stopped = false;
   private inFlight = 0;
   private readonly encodes = new Set<Promise<void>>();
 
@@ -36,18 +41,27 @@ export class EvidenceFrameServer {
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(subjects.evidenceFrame('*'), {
-      callback: (err, msg) => {
-        if (err) this.log.error({ err: errorMessage(err) }, 'evidence-frame subscription error');
-        else this.handle(msg);
-      },
-    });
+    this.ring.onNewCamera = (cameraId) => this.subscribe(cameraId);
+    for (const cameraId of this.ring.cameraIds()) this.subscribe(cameraId);
   }
 
   /** Takes no more requests and waits for the encodes under way. */
   async stop(): Promise<void> {
-    await this.sub?.drain().catch(() => undefined);
+    this.stopped = true;
+    this.ring.onNewCamera = () => {};
+    await Promise.all([...this.subs.values()].map((sub) => sub.drain().catch(() => undefined)));
     await Promise.all(this.encodes);
+  }
+
+  private subscribe(cameraId: string): void {
+    if (this.stopped || this.subs.has(cameraId)) return;
+    const sub = this.nc.subscribe(subjects.evidenceFrame(cameraId), {
+      callback: (err, msg) => {
+        if (err) this.log.error({ err: errorMessage(err), cameraId }, 'evidence-frame subscription error');
+        else this.handle(msg);
+      },
+    });
+    this.subs.set(cameraId, sub);
   }
 
   private handle(msg: Msg): void {

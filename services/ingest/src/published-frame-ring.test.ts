@@ -90,6 +90,18 @@ describe('published frame ring', () => {
     assert.deepEqual(released, ['a:e1:0']);
   });
 
+  it('tells its listener of each camera once, a new epoch included', () => {
+    const { r, keep } = ring();
+    const seen: string[] = [];
+    r.onNewCamera = (c) => seen.push(c);
+    keep('a', 0);
+    keep('a', 1);
+    keep('b', 0);
+    keep('a', 0, 'e2');
+    assert.deepEqual(seen, ['a', 'b']);
+    assert.deepEqual(r.cameraIds(), ['a', 'b']);
+  });
+
   it('lends a pool as many buffers as one camera may keep', () => {
     assert.equal(new PublishedFrameRing({ cameraBytes: 1000, totalBytes: 5000 }).framesPerCamera(300), 4);
   });

@@ -52,6 +52,8 @@ export class PublishedFrameRing {
   private totalBytes = 0;
   private totalFrames = 0;
   private arrivals = 0;
+  /** Called once for each camera the ring first keeps a frame of (the evidence server subscribes to it). */
+  onNewCamera: (cameraId: string) => void = () => {};
 
   constructor(
     readonly options: PublishedFrameRingOptions,
@@ -64,6 +66,11 @@ export class PublishedFrameRing {
 
   get frames(): number {
     return this.totalFrames;
+  }
+
+  /** Every camera the ring has kept frames of (some may have none left). */
+  cameraIds(): string[] {
+    return [...this.cameras.keys()];
   }
 
   /** How many frames of `payloadBytes` pixels one camera may have in the ring (what its pool may lend). */
@@ -81,11 +88,12 @@ export class PublishedFrameRing {
     let camera = this.cameras.get(cameraId);
     if (camera && camera.epoch !== epoch) {
       this.evictAll(camera, 'epoch');
-      camera = undefined;
+      Object.assign(camera, { epoch, newestSequence: -1 });
     }
     if (!camera) {
       camera = { epoch, frames: [], bytes: 0, newestSequence: -1 };
       this.cameras.set(cameraId, camera);
+      this.onNewCamera(cameraId);
     }
     if (sequence <= camera.newestSequence) {
       release();

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
 import sharp from 'sharp';
-import { encodeEvidenceFrameRequest, readEvidenceFrameAnswer, subjects, type EvidenceFrameAnswer } from '@va/common';
+import { readEvidenceFrameAnswer, subjects, type EvidenceFrameAnswer } from '@va/common';
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
+import { IngestFrameSource } from '../../../services/sanity-check/src/evidence/ingest-frame-source.js';
 import { CLIP, fileUrl, ingestFixture, isState, StreamState, tapFrames } from '../../helpers/ingest.js';
 import { sharedFile } from '../../helpers/shared.js';
 
@@ -22,7 +23,8 @@ describe('evidence frames served by ingest from its ring of published frames', {
 
   const ask = async (camera: string, body: Uint8Array): Promise<EvidenceFrameAnswer> =>
     readEvidenceFrameAnswer(await sanity.request(subjects.evidenceFrame(camera), body, { timeout: 30_000 }));
-  const askFor = (sequence: number, streamEpoch = epoch, camera = CAMERA) => ask(camera, encodeEvidenceFrameRequest({ streamEpoch, sequence, quality: 95 }));
+  // sanity-check's own client for well-formed requests.
+  const askFor = (sequence: number, streamEpoch = epoch, cameraId = CAMERA) => new IngestFrameSource(sanity, 30_000).fetch({ cameraId, streamEpoch, sequence }, 95);
 
   before(async () => {
     // Asked as sanity-check asks: its own user, whose replies come to its own inbox.
@@ -75,7 +77,10 @@ describe('evidence frames served by ingest from its ring of published frames', {
   });
 
   it('answers unknown_camera, not_published and another epoch clearly', async () => {
-    assert.equal((await askFor(0, epoch, 'nobody-here')).status, 'unknown_camera');
+    // Ingest listens only for the cameras it has frames of: a camera nobody holds gets "no responders" at once.
+    const unknown = await askFor(0, epoch, 'nobody-here');
+    assert.equal(unknown.status, 'unknown_camera');
+    assert.match(unknown.status === 'unknown_camera' ? unknown.error : '', /no ingest holds frames of camera nobody-here/);
     assert.equal((await askFor(published[published.length - 1]!.sequence + 5)).status, 'not_published');
     assert.equal((await askFor(published[published.length - 1]!.sequence, 'an-older-epoch')).status, 'aged_out');
   });

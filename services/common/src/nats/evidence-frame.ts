@@ -18,7 +18,7 @@ export const EVIDENCE_FRAME_STATUSES = [
   'ok', // the body is the frame as JPEG
   'aged_out', // the frame left ingest's ring (pushed out by newer frames, or another stream epoch)
   'not_published', // no such frame in the ring: dropped before publishing, or not published yet
-  'unknown_camera', // ingest has no frame of this camera
+  'unknown_camera', // ingest has no frame of this camera (each ingest listens only for its cameras: mostly NATS answers "no responders")
   'bad_request', // the request could not be read; Va-Error says why
   'busy', // too many frames being encoded; ask again later
   'failed', // encoding failed; Va-Error says why

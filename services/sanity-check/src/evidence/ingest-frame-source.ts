@@ -32,7 +32,8 @@ export class IngestFrameSource implements EvidenceFrameSource {
       return readEvidenceFrameAnswer(await this.nc.request(subjects.evidenceFrame(frame.cameraId), request, { timeout: this.timeoutMs }));
     } catch (err) {
       const code = (err as NatsError).code;
-      if (code === ErrorCode.NoResponders) return { status: 'unavailable', error: 'no ingest answers evidence-frame requests' };
+      // Each ingest listens for the cameras it has frames of (services/ingest, "Evidence frames").
+      if (code === ErrorCode.NoResponders) return { status: 'unknown_camera', error: `no ingest holds frames of camera ${frame.cameraId} (or none is running)` };
       if (code === ErrorCode.Timeout) return { status: 'unavailable', error: `ingest did not answer within ${this.timeoutMs} ms` };
       return { status: 'unavailable', error: errorMessage(err) };
     }
