@@ -58,7 +58,7 @@ export const sanityFlags: Dashboard = {
           description: 'Images kept (flag, low-confidence sample) and evidence that could not be kept, by reason.',
           queries: [
             { expr: `3600 * ${rate('va_sanity_evidence_writes_total', ['kind'])}`, legend: 'written {{kind}}', emptyWhen: 'no flag was raised and no low-confidence sample was due' },
-            { expr: `3600 * ${rate('va_sanity_evidence_missing_total', ['reason'])}`, legend: 'missing {{reason}}', emptyWhen: 'every flagged frame was still in the ring' },
+            { expr: `3600 * ${rate('va_sanity_evidence_missing_total', ['reason'])}`, legend: 'missing {{reason}}', emptyWhen: 'every flagged frame was still in ingest\'s ring' },
           ],
         },
         {
