@@ -45,8 +45,9 @@ runMain(SERVICE, async () => {
   // 2. Evidence: flagged or sampled frames, fetched from ingest as JPEG, on disk. Raw frames never come here.
   const evidence = await EvidenceStore.open(join(s.dataDir, 'evidence'), s.evidence);
   metrics.sources.evidence = evidence;
-  const frameSource = new IngestFrameSource(nats.nc, s.evidence.fetchTimeoutMs);
-  const recorder = s.framesEnabled ? new EvidenceRecorder(frameSource, evidence, metrics, log.child({ component: 'evidence' }), s.evidence) : undefined;
+  const recorder = s.framesEnabled
+    ? new EvidenceRecorder(new IngestFrameSource(nats.nc, s.evidence.fetchTimeoutMs), evidence, metrics, log.child({ component: 'evidence' }), s.evidence)
+    : undefined;
   if (recorder) runtime.onShutdown({ name: 'evidence', phase: 'flush', graceful: () => recorder.drain() });
 
   // 3. Detections and tracks -> rules -> de-dup and rate limit -> va.flags.<camera>.
