@@ -23,7 +23,7 @@ export function queueBounds(cameras: number): Record<string, number> {
     inference_frames_pending: 256, // VA_INFERENCE_MAX_PENDING_FRAMES
     tracking_reorder_frames: 16 * cameras, // VA_TRACKING_REORDER_WINDOW per camera
     search_buffer_docs: 20_000, // VA_SEARCH_BUFFER_MAX_DOCS
-    sanity_frame_ring_mb: 537, // VA_SANITY_FRAME_RING_MAX_MB 512 MiB
+    ingest_frame_ring_mb: 268.5, // VA_INGEST_FRAME_RING_MAX_MB 256 MiB (evidence frames; sanity-check keeps none)
   };
 }
 /** Seconds of publishing that may fall between scraping ingest and scraping inference at a window edge. */

@@ -76,8 +76,8 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
     o.log(`scenario ${sc.name}: adding ${sc.streams} streams × ${sc.fps} fps (${sc.source})`);
     await fleet.grow({ streams: sc.streams, fps: sc.fps, source: sc.source, videos: o.videos });
     await fleet.waitRunning();
-    // Warm-up: sessions, pools and bounded caches (sanity-check's frame ring holds 30 frames per
-    // camera) fill before the measured window, so memory and latency verdicts see steady state.
+    // Warm-up: sessions, pools and bounded caches (ingest's evidence frame ring holds about 30
+    // frames per camera) fill before the measured window, so memory and latency verdicts see steady state.
     o.log(`scenario ${sc.name}: all streams running; warm-up ${sc.warmupS} s, then ${sc.durationS} s measured`);
     await sleep(sc.warmupS * 1000);
     const from = sampler.samples.length;

@@ -47,9 +47,9 @@ export const sanityFlags: Dashboard = {
         {
           title: 'Frame ring and evidence store',
           unit: 'bytes',
-          description: 'Frames held for evidence, and stored evidence images (bounded by age and size).',
+          description: 'Published frames ingest keeps to serve as evidence, and stored evidence images (bounded by age and size).',
           queries: [
-            { expr: 'sum(va_sanity_frame_ring_bytes)', legend: 'frame ring' },
+            { expr: 'sum(va_ingest_frame_ring_bytes)', legend: 'ingest frame ring' },
             { expr: 'sum(va_sanity_evidence_store_bytes)', legend: 'evidence store' },
           ],
         },
@@ -58,7 +58,7 @@ export const sanityFlags: Dashboard = {
           description: 'Images kept (flag, low-confidence sample) and evidence that could not be kept, by reason.',
           queries: [
             { expr: `3600 * ${rate('va_sanity_evidence_writes_total', ['kind'])}`, legend: 'written {{kind}}', emptyWhen: 'no flag was raised and no low-confidence sample was due' },
-            { expr: `3600 * ${rate('va_sanity_evidence_missing_total', ['reason'])}`, legend: 'missing {{reason}}', emptyWhen: 'every flagged frame was still in the ring' },
+            { expr: `3600 * ${rate('va_sanity_evidence_missing_total', ['reason'])}`, legend: 'missing {{reason}}', emptyWhen: 'every flagged frame was still in ingest\'s ring' },
           ],
         },
         {

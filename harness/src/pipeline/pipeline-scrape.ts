@@ -171,7 +171,7 @@ export function stageFigures(cur: PipelineScrape, prev?: PipelineScrape): StageF
       search_consumer_lag: search?.sum('va_search_consumer_lag_messages') ?? 0,
       search_buffer_docs: search?.sum('va_search_bulk_buffer_documents') ?? 0,
       sanity_consumer_lag: sanity?.sum('va_sanity_consumer_lag_messages') ?? 0,
-      sanity_frame_ring_mb: (sanity?.sum('va_sanity_frame_ring_bytes') ?? 0) / 1e6,
+      ingest_frame_ring_mb: (ingest?.sum('va_ingest_frame_ring_bytes') ?? 0) / 1e6,
     },
     rssMb: Object.fromEntries(Object.entries(cur.rssBytes).map(([k, v]) => [k, v === undefined ? undefined : v / 1e6])) as StageFigures['rssMb'],
     up: Object.fromEntries(SERVICE_NAMES.map((n) => [n, cur.metrics[n] !== undefined])) as Record<ServiceName, boolean>,

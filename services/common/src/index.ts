@@ -33,8 +33,19 @@ export { createClient, unary, serverStream, bearerTokenInterceptor, channelCrede
 
 export { subjects, STAGES, CAMERA_ID_PATTERN, isCameraId, assertCameraId, type Stage } from './nats/subjects.js';
 export { protoCodec, codecs, type Codec } from './nats/codec.js';
+export {
+  EVIDENCE_FRAME_REQUEST_MAX_BYTES,
+  EVIDENCE_FRAME_STATUSES,
+  encodeEvidenceFrameRequest,
+  evidenceFrameAnswerHeaders,
+  parseEvidenceFrameRequest,
+  readEvidenceFrameAnswer,
+  type EvidenceFrameAnswer,
+  type EvidenceFrameRequest,
+  type EvidenceFrameStatus,
+} from './nats/evidence-frame.js';
 export { STREAMS, ensureStreams, isPermissionDenied, streamConfig, streamOfSubject, type StreamKey, type EnsureStreamsResult } from './nats/streams.js';
-export { BUS_IDENTITIES, KV_BUCKETS, busPermissions, inboxPrefix, type BusIdentity, type BusPermissions, type ServiceIdentity } from './nats/bus-identities.js';
+export { BUS_IDENTITIES, EVIDENCE_FRAME_RESPONSE, KV_BUCKETS, busPermissions, inboxPrefix, type BusIdentity, type BusPermissions, type ServiceIdentity } from './nats/bus-identities.js';
 export { renderNatsAuthorization, literalPassword, passwordFromEnv, passwordEnvName } from './nats/server-config.js';
 export { PublishRefusals, StreamFullError, publishRefusalReason, type RefusalReason } from './nats/publish-refusals.js';
 export { StreamUsage } from './nats/stream-usage.js';

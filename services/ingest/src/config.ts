@@ -11,6 +11,7 @@ import type { MotionGateDefaults } from './motion-gate-spec.js';
 export const DEFAULT_GRPC_PORT = 50051;
 export const DEFAULT_HTTP_PORT = 9461;
 
+const MIB = 1024 * 1024;
 const PIXEL_FORMATS = { rgb24: PixelFormat.PIXEL_FORMAT_RGB24, bgr24: PixelFormat.PIXEL_FORMAT_BGR24, jpeg: PixelFormat.PIXEL_FORMAT_JPEG } as const;
 
 /** What ingest itself needs: source policy, limits, timeouts, back-off and the bus window. */
@@ -62,6 +63,11 @@ export const ingestEnv = {
   VA_INGEST_BUS_MAX_PENDING_BYTES: int(16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
   // A held frame older than this when the bus opens is dropped as stale.
   VA_INGEST_MAX_FRAME_AGE_MS: int(2_000, 10, 60_000),
+  // Published frames kept per camera and in all for evidence requests (README: Evidence frames).
+  VA_INGEST_FRAME_RING_CAMERA_MB: int(16, 1, 4096),
+  VA_INGEST_FRAME_RING_MAX_MB: int(256, 1, 65_536),
+  // Evidence frames JPEG-encoded at once; more requests are answered "busy".
+  VA_INGEST_EVIDENCE_MAX_CONCURRENT: int(2, 1, 64),
   VA_INGEST_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a KV bucket name ([A-Za-z0-9_-])').default('va_ingest_streams'),
   // SIGTERM to ffmpeg, then SIGKILL after this.
   VA_INGEST_FFMPEG_KILL_GRACE_MS: int(2_000, 0, 60_000),
@@ -91,6 +97,8 @@ export interface IngestConfig {
   backoff: { initialMs: number; maxMs: number; jitter: number; resetAfterMs: number };
   busMaxPendingBytes: number;
   maxFrameAgeMs: number;
+  frameRing: { cameraBytes: number; totalBytes: number };
+  evidenceMaxConcurrent: number;
   kvBucket: string;
   ffmpegKillGraceMs: number;
 }
@@ -123,6 +131,9 @@ export function loadIngestConfig(env: Env): IngestConfig {
   }
   if (parsed && parsed.VA_INGEST_BACKOFF_MAX_MS < parsed.VA_INGEST_BACKOFF_INITIAL_MS) {
     issues.push({ key: 'VA_INGEST_BACKOFF_MAX_MS', message: 'must be >= VA_INGEST_BACKOFF_INITIAL_MS' });
+  }
+  if (parsed && parsed.VA_INGEST_FRAME_RING_MAX_MB < parsed.VA_INGEST_FRAME_RING_CAMERA_MB) {
+    issues.push({ key: 'VA_INGEST_FRAME_RING_MAX_MB', message: 'must be >= VA_INGEST_FRAME_RING_CAMERA_MB' });
   }
   if (issues.length > 0 || !parsed) throw new ConfigError(issues);
   const e = parsed;
@@ -158,6 +169,8 @@ export function loadIngestConfig(env: Env): IngestConfig {
     },
     busMaxPendingBytes: e.VA_INGEST_BUS_MAX_PENDING_BYTES,
     maxFrameAgeMs: e.VA_INGEST_MAX_FRAME_AGE_MS,
+    frameRing: { cameraBytes: e.VA_INGEST_FRAME_RING_CAMERA_MB * MIB, totalBytes: e.VA_INGEST_FRAME_RING_MAX_MB * MIB },
+    evidenceMaxConcurrent: e.VA_INGEST_EVIDENCE_MAX_CONCURRENT,
     kvBucket: e.VA_INGEST_KV_BUCKET,
     ffmpegKillGraceMs: e.VA_INGEST_FFMPEG_KILL_GRACE_MS,
   };

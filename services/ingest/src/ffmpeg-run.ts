@@ -14,6 +14,8 @@ export interface FfmpegRunOptions {
   onNoBuffer(): void;
   onSourceInfo(info: SourceInfo): void;
   onExit(exit: FfmpegExit): void;
+  /** Extra buffers the frame pool may lend for frames kept after publishing (the evidence ring). */
+  lendableFor?: (frameBytes: number) => number;
 }
 
 /**
@@ -32,7 +34,7 @@ export class FfmpegRun {
   private watchdog: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FfmpegRunOptions) {
-    this.reader = new FrameReader({ onFrame: options.onFrame, onNoBuffer: options.onNoBuffer });
+    this.reader = new FrameReader({ onFrame: options.onFrame, onNoBuffer: options.onNoBuffer }, undefined, options.lendableFor);
     if (options.frameBytes !== undefined) this.reader.setFrameBytes(options.frameBytes);
     const connectReason = `no frame within ${options.connectTimeoutMs} ms of starting ffmpeg`;
     this.ffmpeg = new FfmpegProcess({

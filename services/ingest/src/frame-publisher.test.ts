@@ -4,6 +4,7 @@ import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { BusGate, type BusConnection } from './bus-gate.js';
 import { FRAME_HEAD_RESERVE, FramePool } from './frame-pool.js';
 import { FramePublisher, type DropReason, type PendingFrame } from './frame-publisher.js';
+import { PublishedFrameRing } from './published-frame-ring.js';
 
 /** A bus whose flushes complete only when the test says so. */
 function fakeBus() {
@@ -26,10 +27,11 @@ function fakeBus() {
   };
 }
 
-function harness(gate: BusGate, subject = 'va.frames.cam') {
-  const pool = new FramePool(12, 4);
+function harness(gate: BusGate, subject = 'va.frames.cam', ring?: PublishedFrameRing) {
+  const pool = new FramePool(12, 4, ring?.framesPerCamera(12) ?? 0);
   const drops: DropReason[] = [];
-  const publisher = new FramePublisher({ subject, gate, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, jpegQuality: 80, maxFrameAgeMs: 60_000, onPublished: () => {}, onDropped: (r) => drops.push(r), onError: () => {} });
+  const keep = ring && { keep: (h: { cameraId: string; streamEpoch: string; sequence: number }, message: Uint8Array, release: () => void) => ring.keep(h.cameraId, h.streamEpoch, h.sequence, message, release) };
+  const publisher = new FramePublisher({ subject, gate, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, jpegQuality: 80, maxFrameAgeMs: 60_000, onPublished: () => {}, onDropped: (r) => drops.push(r), onError: () => {}, ...keep });
   let seq = 0;
   const offer = () => {
     const buffer = pool.acquire();
@@ -103,5 +105,26 @@ describe('frame publisher and bus gate', () => {
     }
     const per = (s: string) => bus.sent.filter((m) => m.subject === s).length;
     assert.ok(Math.abs(per('va.frames.a') - per('va.frames.b')) <= 2 && Math.abs(per('va.frames.b') - per('va.frames.c')) <= 2, bus.sent.map((m) => m.subject).join(' '));
+  });
+
+  it('hands published frames to the ring in their pooled buffers (no copy) and gets them back when evicted', async () => {
+    const bus = fakeBus();
+    const gate = new BusGate(bus.conn, 1000);
+    const ring = new PublishedFrameRing({ cameraBytes: 180, totalBytes: 10_000 }); // a few messages of about 50 bytes
+    const h = harness(gate, 'va.frames.cam', ring);
+    for (let i = 0; i < 8; i++) {
+      h.offer();
+      await bus.ackAll();
+    }
+    assert.equal(h.drops.length, 0, `no frame went without a buffer: ${h.drops.join(', ')}`);
+    assert.ok(ring.frames >= 2 && ring.frames < 8 && ring.bytes <= 180, `${ring.frames} frames, ${ring.bytes} bytes kept`);
+    const kept = ring.lookup('cam', 'e', 7);
+    assert.ok(typeof kept !== 'string');
+    assert.deepEqual(Frame.decode(kept.message), bus.sent[7]?.frame, 'the ring holds the message as it was published');
+    assert.equal(kept.message.buffer.byteLength, h.pool.bufferBytes, 'a view of the pooled buffer, not a copy');
+    kept.unpin();
+    assert.equal(ring.lookup('cam', 'e', 0), 'aged_out');
+    ring.clear();
+    assert.equal(h.pool.available, 4, 'every buffer came back to the pool once the ring let go');
   });
 });

@@ -36,6 +36,8 @@ export interface FramePublisherOptions {
   jpegQuality: number;
   maxFrameAgeMs: number;
   onPublished(bytes: number, frame: PendingFrame, publishTsMs: number): void;
+  /** Takes a published message (and, for raw frames, its pooled buffer until `release`): the evidence ring. */
+  keep?(header: FrameHeader, message: Uint8Array, release: () => void): void;
   onDropped(reason: DropReason): void;
   onError(reason: DropReason, err: unknown): void;
 }
@@ -107,10 +109,12 @@ export class FramePublisher {
     const publishTsMs = Date.now();
     const header = { ...frame.header(frame.raw), publishTsMs };
     const message = encodeFrameAround(frame.raw.buffer, FRAME_HEAD_RESERVE, frame.raw.bytes, header);
-    this.send(message, frame, publishTsMs);
+    const sent = this.send(message, frame, publishTsMs);
     // The nats client copies large payloads at once and small ones in a microtask queued
-    // before this one; only then may the buffer take new pixels.
-    queueMicrotask(() => frame.release());
+    // before this one; only then may the buffer take new pixels. A kept frame's buffer is
+    // released by the ring when the frame leaves it.
+    const { keep } = this.options;
+    queueMicrotask(() => (sent && keep ? keep(header, message, () => frame.release()) : frame.release()));
   }
 
   private publishJpeg(frame: PendingFrame): void {
@@ -126,7 +130,9 @@ export class FramePublisher {
           if (this.closed) return this.options.onDropped('stopped');
           if (!this.options.gate.connected) return this.options.onDropped('disconnected');
           const publishTsMs = Date.now();
-          this.send(encodeFrame({ ...header, publishTsMs }, jpeg), frame, publishTsMs);
+          const full = { ...header, publishTsMs };
+          const message = encodeFrame(full, jpeg);
+          if (this.send(message, frame, publishTsMs)) this.options.keep?.(full, message, () => {});
         },
         (err: unknown) => {
           frame.release();
@@ -140,13 +146,15 @@ export class FramePublisher {
       });
   }
 
-  private send(message: Uint8Array, frame: PendingFrame, publishTsMs: number): void {
+  private send(message: Uint8Array, frame: PendingFrame, publishTsMs: number): boolean {
     try {
       this.options.gate.publish(this.options.subject, message);
       this.options.onPublished(message.byteLength, frame, publishTsMs);
+      return true;
     } catch (err) {
       this.options.onDropped('publish_error');
       this.options.onError('publish_error', err);
+      return false;
     }
   }
 

@@ -35,6 +35,8 @@ export class FrameReader extends Writable {
   constructor(
     private readonly events: FrameReaderEvents,
     private readonly poolCapacity = 4,
+    /** Extra buffers the pool may lend for frames of `frameBytes` kept after publishing (the evidence ring). */
+    private readonly lendableFor: (frameBytes: number) => number = () => 0,
   ) {
     // Chunks are consumed synchronously, so nothing accumulates here; a high mark above a pipe
     // chunk keeps write() answering true, so the pipe is not paused and resumed for every 64 KiB.
@@ -46,7 +48,7 @@ export class FrameReader extends Writable {
   setFrameBytes(bytes: number): void {
     if (this.pool?.payloadBytes === bytes) return;
     if (this.pool !== undefined) throw new Error('frame size changed mid-stream');
-    this.pool = new FramePool(bytes, this.poolCapacity);
+    this.pool = new FramePool(bytes, this.poolCapacity, this.lendableFor(bytes));
     const resume = this.waiting;
     this.waiting = undefined;
     resume?.();

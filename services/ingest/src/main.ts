@@ -2,9 +2,12 @@ import { runMain, ServiceRuntime } from '@va/common';
 import { IngestServiceService } from '@va/proto/va/ingest/v1/ingest';
 import { BusGate, busConnection, resetOnReconnect } from './bus-gate.js';
 import { loadConfig } from './config.js';
+import { EvidenceFrameServer } from './evidence-frame-server.js';
+import { EvidenceMetrics } from './evidence-metrics.js';
 import { useFfmpegExecutable } from './ffmpeg-process.js';
 import { INGEST_ROLES, ingestService } from './ingest-grpc.js';
 import { IngestMetrics } from './ingest-metrics.js';
+import { PublishedFrameRing } from './published-frame-ring.js';
 import { StreamManager } from './stream-manager.js';
 import { StreamRegistry } from './stream-registry.js';
 import { StreamSupervisor } from './stream-supervisor.js';
@@ -13,6 +16,7 @@ const SERVICE = 'ingest';
 
 // camera --ffmpeg (sample, resize/letterbox)--> FrameReader --> StreamSupervisor (sequence, stats)
 //   --> FramePublisher (newest wins) --> BusGate (bounded unconfirmed bytes) --> va.frames.<camera>
+//                                    \--> PublishedFrameRing <-- EvidenceFrameServer <-- va.evidence-frame.<camera>
 runMain(SERVICE, async () => {
   const config = loadConfig(process.env);
   const { ingest } = config;
@@ -26,6 +30,9 @@ runMain(SERVICE, async () => {
 
   const registry = await StreamRegistry.open(nats.js, nats.jsm, ingest.kvBucket, config.nats.jetstream.replicas, runtime.log);
   const metrics = new IngestMetrics(runtime.registry, runtime.metricPrefix);
+  const evidenceMetrics = new EvidenceMetrics(runtime.registry, runtime.metricPrefix);
+  const ring = new PublishedFrameRing(ingest.frameRing, (reason, n) => evidenceMetrics.evicted(reason, n));
+  evidenceMetrics.readFrom(ring);
   const manager = new StreamManager({
     registry,
     policy: ingest,
@@ -33,11 +40,21 @@ runMain(SERVICE, async () => {
     maxPayloadBytes,
     metrics,
     log: runtime.log,
-    createSupervisor: (stream) => new StreamSupervisor(stream, { settings: { ...ingest, maxPayloadBytes }, gate, metrics, log: runtime.log }),
+    createSupervisor: (stream) => new StreamSupervisor(stream, { settings: { ...ingest, maxPayloadBytes }, gate, ring, metrics, log: runtime.log }),
   });
   metrics.readFrom(() => manager.supervisors().map((s) => s.figures()), () => gate.pendingBytes);
   // ffmpeg children stop with the streams phase; past the deadline they are killed.
   runtime.onShutdown({ name: 'ffmpeg', phase: 'streams', graceful: () => manager.stopAll(), force: () => manager.killAll() });
+
+  const evidence = new EvidenceFrameServer(
+    nats.nc,
+    ring,
+    { maxConcurrent: ingest.evidenceMaxConcurrent, maxPixels: ingest.maxWidth * ingest.maxHeight },
+    evidenceMetrics.hooks,
+    runtime.log.child({ component: 'evidence-frames' }),
+  );
+  evidence.start();
+  runtime.onShutdown({ name: 'evidence-frames', phase: 'intake', graceful: () => evidence.stop() });
 
   const grpc = runtime.grpcServer(config.grpc);
   grpc.addService(IngestServiceService, ingestService(manager), INGEST_ROLES);

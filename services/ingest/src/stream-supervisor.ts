@@ -10,6 +10,7 @@ import { FramePublisher } from './frame-publisher.js';
 import type { RawFrame } from './frame-reader.js';
 import { FrameStamper } from './frame-stamper.js';
 import type { IngestMetrics } from './ingest-metrics.js';
+import type { PublishedFrameRing } from './published-frame-ring.js';
 import { checkHost } from './source-host.js';
 import { redact } from './source-url.js';
 import { StreamCounters } from './stream-counters.js';
@@ -34,6 +35,8 @@ export interface SupervisorSettings {
 export interface SupervisorDeps {
   settings: SupervisorSettings;
   gate: BusGate;
+  /** Keeps published frames for evidence requests (evidence-frame-server.ts); none in some tests. */
+  ring?: PublishedFrameRing;
   metrics: IngestMetrics;
   log: Logger;
 }
@@ -82,6 +85,7 @@ export class StreamSupervisor {
       jpegQuality: stream.jpegQuality,
       maxFrameAgeMs: deps.settings.maxFrameAgeMs,
       onPublished: (bytes, frame, publishTsMs) => this.counters.published(bytes, frame.raw.readAtMs, publishTsMs),
+      keep: (h, message, release) => (deps.ring ? deps.ring.keep(h.cameraId, h.streamEpoch, h.sequence, message, release) : release()),
       onDropped: (reason) => this.counters.dropped(reason),
       onError: (reason, err) => this.log.warn({ reason, err: String(err) }, 'frame not published'),
     });
@@ -158,6 +162,7 @@ export class StreamSupervisor {
 
   private spawn(address: string | undefined): void {
     if (this.stopping) return;
+    const ring = this.deps.ring;
     const run: FfmpegRun = new FfmpegRun({
       plan: ffmpegPlan(this.stream, this.deps.settings, address),
       log: this.log,
@@ -168,6 +173,7 @@ export class StreamSupervisor {
       onNoBuffer: () => this.counters.dropped('no_buffer'),
       onSourceInfo: (info) => this.sourceInfo(run, info),
       onExit: (exit) => this.exited(run, exit),
+      lendableFor: ring ? (bytes) => ring.framesPerCamera(bytes) : undefined,
     });
     this.run = run;
     run.start();

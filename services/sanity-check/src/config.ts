@@ -62,15 +62,15 @@ export const sanityEnv = {
   VA_SANITY_FLAG_STORE_MAX: int(200_000, 100, 10_000_000),
 
   VA_SANITY_DATA_DIR: optionalString(),
+  // Evidence images: flagged and sampled frames are fetched from ingest as JPEG (README: Evidence).
   VA_SANITY_FRAMES_ENABLED: bool(true),
-  VA_SANITY_FRAME_RING_SIZE: int(30, 1, 10_000),
-  VA_SANITY_FRAME_RING_MAX_MB: int(512, 8, 1_000_000),
   VA_SANITY_EVIDENCE_MAX_MB: int(2048, 1, 10_000_000),
   VA_SANITY_EVIDENCE_MAX_AGE_HOURS: num(168, 0.01, 24 * 3650),
-  VA_SANITY_EVIDENCE_WAIT_MS: int(2000, 0, 60_000),
+  // How long one evidence-frame request waits for ingest's answer.
+  VA_SANITY_EVIDENCE_FETCH_TIMEOUT_MS: int(2000, 50, 60_000),
   VA_SANITY_EVIDENCE_QUEUE: int(16, 1, 10_000),
   VA_SANITY_EVIDENCE_JPEG_QUALITY: int(90, 10, 100),
-  // Decompression bombs: a frame (or its source size) over this is neither decoded nor written.
+  // Decompression bombs: an image from ingest whose JPEG header claims more pixels is not kept.
   VA_SANITY_EVIDENCE_MAX_FRAME_PIXELS: int(4096 * 4096, 1, 2 ** 31),
   VA_SANITY_SAMPLE_LOW_CONF_BELOW: num(0.4, 0, 1),
   VA_SANITY_SAMPLE_INTERVAL_MS: int(60_000, 0, 86_400_000),
@@ -90,8 +90,7 @@ export interface SanityConfig {
   flagStoreMax: number;
   dataDir: string;
   framesEnabled: boolean;
-  frameRing: { perCamera: number; maxBytes: number };
-  evidence: { maxBytes: number; maxAgeMs: number; waitMs: number; queueSize: number; jpegQuality: number; maxFramePixels: number };
+  evidence: { maxBytes: number; maxAgeMs: number; fetchTimeoutMs: number; queueSize: number; jpegQuality: number; maxFramePixels: number };
   sampler: { below: number; intervalMs: number };
   export: { maxImages: number; keep: number };
 }
@@ -163,11 +162,10 @@ export function loadSanityConfig(env: Env): SanityConfig {
     flagStoreMax: e.VA_SANITY_FLAG_STORE_MAX,
     dataDir: resolve(e.VA_SANITY_DATA_DIR ?? DEFAULT_DATA_DIR),
     framesEnabled: e.VA_SANITY_FRAMES_ENABLED,
-    frameRing: { perCamera: e.VA_SANITY_FRAME_RING_SIZE, maxBytes: e.VA_SANITY_FRAME_RING_MAX_MB * MIB },
     evidence: {
       maxBytes: e.VA_SANITY_EVIDENCE_MAX_MB * MIB,
       maxAgeMs: e.VA_SANITY_EVIDENCE_MAX_AGE_HOURS * 3_600_000,
-      waitMs: e.VA_SANITY_EVIDENCE_WAIT_MS,
+      fetchTimeoutMs: e.VA_SANITY_EVIDENCE_FETCH_TIMEOUT_MS,
       queueSize: e.VA_SANITY_EVIDENCE_QUEUE,
       jpegQuality: e.VA_SANITY_EVIDENCE_JPEG_QUALITY,
       maxFramePixels: e.VA_SANITY_EVIDENCE_MAX_FRAME_PIXELS,

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { DeliverPolicy } from 'nats';
-import { codecs, DEFAULT_MAX_DELIVER, DurableConsumer, runMain, ServiceRuntime, STREAMS, subjects, subscribeDecoded } from '@va/common';
+import { codecs, DEFAULT_MAX_DELIVER, DurableConsumer, runMain, ServiceRuntime, STREAMS, subjects } from '@va/common';
 import { SanityServiceService } from '@va/proto/va/sanity/v1/sanity';
 import { loadConfig } from './config.js';
 import { EvidenceRecorder } from './evidence/evidence-recorder.js';
 import { EvidenceStore } from './evidence/evidence-store.js';
-import { FrameRing } from './evidence/frame-ring.js';
+import { IngestFrameSource } from './evidence/ingest-frame-source.js';
 import { LowConfidenceSampler } from './evidence/low-confidence-sampler.js';
 import { CocoExporter } from './export/coco-exporter.js';
 import { FlagFolder } from './flags/flag-folder.js';
@@ -42,16 +42,13 @@ runMain(SERVICE, async () => {
   runtime.onShutdown({ name: 'flag-replay', phase: 'flush', graceful: () => replay.stop() });
   await replay.start();
 
-  // 2. Evidence: the last raw frames per camera, and flagged or sampled frames as JPEG on disk.
+  // 2. Evidence: flagged or sampled frames, fetched from ingest as JPEG, on disk. Raw frames never come here.
   const evidence = await EvidenceStore.open(join(s.dataDir, 'evidence'), s.evidence);
-  const ring = new FrameRing(s.frameRing, (reason, n) => metrics.framesDropped.inc({ reason }, n));
-  Object.assign(metrics.sources, { evidence, ring });
-  const recorder = s.framesEnabled ? new EvidenceRecorder(ring, evidence, metrics, log.child({ component: 'evidence' }), s.evidence) : undefined;
-  if (recorder) {
-    const frames = subscribeDecoded(nats.nc, { subject: subjects.frames('*'), codec: codecs.frame, metrics: runtime.consumerMetrics, log, handle: (f) => recorder.onFrame(f) });
-    runtime.onShutdown({ name: 'frames', phase: 'intake', graceful: () => frames.unsubscribe() });
-    runtime.onShutdown({ name: 'evidence', phase: 'flush', graceful: () => recorder.drain() });
-  }
+  metrics.sources.evidence = evidence;
+  const recorder = s.framesEnabled
+    ? new EvidenceRecorder(new IngestFrameSource(nats.nc, s.evidence.fetchTimeoutMs), evidence, metrics, log.child({ component: 'evidence' }), s.evidence)
+    : undefined;
+  if (recorder) runtime.onShutdown({ name: 'evidence', phase: 'flush', graceful: () => recorder.drain() });
 
   // 3. Detections and tracks -> rules -> de-dup and rate limit -> va.flags.<camera>.
   const publisher = new FlagPublisher(nats.js, metrics, log.child({ component: 'flag-publisher' }), { retryMs: 200, maxRetryMs: 5_000 }, runtime.publishRefusals);

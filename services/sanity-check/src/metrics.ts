@@ -2,7 +2,6 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { errorMessage, LATENCY_BUCKETS_S, type Logger } from '@va/common';
 import { ReviewStatus } from '@va/proto/va/common/v1/flag';
 import type { EvidenceStore } from './evidence/evidence-store.js';
-import type { FrameRing } from './evidence/frame-ring.js';
 import type { FlagStore } from './flags/flag-store.js';
 import type { RegistryHooks } from './rules/rule-registry.js';
 import type { RuleName } from './rules/rule.js';
@@ -11,7 +10,6 @@ import type { RuleName } from './rules/rule.js';
 export interface GaugeSources {
   store?: FlagStore;
   evidence?: EvidenceStore;
-  ring?: FrameRing;
 }
 
 /** Every va_sanity_* metric, created once per process and handed to the parts that move them. */
@@ -31,10 +29,6 @@ export class SanityMetrics {
   readonly reviews: Counter<'decision' | 'rule'>;
   readonly storedFlags: Gauge<'review_status'>;
   readonly replayed: Counter<'stream'>;
-  readonly framesReceived: Counter;
-  readonly framesDropped: Counter<'reason'>;
-  readonly frameRingBytes: Gauge;
-  readonly frameRingFrames: Gauge;
   readonly evidenceBytes: Gauge;
   readonly evidenceFiles: Gauge;
   readonly evidenceWrites: Counter<'kind'>;
@@ -84,15 +78,11 @@ export class SanityMetrics {
       },
     });
     this.replayed = new Counter({ name: `${prefix}replayed_messages_total`, help: 'Messages read from VA_FLAGS and VA_REVIEWS to build the flag view.', labelNames: ['stream'], registers: r });
-    this.framesReceived = new Counter({ name: `${prefix}frames_received_total`, help: 'Raw frames received on va.frames.* for evidence.', registers: r });
-    this.framesDropped = new Counter({ name: `${prefix}frames_dropped_total`, help: 'Frames dropped from or refused by the evidence frame ring, by reason (evicted: pushed out by newer frames unused; out_of_order; too_big; unsupported_format).', labelNames: ['reason'], registers: r });
-    this.frameRingBytes = new Gauge({ name: `${prefix}frame_ring_bytes`, help: 'Bytes of frames held in the evidence frame ring.', registers: r, collect() { this.set(sources.ring?.bytes ?? 0); } });
-    this.frameRingFrames = new Gauge({ name: `${prefix}frame_ring_frames`, help: 'Frames held in the evidence frame ring.', registers: r, collect() { this.set(sources.ring?.frames ?? 0); } });
     this.evidenceBytes = new Gauge({ name: `${prefix}evidence_store_bytes`, help: 'Bytes of images and metadata in the evidence store.', registers: r, collect() { this.set(sources.evidence?.bytes ?? 0); } });
     this.evidenceFiles = new Gauge({ name: `${prefix}evidence_store_images`, help: 'Images in the evidence store.', registers: r, collect() { this.set(sources.evidence?.images ?? 0); } });
     this.evidenceWrites = new Counter({ name: `${prefix}evidence_writes_total`, help: 'Evidence images written, by kind (flag, low-confidence).', labelNames: ['kind'], registers: r });
-    this.evidenceMissing = new Counter({ name: `${prefix}evidence_missing_total`, help: 'Evidence that could not be captured, by reason (frame_gone, frame_not_received, queue_full, too_large, write_failed).', labelNames: ['reason'], registers: r });
-    this.evidenceQueueDepth = new Gauge({ name: `${prefix}evidence_queue_depth`, help: 'Evidence images waiting to be encoded and written.', registers: r });
+    this.evidenceMissing = new Counter({ name: `${prefix}evidence_missing_total`, help: 'Flagged or sampled frames kept without an image, by reason (frame_gone, frame_not_published, unknown_camera, ingest_busy, ingest_unavailable, fetch_failed, queue_full, too_large, write_failed).', labelNames: ['reason'], registers: r });
+    this.evidenceQueueDepth = new Gauge({ name: `${prefix}evidence_queue_depth`, help: 'Evidence images waiting to be fetched from ingest and written.', registers: r });
     this.evidencePruned = new Counter({ name: `${prefix}evidence_pruned_total`, help: 'Evidence images deleted by retention, by reason (age, size).', labelNames: ['reason'], registers: r });
     this.exports = new Counter({ name: `${prefix}exports_total`, help: 'Labeling-set exports, by outcome.', labelNames: ['outcome'], registers: r });
     this.exportedImages = new Counter({ name: `${prefix}exported_images_total`, help: 'Images written into labeling sets, by source (flag, low-confidence).', labelNames: ['source'], registers: r });

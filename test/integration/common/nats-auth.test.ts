@@ -71,7 +71,7 @@ describe('NATS users and permissions (real nats-server with the generated config
   const publishing: Record<Exclude<BusIdentity, 'admin'>, { allowed: string[]; denied: string[] }> = {
     ingest: {
       allowed: ['va.frames.cam-1'],
-      denied: ['va.detections.cam-1', 'va.tracks.cam-1', 'va.flags.cam-1', 'va.frames.cam-1.extra', '$JS.API.STREAM.CREATE.VA_FAKE', '$KV.va_tracking_leases.cam-1'],
+      denied: ['va.detections.cam-1', 'va.tracks.cam-1', 'va.flags.cam-1', 'va.frames.cam-1.extra', 'va.evidence-frame.cam-1', '$JS.API.STREAM.CREATE.VA_FAKE', '$KV.va_tracking_leases.cam-1', '_INBOX_sanity-check.x'],
     },
     'batching-inference': {
       allowed: ['va.detections.cam-1'],
@@ -86,7 +86,7 @@ describe('NATS users and permissions (real nats-server with the generated config
       denied: ['va.detections.cam-1', 'va.tracks.cam-1', 'va.flags.cam-1', 'va.reviews.cam-1', '$JS.API.STREAM.PURGE.VA_FLAGS'],
     },
     'sanity-check': {
-      allowed: ['va.flags.cam-1', 'va.reviews.cam-1', 'va.deadletter.sanity-detections.cam-1'],
+      allowed: ['va.flags.cam-1', 'va.reviews.cam-1', 'va.deadletter.sanity-detections.cam-1', 'va.evidence-frame.cam-1'],
       denied: ['va.detections.cam-1', 'va.tracks.cam-1', 'va.frames.cam-1', '$JS.API.STREAM.CREATE.KV_va_ingest_streams'],
     },
     observer: { allowed: [], denied: ['va.frames.cam-1', 'va.detections.cam-1', 'va.flags.cam-1', '$JS.API.INFO'] },
@@ -123,6 +123,11 @@ describe('NATS users and permissions (real nats-server with the generated config
     const tracking = await as('tracking');
     assert.equal(await trySubscribe(tracking, 'va.frames.*'), 'denied');
     assert.equal(await trySubscribe(tracking, '_INBOX_embedding-search.>'), 'denied');
+    // Raw frames go to the detector only; ingest serves evidence frames on request.
+    const sanity = await as('sanity-check');
+    assert.equal(await trySubscribe(sanity, 'va.frames.*'), 'denied');
+    assert.equal(await trySubscribe(ingest, 'va.evidence-frame.*'), 'allowed');
+    assert.equal(await trySubscribe(sanity, 'va.evidence-frame.*'), 'denied');
     const observer = await as('observer');
     assert.equal(await trySubscribe(observer, 'va.frames.*'), 'denied');
     assert.equal(await trySubscribe(observer, 'va.detections.*'), 'allowed');

@@ -50,6 +50,16 @@ describe('NATS permission table', () => {
     assert.deepEqual(writers('va.reviews.*'), ['sanity-check']);
   });
 
+  it('raw frames go to the detector only; evidence frames are asked of ingest by sanity-check alone', () => {
+    const readers = (subject: string) => services.filter((id) => permissions(id).subscribe.includes(subject));
+    assert.deepEqual(readers('va.frames.*'), ['batching-inference']);
+    assert.deepEqual(readers('va.evidence-frame.*'), ['ingest']);
+    assert.deepEqual(services.filter((id) => permissions(id).publish.includes('va.evidence-frame.*')), ['sanity-check']);
+    // Ingest answers through the requester's reply subject only, once per request.
+    assert.deepEqual(services.filter((id) => permissions(id).respond), ['ingest']);
+    assert.match(renderNatsAuthorization((id) => JSON.stringify(`pw-${id}`)), /user: "ingest"[\s\S]*?allow_responses: \{ max: 1, expires: "\d+ms" \}/);
+  });
+
   it('renders a nats-server block with every user; a user that publishes nothing is denied everything', () => {
     const conf = renderNatsAuthorization((id) => JSON.stringify(`pw-${id}`));
     for (const id of BUS_IDENTITIES) assert.match(conf, new RegExp(`user: "${id}"\\n\\s+password: "pw-${id}"`));

@@ -35,7 +35,12 @@ export const KV_BUCKETS: Record<ServiceIdentity, readonly string[]> = {
 export interface BusPermissions {
   publish: string[];
   subscribe: string[];
+  /** Replies to requests it received: at most `max` per request within `expiresMs` (nats-server allow_responses), and no other inbox. */
+  respond?: { max: number; expiresMs: number };
 }
+
+/** Ingest answers one evidence-frame request with one reply, well within the requester's timeout. */
+export const EVIDENCE_FRAME_RESPONSE = { max: 1, expiresMs: 30_000 } as const;
 
 /** Replies and push-consumer deliveries for `user` arrive under this prefix, which only it may subscribe to. */
 export function inboxPrefix(user: string): string {
@@ -106,7 +111,8 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
     case 'admin':
       return 'all';
     case 'ingest':
-      return service('ingest', { publish: [subjects.frames('*')], subscribe: [] });
+      // Serves frames it published, on request, as evidence images (evidence-frame.ts).
+      return { ...service('ingest', { publish: [subjects.frames('*')], subscribe: [subjects.evidenceFrame('*')] }), respond: EVIDENCE_FRAME_RESPONSE };
     case 'batching-inference':
       return service('batching-inference', {
         publish: [subjects.detections('*'), ...declares('detections')],
@@ -140,9 +146,10 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
       });
     case 'sanity-check':
       return service('sanity-check', {
-        publish: [subjects.flags('*'), subjects.reviews('*'), ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads), ...deadLetters()],
-        // Frame statistics (dark, frozen cameras) come from the frames themselves.
-        subscribe: [subjects.frames('*'), ...maxDeliveryAdvisories('detections', 'tracks', 'flags', 'reviews')],
+        // Evidence images are asked of ingest for flagged or sampled frames only; raw frames never
+        // reach sanity-check (frame statistics ride on the detection batches).
+        publish: [subjects.flags('*'), subjects.reviews('*'), subjects.evidenceFrame('*'), ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads), ...deadLetters()],
+        subscribe: [...maxDeliveryAdvisories('detections', 'tracks', 'flags', 'reviews')],
       });
     case 'observer':
       return {

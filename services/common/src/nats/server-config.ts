@@ -16,7 +16,8 @@ export function renderNatsAuthorization(password: (identity: BusIdentity) => str
     if (permissions !== 'all') {
       // An empty allow list would allow everything: an identity that publishes nothing is denied '>'.
       const publish = permissions.publish.length > 0 ? `allow: ${list(permissions.publish)}` : `deny: [">"]`;
-      fields.push(`permissions: {\n        publish: { ${publish} }\n        subscribe: { allow: ${list(permissions.subscribe)} }\n      }`);
+      const respond = permissions.respond ? `\n        allow_responses: { max: ${permissions.respond.max}, expires: "${permissions.respond.expiresMs}ms" }` : '';
+      fields.push(`permissions: {\n        publish: { ${publish} }\n        subscribe: { allow: ${list(permissions.subscribe)} }${respond}\n      }`);
     }
     return `    {\n      ${fields.join('\n      ')}\n    }`;
   });

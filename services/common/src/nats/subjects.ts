@@ -44,6 +44,8 @@ export const subjects = {
   trackEvents: (camera: CameraSelector) => forCamera('trackEvents', camera),
   flags: (camera: CameraSelector) => forCamera('flags', camera),
   reviews: (camera: CameraSelector) => forCamera('reviews', camera),
+  /** Request/reply: one published frame of a camera as JPEG, answered by ingest from its frame ring (evidence-frame.ts). */
+  evidenceFrame: (camera: CameraSelector) => `va.evidence-frame.${camera === '*' ? '*' : assertCameraId(camera)}`,
   /** Messages that could not be processed, with the reason in headers: va.deadletter.<kind>.<camera>. */
   deadLetter: (kind: string, camera: CameraSelector) => {
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(kind)) throw new InvalidArgumentError(`dead-letter kind "${kind}" is not a subject token`);

@@ -1,10 +1,9 @@
+import sharp from 'sharp';
 import { errorMessage, type Logger } from '@va/common';
 import type { Detection } from '@va/proto/va/common/v1/detection';
-import type { Frame } from '@va/proto/va/common/v1/frame';
 import type { SanityMetrics } from '../metrics.js';
 import { EvidenceStore, type EvidenceKind, type StoredDetection } from './evidence-store.js';
-import { FrameTooLargeError, frameToJpeg } from './frame-jpeg.js';
-import type { FrameRing } from './frame-ring.js';
+import type { EvidenceFrameSource, FetchedFrame } from './ingest-frame-source.js';
 
 export interface EvidenceRequest {
   kind: EvidenceKind;
@@ -18,71 +17,50 @@ export interface EvidenceRequest {
 }
 
 export interface EvidenceRecorderOptions {
-  /** How long a request waits for a frame that has not arrived yet (frames and detections race). */
-  waitMs: number;
-  /** Frames waiting to be encoded at most; more are dropped and counted. */
+  /** Requests waiting for their frame to be fetched at most; more are dropped and counted. */
   queueSize: number;
   jpegQuality: number;
-  /** Frames larger than this (frame or source size) are not decoded: missing as too_large. */
+  /** Images larger than this (pixels, read from the JPEG header) are not kept: missing as too_large. */
   maxFramePixels: number;
 }
 
-interface Waiting {
-  request: EvidenceRequest;
-  deadline: number;
-}
+/** Why a flagged or sampled frame has no image (the `reason` label of evidence_missing_total). */
+export type MissingReason =
+  | 'frame_gone' // aged out of ingest's frame ring (or its stream restarted)
+  | 'frame_not_published' // ingest dropped the frame before publishing it
+  | 'unknown_camera' // ingest has no frames of the camera
+  | 'ingest_busy' // ingest was encoding as many frames as it may
+  | 'ingest_unavailable' // no ingest answered, or not in time
+  | 'fetch_failed' // ingest could not encode it, or the answer was not understood
+  | 'queue_full'
+  | 'too_large'
+  | 'write_failed';
 
-const MAX_WAITING = 256;
 const PRUNE_EVERY_MS = 60_000;
 
 /**
- * Turns "keep the image of this frame" into a JPEG in the evidence store. The frame is looked up
- * in the ring; a frame not received yet is waited for briefly; a frame already pushed out of the
- * ring (or never received: frames travel on core NATS and may be dropped) is gone for good: the
- * flag stays, without an image, and is counted in evidence_missing_total. Encoding runs one frame
- * at a time off the message path, through a bounded queue.
+ * Turns "keep the image of this frame" into a JPEG in the evidence store. The frame is asked of
+ * ingest, which keeps the frames it published for a short while (services/ingest, "Evidence
+ * frames"); a frame no longer there is gone for good: the flag stays, without an image, and is
+ * counted in evidence_missing_total with the reason. Requests are fetched and written one at a
+ * time off the message path, through a bounded queue.
  */
 export class EvidenceRecorder {
-  private readonly waiting = new Map<string, Waiting[]>();
-  private readonly queue: Array<{ frame: Frame; request: EvidenceRequest }> = [];
+  private readonly queue: EvidenceRequest[] = [];
   private worker: Promise<void> | undefined;
-  private readonly sweepTimer: NodeJS.Timeout;
   private readonly pruneTimer: NodeJS.Timeout;
-  private waitingCount = 0;
 
   constructor(
-    private readonly ring: FrameRing,
+    private readonly source: EvidenceFrameSource,
     private readonly store: EvidenceStore,
     private readonly metrics: SanityMetrics,
     private readonly log: Logger,
     private readonly options: EvidenceRecorderOptions,
     private readonly clock: () => number = Date.now,
   ) {
-    this.sweepTimer = setInterval(() => this.expireWaiting(), Math.max(50, Math.min(500, options.waitMs)));
-    this.sweepTimer.unref();
     // Writes prune as they go; this catches age limits while nothing is written.
     this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
-  }
-
-  /** A raw frame from the bus: into the ring, and to any request waiting for it. */
-  onFrame(frame: Frame): void {
-    this.metrics.framesReceived.inc();
-    if (!this.ring.put(frame)) return;
-    const waiting = this.waiting.get(frame.cameraId);
-    if (!waiting) return;
-    const still: Waiting[] = [];
-    for (const w of waiting) {
-      if (w.request.streamEpoch === frame.streamEpoch && w.request.sequence === frame.sequence) this.enqueue(frame, w.request);
-      else if (w.request.streamEpoch !== frame.streamEpoch || w.request.sequence < frame.sequence) this.missing('frame_not_received');
-      else {
-        still.push(w);
-        continue;
-      }
-      this.waitingCount--;
-    }
-    if (still.length > 0) this.waiting.set(frame.cameraId, still);
-    else this.waiting.delete(frame.cameraId);
   }
 
   request(request: EvidenceRequest): void {
@@ -91,82 +69,74 @@ export class EvidenceRecorder {
       void this.store.addReason(key, request.kind, request.flagId).catch((err: unknown) => this.log.warn({ err: errorMessage(err), key }, 'evidence metadata update failed'));
       return;
     }
-    const frame = this.ring.get(request.cameraId, request.streamEpoch, request.sequence);
-    if (frame) {
-      this.enqueue(frame, request);
-      return;
-    }
-    const newest = this.ring.newest(request.cameraId);
-    const mayStillCome = !newest || newest.epoch !== request.streamEpoch || newest.sequence < request.sequence;
-    if (!mayStillCome || this.options.waitMs === 0 || this.waitingCount >= MAX_WAITING) {
-      this.missing(newest && newest.epoch === request.streamEpoch ? 'frame_gone' : 'frame_not_received');
-      return;
-    }
-    const list = this.waiting.get(request.cameraId) ?? [];
-    list.push({ request, deadline: this.clock() + this.options.waitMs });
-    this.waiting.set(request.cameraId, list);
-    this.waitingCount++;
-  }
-
-  /** Waits for the queue to empty (shutdown); requests still waiting for frames are given up. */
-  async drain(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    clearInterval(this.pruneTimer);
-    for (const list of this.waiting.values()) for (let i = 0; i < list.length; i++) this.missing('frame_not_received');
-    this.waiting.clear();
-    this.waitingCount = 0;
-    await this.worker;
-  }
-
-  private enqueue(frame: Frame, request: EvidenceRequest): void {
     if (this.queue.length >= this.options.queueSize) {
       this.missing('queue_full');
       return;
     }
-    this.queue.push({ frame, request });
+    this.queue.push(request);
     this.metrics.evidenceQueueDepth.set(this.queue.length);
     this.worker ??= this.work().finally(() => (this.worker = undefined));
   }
 
+  /** Waits for the queue to empty (shutdown). */
+  async drain(): Promise<void> {
+    clearInterval(this.pruneTimer);
+    await this.worker;
+  }
+
   private async work(): Promise<void> {
-    for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+    for (let request = this.queue.shift(); request; request = this.queue.shift()) {
       this.metrics.evidenceQueueDepth.set(this.queue.length);
+      const where = { camera: request.cameraId, epoch: request.streamEpoch, sequence: request.sequence };
       try {
-        await this.write(job.frame, job.request);
+        await this.record(request, where);
       } catch (err) {
-        if (err instanceof FrameTooLargeError) {
-          this.missing('too_large');
-          this.log.warn({ err: err.message, camera: job.request.cameraId, sequence: job.request.sequence }, 'evidence not kept: frame too large');
-          continue;
-        }
         this.missing('write_failed');
-        this.log.error({ err: errorMessage(err), camera: job.request.cameraId, sequence: job.request.sequence }, 'evidence write failed');
+        this.log.error({ err: errorMessage(err), ...where }, 'evidence write failed');
       }
     }
   }
 
-  private async write(frame: Frame, request: EvidenceRequest): Promise<void> {
+  private async record(request: EvidenceRequest, where: object): Promise<void> {
     const key = EvidenceStore.key(request.cameraId, request.streamEpoch, request.sequence);
     if (this.store.has(key)) {
       await this.store.addReason(key, request.kind, request.flagId);
       return;
     }
-    const jpeg = await frameToJpeg(frame, this.options.jpegQuality, this.options.maxFramePixels);
+    const answer = await this.source.fetch(request, this.options.jpegQuality);
+    if (answer.status !== 'ok') {
+      this.missing(MISSING_BY_STATUS[answer.status]);
+      const log = answer.status === 'aged_out' || answer.status === 'not_published' ? this.log.debug.bind(this.log) : this.log.warn.bind(this.log);
+      log({ status: answer.status, err: answer.error, ...where }, 'evidence frame not fetched; the flag stays without an image');
+      return;
+    }
+    // The header only: the image is checked against the pixel limit before anything is decoded or kept.
+    const header = await sharp(answer.jpeg, { limitInputPixels: false }).metadata().catch(() => undefined);
+    if (!header || header.format !== 'jpeg' || header.width !== answer.width || header.height !== answer.height) {
+      this.missing('fetch_failed');
+      this.log.warn({ ...where, format: header?.format }, 'evidence frame answer is not the JPEG it says it is');
+      return;
+    }
+    if (answer.width * answer.height > this.options.maxFramePixels) {
+      this.missing('too_large');
+      this.log.warn({ ...where, width: answer.width, height: answer.height }, 'evidence not kept: frame too large');
+      return;
+    }
     await this.store.write(
       {
         version: 1,
         cameraId: request.cameraId,
         streamEpoch: request.streamEpoch,
         sequence: request.sequence,
-        captureTsMs: frame.captureTsMs || request.captureTsMs,
-        width: jpeg.width,
-        height: jpeg.height,
+        captureTsMs: request.captureTsMs,
+        width: answer.width,
+        height: answer.height,
         kinds: [request.kind],
         flagIds: request.flagId ? [request.flagId] : [],
         detections: request.detections.map(toStored),
         storedAtMs: this.clock(),
       },
-      jpeg.data,
+      Buffer.from(answer.jpeg.buffer, answer.jpeg.byteOffset, answer.jpeg.byteLength),
     );
     this.metrics.evidenceWrites.inc({ kind: request.kind });
     await this.prune();
@@ -182,21 +152,20 @@ export class EvidenceRecorder {
     }
   }
 
-  private expireWaiting(): void {
-    const now = this.clock();
-    for (const [camera, list] of this.waiting) {
-      const still = list.filter((w) => w.deadline > now);
-      for (let i = still.length; i < list.length; i++) this.missing('frame_not_received');
-      this.waitingCount -= list.length - still.length;
-      if (still.length > 0) this.waiting.set(camera, still);
-      else this.waiting.delete(camera);
-    }
-  }
-
-  private missing(reason: 'frame_gone' | 'frame_not_received' | 'queue_full' | 'too_large' | 'write_failed'): void {
+  private missing(reason: MissingReason): void {
     this.metrics.evidenceMissing.inc({ reason });
   }
 }
+
+const MISSING_BY_STATUS: Record<Exclude<FetchedFrame['status'], 'ok'>, MissingReason> = {
+  aged_out: 'frame_gone',
+  not_published: 'frame_not_published',
+  unknown_camera: 'unknown_camera',
+  busy: 'ingest_busy',
+  unavailable: 'ingest_unavailable',
+  bad_request: 'fetch_failed',
+  failed: 'fetch_failed',
+};
 
 function toStored(d: Detection): StoredDetection {
   const b = d.box ?? { x1: 0, y1: 0, x2: 0, y2: 0 };

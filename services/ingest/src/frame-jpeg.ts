@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 
-/** A frame whose header (or JPEG) claims more pixels than VA_SANITY_EVIDENCE_MAX_FRAME_PIXELS: not decoded, not kept. */
+/** A frame whose header (or JPEG) claims more pixels than the largest frame ingest takes (VA_INGEST_MAX_WIDTH x VA_INGEST_MAX_HEIGHT): not decoded, not kept. */
 export class FrameTooLargeError extends Error {}
 
 export interface JpegImage {
