@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what is missing, makes sure the local stack runs (and stops it again if it
-# started it), checks generated code, builds, lints and runs every test against real servers.
+# started it), checks generated code, builds, lints, checks formatting (Prettier) and runs every
+# test against real servers.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -18,4 +19,5 @@ if [ $started_stack = 1 ]; then trap 'bash deploy/local/stack.sh down' EXIT; fi
 bash proto/gen.sh --check
 npx tsc -b
 npx eslint .
+npm run -s format:check
 node test/run.mjs "$@"
