@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-bash deploy/local/setup.sh
+bash deploy/local/setup.sh test
 
 # Stop the stack afterwards only if this run started it. The status is read whole first: with
 # pipefail, `status | grep -q` fails whenever grep stops reading early, and the suite then stopped
