@@ -2,7 +2,6 @@ import { runMain, ServiceRuntime } from '@va/common';
 import { IngestServiceService } from '@va/common/gen/va/ingest/v1/ingest';
 import { BusGate, busConnection, resetOnReconnect } from './bus-gate.js';
 import { loadConfig } from './config.js';
-import { useFfmpegExecutable } from './ffmpeg-process.js';
 import { INGEST_ROLES, ingestService } from './ingest-grpc.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { StreamManager } from './stream-manager.js';
@@ -17,7 +16,6 @@ runMain(SERVICE, async () => {
   const config = loadConfig(process.env);
   const { ingest } = config;
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
-  useFfmpegExecutable(ingest.ffmpegPath);
 
   const nats = await runtime.connectNats(config.nats, []);
   const gate = new BusGate(busConnection(nats.nc, () => nats.isConnected), ingest.busMaxPendingBytes);
