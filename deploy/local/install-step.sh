@@ -1,4 +1,4 @@
-# Sourced by setup.sh and elasticsearch.sh: runs one install step with its output in a log file
+# Sourced by setup.sh, elasticsearch.sh and make-int8.sh: runs one install step with its output in a log file
 # and one line of progress on the terminal instead of minutes of silence or pages of output.
 #   install_step LABEL LOG COMMAND...
 # On a terminal the line is rewritten every second (elapsed time and the log's last line); elsewhere
