@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@elastic/elasticsearch';
-import { ConsumerMetrics, DEFAULT_MAX_DELIVER, STREAMS, createLogger, createRegistry, ensureStreams, type NatsConnectionHandle } from '@va/common';
+import { ConsumerMetrics, createLogger, createRegistry, ensureStreams, jetStreamLimits, STREAMS, type NatsConnectionHandle } from '@va/common';
 import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { loadSearchConfig } from '../services/embedding-search/src/config.js';
 import { ElasticsearchHealth } from '../services/embedding-search/src/elasticsearch-health.js';
@@ -127,7 +127,7 @@ async function runIndexer(client: Client, nats: NatsConnectionHandle, name: stri
       return client.bulk(req as never, opts as never);
     }) as never;
   }
-  const indexer = new SearchIndexer({ client: target, nats, health, names, indices: search.indices, config: { ...search.indexer, consumerName: durable }, metrics, consumerMetrics, maxDeliver: DEFAULT_MAX_DELIVER, log });
+  const indexer = new SearchIndexer({ client: target, nats, health, names, indices: search.indices, config: { ...search.indexer, consumerName: durable }, metrics, consumerMetrics, log });
   const sum = async (name: string) => ((await registry.getSingleMetric(name)?.get())?.values ?? []).reduce((s, v) => s + v.value, 0);
   const started = performance.now();
   await indexer.start();
@@ -171,7 +171,7 @@ async function indexing(client: Client, name: string, workload: Publish) {
   const natsServer = await startNatsServer();
   const pub = await connectPublisher(natsServer.url);
   const streams = ['detections', 'tracks', 'trackEvents', 'flags', 'reviews', 'deadLetters'] as const;
-  await ensureStreams(pub.jsm, [...streams], { maxAgeMs: 3_600_000, maxBytes: 4 * 1024 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 });
+  await ensureStreams(pub.jsm, [...streams], jetStreamLimits({ maxAgeMs: 3_600_000, maxBytes: 4 * 1024 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 }));
   const fresh = async () => {
     // Each run's durable consumers start at the beginning of the streams: only this run's messages are there.
     for (const key of streams) await pub.jsm.streams.purge(STREAMS[key].name);

@@ -4,6 +4,7 @@
 # node and by harness/src/elasticsearch.ts for throw-away nodes (the outage test stops its own).
 #
 #   deploy/local/elasticsearch.sh build              resolve the distribution and build the root plugin (Maven)
+#   deploy/local/elasticsearch.sh built              exit status 0 when build has nothing to do
 #   deploy/local/elasticsearch.sh start|stop|status  one node
 #
 # Settings (env):
@@ -66,11 +67,12 @@ build() {
   local jh
   jh=$(java_home)
   [ -x "$jh/bin/javac" ] || die "no javac under $jh: building the root endpoint plugin needs a JDK: sudo apt-get install -y openjdk-17-jdk-headless (or run deploy/local/setup.sh)"
-  log "resolving Elasticsearch $es_version from Maven Central and building the root endpoint plugin (once; cached in ~/.m2)"
   local build_log="$root/deploy/elasticsearch/target/maven.log"
-  mkdir -p "$(dirname "$build_log")"
-  JAVA_HOME=$jh mvn -B -q -Dstyle.color=never -f "$pom" package >"$build_log" 2>&1 \
-    || { tail -n 30 "$build_log" >&2; die "Maven build failed (log: $build_log)"; }
+  # shellcheck source=install-step.sh
+  source "$root/deploy/local/install-step.sh"
+  JAVA_HOME=$jh install_step "Elasticsearch $es_version from Maven Central and its root endpoint plugin (Maven, once; cached in ~/.m2)" \
+    "$build_log" mvn -B -Dstyle.color=never -f "$pom" package \
+    || die "Maven build failed (log: $build_log)"
   touch "$home/bin/elasticsearch"
 }
 
@@ -188,9 +190,11 @@ status() {
 
 case "${1:-}" in
   build) build ;;
+  # Exit status only: 0 when `build` has nothing to do (setup.sh --dry-run asks).
+  built) built && [ "$home/bin/elasticsearch" -nt "$pom" ] ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   pid) pid ;;
-  *) die "usage: elasticsearch.sh build|start|stop|status|pid" ;;
+  *) die "usage: elasticsearch.sh build|built|start|stop|status|pid" ;;
 esac

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what is missing, makes sure the local stack runs (and stops it again if it
-# started it), checks generated code, builds, lints and runs every test against real servers.
+# started it), checks generated code, builds, lints, checks formatting (Prettier) and runs every
+# test against real servers.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-bash deploy/local/setup.sh
+bash deploy/local/setup.sh test
 
 # Stop the stack afterwards only if this run started it. The status is read whole first: with
 # pipefail, `status | grep -q` fails whenever grep stops reading early, and the suite then stopped
@@ -19,4 +20,5 @@ bash proto/gen.sh --check
 npx tsc -b
 npx eslint .
 node --conditions=source --import tsx deploy/local/check-imports.ts
+npm run -s format:check
 node test/run.mjs "$@"

@@ -1,10 +1,10 @@
-import { codecs, createLogger, NatsConnectionHandle, subjects, type JetStreamLimits } from '@va/common';
+import { codecs, createLogger, jetStreamLimits, NatsConnectionHandle, subjects, type JetStreamLimits } from '@va/common';
 import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
 import { Flag, ReviewDecision, ReviewStatus, Severity } from '@va/proto/va/common/v1/flag';
 import { type Track, TrackEvent, TrackEventType, TrackState, TrackUpdate } from '@va/proto/va/common/v1/track';
 import { natsConfigFor } from './nats-server.js';
 
-const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 };
+const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 });
 
 /** A publisher standing in for the upstream services (inference, tracking, sanity-check) on a real NATS. */
 export async function connectPublisher(url: string): Promise<NatsConnectionHandle> {

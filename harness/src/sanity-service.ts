@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
-import { codecs, createClient, createLogger, NatsConnectionHandle, STREAMS, type JetStreamLimits } from '@va/common';
+import { codecs, createClient, createLogger, jetStreamLimits, NatsConnectionHandle, STREAMS, type JetStreamLimits } from '@va/common';
 import type { Flag, ReviewDecision } from '@va/proto/va/common/v1/flag';
 import { SanityServiceClient } from '@va/proto/va/sanity/v1/sanity';
 import { natsConfigFor, natsEnvFor } from './nats-server.js';
@@ -12,7 +12,7 @@ import { spawnService, type ServiceProcess } from './service-process.js';
 import { testToken } from './tokens.js';
 
 export const TOKENS = { viewer: testToken('viewer'), operator: testToken('operator'), admin: testToken('admin') } as const;
-export const TEST_LIMITS: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 };
+export const TEST_LIMITS: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 });
 
 export interface SanityService {
   proc: ServiceProcess;

@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
-import { codecs, createClient, createLogger, ensureStreams, NatsConnectionHandle, STREAMS, subjects, unary, type JetStreamLimits, type StreamKey } from '@va/common';
+import { codecs, createClient, createLogger, ensureStreams, jetStreamLimits, NatsConnectionHandle, STREAMS, subjects, unary, type JetStreamLimits, type StreamKey } from '@va/common';
 import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
 import type { TrackEvent, TrackUpdate } from '@va/proto/va/common/v1/track';
 import { TrackingServiceClient, type ListCamerasResponse } from '@va/proto/va/tracking/v1/tracking';
@@ -13,7 +13,7 @@ export const VIEWER_TOKEN = testToken('viewer');
 export const OPERATOR_TOKEN = testToken('operator');
 export const T0 = 1_700_000_000_000;
 
-const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 };
+const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 });
 const log = createLogger('test', 'silent');
 
 export async function connectTestNats(server: TestNatsServer, streams: StreamKey[] = ['detections', 'tracks', 'trackEvents']): Promise<NatsConnectionHandle> {

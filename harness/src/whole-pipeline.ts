@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
-import { createLogger, NatsConnectionHandle, type JetStreamLimits } from '@va/common';
+import { createLogger, jetStreamLimits, NatsConnectionHandle, type JetStreamLimits } from '@va/common';
 import { StreamState, type StreamSpec, type StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import { generateTokens } from './pipeline/access-tokens.js';
 import { ensureStream, listStreams } from './pipeline/camera-streams.js';
@@ -124,7 +124,7 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
   } catch (err) {
     return abandon(err);
   }
-  const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 1024 ** 3, replicas: 1, duplicateWindowMs: 120_000 };
+  const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 1024 ** 3, replicas: 1, duplicateWindowMs: 120_000 });
   let bus: NatsConnectionHandle;
   try {
     bus = await NatsConnectionHandle.connect(nats.config(limits), { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });

@@ -1,6 +1,6 @@
 // The demo's command line. Flags, not environment keys: this is a tool a person runs, and the
 // services it starts still get all their configuration from the environment.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 
@@ -25,18 +25,8 @@ export interface DemoOptions {
   indexPrefix: string;
 }
 
-export const USAGE = `npm run demo -- [options]
-  --videos=DIR        clips to stream (default: $VA_SHARED_DIR/data/video, i.e. ../shared/data/video)
-  --fps=N             frames per second per stream (default 5)
-  --once              stop as soon as the summary shows detections and tracks (exit 1 if not within --timeout)
-  --duration=SEC      stop after SEC seconds (default: run until Ctrl-C)
-  --timeout=SEC       deadline for --once (default 180)
-  --interval=SEC      summary refresh (default 2)
-  --ports=free        free ports instead of the defaults 50051-50055 / 9461-9465
-  --from-source       run the services from src/ through tsx instead of dist/
-  --state-dir=DIR     logs, tokens and evidence (default .stack)
-  --nats-credentials=DIR  NATS users' passwords (default $VA_NATS_CREDENTIALS_DIR, else .stack/nats)
-  --nats=URL --es=URL --index-prefix=NAME`;
+/** The help text; a plain file so `npm run demo -- --help` prints it before anything is installed (demo.sh). */
+export const USAGE = readFileSync(new URL('usage.txt', import.meta.url), 'utf8').trimEnd();
 
 export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv, root: string): DemoOptions {
   const { values } = parseArgs({

@@ -6,7 +6,7 @@ export { iou, type Corners } from './geometry.js';
 
 export { parseEnv, loadPieces, int, num, port, bool, oneOf, list, optionalString, readableFile, type Env, type EnvShape } from './config/env.js';
 export { baseEnv, loadBaseConfig, type BaseConfig } from './config/base.js';
-export { natsEnv, loadNatsConfig, DEFAULT_MAX_DELIVER, DEFAULT_USAGE_POLL_MS, type NatsConfig, type JetStreamLimits } from './config/nats.js';
+export { natsEnv, loadNatsConfig, jetStreamLimits, DEFAULT_MAX_DELIVER, DEFAULT_USAGE_POLL_MS, type NatsConfig, type JetStreamLimits } from './config/nats.js';
 export {
   ROLES,
   grpcServerEnv,

@@ -9,7 +9,6 @@ import { Lifecycle, type ShutdownStep } from './lifecycle/lifecycle.js';
 import { createLogger, type Logger } from './log.js';
 import { OpsServer } from './metrics/ops-server.js';
 import { createRegistry, metricPrefix } from './metrics/registry.js';
-import { DEFAULT_USAGE_POLL_MS } from './config/nats.js';
 import { NatsConnectionHandle } from './nats/connection.js';
 import { ConsumerMetrics } from './nats/consumers.js';
 import { PublishRefusals } from './nats/publish-refusals.js';
@@ -83,7 +82,7 @@ export class ServiceRuntime {
       const { notUpdated } = await ensureStreams(nats.jsm, streams, config.jetstream, { verifyOnly: Boolean(config.user) });
       if (notUpdated.length > 0) this.log.warn({ streams: notUpdated }, 'JetStream streams differ from VA_JS_* here; left as provisioned (only the admin user may change them)');
       const usage = new StreamUsage(this.registry, nats.jsm, streams.map((key) => STREAMS[key].name), this.log);
-      usage.start(config.jetstream.usagePollMs ?? DEFAULT_USAGE_POLL_MS);
+      usage.start(config.jetstream.usagePollMs);
       this.onShutdown({ name: 'stream-usage', phase: 'connections', graceful: () => usage.stop() });
     }
     this.lifecycle.addReadinessCheck('nats', nats.readinessCheck);

@@ -1,4 +1,4 @@
-import { createClient, createElasticsearchClient, DEFAULT_MAX_DELIVER, runMain, ServiceRuntime } from '@va/common';
+import { createClient, createElasticsearchClient, runMain, ServiceRuntime } from '@va/common';
 import { InferenceServiceClient } from '@va/proto/va/inference/v1/inference';
 import { SearchServiceService } from '@va/proto/va/search/v1/search';
 import { loadConfig } from './config.js';
@@ -36,7 +36,7 @@ runMain(SERVICE, async () => {
   retention.start();
 
   // Indexer: JetStream durable consumers -> documents -> bulk indexer -> ack (or dead letter, then ack).
-  const indexer = new SearchIndexer({ client: es, nats, health, names, indices, config: indexerConfig, metrics, consumerMetrics: runtime.consumerMetrics, maxDeliver: config.nats.jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER, log });
+  const indexer = new SearchIndexer({ client: es, nats, health, names, indices, config: indexerConfig, metrics, consumerMetrics: runtime.consumerMetrics, log });
   await indexer.start();
 
   // Queries: gRPC va.search.v1.SearchService; image queries are embedded by the inference service.

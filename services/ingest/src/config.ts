@@ -42,7 +42,8 @@ export const ingestEnv = {
   VA_INGEST_MOTION_MIN_CHANGED_SHARE: z.coerce.number().gt(0).max(1).default(0.003),
   // The detector sees a frame at least this often (capture time), motion or not.
   VA_INGEST_MOTION_FORCE_DETECT_MS: int(2_000, MIN_FORCE_DETECT_MS, MAX_FORCE_DETECT_MS),
-  // ffmpeg executable; started through bin/ffmpeg-child.sh so it dies with this process.
+  // ffmpeg executable, checked here; bin/ffmpeg-child.sh reads it from the environment fluent-ffmpeg
+  // spawns with and starts it so it dies with this process.
   VA_INGEST_FFMPEG_PATH: z.string().default('ffmpeg'),
   // Decoder threads per stream. ffmpeg's own choice (0) is cores + 1 frame threads, each adding a
   // frame of latency; one thread per stream is the cheapest per frame when streams share the cores.
@@ -89,7 +90,6 @@ export interface IngestConfig {
   defaultDetectEvery: number;
   /** Whether streams without a motion_gate in their spec are gated, and the defaults of its fields. */
   defaultMotionGate: MotionGateDefaults;
-  ffmpegPath: string;
   decodeThreads: number;
   connectTimeoutMs: number;
   readTimeoutMs: number;
@@ -156,7 +156,6 @@ export function loadIngestConfig(env: Env): IngestConfig {
       minChangedShare: e.VA_INGEST_MOTION_MIN_CHANGED_SHARE,
       forceDetectEveryMs: e.VA_INGEST_MOTION_FORCE_DETECT_MS,
     },
-    ffmpegPath: e.VA_INGEST_FFMPEG_PATH,
     decodeThreads: e.VA_INGEST_DECODE_THREADS,
     connectTimeoutMs: e.VA_INGEST_CONNECT_TIMEOUT_MS,
     readTimeoutMs: e.VA_INGEST_READ_TIMEOUT_MS,

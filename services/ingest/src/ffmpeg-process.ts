@@ -5,16 +5,15 @@ import type { Logger } from '@va/common';
 import type { FfmpegPlan } from './ffmpeg-args.js';
 import { redact } from './source-url.js';
 
-/** Started in place of ffmpeg so the child dies with this process (see the script). */
-const CHILD_WRAPPER = fileURLToPath(new URL('../bin/ffmpeg-child.sh', import.meta.url));
-
 /**
- * Names the real ffmpeg for the wrapper. fluent-ffmpeg spawns with this process's environment,
- * so the path travels as VA_INGEST_FFMPEG_BIN; called once from main with the configured path.
+ * Started in place of ffmpeg so the child dies with this process (see the script). It runs the
+ * ffmpeg VA_INGEST_FFMPEG_PATH names (config.ts checks it), read from the environment fluent-ffmpeg
+ * spawns with, and first writes its pid to stderr (PID_LINE).
  */
-export function useFfmpegExecutable(path: string): void {
-  process.env.VA_INGEST_FFMPEG_BIN = path;
-}
+const CHILD_WRAPPER = fileURLToPath(new URL('../bin/ffmpeg-child.sh', import.meta.url));
+const PID_LINE = /^va-ffmpeg-child pid=(\d+)$/;
+/** fluent-ffmpeg reports a signalled exit only in its error's text (processor.js). */
+const KILLED_BY = /^ffmpeg was killed with signal (\w+)/;
 
 export interface SourceInfo {
   width: number;
@@ -60,11 +59,11 @@ export class FfmpegProcess {
   private stopping = false;
   private ended = false;
   private result: Error | undefined | null = null;
+  private spawned = false;
   private stdoutOpen = false;
   private readonly exited: Promise<void>;
   private resolveExited!: () => void;
   pid: number | undefined;
-  private proc: { signalCode?: string | null } | undefined;
 
   constructor(private readonly options: FfmpegProcessOptions) {
     const { plan } = options;
@@ -78,6 +77,9 @@ export class FfmpegProcess {
       .videoFilters(plan.videoFilters)
       .outputOptions(['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'level+info', ...plan.outputOptions])
       .output(options.sink, { end: false });
+    // ffmpeg's stdout is piped into the sink with end: false; its end unpipes it ('exit' can come
+    // before the last bytes of stdout: the exit is reported once both happened).
+    options.sink.once('unpipe', () => this.stdoutEnded());
     this.command.on('start', (commandLine: string) => this.started(commandLine));
     this.command.on('codecData', (data: { video?: string; video_details?: string[] }) => this.codecData(data));
     this.command.on('stderr', (line: string) => this.stderrLine(line));
@@ -93,7 +95,7 @@ export class FfmpegProcess {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.ended) return;
-    if (this.pid !== undefined) this.command.kill('SIGTERM');
+    if (this.spawned) this.command.kill('SIGTERM');
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.exited;
     clearTimeout(timer);
@@ -102,27 +104,19 @@ export class FfmpegProcess {
   /** SIGKILL now (shutdown past its grace, or a stalled source). */
   kill(): void {
     this.stopping = true;
-    if (this.pid !== undefined && !this.ended) this.command.kill('SIGKILL');
+    if (this.spawned && !this.ended) this.command.kill('SIGKILL');
   }
 
   private started(commandLine: string): void {
-    const proc = (this.command as unknown as { ffmpegProc?: { pid?: number; stdout?: NodeJS.ReadableStream; signalCode?: string | null } }).ffmpegProc;
-    this.proc = proc;
-    this.pid = proc?.pid;
-    if (proc?.stdout) {
-      // 'exit' can come before the last bytes of stdout: the exit is reported once both happened.
-      this.stdoutOpen = true;
-      proc.stdout.once('close', () => {
-        this.stdoutOpen = false;
-        if (this.result !== null) this.finish(this.result);
-      });
-    }
-    this.options.log.debug({ pid: this.pid, command: redact(commandLine) }, 'ffmpeg started');
-    if (this.stopping) {
-      this.command.kill('SIGKILL');
-      return;
-    }
-    if (this.pid !== undefined) this.options.onStart?.(this.pid);
+    this.spawned = true;
+    this.stdoutOpen = true;
+    this.options.log.debug({ command: redact(commandLine) }, 'ffmpeg started');
+    if (this.stopping) this.command.kill('SIGKILL');
+  }
+
+  private stdoutEnded(): void {
+    this.stdoutOpen = false;
+    if (this.result !== null) this.finish(this.result);
   }
 
   private codecData(data: { video?: string; video_details?: string[] }): void {
@@ -138,6 +132,12 @@ export class FfmpegProcess {
   }
 
   private stderrLine(line: string): void {
+    const pid = this.pid === undefined ? PID_LINE.exec(line) : null;
+    if (pid) {
+      this.pid = Number(pid[1]);
+      if (!this.stopping) this.options.onStart?.(this.pid);
+      return;
+    }
     const m = /\[(error|fatal|panic)\]\s*(.*)$/.exec(line);
     if (!m || !m[2]) return;
     const message = redact(m[2].trim());
@@ -154,7 +154,7 @@ export class FfmpegProcess {
     const clean = err === undefined;
     const how = err ? redact(err.message.split('\n')[0]?.replace(/:\s*$/, '') ?? 'ffmpeg failed') : 'ffmpeg ended';
     const reason = this.errors.length > 0 ? this.errors.join('; ') : how;
-    this.options.onExit({ errors: [...this.errors], reason, clean, stopped: this.stopping, signal: this.proc?.signalCode ?? undefined });
+    this.options.onExit({ errors: [...this.errors], reason, clean, stopped: this.stopping, signal: err ? KILLED_BY.exec(err.message)?.[1] : undefined });
     this.resolveExited();
   }
 }

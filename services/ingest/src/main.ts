@@ -4,7 +4,6 @@ import { BusGate, busConnection, resetOnReconnect } from './bus-gate.js';
 import { loadConfig } from './config.js';
 import { EvidenceFrameServer } from './evidence-frame-server.js';
 import { EvidenceMetrics } from './evidence-metrics.js';
-import { useFfmpegExecutable } from './ffmpeg-process.js';
 import { INGEST_ROLES, ingestService } from './ingest-grpc.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { PublishedFrameRing } from './published-frame-ring.js';
@@ -21,7 +20,6 @@ runMain(SERVICE, async () => {
   const config = loadConfig(process.env);
   const { ingest } = config;
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
-  useFfmpegExecutable(ingest.ffmpegPath);
 
   const nats = await runtime.connectNats(config.nats, []);
   const gate = new BusGate(busConnection(nats.nc, () => nats.isConnected), ingest.busMaxPendingBytes);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DeliverPolicy } from 'nats';
-import { codecs, DEFAULT_MAX_DELIVER, DurableConsumer, runMain, ServiceRuntime, STREAMS, subjects } from '@va/common';
+import { codecs, DurableConsumer, runMain, ServiceRuntime, STREAMS, subjects } from '@va/common';
 import { SanityServiceService } from '@va/proto/va/sanity/v1/sanity';
 import { loadConfig } from './config.js';
 import { EvidenceRecorder } from './evidence/evidence-recorder.js';
@@ -72,7 +72,6 @@ runMain(SERVICE, async () => {
     metrics: runtime.consumerMetrics,
     log,
     deliverPolicy,
-    maxDeliver: config.nats.jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER,
     handle: (batch) => pipeline.onDetections(batch),
   });
   const tracks = new DurableConsumer(nats, {
@@ -83,7 +82,6 @@ runMain(SERVICE, async () => {
     metrics: runtime.consumerMetrics,
     log,
     deliverPolicy,
-    maxDeliver: config.nats.jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER,
     handle: (update) => pipeline.onTracks(update),
   });
   for (const [name, consumer] of [['detections', detections], ['tracks', tracks]] as const) {

@@ -15,8 +15,6 @@ export interface CameraWorkerDeps {
   publisher: TrackPublisher;
   metrics: TrackingMetrics;
   consumerMetrics: ConsumerMetrics;
-  /** VA_JS_MAX_DELIVER: deliveries of a frame before it is dead-lettered. */
-  maxDeliver: number;
   log: Logger;
 }
 
@@ -67,7 +65,6 @@ export class CameraWorker {
       // but never acknowledged (it crashed, or they were in flight when it stopped) must come
       // back now and before newer ones, not after ack_wait when their turn has passed.
       takeOver: true,
-      maxDeliver: deps.maxDeliver,
       deadLetterKind: 'tracking-detections',
       handle: (batch, msg) => this.enqueue(() => this.onMessage(batch, msg)),
     });

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DEFAULT_MAX_DELIVER, runMain, ServiceRuntime } from '@va/common';
+import { runMain, ServiceRuntime } from '@va/common';
 import { TrackingServiceService } from '@va/proto/va/tracking/v1/tracking';
 import { CameraLeases } from './camera-leases.js';
 import { CameraSupervisor } from './camera-supervisor.js';
@@ -39,7 +39,7 @@ runMain(SERVICE, async () => {
     leases,
     zones,
     log,
-    workerDeps: { nats, config: tracking, publisher: new TrackPublisher(nats, runtime.publishRefusals), metrics, consumerMetrics: runtime.consumerMetrics, maxDeliver: config.nats.jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER, log },
+    workerDeps: { nats, config: tracking, publisher: new TrackPublisher(nats, runtime.publishRefusals), metrics, consumerMetrics: runtime.consumerMetrics, log },
   });
   await zones.watch((camera, zoneConfig, revision) => supervisor.worker(camera)?.setZones(zoneConfig, revision));
   leases.start();

@@ -28,10 +28,6 @@ export class TrackPublisher {
   }
 
   private async store(subject: string, data: Uint8Array, msgID: string): Promise<void> {
-    try {
-      await this.nats.js.publish(subject, data, { msgID });
-    } catch (err) {
-      throw this.refusals.note(subject, err) ?? err;
-    }
+    await this.refusals.publish(this.nats.js, subject, data, { msgID });
   }
 }

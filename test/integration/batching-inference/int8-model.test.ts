@@ -13,16 +13,17 @@ import { REPO_ROOT, sharedDir, sharedFile } from '@va/harness/shared';
 const MODEL = 'yolox_nano_int8';
 const modelFile = join(DEFAULT_REPOSITORY_DIR, MODEL, '1', 'model.onnx');
 
+const MAKE_INT8 = join(REPO_ROOT, 'services/batching-inference/tools/int8/make-int8.sh');
+
 /**
- * Makes the int8 model when it is missing (npm run model:int8: about half a minute once the pinned
- * tools are installed). Returns why it could not, so the test can say so instead of failing
- * on a machine without Python's venv.
+ * Makes the int8 model when it is missing (npm run model:int8: about half a minute). The pinned
+ * tools come from the test setup (deploy/local/setup.sh), never from the network during the test;
+ * without them it returns why, so the test can say so.
  */
 function ensureInt8Model(): string | undefined {
   if (existsSync(modelFile)) return undefined;
-  const python = spawnSync('python3', ['-c', 'import venv, ensurepip'], { encoding: 'utf8' });
-  if (python.status !== 0) return `python3 with venv is not installed, so ${MODEL} cannot be made (npm run model:int8)`;
-  const made = spawnSync('bash', [join(REPO_ROOT, 'services/batching-inference/tools/int8/make-int8.sh')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (spawnSync('bash', [MAKE_INT8, '--tools-ready']).status !== 0) return `the int8 quantization tools are not installed, so ${MODEL} cannot be made: run bash deploy/local/setup.sh`;
+  const made = spawnSync('bash', [MAKE_INT8, '--no-install'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
   assert.equal(made.status, 0, `npm run model:int8 failed:\n${made.stdout}\n${made.stderr}`);
   return undefined;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { codecs, ConsumerMetrics, createLogger, createRegistry, NatsConnectionHandle, streamFromBus, subjects, type StreamSink } from '@va/common';
+import { codecs, ConsumerMetrics, createLogger, createRegistry, jetStreamLimits, NatsConnectionHandle, streamFromBus, subjects, type StreamSink } from '@va/common';
 import { TrackEvent } from '@va/proto/va/common/v1/track';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
@@ -28,7 +28,7 @@ describe('streamFromBus: live bus messages to one server stream (real NATS)', ()
   let nats: NatsConnectionHandle;
   before(async () => {
     server = await startNatsServer();
-    nats = await NatsConnectionHandle.connect(server.config({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 }), { name: 'test', log: createLogger('test', 'silent') });
+    nats = await NatsConnectionHandle.connect(server.config(jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 })), { name: 'test', log: createLogger('test', 'silent') });
   });
   after(async () => {
     await nats?.close();

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { JsMsg } from 'nats';
-import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
+import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, jetStreamLimits, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
 import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { natsConfigFor, startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
 
 const log = createLogger('test', 'silent');
-const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 };
+const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 });
 
 const batch = (sequence: number) => DetectionBatch.fromPartial({ cameraId: 'cam-1', sequence, captureTsMs: 1_700_000_000_000 + sequence });
 

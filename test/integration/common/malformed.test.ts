@@ -8,6 +8,7 @@ import {
   createRegistry,
   DurableConsumer,
   ensureStreams,
+  jetStreamLimits,
   NatsConnectionHandle,
   STREAMS,
   subjects,
@@ -19,7 +20,7 @@ import { Frame } from '@va/proto/va/common/v1/frame';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
 
-const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 };
+const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 });
 
 /** Captures log lines so the test can see what an operator would see. */
 function capturingLogger() {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AckPolicy, connect, type NatsConnection } from 'nats';
-import { createLogger, ensureStreams, NatsConnectionHandle, STREAMS, type BusIdentity, type JetStreamLimits } from '@va/common';
+import { createLogger, ensureStreams, jetStreamLimits, NatsConnectionHandle, STREAMS, type BusIdentity, type JetStreamLimits } from '@va/common';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 
 // A nats-server started with the permissions of services/common/src/nats/bus-identities.ts,
@@ -152,7 +152,7 @@ describe('NATS users and permissions (real nats-server with the generated config
 
   it('a service finds a stream nobody provisioned a clear start-up error, and one provisioned with other limits reported, not changed', async () => {
     const bare = await startNatsServer({ provision: false });
-    const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 };
+    const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 });
     const log = createLogger('test', 'silent');
     const admin = await NatsConnectionHandle.connect(bare.config(limits, 'admin'), { name: 'admin', log });
     const tracking = await NatsConnectionHandle.connect(bare.config(limits, 'tracking'), { name: 'tracking', log });

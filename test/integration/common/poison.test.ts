@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
+import { codecs, ConsumerMetrics, createLogger, createRegistry, DurableConsumer, ensureStreams, jetStreamLimits, NatsConnectionHandle, STREAMS, subjects, type JetStreamLimits } from '@va/common';
 import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { MetricSet } from '@va/harness/prometheus-text';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
@@ -8,7 +8,7 @@ import { waitFor } from '@va/harness/ports';
 
 const log = createLogger('test', 'silent');
 const MAX_DELIVER = 3;
-const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000, maxDeliver: MAX_DELIVER };
+const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000, maxDeliver: MAX_DELIVER });
 const batch = (camera: string, sequence: number) => DetectionBatch.fromPartial({ cameraId: camera, sequence, captureTsMs: 1_700_000_000_000 + sequence });
 
 /** A consumer whose handler always throws on sequence 13 (a poison message) and handles the rest. */
@@ -21,7 +21,7 @@ function poisonedConsumer(nats: NatsConnectionHandle, camera: string, registry =
     codec: codecs.detectionBatch,
     metrics: new ConsumerMetrics(registry, 'va_test_'),
     log,
-    maxDeliver: limits.maxDeliver,
+    // No maxDeliver: the consumer takes the connection's VA_JS_MAX_DELIVER (limits.maxDeliver).
     deadLetterKind: 'test-detections',
     nakDelayMs: 20,
     handle: (b) => {

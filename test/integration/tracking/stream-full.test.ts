@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureStreams, STREAMS, type JetStreamLimits, type NatsConnectionHandle } from '@va/common';
+import { ensureStreams, jetStreamLimits, STREAMS, type JetStreamLimits, type NatsConnectionHandle } from '@va/common';
 import { scrapeMetrics } from '@va/harness/prometheus-text';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
@@ -10,7 +10,7 @@ import { batch, connectTestNats, metricValue, person, publishBatch, startTrackin
 // publishing into a stream of VA_JS_MAX_BYTES = 1 MiB (the smallest the config allows).
 const CAMERA = 'full-1';
 const MAX_BYTES = 1024 * 1024;
-const limits: JetStreamLimits = { maxAgeMs: 3600_000, maxBytes: MAX_BYTES, detectionsMaxBytes: 64 * MAX_BYTES, replicas: 1, duplicateWindowMs: 120_000 };
+const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: MAX_BYTES, detectionsMaxBytes: 64 * MAX_BYTES, replicas: 1, duplicateWindowMs: 120_000 });
 // 40 people standing in a grid: every TrackUpdate is a few KiB, so the stream fills in a few hundred frames.
 const crowd = (q: number) => Array.from({ length: 40 }, (_, i) => person(80 + (i % 8) * 150 + (q % 3), 80 + Math.floor(i / 8) * 130));
 

@@ -37,10 +37,10 @@ export class DetectionPublisher {
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       try {
-        await this.js.publish(subject, bytes, { msgID, timeout: this.options.timeoutMs });
+        await this.refusals.publish(this.js, subject, bytes, { msgID, timeout: this.options.timeoutMs });
         return;
       } catch (err) {
-        lastError = this.refusals.note(subject, err) ?? err;
+        lastError = err;
         if (attempt < this.options.retries) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
       }
     }

@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import { loadBaseConfig } from './base.js';
 import { bool, int, loadPieces, parseEnv } from './env.js';
 import { loadGrpcClientConfig, loadGrpcServerConfig } from './grpc.js';
-import { loadNatsConfig } from './nats.js';
+import { jetStreamLimits, loadNatsConfig } from './nats.js';
 
 const VIEWER = 'viewer-3f9c2a7e1b4d8c6a0e5f7b2d';
 const ADMIN = 'admin-9e1d4b7c2a5f8e3b6d0c1a4f';
@@ -150,6 +150,13 @@ describe('JetStream delivery and sizing keys', () => {
     assert.equal(js.maxDeliver, 5);
     assert.equal(js.detectionsMaxBytes, 8 * 1024 ** 3);
     assert.equal(js.usagePollMs, 15_000);
+  });
+
+  it('jetStreamLimits fills what a tool or test leaves out: detections as big as the rest, the default deliveries and poll', () => {
+    const base = { maxAgeMs: 3600_000, maxBytes: 1 << 20, replicas: 1, duplicateWindowMs: 60_000 };
+    assert.deepEqual(jetStreamLimits(base), { ...base, detectionsMaxBytes: 1 << 20, maxDeliver: 5, usagePollMs: 15_000 });
+    assert.equal(jetStreamLimits({ ...base, maxDeliver: 2, detectionsMaxBytes: 1 << 22 }).maxDeliver, 2);
+    assert.equal(jetStreamLimits({ ...base, detectionsMaxBytes: 1 << 22 }).detectionsMaxBytes, 1 << 22);
   });
 
   it('refuses unbounded or single deliveries with a clear message', () => {

@@ -22,19 +22,26 @@ export interface JetStreamLimits {
   maxBytes: number;
   /**
    * Max bytes of VA_DETECTIONS (VA_JS_DETECTIONS_MAX_BYTES): with embeddings it holds ~25x the bytes
-   * of any other stream (README.md, "Sizing JetStream"). Defaults to maxBytes when absent.
+   * of any other stream (README.md, "Sizing JetStream").
    */
-  detectionsMaxBytes?: number;
+  detectionsMaxBytes: number;
   /** Replicas of every stream and KV bucket. */
   replicas: number;
   duplicateWindowMs: number;
-  /**
-   * Deliveries of one message to a durable consumer before it is dead-lettered (VA_JS_MAX_DELIVER);
-   * DEFAULT_MAX_DELIVER when absent.
-   */
-  maxDeliver?: number;
-  /** How often stream usage (bytes / max_bytes) is read for va_jetstream_stream_usage_ratio; DEFAULT_USAGE_POLL_MS when absent. */
-  usagePollMs?: number;
+  /** Deliveries of one message to a durable consumer before it is dead-lettered (VA_JS_MAX_DELIVER). */
+  maxDeliver: number;
+  /** How often stream usage (bytes / max_bytes) is read for va_jetstream_stream_usage_ratio (VA_JS_USAGE_POLL_S). */
+  usagePollMs: number;
+}
+
+/**
+ * Limits for tools and tests that set only the sizes they care about: VA_DETECTIONS as big as
+ * the others, and the defaults of VA_JS_MAX_DELIVER and VA_JS_USAGE_POLL_S.
+ */
+export function jetStreamLimits(
+  limits: Omit<JetStreamLimits, 'detectionsMaxBytes' | 'maxDeliver' | 'usagePollMs'> & Partial<JetStreamLimits>,
+): JetStreamLimits {
+  return { detectionsMaxBytes: limits.maxBytes, maxDeliver: DEFAULT_MAX_DELIVER, usagePollMs: DEFAULT_USAGE_POLL_MS, ...limits };
 }
 
 export const DEFAULT_MAX_DELIVER = 5;

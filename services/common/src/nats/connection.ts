@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
-import type { NatsConfig } from '../config/nats.js';
+import type { JetStreamLimits, NatsConfig } from '../config/nats.js';
 import { UnavailableError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { inboxPrefix } from './bus-identities.js';
@@ -16,6 +16,8 @@ export class NatsConnectionHandle {
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
+    /** The limits this process declares streams and durable consumers with (NatsConfig.jetstream). */
+    readonly jetstream: JetStreamLimits,
     private readonly log: Logger,
   ) {
     void this.watchStatus();
@@ -54,7 +56,7 @@ export class NatsConnectionHandle {
       throw new UnavailableError(`NATS at ${config.servers.join(', ')} has no JetStream (start nats-server with -js): ${errorMessage(err)}`, { cause: err });
     });
     log.info({ server: nc.getServer(), tls: Boolean(config.tls) }, 'connected to NATS');
-    return new NatsConnectionHandle(nc, nc.jetstream(), jsm, log);
+    return new NatsConnectionHandle(nc, nc.jetstream(), jsm, config.jetstream, log);
   }
 
   get isConnected(): boolean {

@@ -10,7 +10,6 @@ import {
   type NatsConnection,
   type Subscription,
 } from 'nats';
-import { DEFAULT_MAX_DELIVER } from '../config/nats.js';
 import { errorMessage, MalformedMessageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Codec } from './codec.js';
@@ -87,8 +86,8 @@ export interface DurableConsumerOptions<T> {
   handle: (value: T, msg: JsMsg) => Promise<void> | void;
   ackWaitMs?: number;
   /**
-   * Deliveries before the message is given up on (VA_JS_MAX_DELIVER, default DEFAULT_MAX_DELIVER):
-   * when the handler fails on the last one, the message goes to VA_DEAD_LETTERS and is terminated.
+   * Deliveries before the message is given up on (default: the connection's VA_JS_MAX_DELIVER): when
+   * the handler fails on the last one, the message goes to VA_DEAD_LETTERS and is terminated.
    */
   maxDeliver?: number;
   /** Dead letters go to va.deadletter.<deadLetterKind>.<camera>; defaults to the durable name. */
@@ -136,7 +135,7 @@ export class DurableConsumer<T> {
   ) {
     this.log = options.log.child({ component: 'consumer', durable: options.durable });
     this.malformedLog = rateLimitedLogger(this.log);
-    this.maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
+    this.maxDeliver = options.maxDeliver ?? nats.jetstream.maxDeliver;
     const kind = options.deadLetterKind ?? deadLetterKindOf(options.durable);
     this.deadLetters = new ConsumerDeadLetters(nats, options.durable, kind, options.metrics, options.filterSubject, this.log);
   }

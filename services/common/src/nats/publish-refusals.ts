@@ -1,3 +1,4 @@
+import type { JetStreamClient, JetStreamPublishOptions, PubAck } from 'nats';
 import { Counter, type Registry } from 'prom-client';
 import { ResourceExhaustedError } from '../errors.js';
 import { streamOfSubject } from './streams.js';
@@ -47,6 +48,18 @@ export class PublishRefusals {
       labelNames: ['stream', 'reason'],
       registers: [registry],
     });
+  }
+
+  /**
+   * Publishes to JetStream; a refusal is counted and thrown as a StreamFullError, any other failure
+   * is thrown as it came.
+   */
+  async publish(js: JetStreamClient, subject: string, data: Uint8Array, options?: Partial<JetStreamPublishOptions>): Promise<PubAck> {
+    try {
+      return await js.publish(subject, data, options);
+    } catch (err) {
+      throw this.note(subject, err) ?? err;
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import { jetStreamLimits } from '../config/nats.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DiscardPolicy, nanos } from 'nats';
@@ -13,7 +14,7 @@ describe('stream limits', () => {
   });
 
   it('falls back to the common max age when limits come without a decisions age', () => {
-    const limits = { maxAgeMs: 3600_000, maxBytes: 1 << 20, replicas: 1, duplicateWindowMs: 60_000 };
+    const limits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 1 << 20, replicas: 1, duplicateWindowMs: 60_000 });
     assert.equal(streamConfig('flags', limits).max_age, nanos(3600_000));
   });
 });

@@ -35,7 +35,7 @@ export function streamConfig(key: StreamKey, limits: JetStreamLimits): Partial<S
     storage: StorageType.File,
     discard: DiscardPolicy.New,
     max_age: nanos(maxAgeMs),
-    max_bytes: key === 'detections' ? (limits.detectionsMaxBytes ?? limits.maxBytes) : limits.maxBytes,
+    max_bytes: key === 'detections' ? limits.detectionsMaxBytes : limits.maxBytes,
     num_replicas: limits.replicas,
     duplicate_window: nanos(limits.duplicateWindowMs),
   };

@@ -23,8 +23,6 @@ export interface SearchIndexerDeps {
   config: IndexerConfig;
   metrics: SearchMetrics;
   consumerMetrics: ConsumerMetrics;
-  /** VA_JS_MAX_DELIVER: deliveries of a message before it is dead-lettered. */
-  maxDeliver: number;
   log: Logger;
 }
 
@@ -54,7 +52,7 @@ export class SearchIndexer {
       maxTracks: config.embeddings.maxActiveTracks,
     });
     const paths = new TrackPathSampler({ intervalMs: config.pathIntervalMs, maxTracks: config.embeddings.maxActiveTracks, metrics });
-    this.consumers = createSourceConsumers({ nats, consumerMetrics: deps.consumerMetrics, maxDeliver: deps.maxDeliver, log, pipeline: this.pipeline, router, join, summaries: this.summaries, paths, config, metrics, signal: this.intake.signal });
+    this.consumers = createSourceConsumers({ nats, consumerMetrics: deps.consumerMetrics, log, pipeline: this.pipeline, router, join, summaries: this.summaries, paths, config, metrics, signal: this.intake.signal });
   }
 
   async start(): Promise<void> {

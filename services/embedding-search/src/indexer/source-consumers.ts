@@ -18,7 +18,6 @@ import type { MessagePipeline, Produced } from './message-pipeline.js';
 export interface SourceConsumersDeps {
   nats: NatsConnectionHandle;
   consumerMetrics: ConsumerMetrics;
-  maxDeliver: number;
   log: Logger;
   pipeline: MessagePipeline;
   router: IndexRouter;
@@ -80,7 +79,6 @@ function consumer<T>(deps: SourceConsumersDeps, stream: StreamKey, codec: Codec<
     maxAckPending: config.consumer.maxAckPending,
     batch: config.consumer.pullBatch,
     nakDelayMs: 2_000,
-    maxDeliver: deps.maxDeliver,
     deadLetterKind: `search-${kind}-msg`,
   });
 }

@@ -34,12 +34,11 @@ export class FlagPublisher {
     let delay = this.options.retryMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.js.publish(subjects.flags(flag.cameraId), bytes, { msgID: flagMsgId(flag) });
+        await this.refusals.publish(this.js, subjects.flags(flag.cameraId), bytes, { msgID: flagMsgId(flag) });
         this.metrics.flagPublishes.inc({ kind });
         return;
-      } catch (caught) {
-        // A full VA_FLAGS (discard-new) refuses: counted, and retried like any failure.
-        const err = this.refusals.note(subjects.flags(flag.cameraId), caught) ?? caught;
+      } catch (err) {
+        // A full VA_FLAGS (discard-new) refuses: counted (refusals.publish), and retried like any failure.
         this.metrics.flagPublishErrors.inc();
         if (this.stopped) throw new UnavailableError(`flag ${flag.flagId} not published before shutdown: ${errorMessage(err)}`, { cause: err });
         if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err: errorMessage(err), flagId: flag.flagId, attempt }, 'flag publish failed; retrying');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
-import { codecs, errorMessage, InvalidArgumentError, NotFoundError, subjects, UnavailableError, type PublishRefusals } from '@va/common';
+import { codecs, errorMessage, InvalidArgumentError, NotFoundError, StreamFullError, subjects, UnavailableError, type PublishRefusals } from '@va/common';
 import { ReviewStatus, type Flag, type ReviewDecision } from '@va/proto/va/common/v1/flag';
 import type { FlagStore } from '../flags/flag-store.js';
 import type { SanityMetrics } from '../metrics.js';
@@ -48,11 +48,10 @@ export class ReviewService {
       revision,
     };
     try {
-      await this.js.publish(subjects.reviews(flag.cameraId), codecs.reviewDecision.encode(decision), { msgID: `review:${decision.reviewId}` });
+      await this.refusals.publish(this.js, subjects.reviews(flag.cameraId), codecs.reviewDecision.encode(decision), { msgID: `review:${decision.reviewId}` });
     } catch (err) {
       // A full VA_REVIEWS refuses (discard-new): counted, and the caller gets RESOURCE_EXHAUSTED to retry later.
-      const refused = this.refusals.note(subjects.reviews(flag.cameraId), err);
-      if (refused) throw refused;
+      if (err instanceof StreamFullError) throw err;
       throw new UnavailableError(`review not stored, JetStream did not acknowledge it: ${errorMessage(err)}`, { cause: err });
     }
     this.store.applyReview(decision);
