@@ -3,6 +3,7 @@ import {
   ConfigError,
   bool,
   int,
+  isCameraId,
   loadBaseConfig,
   loadElasticsearchConfig,
   loadGrpcClientConfig,
@@ -53,7 +54,7 @@ export const searchEnv = {
   VA_SEARCH_PATH_INTERVAL_MS: int(1_000, 0, 3_600_000),
   VA_SEARCH_INDEX_DETECTIONS: z
     .string()
-    .regex(/^(all|none|[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64})*)$/, 'must be all, none, or a comma-separated list of camera ids')
+    .refine((v) => v === 'all' || v === 'none' || v.split(',').every(isCameraId), 'must be all, none, or a comma-separated list of camera ids')
     .default('none'),
   VA_SEARCH_JOIN_FRAMES_PER_CAMERA: int(150, 1, 100_000),
   VA_SEARCH_JOIN_MAX_CAMERAS: int(1_000, 1, 100_000),
