@@ -93,7 +93,11 @@ const summary: Record<string, unknown> = { bench: 'embedding-decode', mode: quic
 for (const people of [6, 20]) {
   const bytes = batch(people);
   if (generated(bytes) !== f32(bytes)) throw new Error('the two decoders disagree');
-  for (let i = 0; i < 200; i++) generated(bytes) + f32(bytes); // warm-up: both optimised before timing
+  // Warm-up: both optimised before timing.
+  for (let i = 0; i < 200; i++) {
+    generated(bytes);
+    f32(bytes);
+  }
   const a: number[] = [];
   const b: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
