@@ -101,6 +101,12 @@ describe('indexing round trip: every kind from JetStream into Elasticsearch (rea
     assert.equal(hit?._source?.has_embedding, true);
     assert.equal(hit?._source?.first_seen_ts, t0 - 200);
     assert.equal((hit?._source?.embedding as number[]).length, 512);
+    // Synthetic source (the default): the vector is rebuilt from the index, as float32, not kept twice.
+    const settings = await es.indices.getSettings({ index: hit?._index as string, flat_settings: true });
+    assert.equal(Object.values(settings)[0]?.settings?.['index.mapping.source.mode'], 'synthetic');
+    const sent = Float32Array.from(unitVector(1));
+    const worst = Math.max(...(hit?._source?.embedding as number[]).map((v, i) => Math.abs(v - (sent[i] as number))));
+    assert.ok(worst < 1e-6, `the stored embedding reads back as sent (largest difference ${worst})`);
     assert.equal(hit?._source?.best_score, 0.9100000262260437);
     assert.equal(hit?._index.startsWith(`${prefix}-embeddings-`), true);
   });
