@@ -70,8 +70,19 @@ let epochs = 0;
 
 /** Publishes in parallel batches (the upstream services publish concurrently from many cameras). */
 async function publishAll(items: Array<() => Promise<unknown>>): Promise<number> {
-  for (let i = 0; i < items.length; i += 500) await Promise.all(items.slice(i, i + 500).map((f) => f()));
+  for (let i = 0; i < items.length; i += 500) await Promise.all(items.slice(i, i + 500).map((f) => withRetries(f)));
   return items.length;
+}
+
+/** A loaded machine can keep JetStream's publish ack past its timeout; the msgID makes a retry safe. */
+async function withRetries(publishOne: () => Promise<unknown>, attempts = 3): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await publishOne();
+    } catch (err) {
+      if (attempt >= attempts || (err as { code?: string }).code !== 'TIMEOUT') throw err;
+    }
+  }
 }
 
 /**
