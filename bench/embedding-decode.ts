@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { codecs } from '@va/common';
 import { DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { detectionBatchF32Codec } from '../services/embedding-search/src/embeddings/detection-batch-reader.js';
+import { detectionBatchF32Codec } from '../services/embedding-search/src/messages/detection-batch-reader.js';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 5 : 11;

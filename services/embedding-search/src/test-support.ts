@@ -1,6 +1,6 @@
 import { createRegistry } from '@va/common';
 import { DetectionBatch, type DeepPartial } from '@va/common/gen/va/common/v1/detection';
-import { detectionBatchF32Codec, type DetectionBatchF32 } from './embeddings/detection-batch-reader.js';
+import { detectionBatchF32Codec, type DetectionBatchF32 } from './messages/detection-batch-reader.js';
 import { SearchMetrics } from './metrics.js';
 
 /** Fresh metrics on a throw-away registry, for unit tests. */

@@ -1,4 +1,4 @@
-import type { DetectionBatchF32 } from '../embeddings/detection-batch-reader.js';
+import type { DetectionBatchF32 } from '../messages/detection-batch-reader.js';
 import { boxDoc, compact, eventTime, finite, modelDoc, type DocDraft } from './fields.js';
 
 /**

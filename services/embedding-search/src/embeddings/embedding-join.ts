@@ -2,7 +2,7 @@ import type { BBox } from '@va/common/gen/va/common/v1/geometry';
 import type { ModelRef } from '@va/common/gen/va/common/v1/detection';
 import type { Track, TrackUpdate } from '@va/common/gen/va/common/v1/track';
 import type { SearchMetrics } from '../metrics.js';
-import type { DetectionBatchF32 } from './detection-batch-reader.js';
+import type { DetectionBatchF32 } from '../messages/detection-batch-reader.js';
 
 /** What the tracker said about a track in one frame. */
 export interface TrackInfo {

@@ -6,7 +6,7 @@ import type { DocDraft } from '../documents/fields.js';
 import { flagDoc, reviewDoc } from '../documents/flags.js';
 import { trackEventDoc } from '../documents/track-events.js';
 import type { TrackPathSampler } from '../documents/track-path-sampler.js';
-import { detectionBatchF32Codec } from '../embeddings/detection-batch-reader.js';
+import { detectionBatchF32Codec } from '../messages/detection-batch-reader.js';
 import type { EmbeddingJoin } from '../embeddings/embedding-join.js';
 import type { TrackSummaries } from '../embeddings/track-summaries.js';
 import type { IndexKind } from '../indices/index-names.js';
