@@ -14,6 +14,12 @@ describe('embedding-search configuration', () => {
     assert.deepEqual(c.indexer.indexDetections, new Set(), 'per-frame detections are opt-in');
     assert.equal(c.indexer.pathIntervalMs, 1_000);
     assert.equal(c.indexer.embeddings.refreshMs, 5_000);
+    assert.equal(c.indices.embeddingsSource, 'synthetic', 'track summaries do not keep their vector twice');
+  });
+
+  it('keeps the summaries\' source as sent on request, and names a bad value', () => {
+    assert.equal(loadSearchConfig({ VA_SEARCH_EMBEDDINGS_SOURCE: 'stored' }).indices.embeddingsSource, 'stored');
+    assert.throws(() => loadSearchConfig({ VA_SEARCH_EMBEDDINGS_SOURCE: 'none' }), (err: unknown) => err instanceof ConfigError && err.issues[0]?.key === 'VA_SEARCH_EMBEDDINGS_SOURCE');
   });
 
   it('indexes per-frame detections of the listed cameras, of all, or of none', () => {

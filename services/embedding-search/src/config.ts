@@ -3,6 +3,7 @@ import {
   ConfigError,
   bool,
   int,
+  isCameraId,
   loadBaseConfig,
   loadElasticsearchConfig,
   loadGrpcClientConfig,
@@ -35,6 +36,7 @@ export const searchEnv = {
   VA_SEARCH_VECTOR_INDEX: oneOf(['hnsw', 'int8_hnsw'] as const, 'hnsw'),
   VA_SEARCH_HNSW_M: int(16, 2, 512),
   VA_SEARCH_HNSW_EF_CONSTRUCTION: int(100, 10, 3200),
+  VA_SEARCH_EMBEDDINGS_SOURCE: oneOf(['stored', 'synthetic'] as const, 'synthetic'),
   // Indexer
   VA_SEARCH_CONSUMER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, 'must be letters, digits, _ or -').default('embedding-search'),
   VA_SEARCH_BULK_MAX_DOCS: int(1_000, 1, 100_000),
@@ -53,7 +55,7 @@ export const searchEnv = {
   VA_SEARCH_PATH_INTERVAL_MS: int(1_000, 0, 3_600_000),
   VA_SEARCH_INDEX_DETECTIONS: z
     .string()
-    .regex(/^(all|none|[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64})*)$/, 'must be all, none, or a comma-separated list of camera ids')
+    .refine((v) => v === 'all' || v === 'none' || v.split(',').every(isCameraId), 'must be all, none, or a comma-separated list of camera ids')
     .default('none'),
   VA_SEARCH_JOIN_FRAMES_PER_CAMERA: int(150, 1, 100_000),
   VA_SEARCH_JOIN_MAX_CAMERAS: int(1_000, 1, 100_000),
@@ -77,6 +79,8 @@ export interface IndicesConfig {
   replicas: number;
   refreshIntervalMs: number;
   vector: { dims: number; type: 'hnsw' | 'int8_hnsw'; m: number; efConstruction: number };
+  /** `_source` of the track summaries: stored as sent, or synthetic (rebuilt from the indexed fields; the vector is not kept twice). */
+  embeddingsSource: 'stored' | 'synthetic';
 }
 
 export interface IndexerConfig {
@@ -119,6 +123,7 @@ export function loadSearchConfig(env: Env): { indices: IndicesConfig; indexer: I
       replicas: e.VA_SEARCH_REPLICAS,
       refreshIntervalMs: e.VA_SEARCH_REFRESH_INTERVAL_MS,
       vector: { dims: e.VA_SEARCH_EMBEDDING_DIMS, type: e.VA_SEARCH_VECTOR_INDEX, m: e.VA_SEARCH_HNSW_M, efConstruction: e.VA_SEARCH_HNSW_EF_CONSTRUCTION },
+      embeddingsSource: e.VA_SEARCH_EMBEDDINGS_SOURCE,
     },
     indexer: {
       consumerName: e.VA_SEARCH_CONSUMER_NAME,

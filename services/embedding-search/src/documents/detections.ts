@@ -1,4 +1,4 @@
-import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
+import type { DetectionBatchF32 } from '../messages/detection-batch-reader.js';
 import { boxDoc, compact, eventTime, finite, modelDoc, type DocDraft } from './fields.js';
 
 /**
@@ -6,7 +6,7 @@ import { boxDoc, compact, eventTime, finite, modelDoc, type DocDraft } from './f
  * summaries). Frames the detection schedule skipped are indexed too, marked, so every published
  * batch has its document.
  */
-export function detectionBatchDoc(b: DetectionBatch): DocDraft {
+export function detectionBatchDoc(b: DetectionBatchF32): DocDraft {
   const tsMs = eventTime(b.captureTsMs, b.detectedTsMs);
   return {
     id: `${b.cameraId}:${b.streamEpoch}:${b.sequence}`,

@@ -1,4 +1,5 @@
 import { TrackEventType, type Track, type TrackEvent, type TrackUpdate } from '@va/proto/va/common/v1/track';
+import { CameraTrackTable } from '../camera-track-table.js';
 import type { SearchMetrics } from '../metrics.js';
 import { boxDoc, compact, eventTime, type DocDraft } from './fields.js';
 import { trackPointDoc, trackPointDocs, updateTime } from './track-points.js';
@@ -39,9 +40,7 @@ const EVENT_POINT_TYPES = new Set([TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, T
  * message it came from was acked); both only change which samples the path has.
  */
 export class TrackPathSampler {
-  /** Least recently updated first (eviction order). */
-  private readonly tracks = new Map<string, PathState>();
-  private readonly byCamera = new Map<string, Set<string>>();
+  private readonly tracks = new CameraTrackTable<PathState>();
 
   constructor(private readonly options: TrackPathSamplerOptions) {}
 
@@ -65,10 +64,8 @@ export class TrackPathSampler {
       present.add(key);
       const detected = !u.predicted && t.detectionIndex >= 0;
       let s = this.tracks.get(key);
-      if (s) this.tracks.delete(key);
       if (!s) {
         s = { key, cameraId: u.cameraId, streamEpoch: u.streamEpoch, lastIndexedTsMs: tsMs, lastIndexedSequence: u.sequence, held: undefined };
-        this.remember(s);
         out.push(trackPointDoc(u, t, tsMs));
       } else if (detected && tsMs - s.lastIndexedTsMs >= intervalMs) {
         s.lastIndexedTsMs = tsMs;
@@ -80,11 +77,11 @@ export class TrackPathSampler {
         if (detected) s.held = { update: u, track: t, tsMs };
       }
       s.streamEpoch = u.streamEpoch;
-      this.tracks.set(key, s);
+      this.tracks.touch(s);
     }
     // A track missing from its camera's update was removed by the tracker: its last point, then forget it.
-    for (const key of [...(this.byCamera.get(u.cameraId) ?? [])]) if (!present.has(key)) this.end(this.tracks.get(key) as PathState, out);
-    while (this.tracks.size > this.options.maxTracks) this.end(this.tracks.values().next().value as PathState, out);
+    for (const s of this.tracks.ofCamera(u.cameraId)) if (!present.has(s.key)) this.end(s, out);
+    while (this.tracks.size > this.options.maxTracks) this.end(this.tracks.oldest() as PathState, out);
     metrics.pathPoints.inc({ outcome: 'indexed' }, out.length);
     if (deferred > 0) metrics.pathPoints.inc({ outcome: 'deferred' }, deferred);
     return out;
@@ -113,16 +110,7 @@ export class TrackPathSampler {
 
   private end(s: PathState, out: DocDraft[]): void {
     if (s.held) out.push(heldDoc(s.held));
-    this.tracks.delete(s.key);
-    const keys = this.byCamera.get(s.cameraId);
-    keys?.delete(s.key);
-    if (keys?.size === 0) this.byCamera.delete(s.cameraId);
-  }
-
-  private remember(s: PathState): void {
-    let keys = this.byCamera.get(s.cameraId);
-    if (!keys) this.byCamera.set(s.cameraId, (keys = new Set()));
-    keys.add(s.key);
+    this.tracks.delete(s);
   }
 }
 

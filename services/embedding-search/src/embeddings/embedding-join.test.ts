@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { TrackUpdate } from '@va/proto/va/common/v1/track';
-import { testMetrics } from '../test-support.js';
+import { receivedBatch, testMetrics } from '../test-support.js';
 import { EmbeddingJoin } from './embedding-join.js';
 
 const DIMS = 4;
 const vec = (x: number) => [x, 1, 0, 0];
 const batch = (camera: string, sequence: number, embeddings: Array<number[] | undefined>) =>
-  DetectionBatch.fromPartial({ cameraId: camera, sequence, captureTsMs: 1000 + sequence, streamEpoch: 'e', detections: embeddings.map((e, i) => ({ score: 0.5 + i / 10, className: 'person', embedding: e ?? [] })) });
+  receivedBatch({ cameraId: camera, sequence, captureTsMs: 1000 + sequence, streamEpoch: 'e', detections: embeddings.map((e, i) => ({ score: 0.5 + i / 10, className: 'person', embedding: e ?? [] })) });
 const update = (camera: string, sequence: number, matches: Array<[string, number]>) =>
   TrackUpdate.fromPartial({ cameraId: camera, sequence, captureTsMs: 1000 + sequence, streamEpoch: 'e', tracks: matches.map(([trackId, detectionIndex]) => ({ trackId, detectionIndex, className: 'person' })) });
 
@@ -20,7 +19,7 @@ describe('joining track updates with their detections', () => {
     assert.equal(out.length, 1);
     assert.equal(out[0]?.track.trackId, 'a');
     assert.deepEqual(Array.from(out[0]?.embedding ?? []), vec(2));
-    assert.equal(out[0]?.score, 0.6);
+    assert.equal(out[0]?.score, Math.fround(0.6), 'a float on the wire');
   });
 
   it('track update first: the match waits and resolves when the detections come', () => {

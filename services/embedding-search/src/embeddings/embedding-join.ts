@@ -1,7 +1,8 @@
 import type { BBox } from '@va/proto/va/common/v1/geometry';
-import type { DetectionBatch, ModelRef } from '@va/proto/va/common/v1/detection';
+import type { ModelRef } from '@va/proto/va/common/v1/detection';
 import type { Track, TrackUpdate } from '@va/proto/va/common/v1/track';
 import type { SearchMetrics } from '../metrics.js';
+import type { DetectionBatchF32 } from '../messages/detection-batch-reader.js';
 
 /** What the tracker said about a track in one frame. */
 export interface TrackInfo {
@@ -81,7 +82,7 @@ export class EmbeddingJoin {
   }
 
   /** Remembers the batch's embeddings; returns candidates for track matches that were waiting for it. */
-  addDetections(b: DetectionBatch): EmbeddingCandidate[] {
+  addDetections(b: DetectionBatchF32): EmbeddingCandidate[] {
     const w = this.window(b.cameraId);
     const key = frameKey(b.streamEpoch, b.sequence);
     const frame: CachedFrame = { tsMs: b.captureTsMs, embedder: b.embedder, detections: new Map() };
@@ -143,23 +144,19 @@ export class EmbeddingJoin {
     return { track, sequence: track.sequence, tsMs: frame.tsMs, score: d.score, box: d.box, embedding: d.embedding, embedder: frame.embedder };
   }
 
-  /** Float32 halves the memory of the decoded number[]; wrong sizes and zero or non-finite vectors cannot be indexed. */
-  private usable(values: number[]): Float32Array | undefined {
+  /** Wrong sizes and zero or non-finite vectors cannot be indexed. The vector is the decoder's own copy, kept as is. */
+  private usable(values: Float32Array): Float32Array | undefined {
     if (values.length !== this.options.dims) {
       this.options.metrics.joins.inc({ outcome: 'wrong_dims' });
       return undefined;
     }
-    // One indexed pass that copies while it checks: Float32Array.from() walks the iterator
-    // protocol, which cost ~10 µs per 512-d vector in the indexer's CPU profile.
-    const out = new Float32Array(values.length);
     let norm = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
       if (!Number.isFinite(v)) return undefined;
       norm += v * v;
-      out[i] = v;
     }
-    return norm > 0 ? out : undefined;
+    return norm > 0 ? values : undefined;
   }
 
   private window(camera: string): CameraWindow {

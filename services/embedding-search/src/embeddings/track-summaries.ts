@@ -2,6 +2,7 @@ import type { BBox } from '@va/proto/va/common/v1/geometry';
 import type { ModelRef } from '@va/proto/va/common/v1/detection';
 import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { boxDoc, boxFromDoc, compact, modelDoc } from '../documents/fields.js';
+import { CameraTrackTable } from '../camera-track-table.js';
 import type { BulkOp } from '../indices/bulk-op.js';
 import type { IndexRouter } from '../indices/index-router.js';
 import type { SearchMetrics } from '../metrics.js';
@@ -32,10 +33,8 @@ interface Summary {
   best: Best | undefined;
   /** External version of the last write (continues from the stored document after a restart). */
   version: number;
-  /** Sequence at the last write; undefined when never written. */
-  writtenSequence: number | undefined;
-  /** Last seen time at the last write: refreshes are spaced by event time, not by frames. */
-  writtenTsMs: number;
+  /** Last seen time at the last write (refreshes are spaced by event time, not by frames); undefined when never written. */
+  writtenTsMs: number | undefined;
   dirty: boolean;
   /** A first embedding: written at once so the track becomes searchable. */
   urgent: boolean;
@@ -67,9 +66,7 @@ type WriteReason = 'new' | 'embedding' | 'refresh' | 'final' | 'evicted';
  * state is never replaced by a partial one; after the merge, writes continue above its version.
  */
 export class TrackSummaries {
-  /** Least recently updated first (eviction order). */
-  private readonly tracks = new Map<string, Summary>();
-  private readonly byCamera = new Map<string, Set<string>>();
+  private readonly tracks = new CameraTrackTable<Summary>();
   /** Tracks whose stored summary has not been read back yet. */
   private readonly toSeed = new Set<string>();
   private seeding: Promise<void> | undefined;
@@ -91,16 +88,14 @@ export class TrackSummaries {
       if (!s) continue;
       present.add(s.key);
       applyInfo(s, info);
-      this.tracks.delete(s.key);
-      this.tracks.set(s.key, s);
+      this.tracks.touch(s);
     }
     for (const c of candidates) this.applyCandidate(c);
     const writes: BulkOp[] = [];
     for (const key of present) this.writeIfDue(this.tracks.get(key) as Summary, writes);
     // A track missing from its camera's update has been removed by the tracker: last write, then forget it.
-    for (const key of [...(this.byCamera.get(update.cameraId) ?? [])]) {
-      if (present.has(key)) continue;
-      const s = this.tracks.get(key) as Summary;
+    for (const s of this.tracks.ofCamera(update.cameraId)) {
+      if (present.has(s.key)) continue;
       if (s.dirty) writes.push(this.write(s, 'final'));
       this.forget(s);
     }
@@ -134,36 +129,25 @@ export class TrackSummaries {
   }
 
   private writeIfDue(s: Summary, writes: BulkOp[]): void {
-    if (s.writtenSequence === undefined) writes.push(this.write(s, 'new'));
+    if (s.writtenTsMs === undefined) writes.push(this.write(s, 'new'));
     else if (s.urgent) writes.push(this.write(s, 'embedding'));
     else if (s.dirty && s.lastSeenTsMs - s.writtenTsMs >= this.options.refreshMs) writes.push(this.write(s, 'refresh'));
   }
 
   private enforceLimit(writes: BulkOp[]): void {
     while (this.tracks.size > this.options.maxTracks) {
-      const [, s] = this.tracks.entries().next().value as [string, Summary];
+      const s = this.tracks.oldest() as Summary;
       if (s.dirty) writes.push(this.write(s, 'evicted'));
       this.forget(s);
     }
   }
 
-  private remember(s: Summary): void {
-    this.tracks.set(s.key, s);
-    let keys = this.byCamera.get(s.cameraId);
-    if (!keys) this.byCamera.set(s.cameraId, (keys = new Set()));
-    keys.add(s.key);
-  }
-
   private forget(s: Summary): void {
-    this.tracks.delete(s.key);
-    const keys = this.byCamera.get(s.cameraId);
-    keys?.delete(s.key);
-    if (keys?.size === 0) this.byCamera.delete(s.cameraId);
+    this.tracks.delete(s);
   }
 
   private write(s: Summary, reason: WriteReason): BulkOp {
     s.version++;
-    s.writtenSequence = s.lastSequence;
     s.writtenTsMs = s.lastSeenTsMs;
     s.dirty = false;
     s.urgent = false;
@@ -195,7 +179,7 @@ export class TrackSummaries {
       if (this.tracks.has(key)) continue;
       const index = this.options.router.route('embeddings', info.firstSeenTsMs);
       if (!index) continue;
-      this.remember(fresh(key, index, info));
+      this.tracks.touch(fresh(key, index, info));
       this.toSeed.add(key);
     }
     if (this.toSeed.size > 0 && !this.seeding && !this.seedRetry) this.seeding = this.seed();
@@ -246,8 +230,7 @@ function fresh(key: string, index: string, info: TrackInfo): Summary {
     hits: info.hits,
     best: undefined,
     version: 0,
-    writtenSequence: undefined,
-    writtenTsMs: 0,
+    writtenTsMs: undefined,
     dirty: true,
     urgent: false,
   };
@@ -261,8 +244,7 @@ function merge(s: Summary, stored: StoredSummary): void {
   s.lastSequence = Math.max(s.lastSequence, Number(d.last_sequence ?? 0));
   s.hits = Math.max(s.hits, Number(d.hits ?? 0));
   s.version = Math.max(s.version, stored.version);
-  s.writtenSequence ??= Number(d.last_sequence ?? 0);
-  s.writtenTsMs = Math.max(s.writtenTsMs, Number(d.last_seen_ts ?? 0));
+  s.writtenTsMs = Math.max(s.writtenTsMs ?? 0, Number(d.last_seen_ts ?? 0));
   s.dirty = true;
   const embedding = Array.isArray(d.embedding) ? (d.embedding as number[]) : undefined;
   const score = Number(d.best_score ?? 0);

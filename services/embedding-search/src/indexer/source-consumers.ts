@@ -6,6 +6,7 @@ import type { DocDraft } from '../documents/fields.js';
 import { flagDoc, reviewDoc } from '../documents/flags.js';
 import { trackEventDoc } from '../documents/track-events.js';
 import type { TrackPathSampler } from '../documents/track-path-sampler.js';
+import { detectionBatchF32Codec } from '../messages/detection-batch-reader.js';
 import type { EmbeddingJoin } from '../embeddings/embedding-join.js';
 import type { TrackSummaries } from '../embeddings/track-summaries.js';
 import type { IndexKind } from '../indices/index-names.js';
@@ -42,7 +43,7 @@ export function createSourceConsumers(deps: SourceConsumersDeps): Array<DurableC
   const produce = (kind: IndexKind, drafts: DocDraft[]) => produced(kind, drafts, deps.router);
   const indexesDetections = (camera: string) => config.indexDetections === 'all' || config.indexDetections.has(camera);
   // Every batch is read (its embeddings feed the track summaries); its document is written only for opted-in cameras.
-  const detections = consumer(deps, 'detections', codecs.detectionBatch, async (b, msg) => {
+  const detections = consumer(deps, 'detections', detectionBatchF32Codec, async (b, msg) => {
     const summaryOps = summaries.offer(join.addDetections(b));
     const docs = indexesDetections(b.cameraId) ? [detectionBatchDoc(b)] : [];
     if (docs.length === 0) deps.metrics.detectionsNotIndexed.inc();

@@ -25,6 +25,8 @@ export async function applyIndexTemplates(client: Client, names: IndexNames, con
           number_of_shards: config.shards,
           number_of_replicas: config.replicas,
           refresh_interval: `${config.refreshIntervalMs}ms`,
+          // Synthetic source rebuilds the vector from the index instead of keeping its JSON as well; reads return it as before.
+          ...(kind === 'embeddings' && config.embeddingsSource === 'synthetic' ? { 'index.mapping.source.mode': 'synthetic' } : {}),
         },
         mappings,
         aliases: { [names.alias(kind)]: {} },
