@@ -261,6 +261,7 @@ export class StreamSupervisor {
     const height = this.outHeight;
     const sampler = this.statsSamplerFor(width, height);
     const frame: PendingFrame = {
+      sequence,
       raw,
       width,
       height,
