@@ -3,6 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import type { Percentiles } from '../deploy/local/pipeline/pipeline-scrape.js';
 import type { ServiceName } from '../deploy/local/pipeline/service-catalog.js';
 import type { GrpcLoadResult } from './grpc-load.js';
+import type { Hop, HopLatencyMs, TrackingGaps } from './hop-accounting.js';
 import type { Check } from './load-checks.js';
 import type { CostFigures } from './pipeline-cost.js';
 import { percentilesOf, type PipelineSampler } from './pipeline-sampler.js';
@@ -22,6 +23,12 @@ export interface LoadReport {
     latencyMs: { captureToDetections: Percentiles; captureToTracks: Percentiles; captureToIndexed: Percentiles };
     trackedFps: number;
     indexedDocs: number;
+    /** Hop by hop: frames in, out, shed by reason, held, unaccounted (hop-accounting.ts). */
+    hops: Hop[];
+    /** p95 time spent in ingest (read → publish) and in inference (received → stored). */
+    hopLatencyMs: HopLatencyMs;
+    /** Sequences tracking released past without a frame: announced as shed, or given up on after a gap timeout. */
+    trackingGaps: TrackingGaps;
   };
   /** What one frame cost the pipeline over the measured window (CPU by process, bus bytes, documents). */
   cost: CostFigures;
@@ -43,6 +50,7 @@ export const machineNow = () => ({ cores: cpus().length, memoryGb: Math.round(to
 /** Summary figures over the samples [from, to) of a run (scrape i + 1 ends sample i). */
 export function summarise(sampler: PipelineSampler, from = 0, to = sampler.samples.length): LoadReport['summary'] {
   const totals = sampler.totalsBetween(from, to);
+  const hops = sampler.hopsBetween(from, to);
   const lat = sampler.latencies(from, to);
   const seconds = sampler.samples.slice(from, to).reduce((s, x) => s + x.figures.intervalS, 0);
   return {
@@ -52,6 +60,9 @@ export function summarise(sampler: PipelineSampler, from = 0, to = sampler.sampl
     latencyMs: { captureToDetections: percentilesOf(lat.detections), captureToTracks: percentilesOf(lat.tracks), captureToIndexed: totals.captureToIndexed },
     trackedFps: seconds > 0 ? totals.framesTracked / seconds : 0,
     indexedDocs: totals.indexedDocs,
+    hops: hops.hops,
+    hopLatencyMs: hops.latencyMs,
+    trackingGaps: hops.gaps,
   };
 }
 

@@ -100,6 +100,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
       readyAtEnd,
       p95CaptureToTracksMs: summary.latencyMs.captureToTracks.p95,
       natsSlowConsumers: slowDuring,
+      hops: summary.hops,
     });
     const grpc = sc.grpc ? await grpcLoad(w, sc.grpc, o.log) : undefined;
     return {
