@@ -11,7 +11,7 @@ export interface AdmissionOptions {
   /** Frames waiting across all cameras; beyond it a new frame is dropped. */
   maxPending: number;
   /**
-   * Frames inside the batcher at once, all cameras together. Beyond it frames wait here, where a
+   * Frames being processed at once (batcher, models, publishing), all cameras together. Beyond it frames wait here, where a
    * newer frame of the same camera replaces them, instead of in the batcher, where nothing can.
    */
   maxInFlight: number;
