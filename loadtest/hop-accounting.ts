@@ -34,6 +34,8 @@ export function trackingGaps(a: PipelineScrape, b: PipelineScrape): TrackingGaps
 export interface HopLatencyMs {
   /** Ingest: last byte read from ffmpeg to publish (its mailbox and the bus gate). */
   ingestPublishDelayP95: number;
+  /** Capture to inference taking the frame off the bus (ingest, its bus gate, nats-server, the inference client). */
+  captureToReceivedP95: number;
   /** Inference: received to DetectionBatch stored (admission, batcher, model, embeddings, JetStream). */
   inferenceReceiveToPublishedP95: number;
 }
@@ -85,6 +87,7 @@ export function hopLatency(a: PipelineScrape, b: PipelineScrape): HopLatencyMs {
   };
   return {
     ingestPublishDelayP95: p95('ingest', 'va_ingest_frame_publish_delay_seconds'),
+    captureToReceivedP95: p95('batching-inference', 'va_inference_frame_latency_seconds', { stage: 'capture_to_received' }),
     inferenceReceiveToPublishedP95: p95('batching-inference', 'va_inference_frame_latency_seconds', { stage: 'receive_to_published' }),
   };
 }

@@ -42,7 +42,7 @@ for (const name of names as ScenarioName[]) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'report.html'), htmlReport(report));
-  log(`hop latency p95: ingest read → publish ${report.summary.hopLatencyMs.ingestPublishDelayP95} ms, inference received → stored ${report.summary.hopLatencyMs.inferenceReceiveToPublishedP95} ms; tracking passed over ${report.summary.trackingGaps.announced} announced-shed sequences, gave up on ${report.summary.trackingGaps.gaveUp}`);
+  log(`hop latency p95: ingest read → publish ${report.summary.hopLatencyMs.ingestPublishDelayP95} ms, capture → received by inference ${report.summary.hopLatencyMs.captureToReceivedP95} ms, inference received → stored ${report.summary.hopLatencyMs.inferenceReceiveToPublishedP95} ms; tracking passed over ${report.summary.trackingGaps.announced} announced-shed sequences, gave up on ${report.summary.trackingGaps.gaveUp}`);
   for (const c of report.checks) log(`${c.pass ? 'pass' : 'FAIL'}${c.gating ? '' : ' (reported)'}  ${c.name}: ${c.detail}`);
   for (const g of report.grpc ?? []) log(`gRPC ${g.name}: ${g.ok}/${g.requests} ok, ${g.throughput.toFixed(1)}/s, p95 ${g.latencyMs.p95.toFixed(0)} ms, errors ${JSON.stringify(g.errors)}`);
   log(`scenario ${name}: ${report.pass ? 'PASS' : 'FAIL'}; report ${relative(process.cwd(), join(dir, 'report.html'))}`);

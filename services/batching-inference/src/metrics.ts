@@ -81,7 +81,7 @@ export class InferenceMetrics {
     this.framesInFlight = new Gauge({ name: `${prefix}frames_in_flight`, help: 'Frames admitted and not yet finished (batcher, models, publishing); at most VA_INFERENCE_MAX_IN_FLIGHT_FRAMES.', registers: r });
     this.frameLatency = new Histogram({
       name: `${prefix}frame_latency_seconds`,
-      help: 'Frame latency: stage=capture_to_published (capture timestamp to JetStream ack), receive_to_published (in this service).',
+      help: 'Frame latency: stage=capture_to_received (capture timestamp to taken off the bus, every frame), capture_to_published (capture timestamp to JetStream ack), receive_to_published (in this service).',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS_S,
       registers: r,
