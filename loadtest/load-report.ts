@@ -4,6 +4,7 @@ import type { Percentiles } from '../deploy/local/pipeline/pipeline-scrape.js';
 import type { ServiceName } from '../deploy/local/pipeline/service-catalog.js';
 import type { GrpcLoadResult } from './grpc-load.js';
 import type { Hop, HopLatencyMs, TrackingGaps } from './hop-accounting.js';
+import type { ServiceEnv } from './service-env.js';
 import type { Check } from './load-checks.js';
 import type { CostFigures } from './pipeline-cost.js';
 import { percentilesOf, type PipelineSampler } from './pipeline-sampler.js';
@@ -13,7 +14,7 @@ export interface LoadReport {
   startedAt: string;
   pass: boolean;
   machine: { cores: number; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
-  config: { streams: number; fps: number; source: string; durationS: number; warmupS: number; inferenceThreads: number };
+  config: { streams: number; fps: number; source: string; durationS: number; warmupS: number; inferenceThreads: number; serviceEnv: ServiceEnv };
   /** The measured window within the series (seconds since sampling began); verdicts and summary cover it only. */
   window: { fromS: number; toS: number };
   summary: {

@@ -12,6 +12,7 @@ import type { FleetSource } from './fleet-simulator.js';
 import { htmlReport } from './html-report.js';
 import { runScenario } from './run-scenario.js';
 import { scenario, type ScenarioName } from './scenarios.js';
+import { parseServiceEnv } from './service-env.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,12 +23,14 @@ const { values } = parseArgs({
     'no-grpc': { type: 'boolean', default: false },
     threads: { type: 'string' },
     videos: { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const names = values.scenario.split(',').map((s) => s.trim());
 const bad = names.filter((n) => n !== 'normal' && n !== '10x');
-if (bad.length > 0 || (values.source !== 'clips' && values.source !== 'pattern')) {
-  console.error(`usage: npm run loadtest -- [--scenario=normal,10x] [--duration=SEC] [--quick] [--source=clips|pattern] [--no-grpc] [--threads=N] [--videos=DIR]`);
+const serviceEnv = parseServiceEnv(values.env);
+if (bad.length > 0 || (values.source !== 'clips' && values.source !== 'pattern') || serviceEnv === undefined) {
+  console.error(`usage: npm run loadtest -- [--scenario=normal,10x] [--duration=SEC] [--quick] [--source=clips|pattern] [--no-grpc] [--threads=N] [--videos=DIR] [--env=SERVICE:KEY=VALUE ...]`);
   process.exit(2);
 }
 const videos = resolve(values.videos ?? join(sharedDir(), 'data', 'video'));
@@ -37,7 +40,7 @@ const log = (line: string) => console.log(`[${new Date().toISOString().slice(11,
 const verdicts: Record<string, unknown> = {};
 for (const name of names as ScenarioName[]) {
   const sc = scenario(name, { quick: values.quick, grpc: !values['no-grpc'], source: values.source as FleetSource, ...(values.duration ? { durationS: Number(values.duration) } : {}) });
-  const report = await runScenario(sc, { videos, inferenceThreads, log });
+  const report = await runScenario(sc, { videos, inferenceThreads, log, serviceEnv });
   const dir = join(REPO_ROOT, 'loadtest', 'reports', `${report.startedAt.replace(/[:.]/g, '-')}-${name}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
