@@ -1,7 +1,11 @@
 import type { Frame } from '@va/common/gen/va/common/v1/frame';
 
-/** Most sequences announced with one DetectionBatch (the newest); tracking's gap timeout covers the rest. */
-export const MAX_ANNOUNCED = 64;
+/**
+ * Most sequences announced with one DetectionBatch (the newest; about 3 bytes each); tracking's gap
+ * timeout covers the rest. At 10x on a starved machine a camera shed 55 frames between two batches
+ * on average, so 64 left a gap timeout behind one batch in four.
+ */
+export const MAX_ANNOUNCED = 1024;
 
 interface CameraShed {
   epoch: string;

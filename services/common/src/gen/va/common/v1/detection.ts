@@ -60,7 +60,7 @@ export interface DetectionBatch {
   /**
    * Sequences of this camera and stream epoch that were shed before reaching the tracker (by
    * ingest or by this inference worker) since its previous DetectionBatch for the camera: they
-   * will never come, so the reorder window releases past them at once. At most 64, the newest.
+   * will never come, so the reorder window releases past them at once. At most 1024, the newest.
    */
   shedSequences: number[];
 }
