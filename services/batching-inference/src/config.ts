@@ -45,7 +45,7 @@ export const inferenceEnv = {
   VA_INFERENCE_MAX_FRAME_AGE_MS: int(2000, 0, 3_600_000),
   VA_INFERENCE_MAX_PENDING_FRAMES: int(256, 1, 100_000),
   // Frames being processed at once, all cameras: more wait in admission, where newer frames replace them.
-  VA_INFERENCE_MAX_IN_FLIGHT_FRAMES: int(2, 1, 100_000),
+  VA_INFERENCE_MAX_IN_FLIGHT_FRAMES: int(8, 1, 100_000),
   // Batcher priorities (1 is the highest) of camera frames and of gRPC calls.
   VA_INFERENCE_PIPELINE_PRIORITY: int(1, 1, 8),
   VA_INFERENCE_GRPC_PRIORITY: int(2, 1, 8),
