@@ -13,6 +13,9 @@
 //                       bytes and documents indexed over the measured window ÷ frames read at ingest
 //   idle_cpu_ms_per_s_by_process   the same processes for 5 s before any stream (Elasticsearch is
 //                       shared: its idle figure is the other work it does meanwhile)
+//   last_step           the largest step that ran (usually past what the machine sustains):
+//                       streams, shed share, and p95 capture → tracks of the frames it processed
+//                       (shedding must keep the survivors fresh: the 10× load test asks < 500 ms)
 //
 //   ablation            with --ablation: the normal load once per cost lever (bench/e2e/ablation-levers.ts:
 //                       baseline, detect_every 2, motion gate, int8, ORT threads 2, letterbox off,
@@ -261,6 +264,7 @@ for (const s of steps) {
   maxAtSlo = s.streams;
 }
 const normal = steps.find((s) => s.streams === NORMAL_STREAMS);
+const lastStep = (s: Step) => ({ streams: s.streams, drop_ratio: s.drop_ratio, p95_capture_to_tracks_ms_processed: s.p95_capture_to_tracks_ms, tracked_fps: s.tracked_fps });
 const summary = {
   streams: NORMAL_STREAMS,
   fps_per_stream: FPS,
@@ -275,6 +279,7 @@ const summary = {
   es_docs_per_frame: normal?.es_docs_per_frame ?? null,
   idle_cpu_ms_per_s_by_process: idleCpuMsPerS,
   max_streams_at_slo: ABLATION ? null : maxAtSlo,
+  last_step: steps.length > 0 ? lastStep(steps[steps.length - 1] as Step) : null,
   slo: { p95_capture_to_tracks_ms_below: SLO.p95CaptureToTracksMs, drop_ratio_at_most: SLO.dropRatio, error_ratio_below: SLO.errorRatio },
   inference_threads: threads,
   warmup_s: WARMUP_S,

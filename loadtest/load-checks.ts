@@ -4,6 +4,7 @@
 import type { ServiceName } from '@va/harness/pipeline/service-catalog';
 import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 import { median } from '@va/harness/statistics';
+import { describeHops, type Hop } from './hop-accounting.js';
 import type { Sample } from './pipeline-sampler.js';
 
 export interface Check {
@@ -28,6 +29,8 @@ export function queueBounds(cameras: number): Record<string, number> {
 }
 /** Seconds of publishing that may fall between scraping ingest and scraping inference at a window edge. */
 const EDGE_SKEW_S = 0.5;
+/** p95 capture → tracks of the frames that were tracked: the objective at normal load, and the bound on staleness at 10× (frames beyond capacity are shed, survivors stay fresh). */
+export const CAPTURE_TO_TRACKS_P95_MS = { normal: 200, '10x': 500 } as const;
 const LAG_QUEUES = ['tracking_consumer_lag', 'search_consumer_lag', 'sanity_consumer_lag'];
 
 const thirds = <T>(xs: T[]): [T[], T[], T[]] => {
@@ -55,6 +58,8 @@ export function loadChecks(input: {
   p95CaptureToTracksMs: number;
   /** nats-server's slow-consumer events during the run (messages it dropped for a lagging reader). */
   natsSlowConsumers: number;
+  /** Where frames went, hop by hop (hop-accounting.ts); absent: not checked. */
+  hops?: Hop[];
 }): Check[] {
   const { samples, totals, scenario } = input;
   const overload = scenario === '10x';
@@ -123,14 +128,29 @@ export function loadChecks(input: {
     detail: `${totals.framesShed} of ${totals.framesRead} frames shed and counted (${pct(totals.framesShed, totals.framesRead)}); ${uncounted} published but not received by inference in the window (${pct(uncounted, totals.framesPublished)}; limit ${limit}: 1 % + ${inFlight} in flight at the edges); nats-server slow-consumer events: ${input.natsSlowConsumers} (limit 0)`,
   });
 
+  // Each hop's frames add up: in = out + shed (by reason) + growth of what it holds. What does not
+  // add up beyond the frames that may be in flight between two scrapes was lost uncounted there.
+  if (input.hops) {
+    // Frames in flight between two scrapes, either way, plus a few a service holds where no gauge shows (a JetStream pull batch, a JPEG encode).
+    const edge = (h: Hop) => (windowS > 0 ? Math.ceil((Math.max(h.in, h.out) / windowS) * EDGE_SKEW_S) : 0) + (h.name === 'bus' ? Math.floor(h.in * 0.01) : 0) + 4;
+    const off = input.hops.filter((h) => Math.abs(h.unaccounted) > edge(h));
+    checks.push({
+      name: 'every hop accounts for its frames',
+      gating: true,
+      pass: off.length === 0,
+      detail: `${off.length > 0 ? `does not add up at ${off.map((h) => `${h.name} (${h.unaccounted} unaccounted, allowance ${edge(h)})`).join(', ')}: ` : ''}${describeHops(input.hops)}`,
+    });
+  }
+
   const errorRatio = totals.framesRead > 0 ? totals.errors / totals.framesRead : 0;
   checks.push({ name: 'errors under 0.1 %', gating: true, pass: errorRatio < 0.001, detail: `${totals.errors} data-path errors for ${totals.framesRead} frames (${pct(totals.errors, totals.framesRead)})` });
 
+  const objective = CAPTURE_TO_TRACKS_P95_MS[scenario];
   checks.push({
-    name: 'capture → tracks p95 under 200 ms',
-    gating: !overload,
-    pass: input.p95CaptureToTracksMs < 200,
-    detail: `p95 ${Math.round(input.p95CaptureToTracksMs)} ms over every tracked frame${overload ? ' (the objective holds at normal load; at 10× it is reported, not required)' : ''}`,
+    name: `capture → tracks p95 under ${objective} ms`,
+    gating: true,
+    pass: input.p95CaptureToTracksMs < objective,
+    detail: `p95 ${Math.round(input.p95CaptureToTracksMs)} ms over every tracked frame${overload ? ' (the frames that were processed: under overload the rest is shed, and the survivors must stay fresh)' : ''}`,
   });
   return checks;
 }

@@ -3,6 +3,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import type { Percentiles } from '@va/harness/pipeline/pipeline-scrape';
 import type { ServiceName } from '@va/harness/pipeline/service-catalog';
 import type { GrpcLoadResult } from './grpc-load.js';
+import type { Hop, HopLatencyMs, TrackingGaps } from './hop-accounting.js';
+import type { ServiceEnv } from './service-env.js';
 import type { Check } from './load-checks.js';
 import type { CostFigures } from './pipeline-cost.js';
 import { percentilesOf, type PipelineSampler } from './pipeline-sampler.js';
@@ -12,7 +14,7 @@ export interface LoadReport {
   startedAt: string;
   pass: boolean;
   machine: { cores: number; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
-  config: { streams: number; fps: number; source: string; durationS: number; warmupS: number; inferenceThreads: number };
+  config: { streams: number; fps: number; source: string; durationS: number; warmupS: number; inferenceThreads: number; serviceEnv: ServiceEnv };
   /** The measured window within the series (seconds since sampling began); verdicts and summary cover it only. */
   window: { fromS: number; toS: number };
   summary: {
@@ -22,6 +24,12 @@ export interface LoadReport {
     latencyMs: { captureToDetections: Percentiles; captureToTracks: Percentiles; captureToIndexed: Percentiles };
     trackedFps: number;
     indexedDocs: number;
+    /** Hop by hop: frames in, out, shed by reason, held, unaccounted (hop-accounting.ts). */
+    hops: Hop[];
+    /** p95 time spent in ingest (read → publish) and in inference (received → stored). */
+    hopLatencyMs: HopLatencyMs;
+    /** Sequences tracking released past without a frame: announced as shed, or given up on after a gap timeout. */
+    trackingGaps: TrackingGaps;
   };
   /** What one frame cost the pipeline over the measured window (CPU by process, bus bytes, documents). */
   cost: CostFigures;
@@ -43,6 +51,7 @@ export const machineNow = () => ({ cores: cpus().length, memoryGb: Math.round(to
 /** Summary figures over the samples [from, to) of a run (scrape i + 1 ends sample i). */
 export function summarise(sampler: PipelineSampler, from = 0, to = sampler.samples.length): LoadReport['summary'] {
   const totals = sampler.totalsBetween(from, to);
+  const hops = sampler.hopsBetween(from, to);
   const lat = sampler.latencies(from, to);
   const seconds = sampler.samples.slice(from, to).reduce((s, x) => s + x.figures.intervalS, 0);
   return {
@@ -52,6 +61,9 @@ export function summarise(sampler: PipelineSampler, from = 0, to = sampler.sampl
     latencyMs: { captureToDetections: percentilesOf(lat.detections), captureToTracks: percentilesOf(lat.tracks), captureToIndexed: totals.captureToIndexed },
     trackedFps: seconds > 0 ? totals.framesTracked / seconds : 0,
     indexedDocs: totals.indexedDocs,
+    hops: hops.hops,
+    hopLatencyMs: hops.latencyMs,
+    trackingGaps: hops.gaps,
   };
 }
 

@@ -8,6 +8,7 @@ import { quantile } from '@va/harness/statistics';
 import type { Pipeline } from '@va/harness/pipeline/pipeline-launcher';
 import { scrapePipeline, stageFigures, type PipelineScrape, type StageFigures, type Percentiles } from '@va/harness/pipeline/pipeline-scrape';
 import { SERVICE_NAMES, type ServiceName } from '@va/harness/pipeline/service-catalog';
+import { hopAccounting, hopLatency, trackingGaps, type Hop, type HopLatencyMs, type TrackingGaps } from './hop-accounting.js';
 
 export interface Sample {
   /** Seconds since the sampler started. */
@@ -102,6 +103,13 @@ export class PipelineSampler {
       errors: d('errors'),
       captureToIndexed: fb.latencyMs.captureToIndexed,
     };
+  }
+
+  /** Where frames went, hop by hop, between two scrapes (as totalsBetween). */
+  hopsBetween(fromScrape = 0, toScrape = this.scrapes.length - 1): { hops: Hop[]; latencyMs: HopLatencyMs; gaps: TrackingGaps } {
+    const a = this.scrapes[fromScrape] as PipelineScrape;
+    const b = this.scrapes[toScrape] as PipelineScrape;
+    return { hops: hopAccounting(a, b), latencyMs: hopLatency(a, b), gaps: trackingGaps(a, b) };
   }
 
   /** Stops sampling and closes the bus tap; safe to call again (a caller's `finally` after an error). */

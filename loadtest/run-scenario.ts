@@ -13,11 +13,14 @@ import { machineNow, seriesOf, summarise, type LoadReport } from './load-report.
 import { PipelineCostMeter } from './pipeline-cost.js';
 import { PipelineSampler } from './pipeline-sampler.js';
 import type { Scenario } from './scenarios.js';
+import type { ServiceEnv } from './service-env.js';
 
 export interface RunOptions {
   videos: string;
   inferenceThreads: number;
   log: (line: string) => void;
+  /** Settings that differ from the services' defaults (`--env`), to compare variants side by side. */
+  serviceEnv: ServiceEnv;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +70,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
   const startedAt = new Date().toISOString();
   const loadBefore = machineNow().load;
   o.log(`scenario ${sc.name}: starting the pipeline`);
-  const w = await startWholePipeline(`load-${sc.name}`, { fileRoot: o.videos, inferenceThreads: o.inferenceThreads, logLevel: 'warn' });
+  const w = await startWholePipeline(`load-${sc.name}`, { fileRoot: o.videos, inferenceThreads: o.inferenceThreads, logLevel: 'warn', env: o.serviceEnv });
   let sampler: PipelineSampler | undefined;
   try {
     sampler = await PipelineSampler.start(w.pipeline);
@@ -100,6 +103,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
       readyAtEnd,
       p95CaptureToTracksMs: summary.latencyMs.captureToTracks.p95,
       natsSlowConsumers: slowDuring,
+      hops: summary.hops,
     });
     const grpc = sc.grpc ? await grpcLoad(w, sc.grpc, o.log) : undefined;
     return {
@@ -107,7 +111,7 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
       startedAt,
       pass: checks.filter((c) => c.gating).every((c) => c.pass),
       machine: { cores: machineNow().cores, memoryGb: machineNow().memoryGb, loadBefore, loadAfter: machineNow().load },
-      config: { streams: sc.streams, fps: sc.fps, source: sc.source, durationS: sc.durationS, warmupS: sc.warmupS, inferenceThreads: o.inferenceThreads },
+      config: { streams: sc.streams, fps: sc.fps, source: sc.source, durationS: sc.durationS, warmupS: sc.warmupS, inferenceThreads: o.inferenceThreads, serviceEnv: o.serviceEnv },
       window: { fromS: sampler.samples[from]?.t ?? 0, toS: sampler.samples[to - 1]?.t ?? 0 },
       summary,
       cost,

@@ -44,6 +44,8 @@ export const inferenceEnv = {
   // Frames captured longer ago than this when their turn comes are dropped (0: never).
   VA_INFERENCE_MAX_FRAME_AGE_MS: int(2000, 0, 3_600_000),
   VA_INFERENCE_MAX_PENDING_FRAMES: int(256, 1, 100_000),
+  // Frames being processed at once, all cameras: more wait in admission, where newer frames replace them.
+  VA_INFERENCE_MAX_IN_FLIGHT_FRAMES: int(8, 1, 100_000),
   // Batcher priorities (1 is the highest) of camera frames and of gRPC calls.
   VA_INFERENCE_PIPELINE_PRIORITY: int(1, 1, 8),
   VA_INFERENCE_GRPC_PRIORITY: int(2, 1, 8),
@@ -81,6 +83,7 @@ export interface InferenceConfig {
     perCameraInFlight: number;
     maxFrameAgeMs: number;
     maxPending: number;
+    maxInFlight: number;
     priority: number;
   };
   grpc: { priority: number; maxCrops: number };
@@ -133,6 +136,7 @@ export function loadInferenceConfig(env: Env): InferenceConfig {
       perCameraInFlight: e.VA_INFERENCE_CAMERA_IN_FLIGHT,
       maxFrameAgeMs: e.VA_INFERENCE_MAX_FRAME_AGE_MS,
       maxPending: e.VA_INFERENCE_MAX_PENDING_FRAMES,
+      maxInFlight: e.VA_INFERENCE_MAX_IN_FLIGHT_FRAMES,
       priority: e.VA_INFERENCE_PIPELINE_PRIORITY,
     },
     grpc: { priority: e.VA_INFERENCE_GRPC_PRIORITY, maxCrops: e.VA_INFERENCE_EMBED_MAX_CROPS },

@@ -27,6 +27,7 @@ export class InferenceMetrics {
   readonly framesPublished: Counter<'camera'>;
   readonly framesNotDetected: Counter<'camera'>;
   readonly framesPending: Gauge;
+  readonly framesInFlight: Gauge;
   readonly frameLatency: Histogram<'stage'>;
   readonly detections: Counter<'model' | 'class'>;
   readonly embeddings: Counter<'model'>;
@@ -77,9 +78,10 @@ export class InferenceMetrics {
       registers: r,
     });
     this.framesPending = new Gauge({ name: `${prefix}frames_pending`, help: 'Frames waiting in the per-camera queues in front of the batcher.', registers: r });
+    this.framesInFlight = new Gauge({ name: `${prefix}frames_in_flight`, help: 'Frames admitted and not yet finished (batcher, models, publishing); at most VA_INFERENCE_MAX_IN_FLIGHT_FRAMES.', registers: r });
     this.frameLatency = new Histogram({
       name: `${prefix}frame_latency_seconds`,
-      help: 'Frame latency: stage=capture_to_published (capture timestamp to JetStream ack), receive_to_published (in this service).',
+      help: 'Frame latency: stage=capture_to_received (capture timestamp to taken off the bus, every frame), capture_to_published (capture timestamp to JetStream ack), receive_to_published (in this service).',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS_S,
       registers: r,

@@ -19,6 +19,7 @@ function header(over: Partial<FrameHeader> = {}): FrameHeader {
     publishTsMs: 1_700_000_000_130,
     streamEpoch: 'lq3k2x-ab12cd',
     skipDetection: true,
+    previousSequence: 40,
     ...over,
   };
 }
@@ -43,6 +44,8 @@ describe('hand-rolled Frame encoder', () => {
       { pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG, width: 0, height: 0, sourceWidth: 3840, sourceHeight: 2160 },
       { stats: { meanLuma: Number.NaN, lumaStddev: 1e-9, thumbHash: 1 } },
       { skipDetection: false },
+      { previousSequence: undefined },
+      { previousSequence: 0 },
     ];
     for (const c of cases) assert.deepEqual(encodeFrame(header(c), pixels), reference(header(c), pixels), JSON.stringify(c));
     assert.deepEqual(encodeFrame(header(), new Uint8Array(0)), reference(header(), new Uint8Array(0)));

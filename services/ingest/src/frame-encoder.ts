@@ -8,7 +8,7 @@ export type FrameHeader = Omit<Frame, 'pixels'>;
  * Protobuf encoding of va.common.v1.Frame that writes the fields around pixels that are already
  * in place, byte for byte what the generated Frame.encode produces (tested), without the copies
  * of the generated writer (it copies the pixels into its chunk list, then again into the result).
- * Field order is the generated encoder's: 1-8, pixels (9), then 10-14.
+ * Field order is the generated encoder's: 1-8, pixels (9), then 10-15.
  */
 class Writer {
   pos: number;
@@ -139,6 +139,10 @@ function writeTail(w: Writer, h: FrameHeader): void {
   if (h.skipDetection) {
     w.varint(112);
     w.varint(1);
+  }
+  if (h.previousSequence !== undefined) {
+    w.varint(120);
+    w.varint(h.previousSequence);
   }
 }
 

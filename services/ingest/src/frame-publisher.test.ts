@@ -39,6 +39,7 @@ function harness(gate: BusGate, subject = 'va.frames.cam', ring?: PublishedFrame
     const sequence = seq++;
     buffer.fill(sequence, FRAME_HEAD_RESERVE, FRAME_HEAD_RESERVE + 12);
     const frame: PendingFrame = {
+      sequence,
       raw: { buffer, bytes: 12, readAtMs: Date.now() },
       width: 2,
       height: 2,
@@ -76,6 +77,11 @@ describe('frame publisher and bus gate', () => {
     assert.equal(h.pool.available, 2, 'bounded: one buffer held, one being released');
     await bus.ackAll();
     assert.deepEqual(bus.sent.map((s) => s.frame.sequence), [0, 10], 'the newest frame won');
+    assert.deepEqual(
+      bus.sent.map((s) => s.frame.previousSequence),
+      [undefined, 0],
+      'the survivor names the frame published before it, so downstream knows 1..9 were shed and need not wait for them',
+    );
   });
 
   it('drops while disconnected instead of letting the client buffer', () => {

@@ -20,11 +20,13 @@ export type DropReason = (typeof DROP_REASONS)[number];
 
 /** A frame read from ffmpeg, waiting to be published. */
 export interface PendingFrame {
+  /** The frame's place in its stream (the header's sequence). */
+  sequence: number;
   raw: RawFrame;
   width: number;
   height: number;
   /** Builds the header at publish time (stats are computed only for frames that are sent). */
-  header(raw: RawFrame): Omit<FrameHeader, 'publishTsMs'>;
+  header(raw: RawFrame): Omit<FrameHeader, 'publishTsMs' | 'previousSequence'>;
   /** Gives the pixel buffer back to its pool. */
   release(): void;
 }
@@ -52,6 +54,8 @@ export class FramePublisher {
   private encoding = false;
   private waitingForBus = false;
   private closed = false;
+  /** Named by the next frame (Frame.previous_sequence): the sequences in between were shed here, and downstream need not wait for them. */
+  private lastPublished: number | undefined;
 
   constructor(private readonly options: FramePublisherOptions) {}
 
@@ -107,7 +111,7 @@ export class FramePublisher {
 
   private publishRaw(frame: PendingFrame): void {
     const publishTsMs = Date.now();
-    const header = { ...frame.header(frame.raw), publishTsMs };
+    const header = { ...frame.header(frame.raw), publishTsMs, previousSequence: this.lastPublished };
     const message = encodeFrameAround(frame.raw.buffer, FRAME_HEAD_RESERVE, frame.raw.bytes, header);
     const sent = this.send(message, frame, publishTsMs);
     // The nats client copies large payloads at once and small ones in a microtask queued
@@ -130,7 +134,7 @@ export class FramePublisher {
           if (this.closed) return this.options.onDropped('stopped');
           if (!this.options.gate.connected) return this.options.onDropped('disconnected');
           const publishTsMs = Date.now();
-          const full = { ...header, publishTsMs };
+          const full = { ...header, publishTsMs, previousSequence: this.lastPublished };
           const message = encodeFrame(full, jpeg);
           if (this.send(message, frame, publishTsMs)) this.options.keep?.(full, message, () => {});
         },
@@ -149,6 +153,7 @@ export class FramePublisher {
   private send(message: Uint8Array, frame: PendingFrame, publishTsMs: number): boolean {
     try {
       this.options.gate.publish(this.options.subject, message);
+      this.lastPublished = frame.sequence;
       this.options.onPublished(message.byteLength, frame, publishTsMs);
       return true;
     } catch (err) {

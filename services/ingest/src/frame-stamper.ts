@@ -77,6 +77,7 @@ export class FrameStamper {
     const height = this.outHeight;
     const sampler = this.statsSamplerFor(width, height);
     return {
+      sequence,
       raw,
       width,
       height,

@@ -76,7 +76,19 @@ describe('CameraState', () => {
     assert.deepEqual(dup.dropped, [{ token: 66, reason: 'duplicate' }]);
     const ids = new Set([...outputsOf(results), ...expired.outputs].flatMap((o) => o.update!.tracks.map((t) => t.trackId)));
     assert.equal(ids.size, 1, 'one identity across the gap');
-    assert.deepEqual(s.counters, { frames: 7, late: 1, duplicates: 1, skipped: 1 });
+    assert.deepEqual(s.counters, { frames: 7, late: 1, duplicates: 1, skipped: 1, shed: 0 });
+  });
+
+  it('tracks a frame behind shed frames at once when its batch announces them, one identity across the gap', () => {
+    const s = state();
+    const results = [0, 1].map((q) => s.offer(batch(q), q, 0));
+    results.push(s.offer({ ...batch(5), shedSequences: [2, 3, 4] }, 5, 0));
+    results.push(s.offer({ ...batch(8), shedSequences: [6, 7] }, 8, 0));
+    const outputs = outputsOf(results);
+    assert.deepEqual(outputs.map((o) => o.sequence), [0, 1, 5, 8], 'nothing waited for the gap timeout');
+    assert.equal(s.bufferDepth, 0);
+    assert.equal(new Set(outputs.flatMap((o) => o.update!.tracks.map((t) => t.trackId))).size, 1);
+    assert.deepEqual(s.counters, { frames: 4, late: 0, duplicates: 0, skipped: 0, shed: 5 });
   });
 
   it('a new stream epoch ends the session cleanly: ended events, fresh ids, stragglers of the old epoch refused', () => {

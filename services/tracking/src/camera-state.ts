@@ -41,6 +41,8 @@ export interface StepResult<T> {
   dropped: Array<{ token: T; reason: DropReason }>;
   /** Missing sequence numbers given up on. */
   skipped: number;
+  /** Sequence numbers announced as shed upstream and passed over without waiting. */
+  shed: number;
   resets: ResetReason[];
 }
 
@@ -72,7 +74,7 @@ export class CameraState<T> {
   latest: TrackUpdate | undefined;
   /** Tracks of the previous owner's last published frame, ended when this state starts. */
   private orphans: TrackUpdate | undefined;
-  readonly counters = { frames: 0, late: 0, duplicates: 0, skipped: 0 };
+  readonly counters = { frames: 0, late: 0, duplicates: 0, skipped: 0, shed: 0 };
 
   constructor(private readonly options: CameraStateOptions) {
     this.reorder = new ReorderBuffer(options.reorder);
@@ -125,7 +127,7 @@ export class CameraState<T> {
   }
 
   offer(batch: DetectionBatch, token: T, nowMs: number): StepResult<T> {
-    const result: StepResult<T> = { outputs: [], dropped: [], skipped: 0, resets: [] };
+    const result: StepResult<T> = { outputs: [], dropped: [], skipped: 0, shed: 0, resets: [] };
     const epoch = batch.streamEpoch;
     if (this.epoch === undefined) this.epoch = epoch;
     if (epoch !== this.epoch) {
@@ -137,21 +139,22 @@ export class CameraState<T> {
     } else if (this.isSequenceRestart(batch)) {
       this.restart(result, 'sequence_restart', epoch);
     }
+    this.reorder.announceShed(batch.shedSequences);
     const offered = this.reorder.offer(batch.sequence, { batch, token }, nowMs);
     if (offered.verdict === 'late' || offered.verdict === 'duplicate') {
       if (offered.verdict === 'late') this.counters.late++;
       else this.counters.duplicates++;
       result.dropped.push({ token, reason: offered.verdict });
     }
-    this.take(result, offered.released, offered.skipped);
+    this.take(result, offered.released, offered.skipped, offered.shed);
     return result;
   }
 
   /** Gives up on missing frames whose wait is over. */
   expire(nowMs: number): StepResult<T> {
-    const result: StepResult<T> = { outputs: [], dropped: [], skipped: 0, resets: [] };
+    const result: StepResult<T> = { outputs: [], dropped: [], skipped: 0, shed: 0, resets: [] };
     const expired = this.reorder.expire(nowMs);
-    this.take(result, expired.released, expired.skipped);
+    this.take(result, expired.released, expired.skipped, expired.shed);
     return result;
   }
 
@@ -186,7 +189,7 @@ export class CameraState<T> {
 
   private restart(result: StepResult<T>, reason: ResetReason, newEpoch: string): void {
     const flushed = this.reorder.flush();
-    this.take(result, flushed.released, flushed.skipped);
+    this.take(result, flushed.released, flushed.skipped, flushed.shed);
     const end = this.endSession('stream_restart');
     if (end) result.outputs.push(end);
     if (newEpoch !== this.epoch && this.epoch !== undefined) {
@@ -226,9 +229,11 @@ export class CameraState<T> {
     };
   }
 
-  private take(result: StepResult<T>, released: Array<Released<Held<T>>>, skipped: number): void {
+  private take(result: StepResult<T>, released: Array<Released<Held<T>>>, skipped: number, shed: number): void {
     result.skipped += skipped;
     this.counters.skipped += skipped;
+    result.shed += shed;
+    this.counters.shed += shed;
     for (const r of released) result.outputs.push(this.process(r));
   }
 

@@ -153,6 +153,7 @@ export class CameraWorker {
       d.token.ack();
     }
     if (result.skipped > 0) m.skippedFrames.inc({ camera }, result.skipped);
+    if (result.shed > 0) m.shedFrames.inc({ camera }, result.shed);
     for (const reason of result.resets) {
       m.streamResets.inc({ camera, reason });
       this.log.info({ reason, epoch: this.state.streamEpoch }, 'stream restarted; camera state reset');

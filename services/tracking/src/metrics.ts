@@ -16,6 +16,7 @@ export class TrackingMetrics {
   readonly lateFrames: Counter<'camera'>;
   readonly reorderDrops: Counter<'camera' | 'reason'>;
   readonly skippedFrames: Counter<'camera'>;
+  readonly shedFrames: Counter<'camera'>;
   readonly predictedFrames: Counter<'camera'>;
   readonly reorderDepth: Gauge<'camera'>;
   readonly rejectedBoxes: Counter<'camera' | 'reason'>;
@@ -44,6 +45,12 @@ export class TrackingMetrics {
     this.lateFrames = new Counter({ name: `${prefix}late_frames_total`, help: 'Frames that arrived after their sequence was processed or given up on; dropped.', labelNames: ['camera'], registers });
     this.reorderDrops = new Counter({ name: `${prefix}reorder_drops_total`, help: 'Frames the ordering stage refused, by reason (late, duplicate, stale_epoch).', labelNames: ['camera', 'reason'], registers });
     this.skippedFrames = new Counter({ name: `${prefix}skipped_frames_total`, help: 'Missing sequence numbers given up on (gap timeout or full window).', labelNames: ['camera'], registers });
+    this.shedFrames = new Counter({
+      name: `${prefix}shed_frames_total`,
+      help: 'Missing sequence numbers announced as shed upstream (DetectionBatch.shed_sequences) and passed over without waiting; gaps never announced are in skipped_frames_total.',
+      labelNames: ['camera'],
+      registers,
+    });
     this.predictedFrames = new Counter({
       name: `${prefix}predicted_frames_total`,
       help: 'Frames the detection schedule left undetected, whose tracks were advanced by prediction alone (also in frames_processed_total).',

@@ -67,4 +67,41 @@ describe('ReorderBuffer', () => {
     assert.deepEqual(b.clear(), [6]);
     assert.equal(b.depth, 0);
   });
+
+  it('releases a frame behind a gap at once when the gap was announced as shed, and counts it apart from gaps given up on', () => {
+    const b = new ReorderBuffer<number>({ window: 8, gapTimeoutMs: 500 });
+    b.offer(0, 0, 0);
+    b.announceShed([1, 2]);
+    const r = b.offer(3, 3, 100);
+    assert.equal(r.verdict, 'released', 'no wait for frames that will never come');
+    assert.deepEqual(seqs(r), [3]);
+    assert.equal(r.shed, 2);
+    assert.equal(r.skipped, 0);
+    assert.equal(r.released[0]!.framesElapsed, 3, 'the tracker still predicts across the shed frames');
+    assert.equal(b.depth, 0);
+  });
+
+  it('passes over announced sequences ahead of the window and still waits for the others', () => {
+    const b = new ReorderBuffer<number>({ window: 8, gapTimeoutMs: 500 });
+    b.offer(0, 0, 0);
+    b.announceShed([2, 5]);
+    assert.equal(b.offer(3, 3, 10).verdict, 'buffered', '1 was not announced: it may still come');
+    const r1 = b.offer(1, 1, 20);
+    assert.deepEqual(seqs(r1), [1, 3]);
+    assert.equal(r1.shed, 1);
+    const r6 = b.offer(6, 6, 30);
+    assert.equal(r6.verdict, 'buffered', '4 is missing and was not announced');
+    const expired = b.expire(530);
+    assert.deepEqual(seqs(expired), [6]);
+    assert.equal(expired.skipped, 1, 'only 4 was given up on');
+    assert.equal(expired.shed, 1, '5 was passed over as announced');
+  });
+
+  it('starts at 0 when the stream began with shed frames', () => {
+    const b = new ReorderBuffer<number>({ window: 8, gapTimeoutMs: 500 });
+    b.announceShed([0, 1]);
+    const r = b.offer(2, 2, 0);
+    assert.equal(r.verdict, 'released');
+    assert.equal(r.shed, 2);
+  });
 });

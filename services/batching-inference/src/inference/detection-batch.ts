@@ -10,6 +10,8 @@ export interface FrameMeta {
   sourceHeight: number;
   streamEpoch: string;
   stats?: FrameStats;
+  /** Sequences of the camera shed upstream since its previous batch (shed-ledger). */
+  shedSequences?: number[];
 }
 
 /** What every DetectionBatch says about its frame, detected or not. */
@@ -22,6 +24,7 @@ function frameFields(meta: FrameMeta) {
     frameHeight: meta.sourceHeight,
     frameStats: meta.stats,
     streamEpoch: meta.streamEpoch,
+    shedSequences: meta.shedSequences ?? [],
   };
 }
 

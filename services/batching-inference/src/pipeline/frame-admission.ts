@@ -6,10 +6,15 @@ export interface AdmissionOptions {
   perCameraQueue: number;
   /** Frames of one camera inside the batcher at once. */
   perCameraInFlight: number;
-  /** Frames captured longer ago than this are dropped when their turn comes (0: never). */
+  /** Frames captured longer ago than this are dropped on arrival and when their turn comes (0: never). */
   maxFrameAgeMs: number;
   /** Frames waiting across all cameras; beyond it a new frame is dropped. */
   maxPending: number;
+  /**
+   * Frames being processed at once (batcher, models, publishing), all cameras together. Beyond it frames wait here, where a
+   * newer frame of the same camera replaces them, instead of in the batcher, where nothing can.
+   */
+  maxInFlight: number;
 }
 
 export interface AdmittedFrame {
@@ -18,19 +23,25 @@ export interface AdmittedFrame {
 }
 
 interface CameraQueue<F> {
+  id: string;
   inFlight: number;
   waiting: F[];
 }
 
 /**
  * The bounded per-camera queue in front of the batcher. Each camera may have a few frames in
- * the batcher; the rest wait in a short queue, in order, and when it overflows the oldest waiting
- * frame is dropped so the newest wins: an analytics system that falls behind real time is worse
- * than one that skips frames. Frames too old by the time their turn comes are dropped as stale.
- * One fast camera cannot crowd out the others: each has its own bound.
+ * the batcher, and all cameras together `maxInFlight`; the rest wait in a short queue, in order,
+ * and when it overflows the oldest waiting frame is dropped so the newest wins: an analytics
+ * system that falls behind real time is worse than one that skips frames. Because a waiting
+ * frame is replaced rather than queued behind, a frame's age when it starts is at most its
+ * camera's frame interval plus what the batcher holds, however long the camera waited for its
+ * turn. Frames too old on arrival or by the time their turn comes are dropped as stale. Cameras
+ * take free batcher slots in turn, so one fast camera cannot crowd out the others.
  */
 export class FrameAdmission<F extends AdmittedFrame> {
   private readonly cameras = new Map<string, CameraQueue<F>>();
+  /** Cameras with waiting frames, in the order they get the next free batcher slot. */
+  private turns: Array<CameraQueue<F>> = [];
   private pendingCount = 0;
   private inFlightCount = 0;
   private closed = false;
@@ -57,12 +68,16 @@ export class FrameAdmission<F extends AdmittedFrame> {
       this.drop(frame, 'shutdown');
       return;
     }
+    if (this.isStale(frame)) {
+      this.drop(frame, 'stale');
+      return;
+    }
     let camera = this.cameras.get(frame.cameraId);
     if (!camera) {
-      camera = { inFlight: 0, waiting: [] };
+      camera = { id: frame.cameraId, inFlight: 0, waiting: [] };
       this.cameras.set(frame.cameraId, camera);
     }
-    if (camera.inFlight < this.options.perCameraInFlight && camera.waiting.length === 0) {
+    if (this.canStart(camera) && camera.waiting.length === 0) {
       this.start(camera, frame);
       return;
     }
@@ -70,18 +85,21 @@ export class FrameAdmission<F extends AdmittedFrame> {
       // Full everywhere: this camera's oldest waiting frame gives way, or the new frame is dropped.
       if (camera.waiting.length === 0) {
         this.drop(frame, 'queue_full');
+        if (camera.inFlight === 0) this.cameras.delete(camera.id);
       } else {
         this.drop(camera.waiting.shift() as F, 'superseded');
         camera.waiting.push(frame);
       }
       return;
     }
+    const hadTurn = camera.waiting.length > 0;
     camera.waiting.push(frame);
     this.pendingCount++;
     if (camera.waiting.length > this.options.perCameraQueue) {
       this.pendingCount--;
       this.drop(camera.waiting.shift() as F, 'superseded');
     }
+    if (!hadTurn && camera.waiting.length > 0) this.turns.push(camera);
     this.onPendingChange(this.pendingCount);
   }
 
@@ -91,18 +109,22 @@ export class FrameAdmission<F extends AdmittedFrame> {
     for (const camera of this.cameras.values()) {
       for (const frame of camera.waiting.splice(0)) this.drop(frame, 'shutdown');
     }
+    this.turns = [];
     this.pendingCount = 0;
     this.onPendingChange(0);
     if (this.inFlightCount === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  private isStale(frame: F): boolean {
+    return this.options.maxFrameAgeMs > 0 && this.now() - frame.captureTsMs > this.options.maxFrameAgeMs;
+  }
+
+  private canStart(camera: CameraQueue<F>): boolean {
+    return camera.inFlight < this.options.perCameraInFlight && this.inFlightCount < this.options.maxInFlight;
+  }
+
   private start(camera: CameraQueue<F>, frame: F): void {
-    if (this.options.maxFrameAgeMs > 0 && this.now() - frame.captureTsMs > this.options.maxFrameAgeMs) {
-      this.drop(frame, 'stale');
-      this.next(camera);
-      return;
-    }
     camera.inFlight++;
     this.inFlightCount++;
     let settled: Promise<void>;
@@ -116,18 +138,29 @@ export class FrameAdmission<F extends AdmittedFrame> {
       .finally(() => {
         camera.inFlight--;
         this.inFlightCount--;
-        this.next(camera);
-        if (camera.inFlight === 0 && camera.waiting.length === 0) this.cameras.delete(frame.cameraId);
+        this.next();
+        if (camera.inFlight === 0 && camera.waiting.length === 0) this.cameras.delete(camera.id);
         if (this.inFlightCount === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
   }
 
-  private next(camera: CameraQueue<F>): void {
-    if (this.closed || camera.inFlight >= this.options.perCameraInFlight) return;
-    const frame = camera.waiting.shift();
-    if (!frame) return;
-    this.pendingCount--;
-    this.onPendingChange(this.pendingCount);
-    this.start(camera, frame);
+  /** Fills free batcher slots from the cameras' waiting frames, one camera at a time in turn. */
+  private next(): void {
+    while (!this.closed && this.inFlightCount < this.options.maxInFlight) {
+      const index = this.turns.findIndex((camera) => camera.inFlight < this.options.perCameraInFlight);
+      if (index < 0) return;
+      const camera = this.turns[index] as CameraQueue<F>;
+      this.turns.splice(index, 1);
+      const frame = camera.waiting.shift() as F;
+      if (camera.waiting.length > 0) this.turns.push(camera);
+      this.pendingCount--;
+      this.onPendingChange(this.pendingCount);
+      if (this.isStale(frame)) {
+        this.drop(frame, 'stale');
+        if (camera.inFlight === 0 && camera.waiting.length === 0) this.cameras.delete(camera.id);
+        continue;
+      }
+      this.start(camera, frame);
+    }
   }
 }

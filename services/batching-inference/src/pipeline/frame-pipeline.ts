@@ -20,7 +20,7 @@ export class FramePipeline {
 
   constructor(
     private readonly nc: NatsConnection,
-    processor: FrameProcessor,
+    private readonly processor: FrameProcessor,
     private readonly metrics: InferenceMetrics,
     private readonly consumerMetrics: ConsumerMetrics,
     private readonly log: Logger,
@@ -28,8 +28,11 @@ export class FramePipeline {
   ) {
     this.admission = new FrameAdmission<ReceivedFrame>(
       options,
-      (frame) => processor.process(frame),
-      (frame, reason) => metrics.framesDropped.inc({ camera: frame.cameraId, reason }),
+      (frame) => {
+        metrics.framesInFlight.inc();
+        return processor.process(frame).finally(() => metrics.framesInFlight.dec());
+      },
+      (frame, reason) => processor.dropped(frame.frame, reason),
       (pending) => metrics.framesPending.set(pending),
     );
   }
@@ -43,6 +46,8 @@ export class FramePipeline {
       log: this.log,
       handle: (frame) => {
         this.metrics.framesReceived.inc({ camera: frame.cameraId });
+        if (frame.captureTsMs > 0) this.metrics.frameLatency.observe({ stage: 'capture_to_received' }, Math.max(0, Date.now() - frame.captureTsMs) / 1000);
+        this.processor.received(frame);
         this.admission.offer({ frame, cameraId: frame.cameraId, captureTsMs: frame.captureTsMs, receivedAt: performance.now() });
       },
     });

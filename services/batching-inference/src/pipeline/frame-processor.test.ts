@@ -101,3 +101,23 @@ describe('FrameProcessor: frames the detection schedule skips', () => {
     assert.deepEqual(batch.frameStats, { meanLuma: 90, lumaStddev: 3, thumbHash: 5 });
   });
 });
+
+describe('FrameProcessor: shed frames are announced to the tracker', () => {
+  it('names, in the camera’s next DetectionBatch, what ingest shed before its frames and what this worker dropped', async () => {
+    const p = processorWith(2_000);
+    const at = (sequence: number, captureTsMs: number, previousSequence?: number): Frame => ({ ...rawFrame(captureTsMs), sequence, ...(previousSequence !== undefined ? { previousSequence } : {}) });
+    const stale = at(5, Date.now() - 5_000, 2);
+    p.processor.received(stale);
+    await p.processor.process({ frame: stale, cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
+    const superseded = at(6, Date.now(), 5);
+    p.processor.received(superseded);
+    p.processor.dropped(superseded, 'superseded');
+    const fresh = at(8, Date.now(), 6);
+    p.processor.received(fresh);
+    await p.processor.process({ frame: fresh, cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
+    assert.equal(p.published.length, 1);
+    assert.deepEqual((p.published[0] as DetectionBatch).shedSequences, [3, 4, 5, 6, 7], 'ingest shed 3, 4 and 7; this worker dropped 5 (stale) and 6 (superseded)');
+    assert.equal(await p.dropped('stale'), 1);
+    assert.equal(await p.dropped('superseded'), 1);
+  });
+});

@@ -8,6 +8,7 @@ import type { ImageIntake } from '../preprocess/image-intake.js';
 import type { ModelManager } from '../serving/model-manager.js';
 import type { DetectionPublisher } from './detection-publisher.js';
 import type { EmbedderStage } from './embedder-stage.js';
+import { ShedLedger } from './shed-ledger.js';
 
 /** A frame taken off the bus, with when this process received it. */
 export interface ReceivedFrame {
@@ -45,6 +46,7 @@ export function remainingBudgetMs(captureTsMs: number, maxFrameAgeMs: number, no
 export class FrameProcessor {
   private readonly log: Logger;
   private lastInvalidLog = 0;
+  private readonly shedLedger = new ShedLedger();
 
   constructor(
     private readonly manager: ModelManager,
@@ -58,8 +60,19 @@ export class FrameProcessor {
     this.log = log.child({ component: 'frame-processor' });
   }
 
+  /** A frame arrived from the bus (before admission): notes what ingest shed before it. */
+  received(frame: Frame): void {
+    this.shedLedger.received(frame);
+  }
+
+  /** Counts a frame that ends here without a DetectionBatch, and announces its sequence with the camera's next one. */
+  dropped(frame: Frame, reason: string): void {
+    this.metrics.framesDropped.inc({ camera: frame.cameraId, reason });
+    this.shedLedger.shed(frame);
+  }
+
   async process({ frame, cameraId, receivedAt }: ReceivedFrame): Promise<void> {
-    const drop = (reason: string) => this.metrics.framesDropped.inc({ camera: cameraId, reason });
+    const drop = (reason: string) => this.dropped(frame, reason);
     if (frame.skipDetection) {
       await this.publishSkipped(frame, cameraId, receivedAt);
       return;
@@ -81,11 +94,11 @@ export class FrameProcessor {
 
   /** A frame left to the tracker: its pixels are neither decoded nor batched, only its place in the sequence is published. */
   private async publishSkipped(frame: Frame, cameraId: string, receivedAt: number): Promise<void> {
-    const batch = skippedBatch(frameMeta(frame, cameraId), Date.now());
+    const batch = skippedBatch(this.frameMeta(frame, cameraId), Date.now());
     try {
       await this.publisher.publish(batch);
     } catch {
-      this.metrics.framesDropped.inc({ camera: cameraId, reason: 'publish_failed' });
+      this.publishFailed(frame, batch.shedSequences);
       return;
     }
     this.metrics.framesPublished.inc({ camera: cameraId });
@@ -95,7 +108,7 @@ export class FrameProcessor {
 
   /** Detection, embeddings and publishing; the decoded pixels are released as soon as the models are done with them. */
   private async detect(frame: Frame, cameraId: string, receivedAt: number, { image, release }: { image: RgbImage; release(): void }): Promise<void> {
-    const drop = (reason: string) => this.metrics.framesDropped.inc({ camera: cameraId, reason });
+    const drop = (reason: string) => this.dropped(frame, reason);
     let served;
     try {
       served = this.manager.resolve(this.options.detector, { cameraId });
@@ -136,16 +149,26 @@ export class FrameProcessor {
         )
       : undefined;
     release();
-    const batch = detectionBatch(meta, detections, { name: served.name, version: served.version }, embedder, result.value.inferMs, Date.now());
+    const batch = detectionBatch(this.frameMeta(frame, cameraId), detections, { name: served.name, version: served.version }, embedder, result.value.inferMs, Date.now());
     try {
       await this.publisher.publish(batch);
     } catch {
-      drop('publish_failed');
+      this.publishFailed(frame, batch.shedSequences);
       return;
     }
     this.metrics.framesPublished.inc({ camera: cameraId });
     for (const d of detections) this.metrics.detections.inc({ model: served.name, class: d.className });
     this.observeLatency(frame.captureTsMs, batch.detectedTsMs, receivedAt);
+  }
+
+  /** The frame's place in the sequence plus what its camera's shed frames are: announced with the batch. */
+  private frameMeta(frame: Frame, cameraId: string): FrameMeta {
+    return { ...frameMeta(frame, cameraId), shedSequences: this.shedLedger.take(cameraId, frame.streamEpoch) };
+  }
+
+  private publishFailed(frame: Frame, announced: number[]): void {
+    this.shedLedger.giveBack(frame.cameraId, frame.streamEpoch, announced);
+    this.dropped(frame, 'publish_failed');
   }
 
   private observeLatency(captureTsMs: number, detectedTsMs: number, receivedAt: number): void {

@@ -22,6 +22,7 @@ const full = DetectionBatch.fromPartial({
   frameStats: { meanLuma: 80, lumaStddev: 20, thumbHash: 123 },
   streamEpoch: 'run-7',
   skipped: false,
+  shedSequences: [2 ** 40 - 3, 2 ** 40 - 1],
 });
 
 /** The generated decoder's result with each embedding as the Float32Array the reader gives. */

@@ -40,6 +40,7 @@ export function decodeDetectionBatchF32(input: BinaryReader | Uint8Array, length
     frameStats: undefined,
     streamEpoch: '',
     skipped: false,
+    shedSequences: [],
   };
   while (reader.pos < end) {
     const tag = reader.uint32();
@@ -83,6 +84,14 @@ export function decodeDetectionBatchF32(input: BinaryReader | Uint8Array, length
       case 104:
         b.skipped = reader.bool();
         continue;
+      case 112:
+        b.shedSequences.push(safeNumber(reader.uint64()));
+        continue;
+      case 114: {
+        const listEnd = reader.uint32() + reader.pos;
+        while (reader.pos < listEnd) b.shedSequences.push(safeNumber(reader.uint64()));
+        continue;
+      }
     }
     if ((tag & 7) === 4 || tag === 0) break;
     reader.skip(tag & 7);

@@ -57,6 +57,12 @@ export interface DetectionBatch {
    * nobody looked, not because nothing is there. Frame statistics are still passed through.
    */
   skipped: boolean;
+  /**
+   * Sequences of this camera and stream epoch that were shed before reaching the tracker (by
+   * ingest or by this inference worker) since its previous DetectionBatch for the camera: they
+   * will never come, so the reorder window releases past them at once. At most 1024, the newest.
+   */
+  shedSequences: number[];
 }
 
 function createBaseModelRef(): ModelRef {
@@ -316,6 +322,7 @@ function createBaseDetectionBatch(): DetectionBatch {
     frameStats: undefined,
     streamEpoch: "",
     skipped: false,
+    shedSequences: [],
   };
 }
 
@@ -359,6 +366,13 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
     }
     if (message.skipped !== false) {
       writer.uint32(104).bool(message.skipped);
+    }
+    if (message.shedSequences.length !== 0) {
+      writer.uint32(114).fork();
+      for (const v of message.shedSequences) {
+        writer.uint64(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -480,6 +494,24 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
             message.skipped = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag === 112) {
+              message.shedSequences.push(longToNumber(reader.uint64()));
+
+              continue;
+            }
+
+            if (tag === 114) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.shedSequences.push(longToNumber(reader.uint64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -541,6 +573,11 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
         ? globalThis.String(object.stream_epoch)
         : "",
       skipped: isSet(object.skipped) ? globalThis.Boolean(object.skipped) : false,
+      shedSequences: globalThis.Array.isArray(object?.shedSequences)
+        ? object.shedSequences.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.shed_sequences)
+        ? object.shed_sequences.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -585,6 +622,9 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
     if (message.skipped !== false) {
       obj.skipped = message.skipped;
     }
+    if (message.shedSequences?.length) {
+      obj.shedSequences = message.shedSequences.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -612,6 +652,7 @@ export const DetectionBatch: MessageFns<DetectionBatch> = {
       : undefined;
     message.streamEpoch = object.streamEpoch ?? "";
     message.skipped = object.skipped ?? false;
+    message.shedSequences = object.shedSequences?.map((e) => e) || [];
     return message;
   },
 };

@@ -115,6 +115,12 @@ export interface Frame {
    * Negative (skip) rather than positive (detect) so frames of an older ingest are still detected.
    */
   skipDetection: boolean;
+  /**
+   * The sequence of the frame ingest published before this one in the same stream epoch (unset
+   * for the first): the sequences in between were shed by ingest and will never come, so the
+   * tracker's reorder window need not wait for them.
+   */
+  previousSequence?: number | undefined;
 }
 
 function createBaseLetterbox(): Letterbox {
@@ -355,6 +361,7 @@ function createBaseFrame(): Frame {
     publishTsMs: 0,
     streamEpoch: "",
     skipDetection: false,
+    previousSequence: undefined,
   };
 }
 
@@ -401,6 +408,9 @@ export const Frame: MessageFns<Frame> = {
     }
     if (message.skipDetection !== false) {
       writer.uint32(112).bool(message.skipDetection);
+    }
+    if (message.previousSequence !== undefined) {
+      writer.uint32(120).uint64(message.previousSequence);
     }
     return writer;
   },
@@ -530,6 +540,14 @@ export const Frame: MessageFns<Frame> = {
             message.skipDetection = reader.bool();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.previousSequence = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -590,6 +608,11 @@ export const Frame: MessageFns<Frame> = {
         : isSet(object.skip_detection)
         ? globalThis.Boolean(object.skip_detection)
         : false,
+      previousSequence: isSet(object.previousSequence)
+        ? globalThis.Number(object.previousSequence)
+        : isSet(object.previous_sequence)
+        ? globalThis.Number(object.previous_sequence)
+        : undefined,
     };
   },
 
@@ -637,6 +660,9 @@ export const Frame: MessageFns<Frame> = {
     if (message.skipDetection !== false) {
       obj.skipDetection = message.skipDetection;
     }
+    if (message.previousSequence !== undefined) {
+      obj.previousSequence = Math.round(message.previousSequence);
+    }
     return obj;
   },
 
@@ -663,6 +689,7 @@ export const Frame: MessageFns<Frame> = {
     message.publishTsMs = object.publishTsMs ?? 0;
     message.streamEpoch = object.streamEpoch ?? "";
     message.skipDetection = object.skipDetection ?? false;
+    message.previousSequence = object.previousSequence ?? undefined;
     return message;
   },
 };
