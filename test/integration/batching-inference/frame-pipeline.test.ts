@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from 'nats';
 import sharp from 'sharp';
 import { codecs, STREAMS, subjects } from '@va/common';
 import { type DetectionBatch } from '@va/common/gen/va/common/v1/detection';
-import { PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
+import { FrameStats, PixelFormat, type Frame } from '@va/common/gen/va/common/v1/frame';
 import { iou, readMotGroundTruth, type GtBox } from '../../helpers/detection-score.js';
 import { startNatsServer, type TestNatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
@@ -26,7 +26,7 @@ function frame(cameraId: string, sequence: number, fields: Partial<Frame>): Fram
     pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG,
     pixels: new Uint8Array(),
     letterbox: undefined,
-    stats: { meanLuma: 100 + sequence, lumaStddev: 20, thumbHash: 12345 + sequence },
+    stats: FrameStats.fromPartial({ meanLuma: 100 + sequence, lumaStddev: 20, thumbHash: 12345 + sequence }),
     publishTsMs: Date.now(),
     streamEpoch: 'e1',
     skipDetection: false,
