@@ -8,7 +8,7 @@ import { DriftRule, type DriftOptions } from './drift.js';
 import { FrameFreezeRule, type FrameFreezeOptions } from './frame-freeze.js';
 import { ImpossibleMotionRule, type ImpossibleMotionOptions } from './impossible-motion.js';
 import { InvalidBoxRule, type InvalidBoxOptions } from './invalid-box.js';
-import { LatencySloRule, type LatencySloOptions } from './latency-slo.js';
+import { LatencySloRule, PipelineLatency, type LatencySloOptions } from './latency-slo.js';
 import { LowConfidenceSpikeRule, type LowConfidenceSpikeOptions } from './low-confidence-spike.js';
 import { RULE_NAMES, type CandidateFlag, type Finding, type Measurement, type RuleName, type SanityRule } from './rule.js';
 import { TrackWithoutDetectionRule, type TrackWithoutDetectionOptions } from './track-without-detection.js';
@@ -51,7 +51,12 @@ export const DEFAULT_SEVERITIES: Readonly<Record<RuleName, Severity>> = {
   'impossible-motion': Severity.SEVERITY_REVIEW_WEEKLY,
 };
 
-const FACTORIES: Record<RuleName, (c: RulesConfig) => SanityRule> = {
+/** State the rules of every camera share: the pipeline's latency is one, whatever the camera. */
+interface SharedState {
+  latency: PipelineLatency;
+}
+
+const FACTORIES: Record<RuleName, (c: RulesConfig, shared: SharedState) => SanityRule> = {
   'track-without-detection': (c) => new TrackWithoutDetectionRule(c.trackWithoutDetection),
   'unexplained-detection': (c) => new UnexplainedDetectionRule(c.unexplainedDetection),
   'class-flip': (c) => new ClassFlipRule(c.classFlip),
@@ -62,7 +67,7 @@ const FACTORIES: Record<RuleName, (c: RulesConfig) => SanityRule> = {
   'camera-fault': (c) => new CameraFaultRule(c.cameraFault),
   'low-confidence-spike': (c) => new LowConfidenceSpikeRule(c.lowConfidenceSpike),
   drift: (c) => new DriftRule(c.drift),
-  'latency-slo': (c) => new LatencySloRule(c.latencySlo),
+  'latency-slo': (c, shared) => new LatencySloRule(c.latencySlo, shared.latency),
 };
 
 /** Rules about the picture, root causes first: a black camera is dark, not also frozen. */
@@ -105,12 +110,15 @@ export interface RegistryHooks {
  */
 export class RuleRegistry {
   private readonly cameras = new Map<string, CameraRules>();
+  private readonly shared: SharedState;
 
   constructor(
     private readonly config: RulesConfig,
     private readonly maxCameras: number,
     private readonly hooks: RegistryHooks = {},
-  ) {}
+  ) {
+    this.shared = { latency: new PipelineLatency(config.latencySlo) };
+  }
 
   get enabledRules(): RuleName[] {
     return RULE_NAMES.filter((n) => this.config.enabled.has(n));
@@ -185,7 +193,7 @@ export class RuleRegistry {
         epoch,
         lastDetections: -1,
         lastTracks: -1,
-        rules: this.enabledRules.map((name) => ({ name, rule: FACTORIES[name](this.config) })),
+        rules: this.enabledRules.map((name) => ({ name, rule: FACTORIES[name](this.config, this.shared) })),
         faultExplainsUntilMs: Number.NEGATIVE_INFINITY,
         lastRoot: undefined,
       };
