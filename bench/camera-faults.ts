@@ -97,7 +97,7 @@ const normal = await startWholePipeline('camera-faults', { env: nothingShedEnv(C
 const cameras: Camera[] = [];
 const controls: Camera[] = [];
 let results: Array<{ camera: string; fault: string; kind: string; caught: boolean; time_to_flag_s: number | null; flags: string[] }> = [];
-let falseNormal = { flags: 0, frames: 0, list: [] as string[] };
+const falseNormal = { flags: 0, frames: 0, list: [] as string[] };
 try {
   log(`making ${faultClips.length} fault clips and 2 clean controls with ffmpeg`);
   for (const { clip, fault } of faultClips) {
