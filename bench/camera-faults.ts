@@ -64,16 +64,8 @@ async function replay(w: WholePipeline, cameras: Camera[], fps: number): Promise
   for (const c of cameras) await w.addStream({ ...clipStream(c.cameraId, c.file, { fps, loop: false }) });
   const frames = new Map<string, number>();
   for (const c of cameras) frames.set(c.cameraId, Number((await w.waitCompleted(c.cameraId, 900_000)).framesRead));
-  // Sanity-check judges what tracking published; give the last frames time to get through.
-  let settled = -1;
-  for (let i = 0; i < 60; i++) {
-    await new Promise((r) => setTimeout(r, 2000));
-    const info = await w.bus.jsm.streams.info(STREAMS.flags.name);
-    const tracks = (await w.bus.jsm.streams.info(STREAMS.tracks.name)).state.messages;
-    if (tracks === settled) break;
-    settled = tracks;
-    void info;
-  }
+  // Sanity-check judges what inference and tracking published: wait until its consumers have taken everything.
+  await waitConsumed(w);
   const out = new Map<string, { flags: Flag[]; frames: number }>();
   for (const c of cameras) {
     const stored = await readStored(w.bus, STREAMS.flags.name, subjects.flags(c.cameraId), (b) => codecs.flag.decode(b));
@@ -82,6 +74,19 @@ async function replay(w: WholePipeline, cameras: Camera[], fps: number): Promise
     out.set(c.cameraId, { flags: [...byId.values()], frames: frames.get(c.cameraId) ?? 0 });
   }
   return out;
+}
+
+/** Until every durable consumer of VA_DETECTIONS and VA_TRACKS has nothing pending or unacknowledged. */
+async function waitConsumed(w: WholePipeline): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    let pending = 0;
+    for (const stream of [STREAMS.detections.name, STREAMS.tracks.name]) {
+      for await (const c of w.bus.jsm.consumers.list(stream)) if (c.config.durable_name) pending += c.num_pending + c.num_ack_pending;
+    }
+    if (pending === 0) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error('sanity-check did not catch up within 10 minutes');
 }
 
 const describeFlag = (f: Flag) => `${f.rule}/${f.subject} sev ${f.severity} at ${(f.sequence / FPS).toFixed(1)} s`;

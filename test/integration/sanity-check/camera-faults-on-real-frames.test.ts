@@ -7,7 +7,10 @@ import { FlagFolder } from '../../../services/sanity-check/src/flags/flag-folder
 import type { CandidateFlag } from '../../../services/sanity-check/src/rules/rule.js';
 import { RuleRegistry } from '../../../services/sanity-check/src/rules/rule-registry.js';
 import { CAMERA_FAULTS } from '../../fixtures/camera-faults/camera-faults.js';
-import { clipStats, statsBatches } from '../../fixtures/camera-faults/fault-frames.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clipStats, encodedClipStats, statsBatches } from '../../fixtures/camera-faults/fault-frames.js';
 import { sharedFile } from '../../helpers/shared.js';
 
 // Real frames: the shared clips through the real ffmpeg, faults made by ffmpeg filters from FAULT_AT_S
@@ -61,6 +64,17 @@ describe('camera faults on real frames', () => {
         const stats = await clipStats(video, '', FPS, 600);
         const flags = replay(stats, 'clean');
         assert.equal(flags.length, 0, `${stats.length} clean frames raised:\n  ${describeFlags(flags)}`);
+      });
+
+      it('frozen-with-ticking-clock through H.264 with a key frame every second (each refreshes the frozen picture): still one freeze flag', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'va-frozen-'));
+        try {
+          const fault = CAMERA_FAULTS.find((f) => f.name === 'frozen-with-ticking-clock') as (typeof CAMERA_FAULTS)[number];
+          const flags = replay(await encodedClipStats(video, fault.filter(FAULT_AT_S), FPS, SECONDS + 6, join(dir, 'frozen.mp4'), 10), 'frozen-h264');
+          assert.deepEqual(flags.map((f) => `${f.rule}/${f.subject}`), ['frame-freeze/freeze'], describeFlags(flags));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       for (const fault of CAMERA_FAULTS) {
