@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Frame, FrameStats, PixelFormat } from '@va/common/gen/va/common/v1/frame';
+import { computeFrameStats } from './frame-stats.js';
 import { encodeFrame, encodeFrameAround, type FrameHeader } from './frame-encoder.js';
 import { FRAME_HEAD_RESERVE, FramePool } from './frame-pool.js';
 
@@ -43,6 +44,8 @@ describe('hand-rolled Frame encoder', () => {
       { pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG, width: 0, height: 0, sourceWidth: 3840, sourceHeight: 2160 },
       { stats: FrameStats.fromPartial({ meanLuma: Number.NaN, lumaStddev: 1e-9, thumbHash: 1 }) },
       { skipDetection: false },
+      // The statistics as ingest computes them now: picture-health arrays and the 1 KiB thumbnail fit the tail.
+      { stats: computeFrameStats(pixels, 0, 416, 416, false) },
     ];
     for (const c of cases) assert.deepEqual(encodeFrame(header(c), pixels), reference(header(c), pixels), JSON.stringify(c));
     assert.deepEqual(encodeFrame(header(), new Uint8Array(0)), reference(header(), new Uint8Array(0)));
