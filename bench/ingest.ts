@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { Frame, PixelFormat } from '@va/proto/va/common/v1/frame';
+import { Frame, FrameStats, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { encodeFrameAround } from '../services/ingest/src/frame-encoder.js';
 import { FRAME_HEAD_RESERVE, FramePool } from '../services/ingest/src/frame-pool.js';
 import { selectFilter } from '../services/ingest/src/frame-sampler.js';
@@ -209,7 +209,7 @@ async function rgbVsJpeg(frames: Buffer[]) {
 }
 
 function header() {
-  return { cameraId: 'bench', sequence: 1, captureTsMs: Date.now(), sourceWidth: SRC_W, sourceHeight: SRC_H, width: SRC_W, height: SRC_H, pixelFormat: 1, letterbox: undefined, stats: { meanLuma: 100, lumaStddev: 20, thumbHash: 12345 }, publishTsMs: Date.now(), streamEpoch: 'bench', skipDetection: false };
+  return { cameraId: 'bench', sequence: 1, captureTsMs: Date.now(), sourceWidth: SRC_W, sourceHeight: SRC_H, width: SRC_W, height: SRC_H, pixelFormat: 1, letterbox: undefined, stats: FrameStats.fromPartial({ meanLuma: 100, lumaStddev: 20, thumbHash: 12345 }), publishTsMs: Date.now(), streamEpoch: 'bench', skipDetection: false };
 }
 
 async function letterboxWhere(frames: Buffer[]) {

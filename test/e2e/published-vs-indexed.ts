@@ -177,7 +177,7 @@ export async function waitConsumersDrained(bus: NatsConnectionHandle, consumers:
 }
 
 /** Rules that judge frames the detector skipped (frame statistics, latency); every other rule must stay off them. */
-export const UNDETECTED_FRAME_RULES: ReadonlySet<string> = new Set(['frame-freeze', 'dark-or-blank-frame', 'latency-slo']);
+export const UNDETECTED_FRAME_RULES: ReadonlySet<string> = new Set(['frame-freeze', 'dark-or-blank-frame', 'camera-fault', 'latency-slo']);
 
 /**
  * Every TrackUpdate of a camera that read `frames` frames, once all are stored, then the rest of

@@ -1,4 +1,4 @@
-import type { Frame } from '@va/proto/va/common/v1/frame';
+import { FrameStats, type Frame } from '@va/proto/va/common/v1/frame';
 import { FRAME_HEAD_RESERVE, FRAME_TAIL_RESERVE } from './frame-pool.js';
 
 /** A Frame without its pixels: what the encoder writes around them. */
@@ -41,6 +41,12 @@ class Writer {
     this.view.setUint32(this.pos, value >>> 0, true);
     this.view.setUint32(this.pos + 4, Math.floor(value / 0x1_0000_0000) >>> 0, true);
     this.pos += 8;
+  }
+
+  bytes(value: Uint8Array): void {
+    this.varint(value.byteLength);
+    this.buf.set(value, this.pos);
+    this.pos += value.byteLength;
   }
 
   ascii(value: string): void {
@@ -111,22 +117,11 @@ function writeTail(w: Writer, h: FrameHeader): void {
     w.float(lb.padY);
   }
   }
-  const st = h.stats;
-  if (st !== undefined) {
+  if (h.stats !== undefined) {
+    // The generated encoder's bytes for the statistics (their arrays and thumbnail are small).
+    const st = FrameStats.encode(h.stats).finish();
     w.varint(90);
-    w.varint((st.meanLuma !== 0 ? 5 : 0) + (st.lumaStddev !== 0 ? 5 : 0) + (st.thumbHash !== 0 ? 9 : 0));
-    if (st.meanLuma !== 0) {
-    w.varint(13);
-    w.float(st.meanLuma);
-  }
-    if (st.lumaStddev !== 0) {
-    w.varint(21);
-    w.float(st.lumaStddev);
-  }
-    if (st.thumbHash !== 0) {
-    w.varint(25);
-    w.fixed64(st.thumbHash);
-  }
+    w.bytes(st);
   }
   if (h.publishTsMs !== 0) {
     w.varint(96);

@@ -1,7 +1,7 @@
 /** Room before the pixels for Frame's header fields (camera id, sequence, sizes, ...). */
 export const FRAME_HEAD_RESERVE = 160;
-/** Room after the pixels for letterbox, stats, publish time and stream epoch. */
-export const FRAME_TAIL_RESERVE = 160;
+/** Room after the pixels for letterbox, stats (with their 1 KiB grey thumbnail), publish time and stream epoch. */
+export const FRAME_TAIL_RESERVE = 1536;
 
 /**
  * A fixed set of frame buffers for one stream. Pixels are read from ffmpeg straight into the

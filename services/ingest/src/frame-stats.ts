@@ -1,4 +1,5 @@
 import type { FrameStats } from '@va/proto/va/common/v1/frame';
+import { PictureHealthSampler } from './picture-health.js';
 
 /** Thumbnail side: the hash covers a THUMB x THUMB grey image of block means. */
 const THUMB = 16;
@@ -21,6 +22,7 @@ export interface StatsRegion {
  * thumbnail of block means. The hash is equal exactly when the thumbnail is equal, which is what
  * a frozen camera produces; block means over 16 samples each, quantised to 64 levels, keep
  * decoder noise from hiding a freeze without letting a real change go unnoticed.
+ * Camera-health signals from the same samples come from picture-health.ts.
  * `region` limits the statistics to the picture inside letterbox padding. The sample positions
  * are computed once per stream geometry; each frame then reads 4096 pixels.
  */
@@ -32,6 +34,7 @@ export class FrameStatsSampler {
   readonly luma = new Uint8Array(GRID * GRID);
   private readonly rOff: number;
   private readonly bOff: number;
+  private readonly health: PictureHealthSampler;
 
   constructor(width: number, height: number, bgr: boolean, region?: StatsRegion) {
     const rx = region?.x ?? 0;
@@ -48,6 +51,7 @@ export class FrameStatsSampler {
         this.cellOf[gy * GRID + gx] = ((gy / SAMPLES) | 0) * THUMB + ((gx / SAMPLES) | 0);
       }
     }
+    this.health = new PictureHealthSampler(GRID, this.positions, width, rw / GRID, rh / GRID, this.rOff, this.bOff);
   }
 
   compute(pixels: Uint8Array, offset: number): FrameStats {
@@ -66,7 +70,12 @@ export class FrameStatsSampler {
     }
     const n = positions.length;
     const mean = sum / n;
-    return { meanLuma: mean, lumaStddev: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), thumbHash: hashCells(cells) };
+    return {
+      meanLuma: mean,
+      lumaStddev: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
+      thumbHash: hashCells(cells),
+      ...this.health.measure(pixels, offset, grid),
+    };
   }
 }
 

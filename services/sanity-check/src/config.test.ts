@@ -14,6 +14,22 @@ describe('sanity-check configuration', () => {
     assert.equal(c.rules.drift.scoreThreshold, 0.25);
     assert.equal(c.rules.severities['frame-freeze'], Severity.SEVERITY_ACT_NOW);
     assert.equal(c.rules.severities['class-flip'], Severity.SEVERITY_REVIEW_WEEKLY);
+    assert.equal(c.rules.severities['camera-fault'], Severity.SEVERITY_ACT_NOW);
+    assert.deepEqual(c.rules.cameraFault, { baseline: { minFrames: 6, minMs: 2000, followRate: 0.02 }, minFrames: 3, minMs: 1000 });
+    assert.equal(c.rules.darkOrBlank.minFlatShare, 0.9);
+    assert.equal(c.rules.frameFreeze.maxChangedShare, 0.05);
+    assert.equal(c.rules.faultExplainsMs, 10_000);
+  });
+
+  it('refuses camera-fault settings out of bounds, naming the key', () => {
+    for (const [key, value] of [
+      ['VA_SANITY_SIGNAL_LOST_FLAT_SHARE', '0.2'],
+      ['VA_SANITY_PICTURE_BASELINE_FRAMES', '1'],
+      ['VA_SANITY_FREEZE_MAX_CHANGED_SHARE', '0.9'],
+      ['VA_SANITY_PICTURE_FOLLOW_RATE', '2'],
+    ] as const) {
+      assert.throws(() => loadSanityConfig({ [key]: value }), (err: unknown) => err instanceof ConfigError && err.issues.some((i) => i.key === key), key);
+    }
   });
 
   it('reads switches, overrides and thresholds', () => {

@@ -22,6 +22,7 @@ export class SanityMetrics {
   readonly openFlags: Gauge;
   readonly ruleErrors: Counter<'rule'>;
   readonly duplicates: Counter<'kind'>;
+  readonly explained: Counter<'rule' | 'by'>;
   readonly driftPsi: Gauge<'camera' | 'metric'>;
   readonly driftThreshold: Gauge<'metric'>;
   readonly latencyQuantile: Gauge<'camera' | 'quantile'>;
@@ -62,6 +63,7 @@ export class SanityMetrics {
     this.openFlags = new Gauge({ name: `${prefix}open_flags`, help: 'Flags still folding repeats (their subject was seen within the quiet period).', registers: r });
     this.ruleErrors = new Counter({ name: `${prefix}rule_errors_total`, help: 'Messages a rule threw on (the other rules still ran).', labelNames: ['rule'], registers: r });
     this.duplicates = new Counter({ name: `${prefix}duplicate_messages_total`, help: 'Redelivered messages at or below the last sequence seen for their camera, skipped.', labelNames: ['kind'], registers: r });
+    this.explained = new Counter({ name: `${prefix}findings_explained_total`, help: 'Findings dropped because a picture fault on their camera explains them (one fault, one flag), by rule and the picture rule that explains them.', labelNames: ['rule', 'by'], registers: r });
     this.driftPsi = new Gauge({ name: `${prefix}drift_psi`, help: 'Population Stability Index of the latest window against the baseline, by camera and metric (confidence, box-size).', labelNames: ['camera', 'metric'], registers: r });
     this.driftThreshold = new Gauge({ name: `${prefix}drift_psi_threshold`, help: 'Configured PSI threshold per metric.', labelNames: ['metric'], registers: r });
     this.latencyQuantile = new Gauge({ name: `${prefix}capture_to_tracks_quantile_seconds`, help: 'Capture -> tracks latency quantile over the latency rule window, by camera.', labelNames: ['camera', 'quantile'], registers: r });
@@ -103,6 +105,7 @@ export function registryHooks(metrics: SanityMetrics, log: Logger, latencyQuanti
       log.error({ rule, camera, err: errorMessage(err) }, 'rule failed on a message; other rules still ran');
     },
     onDuplicate: (kind) => metrics.duplicates.inc({ kind }),
+    onExplained: (rule, _camera, by) => metrics.explained.inc({ rule, by }),
     onMeasurement: (camera, m) => {
       if (m.name === 'drift_psi') metrics.driftPsi.set({ camera, metric: m.labels.metric ?? '' }, m.value);
       else metrics.latencyQuantile.set({ camera, quantile: m.labels.quantile ?? '' }, m.value / 1000);

@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from 'nats';
 import sharp from 'sharp';
 import { codecs, iou, STREAMS, subjects } from '@va/common';
 import { type DetectionBatch } from '@va/proto/va/common/v1/detection';
-import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
+import { FrameStats, PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 import { readMotGroundTruth, type GtBox } from '@va/harness/detection-score';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
@@ -26,7 +26,7 @@ function frame(cameraId: string, sequence: number, fields: Partial<Frame>): Fram
     pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG,
     pixels: new Uint8Array(),
     letterbox: undefined,
-    stats: { meanLuma: 100 + sequence, lumaStddev: 20, thumbHash: 12345 + sequence },
+    stats: FrameStats.fromPartial({ meanLuma: 100 + sequence, lumaStddev: 20, thumbHash: 12345 + sequence }),
     publishTsMs: Date.now(),
     streamEpoch: 'e1',
     skipDetection: false,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '@va/common';
-import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
+import { FrameStats, PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { InferenceMetrics } from '../metrics.js';
 import { DecodeBudget } from '../preprocess/decode-budget.js';
@@ -89,7 +89,7 @@ describe('FrameProcessor: the age limit rules a frame’s life', () => {
 describe('FrameProcessor: frames the detection schedule skips', () => {
   it('publishes a skipped DetectionBatch without decoding or asking the detector, frame stats passed through', async () => {
     const p = processorWith(60_000);
-    const frame = { ...rawFrame(Date.now()), skipDetection: true, pixels: new Uint8Array(0), stats: { meanLuma: 90, lumaStddev: 3, thumbHash: 5 } };
+    const frame = { ...rawFrame(Date.now()), skipDetection: true, pixels: new Uint8Array(0), stats: FrameStats.fromPartial({ meanLuma: 90, lumaStddev: 3, thumbHash: 5 }) };
     await p.processor.process({ frame, cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
     assert.equal(p.submitted.length, 0, 'the detector was not asked');
     assert.equal(p.published.length, 1);
@@ -98,7 +98,7 @@ describe('FrameProcessor: frames the detection schedule skips', () => {
     assert.equal(batch.sequence, 7);
     assert.deepEqual(batch.detections, []);
     assert.equal(batch.detector, undefined);
-    assert.deepEqual(batch.frameStats, { meanLuma: 90, lumaStddev: 3, thumbHash: 5 });
+    assert.deepEqual(batch.frameStats, frame.stats);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MalformedMessageError } from '../errors.js';
-import { PixelFormat } from '@va/proto/va/common/v1/frame';
+import { FrameStats, PixelFormat } from '@va/proto/va/common/v1/frame';
 import { TrackEvent } from '@va/proto/va/common/v1/track';
 import { codecs } from './codec.js';
 
@@ -20,7 +20,7 @@ describe('protobuf codecs', () => {
       pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
       pixels,
       letterbox: undefined,
-      stats: { meanLuma: 10, lumaStddev: 2, thumbHash: 77 },
+      stats: FrameStats.fromPartial({ meanLuma: 10, lumaStddev: 2, thumbHash: 77 }),
       publishTsMs: 1_700_000_000_200,
       streamEpoch: 'e1',
       skipDetection: false,

@@ -14,6 +14,16 @@ export class ConditionRun {
     private readonly minMs: number,
   ) {}
 
+  /** True while the condition holds, reported or not yet (a fault suspected is already a cause). */
+  get holding(): boolean {
+    return this.frames > 0;
+  }
+
+  /** Consecutive frames the condition has held for (0 when it does not hold). */
+  get length(): number {
+    return this.frames;
+  }
+
   /** Returns the run when it has just become long enough, otherwise undefined. */
   update(holds: boolean, sequence: number, tsMs: number): { frames: number; durationMs: number; startSequence: number } | undefined {
     if (!holds) {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { batch, stats } from '../test-support/messages.js';
 import { DarkOrBlankFrameRule } from './dark-or-blank-frame.js';
 
-const options = { maxDarkLuma: 20, maxBlankStddev: 3, minFrames: 5, minMs: 1000 };
+const options = { maxDarkLuma: 20, maxBlankStddev: 3, minFlatShare: 0.9, minFrames: 5, minMs: 1000 };
 
 describe('dark-or-blank-frame', () => {
   it('flags a dark camera and, separately, a flat (blank) picture', () => {

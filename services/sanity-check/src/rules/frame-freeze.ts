@@ -2,7 +2,7 @@ import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import type { FrameStats } from '@va/proto/va/common/v1/frame';
 import { ConditionRun } from './condition-run.js';
 import { cameraFinding, type Finding, type SanityRule } from './rule.js';
-import { hasStats } from './frame-stats.js';
+import { hasPictureHealth, hasStats } from './frame-stats.js';
 
 export interface FrameFreezeOptions {
   /** Consecutive unchanged frames before the camera counts as frozen... */
@@ -14,11 +14,18 @@ export interface FrameFreezeOptions {
    * unchanged (a frozen picture with a ticking clock overlay); 0 uses the thumbnail hash only.
    */
   nearZeroDelta: number;
+  /**
+   * With ingest's grey thumbnail: the share of its cells that may change while the picture counts as
+   * unchanged (an on-screen clock, a blinking status light). Clean footage changes 40 % or more.
+   */
+  maxChangedShare: number;
 }
 
 /**
  * Frame freeze: the camera keeps sending the same picture (identical thumbnail hashes from
- * ingest's frame statistics, or a near-zero change of luma and its spread). A busy or empty scene
+ * ingest's frame statistics, or a near-zero change of luma and its spread, or, where ingest sends its
+ * grey thumbnail, almost every cell of it exactly unchanged, so a ticking clock overlay does not hide a
+ * frozen picture). A busy or empty scene
  * still changes from frame to frame through sensor noise and compression; measured on the shared
  * clips, identical 16x16 thumbnails last at most 3 frames in a row (an empty room), far below the
  * default of 3 s.
@@ -28,9 +35,16 @@ export class FrameFreezeRule implements SanityRule {
   readonly judgesUndetectedFrames = true;
   private previous: FrameStats | undefined;
   private readonly run: ConditionRun;
+  private holding = false;
+  /** Unchanged frames in a row before a freeze is suspected: still scenes repeat a frame or two. */
+  private static readonly SUSPECT_AFTER = 3;
 
   constructor(private readonly options: FrameFreezeOptions) {
     this.run = new ConditionRun(options.minFrames, options.minMs);
+  }
+
+  pictureFault(): string | undefined {
+    return this.holding && this.run.length >= FrameFreezeRule.SUSPECT_AFTER ? 'freeze' : undefined;
   }
 
   onDetections(batch: DetectionBatch): Finding[] {
@@ -42,8 +56,11 @@ export class FrameFreezeRule implements SanityRule {
     const sameHash = stats.thumbHash === previous.thumbHash;
     const delta = this.options.nearZeroDelta;
     const nearZero = delta > 0 && Math.abs(stats.meanLuma - previous.meanLuma) <= delta && Math.abs(stats.lumaStddev - previous.lumaStddev) <= delta;
+    const changed = hasPictureHealth(stats) && hasPictureHealth(previous) ? changedShare(stats.greyThumb, previous.greyThumb) : 1;
+    const stillThumb = changed <= this.options.maxChangedShare;
+    this.holding = sameHash || nearZero || stillThumb;
     // The first frame of a run is the one before the first repeat.
-    const run = this.run.update(sameHash || nearZero, batch.sequence, batch.captureTsMs);
+    const run = this.run.update(this.holding, batch.sequence, batch.captureTsMs);
     if (!run) return [];
     const frames = run.frames + 1;
     return [
@@ -53,9 +70,18 @@ export class FrameFreezeRule implements SanityRule {
         min_frames: this.options.minFrames,
         min_ms: this.options.minMs,
         identical_hash: sameHash ? 1 : 0,
+        changed_share: changed,
+        max_changed_share: this.options.maxChangedShare,
         mean_luma: stats.meanLuma,
         since_sequence: Math.max(0, run.startSequence - 1),
       }),
     ];
   }
+}
+
+/** Share of thumbnail cells that differ at all between two frames. */
+function changedShare(a: Uint8Array, b: Uint8Array): number {
+  let changed = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) changed++;
+  return changed / a.length;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { update } from '../test-support/messages.js';
-import { LatencySloRule, quantile } from './latency-slo.js';
+import { LatencySloRule, PipelineLatency, quantile } from './latency-slo.js';
 
 const options = { sloMs: 200, quantile: 0.95, window: 40, evalEvery: 10 };
 
@@ -30,5 +30,19 @@ describe('latency-slo', () => {
     found += rule.onTracks(noTs).length;
     assert.equal(found, 0);
     assert.equal(quantile(Float64Array.from([5, 1, 4, 2, 3]), 0.95), 5);
+  });
+
+  it('flags a breach once for the whole pipeline, not once per camera, and says it is the pipeline', () => {
+    const pipeline = new PipelineLatency(options);
+    const cameras = ['a', 'b', 'c'].map((camera) => ({ camera, rule: new LatencySloRule(options, pipeline) }));
+    const found = [];
+    for (let s = 0; s < 200; s++) {
+      for (const { camera, rule } of cameras) found.push(...rule.onTracks(update(s, [], { camera, trackedLatencyMs: s < 50 ? 80 : 600 })));
+    }
+    assert.equal(found.length, 1, found.map((f) => `${f.cameraId}: ${f.message}`).join('\n'));
+    assert.equal(found[0]!.subject, 'pipeline');
+    assert.match(found[0]!.message, /the pipeline is slow, not the camera/);
+    assert.equal(found[0]!.evidence.cameras_in_last_evaluation, 3);
+    for (const { rule } of cameras) assert.equal(rule.measurements()[0]?.value, 600, 'every camera reports the pipeline figure');
   });
 });

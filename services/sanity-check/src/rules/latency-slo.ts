@@ -12,17 +12,15 @@ export interface LatencySloOptions {
 }
 
 /**
- * Latency SLO breach from the stage timestamps the pipeline stamps on every message:
- * capture (ingest) -> detected (inference) -> tracked (tracking). The quantile of capture -> tracked
- * over the latest updates is compared with the objective; the capture -> detected quantile goes
- * into the evidence so the flag says which stage is slow. Timestamps from different hosts assume
- * synchronised clocks (NTP); negative latencies (skew) are ignored.
+ * Capture -> tracks latency over the latest track updates of every camera together: the pipeline's
+ * latency, one per rule registry, shared by the per-camera LatencySloRule instances. A breach is the
+ * pipeline's (inference or tracking falling behind), so it is flagged once for all cameras, on the
+ * camera whose update showed it, until the quantile is back under the objective.
  */
-export class LatencySloRule implements SanityRule {
-  /** A predicted frame is still a frame whose tracks somebody waits for. */
-  readonly judgesUndetectedFrames = true;
+export class PipelineLatency {
   private readonly total: Float64Array;
   private readonly detect: Float64Array;
+  private readonly cameras = new Set<string>();
   private count = 0;
   private next = 0;
   private sinceEval = 0;
@@ -34,7 +32,11 @@ export class LatencySloRule implements SanityRule {
     this.detect = new Float64Array(options.window);
   }
 
-  onTracks(update: TrackUpdate): Finding[] {
+  get quantileMs(): number | undefined {
+    return this.count < this.options.window ? undefined : this.current;
+  }
+
+  observe(update: TrackUpdate): Finding[] {
     if (update.captureTsMs <= 0 || update.trackedTsMs <= 0) return [];
     const total = update.trackedTsMs - update.captureTsMs;
     if (total < 0) return [];
@@ -44,8 +46,11 @@ export class LatencySloRule implements SanityRule {
     this.next = (this.next + 1) % this.options.window;
     this.count = Math.min(this.count + 1, this.options.window);
     this.sinceEval++;
+    if (this.cameras.size < MAX_CAMERAS_COUNTED) this.cameras.add(update.cameraId);
     if (this.count < this.options.window || this.sinceEval < this.options.evalEvery) return [];
     this.sinceEval = 0;
+    const cameras = this.cameras.size;
+    this.cameras.clear();
     this.current = quantile(this.total, this.options.quantile);
     if (this.current <= this.options.sloMs) {
       this.breached = false;
@@ -56,19 +61,51 @@ export class LatencySloRule implements SanityRule {
     const detectQ = quantile(this.detect, this.options.quantile);
     const q = `p${Math.round(this.options.quantile * 100)}`;
     return [
-      cameraFinding(update, 'latency-slo', 'capture-to-tracks', `capture -> tracks ${q} is ${Math.round(this.current)} ms over the last ${this.options.window} frames (objective ${this.options.sloMs} ms; capture -> detections ${q} ${Math.round(detectQ)} ms)`, {
-        quantile_ms: this.current,
-        slo_ms: this.options.sloMs,
-        quantile: this.options.quantile,
-        capture_to_detections_ms: detectQ,
-        window: this.options.window,
-      }),
+      cameraFinding(
+        update,
+        'latency-slo',
+        'pipeline',
+        `the pipeline is slow, not the camera: capture -> tracks ${q} is ${Math.round(this.current)} ms over the last ${this.options.window} frames of all cameras (objective ${this.options.sloMs} ms; capture -> detections ${q} ${Math.round(detectQ)} ms)`,
+        {
+          quantile_ms: this.current,
+          slo_ms: this.options.sloMs,
+          quantile: this.options.quantile,
+          capture_to_detections_ms: detectQ,
+          window: this.options.window,
+          cameras_in_last_evaluation: cameras,
+        },
+      ),
     ];
+  }
+}
+
+/** Cameras counted per evaluation for the evidence (bounded: the set is cleared at each evaluation). */
+const MAX_CAMERAS_COUNTED = 100_000;
+
+/**
+ * Latency SLO breach from the stage timestamps the pipeline stamps on every message:
+ * capture (ingest) -> detected (inference) -> tracked (tracking). The quantile of capture -> tracked
+ * over the latest updates of all cameras (PipelineLatency) is compared with the objective; the
+ * capture -> detected quantile goes into the evidence so the flag says which stage is slow.
+ * Timestamps from different hosts assume synchronised clocks (NTP); negative latencies (skew) are ignored.
+ */
+export class LatencySloRule implements SanityRule {
+  /** A predicted frame is still a frame whose tracks somebody waits for. */
+  readonly judgesUndetectedFrames = true;
+
+  constructor(
+    private readonly options: LatencySloOptions,
+    private readonly pipeline = new PipelineLatency(options),
+  ) {}
+
+  onTracks(update: TrackUpdate): Finding[] {
+    return this.pipeline.observe(update);
   }
 
   measurements(): Measurement[] {
-    if (this.count < this.options.window) return [];
-    return [{ name: 'capture_to_tracks_quantile_ms', labels: { quantile: String(this.options.quantile) }, value: this.current }];
+    const value = this.pipeline.quantileMs;
+    if (value === undefined) return [];
+    return [{ name: 'capture_to_tracks_quantile_ms', labels: { quantile: String(this.options.quantile) }, value }];
   }
 }
 

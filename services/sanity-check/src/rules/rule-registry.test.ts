@@ -110,3 +110,35 @@ describe('rule registry and frames the detection schedule skipped', () => {
     assert.deepEqual(found.map((f) => f.rule), ['dark-or-blank-frame']);
   });
 });
+
+describe('rule registry: one fault, one flag', () => {
+  it('reports a black camera once, as dark, not also as frozen, and the tracks it lost not as missed detections', () => {
+    const explained: string[] = [];
+    const registry = new RuleRegistry(loadSanityConfig({}).rules, 10, { onExplained: (rule, _camera, by) => explained.push(`${rule} by ${by}`) });
+    const person: [number, number, number, number] = [300, 100, 360, 260];
+    const found = [];
+    for (let s = 0; s < 80; s++) {
+      const black = s >= 20;
+      const frameStats = black ? stats(77, 0, 0.5) : stats(s + 1, 110 + (s % 5), 45);
+      const detections = black ? [] : [det(person, 0.9)];
+      found.push(...registry.onDetections(batch(s, detections, { stats: frameStats })));
+      const t = track('1', person, { detectionIndex: black ? -1 : 0, framesSinceUpdate: black ? s - 19 : 0 });
+      found.push(...registry.onTracks(update(s, [t]), batch(s, detections)));
+    }
+    assert.deepEqual(found.map((f) => `${f.rule}/${f.subject}`), ['dark-or-blank-frame/dark'], found.map((f) => f.message).join('\n'));
+    assert.ok(explained.includes('track-without-detection by dark-or-blank-frame'), explained.join(', '));
+    assert.ok(explained.includes('frame-freeze by dark-or-blank-frame'), explained.join(', '));
+  });
+
+  it('gives kinds of camera fault that degrade the picture one severity step below the rule', () => {
+    const rules = loadSanityConfig({ VA_SANITY_SEVERITY_OVERRIDES: 'camera-fault=2' }).rules;
+    const registry = new RuleRegistry(rules, 10);
+    const health = (sharpness: number) => ({ ...stats(0, 110, 45), regionLuma: Array(16).fill(110), regionContrast: Array(16).fill(45), sharpness, noise: 3, flatShare: 0.3, meanRed: 120, meanGreen: 110, meanBlue: 100 });
+    const found = [];
+    for (let s = 0; s < 40; s++) {
+      const thumb = Uint8Array.from({ length: 1024 }, (_, i) => (i * 37 + s) % 251);
+      found.push(...registry.onDetections(batch(s, [], { stats: { ...health(s < 20 ? 300 : 5), thumbHash: s + 1, greyThumb: thumb } })));
+    }
+    assert.deepEqual(found.map((f) => `${f.rule}/${f.subject}/${f.severity}`), ['camera-fault/blur/3']);
+  });
+});

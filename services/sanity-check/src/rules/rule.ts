@@ -12,6 +12,7 @@ export const RULE_NAMES = [
   'invalid-box',
   'frame-freeze',
   'dark-or-blank-frame',
+  'camera-fault',
   'low-confidence-spike',
   'drift',
   'latency-slo',
@@ -37,6 +38,8 @@ export interface Finding {
   classNames: string[];
   frameWidth: number;
   frameHeight: number;
+  /** The rule's kind of fault degrades rather than blinds: one severity step below the rule's. */
+  milder?: boolean;
 }
 
 export interface CandidateFlag extends Finding {
@@ -66,6 +69,11 @@ export interface SanityRule {
   onDetections?(batch: DetectionBatch): Finding[];
   /** The tracker's view of one frame, and the detections of that frame when still known. */
   onTracks?(update: TrackUpdate, detections: DetectionBatch | undefined): Finding[];
+  /**
+   * For rules about the camera's picture: the fault seen in the latest frame, suspected or already
+   * flagged (undefined when the picture looks fine). The registry lets the root cause speak alone.
+   */
+  pictureFault?(): string | undefined;
   /** Latest values worth a gauge, read after each message. */
   measurements?(): Measurement[];
 }

@@ -103,3 +103,18 @@ describe('track-without-detection with a detection schedule (detector on every 3
     assert.equal(found[0]!.sequence, 6 + 3 * 5);
   });
 });
+
+describe('track-without-detection under load (frames shed at ingest or inference)', () => {
+  it('never counts shed frames as missed detections: a track unmatched across a gap is excused until matched again', () => {
+    const rule = new TrackWithoutDetectionRule(options);
+    const found = [];
+    for (let s = 0; s < 3; s++) found.push(...rule.onTracks(update(s, [track('7', BOX, { detectionIndex: 0 })]), batch(s, [det(BOX, 0.9)])));
+    // Frames 3..39 were shed: the tracker bridges them (framesSinceUpdate counts them), the detector never saw them.
+    for (let s = 40; s < 60; s++) found.push(...rule.onTracks(update(s, [lost(s - 2)]), batch(s, [])));
+    assert.equal(found.length, 0, found.map((f) => f.message).join('\n'));
+    // Matched again, then really missed on consecutive detected frames: flagged after N of them.
+    found.push(...rule.onTracks(update(60, [track('7', BOX, { detectionIndex: 0 })]), batch(60, [det(BOX, 0.9)])));
+    for (let s = 61; s < 70; s++) found.push(...rule.onTracks(update(s, [lost(s - 60)]), batch(s, [])));
+    assert.deepEqual(found.map((f) => f.evidence.frames_unmatched), [5]);
+  });
+});

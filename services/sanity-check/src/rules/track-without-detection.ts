@@ -22,8 +22,12 @@ interface TrackMemory {
   flagged: boolean;
   /** Covered by another track or detection at some frame since the last match: it went behind something. */
   occluded: boolean;
-  /** Predicted (undetected) frames since the last match, which the tracker's framesSinceUpdate includes. */
-  predicted: number;
+  /**
+   * Frames were shed (a gap in the sequence numbers: ingest or inference dropped them under load)
+   * since the last match. Over a gap the tracker's prediction is a guess across frames nobody
+   * detected, and failing to match it is no missed detection: excused until matched again.
+   */
+  afterGap: boolean;
 }
 
 /**
@@ -36,35 +40,35 @@ export class TrackWithoutDetectionRule implements SanityRule {
   /** Sees predicted updates only to count them out: a frame nobody detected is no missed detection. */
   readonly judgesUndetectedFrames = true;
   private readonly tracks = new Map<string, TrackMemory>();
+  private lastSequence = -1;
 
   constructor(private readonly options: TrackWithoutDetectionOptions) {}
 
   onTracks(update: TrackUpdate, detections: DetectionBatch | undefined): Finding[] {
+    const gap = this.lastSequence >= 0 && update.sequence > this.lastSequence + 1;
+    this.lastSequence = update.sequence;
+    if (gap) for (const memory of this.tracks.values()) memory.afterGap = true;
     if (update.predicted) {
-      for (const track of update.tracks) {
-        const memory = this.tracks.get(track.trackId);
-        if (memory) memory.predicted++;
-      }
       forgetRemovedTracks(this.tracks, update.tracks);
       return [];
     }
     const findings: Finding[] = [];
     for (const track of update.tracks) {
       if (track.state !== TrackState.TRACK_STATE_CONFIRMED && track.state !== TrackState.TRACK_STATE_LOST) continue;
-      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false, occluded: false, predicted: 0 };
+      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false, occluded: false, afterGap: false };
       this.tracks.set(track.trackId, memory);
       if (track.detectionIndex >= 0) {
         memory.lastScore = track.score;
         memory.unmatched = 0;
         memory.flagged = false;
         memory.occluded = false;
-        memory.predicted = 0;
+        memory.afterGap = false;
         continue;
       }
-      // Trust the tracker's own count when it sends one (it also covers frames this service missed),
-      // less the frames the detector never looked at: N counts detected frames only.
-      memory.unmatched = track.framesSinceUpdate > 0 ? Math.max(1, track.framesSinceUpdate - memory.predicted) : memory.unmatched + 1;
-      if (memory.flagged || memory.occluded || memory.lastScore < this.options.minLastScore) continue;
+      // N counts frames the detector looked at, as this rule saw them: not the tracker's
+      // framesSinceUpdate, which also counts frames skipped by schedule or shed under load.
+      memory.unmatched++;
+      if (memory.flagged || memory.occluded || memory.afterGap || memory.lastScore < this.options.minLastScore) continue;
       const box = track.box;
       if (!box || !isFiniteBox(box)) continue;
       // Judged from the first unmatched frame on: a person who walked behind someone stays excused

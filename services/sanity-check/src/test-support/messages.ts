@@ -1,5 +1,5 @@
 import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
-import type { FrameStats } from '@va/proto/va/common/v1/frame';
+import { FrameStats } from '@va/proto/va/common/v1/frame';
 import { TrackState, TrackUpdate, type Track } from '@va/proto/va/common/v1/track';
 
 /** Builders for unit tests: small, complete messages with readable defaults (10 fps, 640x480). */
@@ -68,5 +68,5 @@ export function update(sequence: number, tracks: Track[], o: FrameOptions & { tr
 }
 
 export function stats(thumbHash: number, meanLuma = 120, lumaStddev = 50): FrameStats {
-  return { thumbHash, meanLuma, lumaStddev };
+  return FrameStats.fromPartial({ thumbHash, meanLuma, lumaStddev });
 }

@@ -83,6 +83,37 @@ export interface FrameStats {
    * (forceLong=number) reads it as a JS number and rejects larger values.
    */
   thumbHash: number;
+  /**
+   * Camera-health signals over the same samples (ingest's picture-health.ts); absent (zero,
+   * empty) from an ingest that does not compute them.
+   * Mean red, green and blue 0..255: colour cast or swapped channels against the camera's baseline.
+   */
+  meanRed: number;
+  meanGreen: number;
+  meanBlue: number;
+  /**
+   * Mean luma and luma standard deviation of each cell of a 4 x 4 grid over the picture,
+   * row-major (16 values each): part of the view covered, glare on one side.
+   */
+  regionLuma: number[];
+  regionContrast: number[];
+  /** Mean squared pixel-scale Laplacian of green at the samples: falls with blur and defocus. */
+  sharpness: number;
+  /**
+   * Median absolute pixel-scale Laplacian of green at the samples: rises with sensor noise
+   * (most samples lie in flat areas, so edges hardly move the median).
+   */
+  noise: number;
+  /**
+   * Share of samples within 8 luma levels of the most common level: near 1 for a flat
+   * picture (no signal, lens cap), placeholder screens with a line of text included.
+   */
+  flatShare: number;
+  /**
+   * 32 x 32 grey thumbnail (block means of the samples), row-major, 1024 bytes: downstream
+   * freeze checks (cells unchanged) and view-shift checks against a learnt reference.
+   */
+  greyThumb: Uint8Array;
 }
 
 /** One decoded video frame on va.frames.<camera_id>. */
@@ -233,7 +264,20 @@ export const Letterbox: MessageFns<Letterbox> = {
 };
 
 function createBaseFrameStats(): FrameStats {
-  return { meanLuma: 0, lumaStddev: 0, thumbHash: 0 };
+  return {
+    meanLuma: 0,
+    lumaStddev: 0,
+    thumbHash: 0,
+    meanRed: 0,
+    meanGreen: 0,
+    meanBlue: 0,
+    regionLuma: [],
+    regionContrast: [],
+    sharpness: 0,
+    noise: 0,
+    flatShare: 0,
+    greyThumb: new Uint8Array(0),
+  };
 }
 
 export const FrameStats: MessageFns<FrameStats> = {
@@ -246,6 +290,41 @@ export const FrameStats: MessageFns<FrameStats> = {
     }
     if (message.thumbHash !== 0) {
       writer.uint32(25).fixed64(message.thumbHash);
+    }
+    if (message.meanRed !== 0) {
+      writer.uint32(37).float(message.meanRed);
+    }
+    if (message.meanGreen !== 0) {
+      writer.uint32(45).float(message.meanGreen);
+    }
+    if (message.meanBlue !== 0) {
+      writer.uint32(53).float(message.meanBlue);
+    }
+    if (message.regionLuma.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.regionLuma) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    if (message.regionContrast.length !== 0) {
+      writer.uint32(66).fork();
+      for (const v of message.regionContrast) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    if (message.sharpness !== 0) {
+      writer.uint32(77).float(message.sharpness);
+    }
+    if (message.noise !== 0) {
+      writer.uint32(85).float(message.noise);
+    }
+    if (message.flatShare !== 0) {
+      writer.uint32(93).float(message.flatShare);
+    }
+    if (message.greyThumb.length !== 0) {
+      writer.uint32(98).bytes(message.greyThumb);
     }
     return writer;
   },
@@ -287,6 +366,98 @@ export const FrameStats: MessageFns<FrameStats> = {
             message.thumbHash = longToNumber(reader.fixed64());
             continue;
           }
+          case 4: {
+            if (tag !== 37) {
+              break;
+            }
+
+            message.meanRed = reader.float();
+            continue;
+          }
+          case 5: {
+            if (tag !== 45) {
+              break;
+            }
+
+            message.meanGreen = reader.float();
+            continue;
+          }
+          case 6: {
+            if (tag !== 53) {
+              break;
+            }
+
+            message.meanBlue = reader.float();
+            continue;
+          }
+          case 7: {
+            if (tag === 61) {
+              message.regionLuma.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.regionLuma.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag === 69) {
+              message.regionContrast.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 66) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.regionContrast.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 9: {
+            if (tag !== 77) {
+              break;
+            }
+
+            message.sharpness = reader.float();
+            continue;
+          }
+          case 10: {
+            if (tag !== 85) {
+              break;
+            }
+
+            message.noise = reader.float();
+            continue;
+          }
+          case 11: {
+            if (tag !== 93) {
+              break;
+            }
+
+            message.flatShare = reader.float();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.greyThumb = reader.bytes();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -316,6 +487,43 @@ export const FrameStats: MessageFns<FrameStats> = {
         : isSet(object.thumb_hash)
         ? globalThis.Number(object.thumb_hash)
         : 0,
+      meanRed: isSet(object.meanRed)
+        ? globalThis.Number(object.meanRed)
+        : isSet(object.mean_red)
+        ? globalThis.Number(object.mean_red)
+        : 0,
+      meanGreen: isSet(object.meanGreen)
+        ? globalThis.Number(object.meanGreen)
+        : isSet(object.mean_green)
+        ? globalThis.Number(object.mean_green)
+        : 0,
+      meanBlue: isSet(object.meanBlue)
+        ? globalThis.Number(object.meanBlue)
+        : isSet(object.mean_blue)
+        ? globalThis.Number(object.mean_blue)
+        : 0,
+      regionLuma: globalThis.Array.isArray(object?.regionLuma)
+        ? object.regionLuma.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.region_luma)
+        ? object.region_luma.map((e: any) => globalThis.Number(e))
+        : [],
+      regionContrast: globalThis.Array.isArray(object?.regionContrast)
+        ? object.regionContrast.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.region_contrast)
+        ? object.region_contrast.map((e: any) => globalThis.Number(e))
+        : [],
+      sharpness: isSet(object.sharpness) ? globalThis.Number(object.sharpness) : 0,
+      noise: isSet(object.noise) ? globalThis.Number(object.noise) : 0,
+      flatShare: isSet(object.flatShare)
+        ? globalThis.Number(object.flatShare)
+        : isSet(object.flat_share)
+        ? globalThis.Number(object.flat_share)
+        : 0,
+      greyThumb: isSet(object.greyThumb)
+        ? bytesFromBase64(object.greyThumb)
+        : isSet(object.grey_thumb)
+        ? bytesFromBase64(object.grey_thumb)
+        : new Uint8Array(0),
     };
   },
 
@@ -330,6 +538,33 @@ export const FrameStats: MessageFns<FrameStats> = {
     if (message.thumbHash !== 0) {
       obj.thumbHash = Math.round(message.thumbHash);
     }
+    if (message.meanRed !== 0) {
+      obj.meanRed = floatToJson(message.meanRed);
+    }
+    if (message.meanGreen !== 0) {
+      obj.meanGreen = floatToJson(message.meanGreen);
+    }
+    if (message.meanBlue !== 0) {
+      obj.meanBlue = floatToJson(message.meanBlue);
+    }
+    if (message.regionLuma?.length) {
+      obj.regionLuma = message.regionLuma.map((e) => floatToJson(e));
+    }
+    if (message.regionContrast?.length) {
+      obj.regionContrast = message.regionContrast.map((e) => floatToJson(e));
+    }
+    if (message.sharpness !== 0) {
+      obj.sharpness = floatToJson(message.sharpness);
+    }
+    if (message.noise !== 0) {
+      obj.noise = floatToJson(message.noise);
+    }
+    if (message.flatShare !== 0) {
+      obj.flatShare = floatToJson(message.flatShare);
+    }
+    if (message.greyThumb.length !== 0) {
+      obj.greyThumb = base64FromBytes(message.greyThumb);
+    }
     return obj;
   },
 
@@ -341,6 +576,15 @@ export const FrameStats: MessageFns<FrameStats> = {
     message.meanLuma = object.meanLuma ?? 0;
     message.lumaStddev = object.lumaStddev ?? 0;
     message.thumbHash = object.thumbHash ?? 0;
+    message.meanRed = object.meanRed ?? 0;
+    message.meanGreen = object.meanGreen ?? 0;
+    message.meanBlue = object.meanBlue ?? 0;
+    message.regionLuma = object.regionLuma?.map((e) => e) || [];
+    message.regionContrast = object.regionContrast?.map((e) => e) || [];
+    message.sharpness = object.sharpness ?? 0;
+    message.noise = object.noise ?? 0;
+    message.flatShare = object.flatShare ?? 0;
+    message.greyThumb = object.greyThumb ?? new Uint8Array(0);
     return message;
   },
 };
