@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codecs, STREAMS } from '@va/common';
-import { darken, invalidBoxes } from '@va/harness/sanity-scenes/perturbations';
+import { blindDetector, darken, invalidBoxes } from '@va/harness/sanity-scenes/perturbations';
 import { publishMessages } from '@va/harness/sanity-scenes/replay';
 import { toMessages } from '@va/harness/sanity-scenes/scene-messages';
 import { waitFor } from '@va/harness/ports';
@@ -41,20 +41,29 @@ describe('de-duplication and rate limits: an outage is one flag with a count, no
     assert.equal(await bed.service.metric('va_sanity_flags_total'), 3, 'broken boxes upset no other rule');
   });
 
-  it('a camera going dark loses every track at once: three flags (the burst), then one rate-limited flag counting the rest', async () => {
+  it('a detector that stops seeing loses every track at once: three flags (the burst), then one rate-limited flag counting the rest', async () => {
+    const scene = await cleanScene('pets');
+    const { scene: blind } = blindDetector(scene, 100, 40);
+    await publishMessages(bed.nats.js, toMessages(blind, { cameraId: 'blind-model', streamEpoch: 'run-1', t0: T0 }));
+    await waitConsumed(bed.nats);
+    const mine = (await readFlags(bed.nats)).filter((f) => f.cameraId === 'blind-model');
+    const vanished = mine.filter((f) => f.rule === 'track-without-detection');
+    const individual = vanished.filter((f) => f.subject !== 'rate-limited');
+    const overflow = vanished.find((f) => f.subject === 'rate-limited');
+    assert.equal(individual.length, 3, `the burst; flags: ${mine.map((f) => `${f.rule}/${f.subject}`).join(', ')}`);
+    assert.ok(overflow, 'the rest fold into the overflow flag');
+    const suppressed = await bed.service.metric('va_sanity_flags_rate_limited_total', { rule: 'track-without-detection' });
+    assert.ok(suppressed >= 2);
+    await waitFor(async () => (await readFlags(bed.nats)).find((f) => f.flagId === overflow.flagId)?.count === suppressed, { timeoutMs: 10_000, what: 'the overflow count to reach the suppressed total' });
+  });
+
+  it('a camera going dark is one flag: the tracks it loses are explained by the fault, not flagged one by one', async () => {
     const scene = await cleanScene('pets');
     const { scene: dark } = await darken(scene, 100, 40);
     await publishMessages(bed.nats.js, toMessages(dark, { cameraId: 'lights-out', streamEpoch: 'run-1', t0: T0 }));
     await waitConsumed(bed.nats);
     const mine = (await readFlags(bed.nats)).filter((f) => f.cameraId === 'lights-out');
-    assert.equal(mine.filter((f) => f.rule === 'dark-or-blank-frame').length, 1);
-    const vanished = mine.filter((f) => f.rule === 'track-without-detection');
-    const individual = vanished.filter((f) => f.subject !== 'rate-limited');
-    const overflow = vanished.find((f) => f.subject === 'rate-limited');
-    assert.equal(individual.length, 3, 'the burst');
-    assert.ok(overflow, 'the rest fold into the overflow flag');
-    const suppressed = await bed.service.metric('va_sanity_flags_rate_limited_total', { rule: 'track-without-detection' });
-    assert.ok(suppressed >= 2);
-    await waitFor(async () => (await readFlags(bed.nats)).find((f) => f.flagId === overflow.flagId)?.count === suppressed, { timeoutMs: 10_000, what: 'the overflow count to reach the suppressed total' });
+    assert.deepEqual(mine.map((f) => f.rule), ['dark-or-blank-frame'], `flags: ${mine.map((f) => `${f.rule}/${f.subject}`).join(', ')}`);
+    assert.ok((await bed.service.metric('va_sanity_findings_explained_total', { rule: 'track-without-detection' })) > 0, 'the lost tracks were seen and explained by the dark picture');
   });
 });
