@@ -4,7 +4,18 @@ import prettierConfig from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'proto/gen/**', '.stack/**', '.gpu/**', '.tools/**', 'bench/results/**', 'loadtest/reports/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'proto/gen/**',
+      '.stack/**',
+      '.gpu/**',
+      '.tools/**',
+      'bench/results/**',
+      'loadtest/reports/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,12 +30,18 @@ export default tseslint.config(
     // Type-aware rules that catch real bugs: a promise nobody awaits loses its rejection, an async
     // callback where a void one is expected runs unawaited, a switch over a union misses a new member.
     files: ['services/**/*.ts', 'bench/**/*.ts', 'loadtest/**/*.ts', 'deploy/**/*.ts', 'test/**/*.ts'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: fileURLToPath(new URL('.', import.meta.url)) } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: fileURLToPath(new URL('.', import.meta.url)) },
+    },
     rules: {
       // node:test runs describe/it/test itself and reports their failures; their promises need no await.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],

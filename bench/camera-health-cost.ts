@@ -45,7 +45,10 @@ const encoded = stats.map((s) => FrameStats.encode(s).finish());
 const codec = timeUs(stats.length * 20, () => {
   for (let k = 0; k < 20; k++) for (const s of stats) sink += FrameStats.decode(FrameStats.encode(s).finish()).meanLuma;
 });
-const config = loadSanityConfig({ VA_SANITY_DISABLED_RULES: 'track-without-detection,unexplained-detection,class-flip,impossible-motion,invalid-box,low-confidence-spike,drift,latency-slo' });
+const config = loadSanityConfig({
+  VA_SANITY_DISABLED_RULES:
+    'track-without-detection,unexplained-detection,class-flip,impossible-motion,invalid-box,low-confidence-spike,drift,latency-slo',
+});
 const batches = statsBatches(stats, 'bench', 3);
 const rules = timeUs(batches.length * 10, () => {
   for (let k = 0; k < 10; k++) {

@@ -63,7 +63,9 @@ const IDLE_S = 5;
 const MAX_STREAMS = Number(values['max-streams'] ?? (quick ? 5 : 8));
 const STOP_WHEN_UNSUSTAINED = values['max-streams'] === undefined;
 if (!Number.isInteger(MAX_STREAMS) || MAX_STREAMS < 1 || MAX_STREAMS > 64) {
-  console.error(`--max-streams must be a whole number from 1 to 64 (ingest's stream limit), got ${values['max-streams']}`);
+  console.error(
+    `--max-streams must be a whole number from 1 to 64 (ingest's stream limit), got ${values['max-streams']}`,
+  );
   process.exit(2);
 }
 const ABLATION = values.ablation;
@@ -112,7 +114,12 @@ interface Step {
 }
 
 /** One step's figures: the sampler's samples and the cost meter over MEASURE_S, after the warm-up. */
-async function measureStep(n: number, w: WholePipeline, sampler: PipelineSampler, cost: PipelineCostMeter): Promise<Step> {
+async function measureStep(
+  n: number,
+  w: WholePipeline,
+  sampler: PipelineSampler,
+  cost: PipelineCostMeter,
+): Promise<Step> {
   await sleep(WARMUP_S * 1000);
   const from = sampler.samples.length;
   const detectedFrom = await framesThroughDetector(w);
@@ -130,7 +137,10 @@ async function measureStep(n: number, w: WholePipeline, sampler: PipelineSampler
     tracked_fps: Number(s.trackedFps.toFixed(2)),
     drop_ratio: Number(s.dropRatio.toFixed(4)),
     error_ratio: Number(s.errorRatio.toFixed(5)),
-    sustained: s.latencyMs.captureToTracks.p95 < SLO.p95CaptureToTracksMs && s.dropRatio <= SLO.dropRatio && s.errorRatio < SLO.errorRatio,
+    sustained:
+      s.latencyMs.captureToTracks.p95 < SLO.p95CaptureToTracksMs &&
+      s.dropRatio <= SLO.dropRatio &&
+      s.errorRatio < SLO.errorRatio,
     cpu_ms_per_frame: c.cpu_ms_per_frame,
     cpu_ms_per_frame_by_process: c.cpu_ms_per_frame_by_process,
     bytes_per_frame_bus: c.bytes_per_frame_bus,
@@ -159,8 +169,18 @@ interface PipelineRun {
  * A fresh whole pipeline with `lever`'s settings, the idle reading (when asked), then `streamCounts`
  * in turn (the fleet grown to each), stopped early by `stopAfter`; the pipeline is disposed after.
  */
-async function runPipeline(name: string, lever: LeverConfig | undefined, streamCounts: number[], o: { idle: boolean; stopAfter?: (s: Step) => boolean }): Promise<PipelineRun> {
-  const w = await startWholePipeline(name, { fileRoot: videos, inferenceThreads: lever?.threads ?? threads, logLevel: 'warn', env: lever?.env ?? {} });
+async function runPipeline(
+  name: string,
+  lever: LeverConfig | undefined,
+  streamCounts: number[],
+  o: { idle: boolean; stopAfter?: (s: Step) => boolean },
+): Promise<PipelineRun> {
+  const w = await startWholePipeline(name, {
+    fileRoot: videos,
+    inferenceThreads: lever?.threads ?? threads,
+    logLevel: 'warn',
+    env: lever?.env ?? {},
+  });
   const steps: Step[] = [];
   let sampler: PipelineSampler | undefined;
   let idleCpuMsPerS: Record<string, number> = {};
@@ -174,7 +194,9 @@ async function runPipeline(name: string, lever: LeverConfig | undefined, streamC
       const idleFrom = await cost.read();
       await sleep(IDLE_S * 1000);
       const idle = cost.between(idleFrom, await cost.read());
-      idleCpuMsPerS = Object.fromEntries(Object.entries(idle.cpu_ms_by_process).map(([n, ms]) => [n, Math.round(ms / idle.window_s)]));
+      idleCpuMsPerS = Object.fromEntries(
+        Object.entries(idle.cpu_ms_by_process).map(([n, ms]) => [n, Math.round(ms / idle.window_s)]),
+      );
       log(`idle pipeline, CPU ms per second: ${JSON.stringify(idleCpuMsPerS)}`);
     }
     const fleet = new FleetSimulator(w.pipeline.clients);
@@ -204,11 +226,16 @@ const ablation: AblationEntry[] = [];
 if (!ABLATION) {
   const counts = Array.from({ length: MAX_STREAMS }, (_, i) => i + 1);
   // Past the normal load, stop at the first step the machine does not sustain.
-  const r = await runPipeline('bench-e2e', undefined, counts, { idle: true, stopAfter: (s) => STOP_WHEN_UNSUSTAINED && !s.sustained && s.streams >= NORMAL_STREAMS });
+  const r = await runPipeline('bench-e2e', undefined, counts, {
+    idle: true,
+    stopAfter: (s) => STOP_WHEN_UNSUSTAINED && !s.sustained && s.streams >= NORMAL_STREAMS,
+  });
   ({ steps, idleCpuMsPerS } = r);
   crashes.push(...r.crashes);
 } else {
-  log(`ablation: ${levers.map((l) => l.name).join(', ')}; ${ROUNDS} round(s) at ${NORMAL_STREAMS} streams × ${FPS} fps, ${WARMUP_S} s warm-up, ${MEASURE_S} s measured each`);
+  log(
+    `ablation: ${levers.map((l) => l.name).join(', ')}; ${ROUNDS} round(s) at ${NORMAL_STREAMS} streams × ${FPS} fps, ${WARMUP_S} s warm-up, ${MEASURE_S} s measured each`,
+  );
   for (let round = 1; round <= ROUNDS; round++) {
     // Each round starts one lever further on, so no lever always runs first or last.
     const order = levers.map((_, i) => levers[(i + round - 1) % levers.length] as LeverConfig);
@@ -242,7 +269,10 @@ if (!ABLATION) {
         frames_read: step.cost.frames_read,
         detected_share: step.detected_share,
         inference_cpu_ms_per_detected_frame: perDetected(step),
-        cpu_ms_per_kept_frame: step.cpu_ms_per_frame !== null && step.drop_ratio < 1 ? Number((step.cpu_ms_per_frame / (1 - step.drop_ratio)).toFixed(1)) : null,
+        cpu_ms_per_kept_frame:
+          step.cpu_ms_per_frame !== null && step.drop_ratio < 1
+            ? Number((step.cpu_ms_per_frame / (1 - step.drop_ratio)).toFixed(1))
+            : null,
         sustained: step.sustained,
         load: machineNow().load,
         crashes: r.crashes,
@@ -264,7 +294,12 @@ for (const s of steps) {
   maxAtSlo = s.streams;
 }
 const normal = steps.find((s) => s.streams === NORMAL_STREAMS);
-const lastStep = (s: Step) => ({ streams: s.streams, drop_ratio: s.drop_ratio, p95_capture_to_tracks_ms_processed: s.p95_capture_to_tracks_ms, tracked_fps: s.tracked_fps });
+const lastStep = (s: Step) => ({
+  streams: s.streams,
+  drop_ratio: s.drop_ratio,
+  p95_capture_to_tracks_ms_processed: s.p95_capture_to_tracks_ms,
+  tracked_fps: s.tracked_fps,
+});
 const summary = {
   streams: NORMAL_STREAMS,
   fps_per_stream: FPS,
@@ -280,7 +315,11 @@ const summary = {
   idle_cpu_ms_per_s_by_process: idleCpuMsPerS,
   max_streams_at_slo: ABLATION ? null : maxAtSlo,
   last_step: steps.length > 0 ? lastStep(steps[steps.length - 1] as Step) : null,
-  slo: { p95_capture_to_tracks_ms_below: SLO.p95CaptureToTracksMs, drop_ratio_at_most: SLO.dropRatio, error_ratio_below: SLO.errorRatio },
+  slo: {
+    p95_capture_to_tracks_ms_below: SLO.p95CaptureToTracksMs,
+    drop_ratio_at_most: SLO.dropRatio,
+    error_ratio_below: SLO.errorRatio,
+  },
   inference_threads: threads,
   warmup_s: WARMUP_S,
   measure_s: MEASURE_S,

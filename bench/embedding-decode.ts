@@ -86,10 +86,18 @@ function timeUs(fn: (b: Uint8Array) => number, bytes: Uint8Array): number {
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 }
 
-const summary: Record<string, unknown> = { bench: 'embedding-decode', mode: quick ? 'quick' : 'full', dims: DIMS, rounds: ROUNDS, decodes_per_round: DECODES };
+const summary: Record<string, unknown> = {
+  bench: 'embedding-decode',
+  mode: quick ? 'quick' : 'full',
+  dims: DIMS,
+  rounds: ROUNDS,
+  decodes_per_round: DECODES,
+};
 for (const people of [6, 20]) {
   const bytes = batch(people);
   if (generated(bytes) !== f32(bytes)) throw new Error('the two decoders disagree');
@@ -110,7 +118,14 @@ for (const people of [6, 20]) {
     }
   }
   const ratio = median(b.map((v, i) => v / (a[i] as number)));
-  console.log(`${people} people (${bytes.length} bytes): generated ${median(a).toFixed(1)} µs, f32 ${median(b).toFixed(1)} µs per batch; f32/generated ${ratio.toFixed(3)}`);
-  summary[`people_${people}`] = { bytes: bytes.length, generated_us: Number(median(a).toFixed(2)), f32_us: Number(median(b).toFixed(2)), ratio: Number(ratio.toFixed(3)) };
+  console.log(
+    `${people} people (${bytes.length} bytes): generated ${median(a).toFixed(1)} µs, f32 ${median(b).toFixed(1)} µs per batch; f32/generated ${ratio.toFixed(3)}`,
+  );
+  summary[`people_${people}`] = {
+    bytes: bytes.length,
+    generated_us: Number(median(a).toFixed(2)),
+    f32_us: Number(median(b).toFixed(2)),
+    ratio: Number(ratio.toFixed(3)),
+  };
 }
 console.log(JSON.stringify(summary));

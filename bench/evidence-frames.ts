@@ -47,9 +47,22 @@ const frame: Frame = {
   skipDetection: false,
 };
 const message = codecs.frame.encode(frame);
-const detectorOnly: Frame = { ...frame, sourceWidth: SIDE, sourceHeight: CONTENT_H, height: CONTENT_H, letterbox: undefined, pixels: pixels.subarray(PAD_Y * SIDE * 3, (PAD_Y + CONTENT_H) * SIDE * 3) };
+const detectorOnly: Frame = {
+  ...frame,
+  sourceWidth: SIDE,
+  sourceHeight: CONTENT_H,
+  height: CONTENT_H,
+  letterbox: undefined,
+  pixels: pixels.subarray(PAD_Y * SIDE * 3, (PAD_Y + CONTENT_H) * SIDE * 3),
+};
 
-const times: Record<string, number[]> = { encode_source_size_ms: [], encode_detector_size_ms: [], ring_keep_us: [], copy_message_us: [], sanity_decode_us: [] };
+const times: Record<string, number[]> = {
+  encode_source_size_ms: [],
+  encode_detector_size_ms: [],
+  ring_keep_us: [],
+  copy_message_us: [],
+  sanity_decode_us: [],
+};
 const bytes: Record<string, number> = {};
 const ring = new PublishedFrameRing({ cameraBytes: 16 * 1024 * 1024, totalBytes: 256 * 1024 * 1024 });
 const loadBefore = machineNow().load;

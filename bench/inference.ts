@@ -11,7 +11,16 @@ import sharp from 'sharp';
 import type { Registry } from 'prom-client';
 import { createLogger, createRegistry } from '@va/common';
 import { decodeImage, type RgbImage } from '@va/batching-inference/offline';
-import { fitImage, InferenceMetrics, loadModel, ModelRepository, pixelSpec, ServedModel, TensorWriter, type LoadedModel } from '@va/batching-inference/serving';
+import {
+  fitImage,
+  InferenceMetrics,
+  loadModel,
+  ModelRepository,
+  pixelSpec,
+  ServedModel,
+  TensorWriter,
+  type LoadedModel,
+} from '@va/batching-inference/serving';
 import { quantile } from '@va/harness/statistics';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -39,7 +48,11 @@ interface Sample {
 }
 
 /** Raw session.run at `batch`, inputs prefilled once: the ceiling the service is measured against. */
-function raw(model: LoadedModel, batch: number, fill: (slot: Float32Array | Uint8Array, i: number) => void): (ms: number) => Promise<Sample> {
+function raw(
+  model: LoadedModel,
+  batch: number,
+  fill: (slot: Float32Array | Uint8Array, i: number) => void,
+): (ms: number) => Promise<Sample> {
   return async (ms) => {
     for (let i = 0; i < batch; i++) fill(model.runner.slot(i), i);
     await model.runner.run(batch);
@@ -56,24 +69,37 @@ function raw(model: LoadedModel, batch: number, fill: (slot: Float32Array | Uint
 }
 
 /** Closed loop through the batcher: `concurrency` callers each submit, wait, submit again. */
-function closedLoop(s: ServedModel, concurrency: number, submit: (s: ServedModel, i: number) => Promise<unknown>): (ms: number) => Promise<Sample> {
+function closedLoop(
+  s: ServedModel,
+  concurrency: number,
+  submit: (s: ServedModel, i: number) => Promise<unknown>,
+): (ms: number) => Promise<Sample> {
   return async (ms) => {
     const warmEnd = performance.now() + 300;
-    await Promise.all(Array.from({ length: concurrency }, async (_, c) => {
-      while (performance.now() < warmEnd) await submit(s, c);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, c) => {
+        while (performance.now() < warmEnd) await submit(s, c);
+      }),
+    );
     const executions = s.batcher.stats.executionCount;
     const latencies: number[] = [];
     const start = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async (_, c) => {
-      let i = c;
-      while (performance.now() - start < ms) {
-        const t0 = performance.now();
-        await submit(s, i++);
-        latencies.push(performance.now() - t0);
-      }
-    }));
-    return { images: latencies.length, ms: performance.now() - start, latencies, batches: s.batcher.stats.executionCount - executions };
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, c) => {
+        let i = c;
+        while (performance.now() - start < ms) {
+          const t0 = performance.now();
+          await submit(s, i++);
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    return {
+      images: latencies.length,
+      ms: performance.now() - start,
+      latencies,
+      batches: s.batcher.stats.executionCount - executions,
+    };
   };
 }
 
@@ -81,7 +107,10 @@ function closedLoop(s: ServedModel, concurrency: number, submit: (s: ServedModel
  * Runs every scenario for `seconds` in total, in `rounds` interleaved slices, so load from other
  * work on a shared machine falls on all of them alike.
  */
-async function interleaved(scenarios: Record<string, (ms: number) => Promise<Sample>>, rounds: number): Promise<Record<string, { ips: number; p50: number; p95: number; meanBatch: number }>> {
+async function interleaved(
+  scenarios: Record<string, (ms: number) => Promise<Sample>>,
+  rounds: number,
+): Promise<Record<string, { ips: number; p50: number; p95: number; meanBatch: number }>> {
   const totals: Record<string, Sample> = {};
   for (let r = 0; r < rounds; r++) {
     for (const [name, run] of Object.entries(scenarios)) {
@@ -96,19 +125,37 @@ async function interleaved(scenarios: Record<string, (ms: number) => Promise<Sam
   return Object.fromEntries(
     Object.entries(totals).map(([name, t]) => [
       name,
-      { ips: (t.images * 1000) / t.ms, p50: quantile(t.latencies, 0.5), p95: quantile(t.latencies, 0.95), meanBatch: t.images / Math.max(1, t.batches) },
+      {
+        ips: (t.images * 1000) / t.ms,
+        p50: quantile(t.latencies, 0.5),
+        p95: quantile(t.latencies, 0.95),
+        meanBatch: t.images / Math.max(1, t.batches),
+      },
     ]),
   );
 }
 
-function served(model: LoadedModel, batching: { maxBatchSize: number; preferredBatchSizes: number[]; maxQueueDelayMs: number; padToPreferred?: boolean }): ServedModel & { metricsRegistry: Registry } {
-  const config = { ...model.spec.config, batching: { ...model.spec.config.batching, ...batching, maxQueueSize: 10_000, timeoutMs: 60_000 } };
+function served(
+  model: LoadedModel,
+  batching: { maxBatchSize: number; preferredBatchSizes: number[]; maxQueueDelayMs: number; padToPreferred?: boolean },
+): ServedModel & { metricsRegistry: Registry } {
+  const config = {
+    ...model.spec.config,
+    batching: { ...model.spec.config.batching, ...batching, maxQueueSize: 10_000, timeoutMs: 60_000 },
+  };
   const spec = { ...model.spec, config };
   const registry = createRegistry();
-  return Object.assign(new ServedModel({ ...model, spec, maxBatchSize: batching.maxBatchSize }, new InferenceMetrics(registry, 'bench_')), { metricsRegistry: registry });
+  return Object.assign(
+    new ServedModel({ ...model, spec, maxBatchSize: batching.maxBatchSize }, new InferenceMetrics(registry, 'bench_')),
+    { metricsRegistry: registry },
+  );
 }
 
-const petsFrames = await Promise.all([1, 100, 200, 300].map(async (n) => decodeImage(readFileSync(join(shared, `data/mot15/PETS09-S2L1/img1/${String(n).padStart(6, '0')}.jpg`)))));
+const petsFrames = await Promise.all(
+  [1, 100, 200, 300].map(async (n) =>
+    decodeImage(readFileSync(join(shared, `data/mot15/PETS09-S2L1/img1/${String(n).padStart(6, '0')}.jpg`))),
+  ),
+);
 const gtBoxes = readFileSync(join(shared, 'data/mot15/PETS09-S2L1/gt/gt.txt'), 'utf8')
   .split('\n')
   .filter((l) => l.startsWith('1,'))
@@ -116,13 +163,25 @@ const gtBoxes = readFileSync(join(shared, 'data/mot15/PETS09-S2L1/gt/gt.txt'), '
   .map(([, , x = 0, y = 0, w = 0, h = 0]) => ({ x, y, width: w, height: h }));
 const frame1 = petsFrames[0] as RgbImage;
 
-say(`batching-inference benchmark: ${quick ? 'quick' : 'full'}, ${seconds}s per measurement, ${threads} ORT threads, ${availableParallelism()} cpus, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+say(
+  `batching-inference benchmark: ${quick ? 'quick' : 'full'}, ${seconds}s per measurement, ${threads} ORT threads, ${availableParallelism()} cpus, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 
 // --- Scenarios ------------------------------------------------------------------------------------
 const osnet = await loadModel(repository.resolve('osnet_x0_25_msmt17'), settings, log);
 const yoloxSpec = repository.resolve('yolox_nano');
-const yolox = await loadModel({ ...yoloxSpec, config: { ...yoloxSpec.config, inGraph: { normalize: false, postprocess: false } } }, settings, log);
-const yoloxInGraph = await loadModel({ ...yoloxSpec, config: { ...yoloxSpec.config, inGraph: { normalize: true, postprocess: true } } }, settings, log);
+const yolox = await loadModel(
+  { ...yoloxSpec, config: { ...yoloxSpec.config, inGraph: { normalize: false, postprocess: false } } },
+  settings,
+  log,
+);
+const yoloxInGraph = await loadModel(
+  { ...yoloxSpec, config: { ...yoloxSpec.config, inGraph: { normalize: true, postprocess: true } } },
+  settings,
+  log,
+);
 const B = 8;
 const C = 32;
 const YB = 4;
@@ -138,7 +197,12 @@ const boxOf = (i: number) => {
 const presizedCrops = await Promise.all(
   gtBoxes.map(async (b) => {
     const { data } = await sharp(frame1.data, { raw: { width: frame1.width, height: frame1.height, channels: 3 } })
-      .extract({ left: Math.round(b.x), top: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) })
+      .extract({
+        left: Math.round(b.x),
+        top: Math.round(b.y),
+        width: Math.round(b.width),
+        height: Math.round(b.height),
+      })
       .resize(128, 256, { fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
@@ -162,7 +226,12 @@ const presizedOsnet = served(osnet, { maxBatchSize: B, preferredBatchSizes: [B],
 const unbatchedOsnet = served(osnet, { maxBatchSize: 1, preferredBatchSizes: [], maxQueueDelayMs: 0 });
 // 12 callers against batches of 8 leave odd-sized batches: padding them to 8 is what a fixed-profile engine needs; on CPU it is extra work.
 const padded = served(osnet, { maxBatchSize: B, preferredBatchSizes: [B], maxQueueDelayMs: 0, padToPreferred: true });
-const unpadded = served(osnet, { maxBatchSize: B, preferredBatchSizes: [B], maxQueueDelayMs: 0, padToPreferred: false });
+const unpadded = served(osnet, {
+  maxBatchSize: B,
+  preferredBatchSizes: [B],
+  maxQueueDelayMs: 0,
+  padToPreferred: false,
+});
 const yoloxServed = served(yolox, { maxBatchSize: YB, preferredBatchSizes: [YB], maxQueueDelayMs: 5 });
 const yoloxInGraphServed = served(yoloxInGraph, { maxBatchSize: YB, preferredBatchSizes: [YB], maxQueueDelayMs: 5 });
 const embedCrop = (s: ServedModel, i: number) => s.embed(frame1, boxOf(i));
@@ -171,12 +240,17 @@ const detectFrame = (s: ServedModel, i: number) => {
   const image = petsFrames[i % 4] as RgbImage;
   return s.detect({ image, sourceWidth: image.width, sourceHeight: image.height });
 };
-const detectLetterboxed = (s: ServedModel, i: number) => s.detect({ image: letterboxedFrames[i % 4] as RgbImage, sourceWidth: 768, sourceHeight: 576, letterbox });
+const detectLetterboxed = (s: ServedModel, i: number) =>
+  s.detect({ image: letterboxedFrames[i % 4] as RgbImage, sourceWidth: 768, sourceHeight: 576, letterbox });
 
 const m = await interleaved(
   {
-    osnet_raw_1: raw(osnet, 1, (slot, i) => osnetWriter.write(slot, frame1, fitImage(boxOf(i).width, boxOf(i).height, osnet.spec.config.input), boxOf(i))),
-    osnet_raw_b: raw(osnet, B, (slot, i) => osnetWriter.write(slot, frame1, fitImage(boxOf(i).width, boxOf(i).height, osnet.spec.config.input), boxOf(i))),
+    osnet_raw_1: raw(osnet, 1, (slot, i) =>
+      osnetWriter.write(slot, frame1, fitImage(boxOf(i).width, boxOf(i).height, osnet.spec.config.input), boxOf(i)),
+    ),
+    osnet_raw_b: raw(osnet, B, (slot, i) =>
+      osnetWriter.write(slot, frame1, fitImage(boxOf(i).width, boxOf(i).height, osnet.spec.config.input), boxOf(i)),
+    ),
     osnet_batched: closedLoop(batchedOsnet, C, embedCrop),
     osnet_batching_off: closedLoop(unbatchedOsnet, C, embedCrop),
     osnet_batched_presized: closedLoop(presizedOsnet, C, embedPresized),
@@ -190,7 +264,9 @@ const m = await interleaved(
   quick ? 2 : 4,
 );
 for (const [name, v] of Object.entries(m)) {
-  say(`${name.padEnd(24)} ${v.ips.toFixed(1).padStart(7)} img/s${Number.isNaN(v.p95) ? '' : `   mean batch ${v.meanBatch.toFixed(2)}   p50 ${v.p50.toFixed(1)} ms   p95 ${v.p95.toFixed(1)} ms`}`);
+  say(
+    `${name.padEnd(24)} ${v.ips.toFixed(1).padStart(7)} img/s${Number.isNaN(v.p95) ? '' : `   mean batch ${v.meanBatch.toFixed(2)}   p50 ${v.p50.toFixed(1)} ms   p95 ${v.p95.toFixed(1)} ms`}`,
+  );
 }
 const get = (name: string) => m[name] as { ips: number; p50: number; p95: number; meanBatch: number };
 
@@ -208,15 +284,30 @@ for (let i = 0; i < preN; i++) {
     .resize(placement.width, placement.height, { kernel: 'linear', fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  rawWriter.write(slot, { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: placement.width, height: placement.height, order: 'RGB' }, placement);
+  rawWriter.write(
+    slot,
+    {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: placement.width,
+      height: placement.height,
+      order: 'RGB',
+    },
+    placement,
+  );
 }
 const sharpMs = (performance.now() - t0) / preN;
-say(`preprocess 768x576 -> 416x416 letterbox tensor: fused JS ${jsMs.toFixed(2)} ms, sharp resize + JS normalise ${sharpMs.toFixed(2)} ms`);
+say(
+  `preprocess 768x576 -> 416x416 letterbox tensor: fused JS ${jsMs.toFixed(2)} ms, sharp resize + JS normalise ${sharpMs.toFixed(2)} ms`,
+);
 
 /** Mean per-batch phase times of a served model, from its compute histogram. */
 async function phases(s: ServedModel & { metricsRegistry: Registry }): Promise<Record<string, number>> {
   const metric = s.metricsRegistry.getSingleMetric('bench_compute_duration_seconds');
-  const values = (metric ? (await metric.get()).values : []) as Array<{ value: number; labels: Record<string, string | number>; metricName?: string }>;
+  const values = (metric ? (await metric.get()).values : []) as Array<{
+    value: number;
+    labels: Record<string, string | number>;
+    metricName?: string;
+  }>;
   const out: Record<string, number> = {};
   for (const phase of ['input', 'infer', 'output']) {
     const sum = values.find((v) => v.metricName?.endsWith('_sum') && v.labels.phase === phase)?.value ?? 0;
@@ -230,7 +321,9 @@ const presizedPhases = await phases(presizedOsnet);
 say(`osnet per batch of ${B}: crops ${JSON.stringify(osnetPhases)} ms; presized ${JSON.stringify(presizedPhases)} ms`);
 const plainPhases = await phases(yoloxServed);
 const inGraphPhases = await phases(yoloxInGraphServed);
-say(`yolox per batch of ${YB}, plain: ${JSON.stringify(plainPhases)} ms; in-graph: ${JSON.stringify(inGraphPhases)} ms`);
+say(
+  `yolox per batch of ${YB}, plain: ${JSON.stringify(plainPhases)} ms; in-graph: ${JSON.stringify(inGraphPhases)} ms`,
+);
 await Promise.all([batchedOsnet.unload(), yoloxServed.unload(), yoloxInGraphServed.unload()]);
 
 const result = {
@@ -271,6 +364,9 @@ const result = {
   load_avg: loadavg().map((l) => round(l, 2)),
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results', `inference-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
+writeFileSync(
+  join(root, 'bench/results', `inference-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+  JSON.stringify(result, null, 2),
+);
 console.log(JSON.stringify(result));
 process.exit(0);

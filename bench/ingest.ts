@@ -71,8 +71,27 @@ async function cpuMsOfAsync(work: () => Promise<void>, n: number): Promise<numbe
 
 /** Runs ffmpeg on the clip with `filters`, reading rawvideo from its pipe as ingest does. */
 async function ffmpegRun(filters: string[], format: 'rawvideo' | 'mjpeg', frameBytes: number) {
-  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-i', `file:${clip}`, '-map', '0:v:0', '-an', '-vf', filters.join(','), '-fps_mode', 'passthrough'];
-  args.push(...(format === 'rawvideo' ? ['-f', 'rawvideo', '-pix_fmt', 'rgb24'] : ['-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4']), 'pipe:1');
+  const args = [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-i',
+    `file:${clip}`,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-vf',
+    filters.join(','),
+    '-fps_mode',
+    'passthrough',
+  ];
+  args.push(
+    ...(format === 'rawvideo'
+      ? ['-f', 'rawvideo', '-pix_fmt', 'rgb24']
+      : ['-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4']),
+    'pipe:1',
+  );
   const cpu0 = childrenCpuS();
   const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let bytes = 0;
@@ -101,7 +120,20 @@ async function ffmpegRun(filters: string[], format: 'rawvideo' | 'mjpeg', frameB
 function sampleFrames(count: number): Promise<Buffer[]> {
   const out: Buffer[] = [];
   return new Promise<Buffer[]>((resolve) => {
-    const proc = spawn('ffmpeg', ['-nostdin', '-loglevel', 'error', '-i', clip, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+    const proc = spawn('ffmpeg', [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-i',
+      clip,
+      '-frames:v',
+      String(count),
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ]);
     const chunks: Buffer[] = [];
     proc.stdout.on('data', (c: Buffer) => chunks.push(c));
     proc.once('close', () => {
@@ -118,7 +150,12 @@ function sampleFrames(count: number): Promise<Buffer[]> {
  * from its own status (first frame read to last frame read, all published): a subscriber in this
  * process would take CPU from ingest on a 2-core machine, and a consumer is not part of ingest.
  */
-async function ingestRun(ingest: Awaited<ReturnType<typeof startIngest>>, natsPid: number, id: string, spec: { width: number; height: number; targetFps: number; letterbox?: boolean }) {
+async function ingestRun(
+  ingest: Awaited<ReturnType<typeof startIngest>>,
+  natsPid: number,
+  id: string,
+  spec: { width: number; height: number; targetFps: number; letterbox?: boolean },
+) {
   const pid = ingest.proc.proc.pid as number;
   const cpu0 = await ingest.metric('process_cpu_seconds_total');
   const ffmpeg0 = procCpuS(pid, true);
@@ -151,8 +188,16 @@ async function ingestRun(ingest: Awaited<ReturnType<typeof startIngest>>, natsPi
   };
 }
 
-async function decodeRatio(ingest: Awaited<ReturnType<typeof startIngest>>, natsPid: number, name: string, spec: { width: number; height: number; targetFps: number; letterbox?: boolean }) {
-  const filters = [...(selectFilter(spec.targetFps) ? [selectFilter(spec.targetFps) as string] : []), ...resizeFilters(spec.width, spec.height, spec.letterbox ?? false, 'rgb24')];
+async function decodeRatio(
+  ingest: Awaited<ReturnType<typeof startIngest>>,
+  natsPid: number,
+  name: string,
+  spec: { width: number; height: number; targetFps: number; letterbox?: boolean },
+) {
+  const filters = [
+    ...(selectFilter(spec.targetFps) ? [selectFilter(spec.targetFps) as string] : []),
+    ...resizeFilters(spec.width, spec.height, spec.letterbox ?? false, 'rgb24'),
+  ];
   const bare: number[] = [];
   const published: number[] = [];
   const cpu: number[] = [];
@@ -174,15 +219,32 @@ async function decodeRatio(ingest: Awaited<ReturnType<typeof startIngest>>, nats
     bytes = i.bytesPerFrame;
     drops += i.dropped;
   }
-  return { bare_ffmpeg_fps: round(median(bare), 1), ingest_published_fps: round(median(published), 1), decode_ratio: round(median(published) / median(bare)), cpu_ms_per_frame: round(median(cpu)), bytes_per_frame: Math.round(bytes), drops,
-    cpu_ms_per_frame_breakdown: { bare_ffmpeg: round(median(bareCpu)), ingest_ffmpeg: round(median(ffmpegCpu)), ingest_node: round(median(cpu)), nats_server: round(median(natsCpu)) } };
+  return {
+    bare_ffmpeg_fps: round(median(bare), 1),
+    ingest_published_fps: round(median(published), 1),
+    decode_ratio: round(median(published) / median(bare)),
+    cpu_ms_per_frame: round(median(cpu)),
+    bytes_per_frame: Math.round(bytes),
+    drops,
+    cpu_ms_per_frame_breakdown: {
+      bare_ffmpeg: round(median(bareCpu)),
+      ingest_ffmpeg: round(median(ffmpegCpu)),
+      ingest_node: round(median(cpu)),
+      nats_server: round(median(natsCpu)),
+    },
+  };
 }
 
 async function rgbVsJpeg(frames: Buffer[]) {
   const quality = 80;
   const jpegs: Buffer[] = [];
   const encodeMs = await cpuMsOfAsync(async () => {
-    for (const f of frames) jpegs.push(await sharp(f, { raw: { width: SRC_W, height: SRC_H, channels: 3 } }).jpeg({ quality }).toBuffer());
+    for (const f of frames)
+      jpegs.push(
+        await sharp(f, { raw: { width: SRC_W, height: SRC_H, channels: 3 } })
+          .jpeg({ quality })
+          .toBuffer(),
+      );
   }, frames.length);
   const decodeMs = await cpuMsOfAsync(async () => {
     for (const j of jpegs) await sharp(j).raw().toBuffer();
@@ -209,7 +271,21 @@ async function rgbVsJpeg(frames: Buffer[]) {
 }
 
 function header() {
-  return { cameraId: 'bench', sequence: 1, captureTsMs: Date.now(), sourceWidth: SRC_W, sourceHeight: SRC_H, width: SRC_W, height: SRC_H, pixelFormat: 1, letterbox: undefined, stats: FrameStats.fromPartial({ meanLuma: 100, lumaStddev: 20, thumbHash: 12345 }), publishTsMs: Date.now(), streamEpoch: 'bench', skipDetection: false };
+  return {
+    cameraId: 'bench',
+    sequence: 1,
+    captureTsMs: Date.now(),
+    sourceWidth: SRC_W,
+    sourceHeight: SRC_H,
+    width: SRC_W,
+    height: SRC_H,
+    pixelFormat: 1,
+    letterbox: undefined,
+    stats: FrameStats.fromPartial({ meanLuma: 100, lumaStddev: 20, thumbHash: 12345 }),
+    publishTsMs: Date.now(),
+    streamEpoch: 'bench',
+    skipDetection: false,
+  };
 }
 
 async function letterboxWhere(frames: Buffer[]) {
@@ -225,7 +301,13 @@ async function letterboxWhere(frames: Buffer[]) {
     for (const f of frames) {
       await sharp(f, { raw: { width: SRC_W, height: SRC_H, channels: 3 } })
         .resize(g.contentWidth, g.contentHeight, { kernel: 'linear' })
-        .extend({ top: g.padY, bottom: size - g.contentHeight - g.padY, left: g.padX, right: size - g.contentWidth - g.padX, background: { r: 114, g: 114, b: 114 } })
+        .extend({
+          top: g.padY,
+          bottom: size - g.contentHeight - g.padY,
+          left: g.padX,
+          right: size - g.contentWidth - g.padX,
+          background: { r: 114, g: 114, b: 114 },
+        })
         .raw()
         .toBuffer();
     }
@@ -264,7 +346,12 @@ async function main() {
     const frames = await sampleFrames(quick ? 30 : 100);
     const natsPid = natsServerPid(nats.storeDir);
     const fullSize = await decodeRatio(ingest, natsPid, 'full', { width: SRC_W, height: SRC_H, targetFps: 0 });
-    const modelInput = await decodeRatio(ingest, natsPid, 'lb', { width: 416, height: 416, targetFps: 5, letterbox: true });
+    const modelInput = await decodeRatio(ingest, natsPid, 'lb', {
+      width: 416,
+      height: 416,
+      targetFps: 5,
+      letterbox: true,
+    });
     const result = {
       bench: 'ingest',
       quick,

@@ -20,9 +20,15 @@ import { DetectionSchedule } from '../services/ingest/src/detection-schedule.js'
 import { REPO_ROOT, sharedFile } from '@va/harness/shared';
 import { gateQuality } from './motion-gate/gate-quality.js';
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const arg = (name: string, fallback: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 // The service defaults (config.ts); --pixel-threshold=, --min-changed-share= and --force-ms= try others.
-const DEFAULTS = { pixelThreshold: arg('pixel-threshold', 25), minChangedShare: arg('min-changed-share', 0.003), forceDetectEveryMs: arg('force-ms', 2000), masks: [] };
+const DEFAULTS = {
+  pixelThreshold: arg('pixel-threshold', 25),
+  minChangedShare: arg('min-changed-share', 0.003),
+  forceDetectEveryMs: arg('force-ms', 2000),
+  masks: [],
+};
 
 interface Clip {
   name: string;
@@ -36,10 +42,40 @@ interface Clip {
 }
 
 const CLIPS: Clip[] = [
-  { name: 'parking-lot-cars', path: 'data/video/parking-lot-cars_768x432.mp4', width: 768, height: 432, fps: 5, resample: true },
-  { name: 'indoor-people', path: 'data/video/indoor-people_768x432.mp4', width: 768, height: 432, fps: 5, resample: true },
-  { name: 'PETS09-S2L1', path: 'data/mot15/PETS09-S2L1/PETS09-S2L1_300frames_768x576_7fps.mp4', width: 768, height: 576, fps: 7, resample: false, gt: 'data/mot15/PETS09-S2L1/gt/gt.txt' },
-  { name: 'TUD-Campus', path: 'data/mot15/TUD-Campus/TUD-Campus_71frames_640x480_25fps.mp4', width: 640, height: 480, fps: 25, resample: false, gt: 'data/mot15/TUD-Campus/gt/gt.txt' },
+  {
+    name: 'parking-lot-cars',
+    path: 'data/video/parking-lot-cars_768x432.mp4',
+    width: 768,
+    height: 432,
+    fps: 5,
+    resample: true,
+  },
+  {
+    name: 'indoor-people',
+    path: 'data/video/indoor-people_768x432.mp4',
+    width: 768,
+    height: 432,
+    fps: 5,
+    resample: true,
+  },
+  {
+    name: 'PETS09-S2L1',
+    path: 'data/mot15/PETS09-S2L1/PETS09-S2L1_300frames_768x576_7fps.mp4',
+    width: 768,
+    height: 576,
+    fps: 7,
+    resample: false,
+    gt: 'data/mot15/PETS09-S2L1/gt/gt.txt',
+  },
+  {
+    name: 'TUD-Campus',
+    path: 'data/mot15/TUD-Campus/TUD-Campus_71frames_640x480_25fps.mp4',
+    width: 640,
+    height: 480,
+    fps: 25,
+    resample: false,
+    gt: 'data/mot15/TUD-Campus/gt/gt.txt',
+  },
 ];
 
 /** Frame numbers (0-based) with at least one ground-truth person. */
@@ -50,7 +86,19 @@ function framesWithPeople(gtPath: string): Set<number> {
 
 async function measure(clip: Clip) {
   const frameBytes = clip.width * clip.height * 3;
-  const args = ['-hide_banner', '-loglevel', 'error', '-i', sharedFile(clip.path), ...(clip.resample ? ['-vf', `fps=${clip.fps}`] : []), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-i',
+    sharedFile(clip.path),
+    ...(clip.resample ? ['-vf', `fps=${clip.fps}`] : []),
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ];
   const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const sampler = new FrameStatsSampler(clip.width, clip.height, false);
   const policy = new DetectionPolicy(new DetectionSchedule(1), new MotionGate(DEFAULTS));
@@ -90,7 +138,12 @@ async function measure(clip: Clip) {
     frames,
     gated,
     gated_share: round(gated / frames),
-    ...(people ? { frames_with_people: [...Array(frames).keys()].filter((i) => people.has(i)).length, gated_with_people: gatedWithPeople } : {}),
+    ...(people
+      ? {
+          frames_with_people: [...Array(frames).keys()].filter((i) => people.has(i)).length,
+          gated_with_people: gatedWithPeople,
+        }
+      : {}),
     us_per_frame: round(Number(busyNs) / 1000 / frames, 1),
     gated_runs: runs(gatedFrames),
   };
@@ -99,7 +152,7 @@ async function measure(clip: Clip) {
 /** Consecutive frame numbers as "a-b" ranges. */
 function runs(frames: number[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < frames.length; ) {
+  for (let i = 0; i < frames.length;) {
     let j = i;
     while (j + 1 < frames.length && frames[j + 1] === (frames[j] as number) + 1) j++;
     out.push(i === j ? `${frames[i]}` : `${frames[i]}-${frames[j]}`);

@@ -23,13 +23,18 @@ import { connectTestNats, startSanityService, waitConsumed } from '@va/harness/s
 import { REPO_ROOT } from '@va/harness/shared';
 
 /** The bench runs the service defaults except drift windows sized for clips of a few minutes. */
-export const BENCH_ENV = { VA_SANITY_DRIFT_BASELINE: '1500', VA_SANITY_DRIFT_WINDOW: '1000', VA_SANITY_DRIFT_EVAL_EVERY: '100' };
+export const BENCH_ENV = {
+  VA_SANITY_DRIFT_BASELINE: '1500',
+  VA_SANITY_DRIFT_WINDOW: '1000',
+  VA_SANITY_DRIFT_EVAL_EVERY: '100',
+};
 /** Frames after a fault ends within which its flag still counts (rules need a few frames to be sure). */
 const SLACK_FRAMES = 60;
 
 const quick = process.argv.includes('--quick');
 const config = loadSanityConfig(BENCH_ENV);
-const sourceArg = process.argv.find((a) => a.startsWith('--source='))?.slice('--source='.length) ?? DEFAULT_FIXTURE_SOURCE;
+const sourceArg =
+  process.argv.find((a) => a.startsWith('--source='))?.slice('--source='.length) ?? DEFAULT_FIXTURE_SOURCE;
 const source = fixtureSource(sourceArg);
 
 interface Replay {
@@ -60,7 +65,13 @@ function replay(scene: Scene, cameraId: string): Replay {
 
 function caught(fault: InjectedFault, flags: Flag[], frames: number): boolean {
   const until = fault.rule === 'drift' ? frames : fault.toSequence + SLACK_FRAMES;
-  return flags.some((f) => f.rule === fault.rule && f.sequence >= fault.fromSequence && f.sequence <= until && (!fault.trackId || f.trackId === fault.trackId));
+  return flags.some(
+    (f) =>
+      f.rule === fault.rule &&
+      f.sequence >= fault.fromSequence &&
+      f.sequence <= until &&
+      (!fault.trackId || f.trackId === fault.trackId),
+  );
 }
 
 const lengths = quick ? { pets: 900, tud: 710 } : { pets: 2100, tud: 1420 };
@@ -85,7 +96,13 @@ for (const key of ['pets', 'tud'] as const) {
       const run = replay(faulty, `${kind}-${key}`);
       messages += run.messages;
       ms += run.ms;
-      results.push({ sequence: base.spec.name, kind, rule: fault.rule, at: fault.fromSequence, caught: caught(fault, run.flags, run.frames) });
+      results.push({
+        sequence: base.spec.name,
+        kind,
+        rule: fault.rule,
+        at: fault.fromSequence,
+        caught: caught(fault, run.flags, run.frames),
+      });
     }
   }
 }
@@ -100,7 +117,9 @@ async function serviceThroughput(scene: Scene, cameras: number): Promise<{ msgs:
   const service = await startSanityService(server.url, { ...BENCH_ENV, VA_SANITY_FRAMES_ENABLED: 'false' });
   const nats = await connectTestNats(server.url);
   try {
-    const batches = Array.from({ length: cameras }, (_, i) => toMessages(scene, { cameraId: `e2e-${i}`, streamEpoch: 'bench', t0: 1_700_000_000_000 }));
+    const batches = Array.from({ length: cameras }, (_, i) =>
+      toMessages(scene, { cameraId: `e2e-${i}`, streamEpoch: 'bench', t0: 1_700_000_000_000 }),
+    );
     const started = performance.now();
     await Promise.all(batches.map((frames) => publishMessages(nats.js, frames)));
     await waitConsumed(nats, 600_000);
@@ -137,6 +156,12 @@ const summary = {
 };
 const dir = join(REPO_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, `sanity-${sourceArg}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ ...summary, results }, null, 2));
-for (const r of results) console.log(`${r.caught ? 'caught' : 'MISSED'}  ${r.sequence.padEnd(12)} ${r.kind.padEnd(17)} -> ${r.rule} at frame ${r.at}`);
+writeFileSync(
+  join(dir, `sanity-${sourceArg}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+  JSON.stringify({ ...summary, results }, null, 2),
+);
+for (const r of results)
+  console.log(
+    `${r.caught ? 'caught' : 'MISSED'}  ${r.sequence.padEnd(12)} ${r.kind.padEnd(17)} -> ${r.rule} at frame ${r.at}`,
+  );
 console.log(JSON.stringify(summary));

@@ -85,9 +85,13 @@ async function main(): Promise<void> {
   let reference: Reference;
   try {
     const script = join('bench', 'tracking', 'motmetrics_crosscheck.py');
-    reference = JSON.parse(execFileSync(python, [script, manifestPath], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as Reference;
+    reference = JSON.parse(
+      execFileSync(python, [script, manifestPath], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
+    ) as Reference;
   } catch (err) {
-    console.error(`py-motmetrics run failed (${python}); install it with: pip install motmetrics, or set VA_PYTHON\n${String(err)}`);
+    console.error(
+      `py-motmetrics run failed (${python}); install it with: pip install motmetrics, or set VA_PYTHON\n${String(err)}`,
+    );
     process.exit(1);
   }
 
@@ -104,9 +108,19 @@ async function main(): Promise<void> {
 
   const compared = ours.size + groups.size;
   const agree = Object.values(maxDiff).every((d) => d <= 1e-9);
-  console.log(`compared ${compared} score sets (${ours.size} sequence results + ${groups.size} overall) against py-motmetrics ${reference.motmetrics}`);
+  console.log(
+    `compared ${compared} score sets (${ours.size} sequence results + ${groups.size} overall) against py-motmetrics ${reference.motmetrics}`,
+  );
   for (const [k, d] of Object.entries(maxDiff)) console.log(`  ${k.padEnd(22)} max |difference| ${d.toExponential(2)}`);
-  console.log(JSON.stringify({ bench: 'tracking-crosscheck', reference: `py-motmetrics ${reference.motmetrics}`, score_sets: compared, agree, max_abs_diff: maxDiff }));
+  console.log(
+    JSON.stringify({
+      bench: 'tracking-crosscheck',
+      reference: `py-motmetrics ${reference.motmetrics}`,
+      score_sets: compared,
+      agree,
+      max_abs_diff: maxDiff,
+    }),
+  );
   if (!agree) process.exit(1);
 }
 

@@ -72,13 +72,23 @@ type Summary = ReturnType<typeof summary>;
 /** Means over seeds (counts too, as decimals). */
 function mean(list: Summary[]): Summary {
   const out = { ...list[0]! };
-  for (const k of Object.keys(out) as Array<keyof Summary>) out[k] = round(list.reduce((s, x) => s + x[k], 0) / list.length);
+  for (const k of Object.keys(out) as Array<keyof Summary>)
+    out[k] = round(list.reduce((s, x) => s + x[k], 0) / list.length);
   return out;
 }
 
 async function main(): Promise<void> {
   const sequences = BENCH_SEQUENCES.map(loadMotSequence);
-  const perSeed: Array<Record<string, { sequences: Record<string, Summary>; overall: Summary; dontcare: { sequences: Record<string, Summary>; overall: Summary } }>> = [];
+  const perSeed: Array<
+    Record<
+      string,
+      {
+        sequences: Record<string, Summary>;
+        overall: Summary;
+        dontcare: { sequences: Record<string, Summary>; overall: Summary };
+      }
+    >
+  > = [];
   let cached: DetectionBatch[][] = [];
   let hasEmbeddings = false;
   let description = '';
@@ -95,7 +105,9 @@ async function main(): Promise<void> {
       const scored = (format: GroundTruthFormat) => {
         const prepared = sequences.map((s, i) => prepareSequence(s.gt, hyps[i]!, format));
         return {
-          sequences: Object.fromEntries(sequences.map((s, i) => [s.name, summary(evaluateSequence(prepared[i]!.gt, prepared[i]!.hyp))])),
+          sequences: Object.fromEntries(
+            sequences.map((s, i) => [s.name, summary(evaluateSequence(prepared[i]!.gt, prepared[i]!.hyp))]),
+          ),
           overall: summary(evaluateSequences(prepared)),
         };
       };
@@ -109,17 +121,25 @@ async function main(): Promise<void> {
     variants.map((name) => [
       name,
       {
-        sequences: Object.fromEntries(sequences.map((s) => [s.name, mean(perSeed.map((r) => r[name]!.sequences[s.name]!))])),
+        sequences: Object.fromEntries(
+          sequences.map((s) => [s.name, mean(perSeed.map((r) => r[name]!.sequences[s.name]!))]),
+        ),
         overall: mean(perSeed.map((r) => r[name]!.overall)),
         dontcare: {
-          sequences: Object.fromEntries(sequences.map((s) => [s.name, mean(perSeed.map((r) => r[name]!.dontcare.sequences[s.name]!))])),
+          sequences: Object.fromEntries(
+            sequences.map((s) => [s.name, mean(perSeed.map((r) => r[name]!.dontcare.sequences[s.name]!))]),
+          ),
           overall: mean(perSeed.map((r) => r[name]!.dontcare.overall)),
         },
       },
     ]),
   );
   const timed = VARIANTS.filter((v) => results[v.name]);
-  const measured = trackerFps(timed.map((v) => v.params), cached, fpsMs * timed.length);
+  const measured = trackerFps(
+    timed.map((v) => v.params),
+    cached,
+    fpsMs * timed.length,
+  );
   const fps: Record<string, number> = Object.fromEntries(timed.map((v, i) => [v.name, Math.round(measured[i]!)]));
 
   const main = hasEmbeddings ? 'bytetrack+appearance' : 'bytetrack';
@@ -128,17 +148,23 @@ async function main(): Promise<void> {
   const mainParams = VARIANTS.find((v) => v.name === main)!.params;
   const schedules = Object.fromEntries(
     SCHEDULES.map((every) => {
-      const prepared = sequences.map((s, i) => prepareSequence(s.gt, trackSequence(mainParams, withDetectionSchedule(cached[i]!, every)), 'mot15'));
+      const prepared = sequences.map((s, i) =>
+        prepareSequence(s.gt, trackSequence(mainParams, withDetectionSchedule(cached[i]!, every)), 'mot15'),
+      );
       return [
         String(every),
         {
-          sequences: Object.fromEntries(sequences.map((s, i) => [s.name, summary(evaluateSequence(prepared[i]!.gt, prepared[i]!.hyp))])),
+          sequences: Object.fromEntries(
+            sequences.map((s, i) => [s.name, summary(evaluateSequence(prepared[i]!.gt, prepared[i]!.hyp))]),
+          ),
           overall: summary(evaluateSequences(prepared)),
         },
       ];
     }),
   );
-  console.log(`tracking benchmark: ${description}; ${seeds} seed(s); ${frames} frames over ${sequences.map((s) => s.name).join(', ')}`);
+  console.log(
+    `tracking benchmark: ${description}; ${seeds} seed(s); ${frames} frames over ${sequences.map((s) => s.name).join(', ')}`,
+  );
   console.log('variant                 sequence       MOTA    IDF1    IDsw  FP    FN    Frag  MOTP    frames/s');
   for (const name of variants) {
     const r = results[name]!;
@@ -149,10 +175,14 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(`${main} by detection schedule (detect_every N: detector on every Nth frame, predicted boxes reported between):`);
+  console.log(
+    `${main} by detection schedule (detect_every N: detector on every Nth frame, predicted boxes reported between):`,
+  );
   for (const [every, r] of Object.entries(schedules)) {
     for (const [seq, m] of [...Object.entries(r.sequences), ['OVERALL', r.overall] as const]) {
-      console.log(`N=${every.padEnd(21)} ${String(seq).padEnd(14)} ${m.mota.toFixed(3).padStart(6)}  ${m.idf1.toFixed(3).padStart(6)}  ${String(m.id_switches).padStart(4)}  ${String(m.fp).padStart(4)}  ${String(m.fn).padStart(4)}  ${String(m.fragmentations).padStart(4)}  ${m.motp.toFixed(3)}`);
+      console.log(
+        `N=${every.padEnd(21)} ${String(seq).padEnd(14)} ${m.mota.toFixed(3).padStart(6)}  ${m.idf1.toFixed(3).padStart(6)}  ${String(m.id_switches).padStart(4)}  ${String(m.fp).padStart(4)}  ${String(m.fn).padStart(4)}  ${String(m.fragmentations).padStart(4)}  ${m.motp.toFixed(3)}`,
+      );
     }
   }
 
@@ -160,7 +190,9 @@ async function main(): Promise<void> {
   for (const name of variants) {
     const r = results[name]!.dontcare;
     for (const [seq, m] of [...Object.entries(r.sequences), ['OVERALL', r.overall] as const]) {
-      console.log(`${name.padEnd(23)} ${String(seq).padEnd(14)} ${m.mota.toFixed(3).padStart(6)}  ${m.idf1.toFixed(3).padStart(6)}  ${String(m.id_switches).padStart(4)}  ${String(m.fp).padStart(4)}  ${String(m.fn).padStart(4)}`);
+      console.log(
+        `${name.padEnd(23)} ${String(seq).padEnd(14)} ${m.mota.toFixed(3).padStart(6)}  ${m.idf1.toFixed(3).padStart(6)}  ${String(m.id_switches).padStart(4)}  ${String(m.fp).padStart(4)}  ${String(m.fn).padStart(4)}`,
+      );
     }
   }
 
@@ -182,12 +214,24 @@ async function main(): Promise<void> {
     ...headline(main),
     // The headline is the schedule the pipeline runs by default.
     overall: pick(schedules[String(DEFAULT_DETECT_EVERY)]!.overall),
-    sequences: Object.fromEntries(Object.entries(schedules[String(DEFAULT_DETECT_EVERY)]!.sequences).map(([k, m]) => [k, pick(m)])),
+    sequences: Object.fromEntries(
+      Object.entries(schedules[String(DEFAULT_DETECT_EVERY)]!.sequences).map(([k, m]) => [k, pick(m)]),
+    ),
     // The main tracker with the detector on every frame, beside the default schedule's headline.
     every_frame: pick(schedules['1']!.overall),
-    schedules: Object.fromEntries(Object.entries(schedules).map(([every, r]) => [every, { overall: pick(r.overall), sequences: Object.fromEntries(Object.entries(r.sequences).map(([k, m]) => [k, pick(m)])) }])),
+    schedules: Object.fromEntries(
+      Object.entries(schedules).map(([every, r]) => [
+        every,
+        {
+          overall: pick(r.overall),
+          sequences: Object.fromEntries(Object.entries(r.sequences).map(([k, m]) => [k, pick(m)])),
+        },
+      ]),
+    ),
     sort: headline('sort'),
-    ablations: Object.fromEntries(variants.map((name) => [name, { ...pick(results[name]!.overall), tracker_fps: fps[name] }])),
+    ablations: Object.fromEntries(
+      variants.map((name) => [name, { ...pick(results[name]!.overall), tracker_fps: fps[name] }]),
+    ),
     dontcare: Object.fromEntries(variants.map((name) => [name, pick(results[name]!.dontcare.overall)])),
     details: results,
   };

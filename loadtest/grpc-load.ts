@@ -59,7 +59,15 @@ export async function runGrpcLoad(o: GrpcLoadOptions): Promise<GrpcLoadResult> {
   for (let s = 0; s < Math.ceil(durationS); s++) {
     const inSecond = records.filter((r) => r.at >= s && r.at < s + 1);
     const okHere = inSecond.filter((r) => r.status === 'OK');
-    timeline.push({ t: s + 1, ok: okHere.length, failed: inSecond.length - okHere.length, p95Ms: quantile(okHere.map((r) => r.ms), 0.95) });
+    timeline.push({
+      t: s + 1,
+      ok: okHere.length,
+      failed: inSecond.length - okHere.length,
+      p95Ms: quantile(
+        okHere.map((r) => r.ms),
+        0.95,
+      ),
+    });
   }
   return {
     name: o.name,
@@ -70,7 +78,12 @@ export async function runGrpcLoad(o: GrpcLoadOptions): Promise<GrpcLoadResult> {
     errorRatio: records.length > 0 ? (records.length - ok.length) / records.length : 0,
     durationS,
     throughput: ok.length / durationS,
-    latencyMs: { p50: quantile(okMs, 0.5), p95: quantile(okMs, 0.95), p99: quantile(okMs, 0.99), max: okMs.length ? Math.max(...okMs) : NaN },
+    latencyMs: {
+      p50: quantile(okMs, 0.5),
+      p95: quantile(okMs, 0.95),
+      p99: quantile(okMs, 0.99),
+      max: okMs.length ? Math.max(...okMs) : NaN,
+    },
     timeline,
   };
 }

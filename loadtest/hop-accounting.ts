@@ -65,30 +65,57 @@ function hop(name: Hop['name'], input: number, out: number, shed: Record<string,
 }
 
 export function hopAccounting(a: PipelineScrape, b: PipelineScrape): Hop[] {
-  const d = (svc: keyof PipelineScrape['metrics'], name: string) => (b.metrics[svc]?.sum(name) ?? 0) - (a.metrics[svc]?.sum(name) ?? 0);
-  const reasons = (svc: keyof PipelineScrape['metrics'], name: string) => minus(byReason(b.metrics[svc], name), byReason(a.metrics[svc], name));
+  const d = (svc: keyof PipelineScrape['metrics'], name: string) =>
+    (b.metrics[svc]?.sum(name) ?? 0) - (a.metrics[svc]?.sum(name) ?? 0);
+  const reasons = (svc: keyof PipelineScrape['metrics'], name: string) =>
+    minus(byReason(b.metrics[svc], name), byReason(a.metrics[svc], name));
   const published = d('ingest', 'va_ingest_frames_published_total');
   const received = d('batching-inference', 'va_inference_frames_received_total');
   const detected = d('batching-inference', 'va_inference_frames_published_total');
   const processed = d('tracking', 'va_tracking_frames_processed_total');
   return [
-    hop('ingest', d('ingest', 'va_ingest_frames_read_total'), published, reasons('ingest', 'va_ingest_frames_dropped_total'), d('ingest', 'va_ingest_held_frames')),
+    hop(
+      'ingest',
+      d('ingest', 'va_ingest_frames_read_total'),
+      published,
+      reasons('ingest', 'va_ingest_frames_dropped_total'),
+      d('ingest', 'va_ingest_held_frames'),
+    ),
     // Core NATS between ingest and inference: nothing is counted here, so whatever is missing was lost (or in flight at the edges).
     hop('bus', published, received, {}, 0),
-    hop('inference', received, detected, reasons('batching-inference', 'va_inference_frames_dropped_total'), d('batching-inference', 'va_inference_frames_pending') + d('batching-inference', 'va_inference_frames_in_flight')),
-    hop('tracking', detected, processed, reasons('tracking', 'va_tracking_reorder_drops_total'), d('tracking', 'va_tracking_reorder_depth_frames') + d('tracking', 'va_tracking_consumer_lag_messages')),
+    hop(
+      'inference',
+      received,
+      detected,
+      reasons('batching-inference', 'va_inference_frames_dropped_total'),
+      d('batching-inference', 'va_inference_frames_pending') + d('batching-inference', 'va_inference_frames_in_flight'),
+    ),
+    hop(
+      'tracking',
+      detected,
+      processed,
+      reasons('tracking', 'va_tracking_reorder_drops_total'),
+      d('tracking', 'va_tracking_reorder_depth_frames') + d('tracking', 'va_tracking_consumer_lag_messages'),
+    ),
   ];
 }
 
 export function hopLatency(a: PipelineScrape, b: PipelineScrape): HopLatencyMs {
   const p95 = (svc: keyof PipelineScrape['metrics'], name: string, labels: Record<string, string> = {}) => {
-    const h = histogramDelta(b.metrics[svc]?.histogram(name, labels) ?? { buckets: [], sum: 0, count: 0 }, a.metrics[svc]?.histogram(name, labels));
+    const h = histogramDelta(
+      b.metrics[svc]?.histogram(name, labels) ?? { buckets: [], sum: 0, count: 0 },
+      a.metrics[svc]?.histogram(name, labels),
+    );
     return h.count > 0 ? Math.round(histogramQuantile(0.95, h) * 1000) : 0;
   };
   return {
     ingestPublishDelayP95: p95('ingest', 'va_ingest_frame_publish_delay_seconds'),
-    captureToReceivedP95: p95('batching-inference', 'va_inference_frame_latency_seconds', { stage: 'capture_to_received' }),
-    inferenceReceiveToPublishedP95: p95('batching-inference', 'va_inference_frame_latency_seconds', { stage: 'receive_to_published' }),
+    captureToReceivedP95: p95('batching-inference', 'va_inference_frame_latency_seconds', {
+      stage: 'capture_to_received',
+    }),
+    inferenceReceiveToPublishedP95: p95('batching-inference', 'va_inference_frame_latency_seconds', {
+      stage: 'receive_to_published',
+    }),
   };
 }
 

@@ -85,10 +85,14 @@ export function loadChecks(input: {
   // A consumer falling behind shows as lag that keeps climbing: its median in the last third well
   // above the middle third's (more than 50 messages and 25 %). Comparing maxima would miss a steady
   // climb (the last third's maximum of a linear climb is only 1.5x the middle's).
-  const growing = LAG_QUEUES.map((q) => ({ q, middle: finiteMedian(middle.map((s) => s.figures.queues[q] ?? 0)), last: finiteMedian(last.map((s) => s.figures.queues[q] ?? 0)) })).filter(
-    (x) => x.last > x.middle + 50 && x.last > 1.25 * x.middle,
+  const growing = LAG_QUEUES.map((q) => ({
+    q,
+    middle: finiteMedian(middle.map((s) => s.figures.queues[q] ?? 0)),
+    last: finiteMedian(last.map((s) => s.figures.queues[q] ?? 0)),
+  })).filter((x) => x.last > x.middle + 50 && x.last > 1.25 * x.middle);
+  const maxima = [...Object.keys(bounds), ...LAG_QUEUES].map(
+    (q) => `${q} ${max(samples.map((s) => s.figures.queues[q] ?? 0)).toFixed(q.endsWith('_mb') ? 1 : 0)}`,
   );
-  const maxima = [...Object.keys(bounds), ...LAG_QUEUES].map((q) => `${q} ${max(samples.map((s) => s.figures.queues[q] ?? 0)).toFixed(q.endsWith('_mb') ? 1 : 0)}`);
   checks.push({
     name: 'queues stay bounded',
     gating: true,
@@ -132,7 +136,10 @@ export function loadChecks(input: {
   // add up beyond the frames that may be in flight between two scrapes was lost uncounted there.
   if (input.hops) {
     // Frames in flight between two scrapes, either way, plus a few a service holds where no gauge shows (a JetStream pull batch, a JPEG encode).
-    const edge = (h: Hop) => (windowS > 0 ? Math.ceil((Math.max(h.in, h.out) / windowS) * EDGE_SKEW_S) : 0) + (h.name === 'bus' ? Math.floor(h.in * 0.01) : 0) + 4;
+    const edge = (h: Hop) =>
+      (windowS > 0 ? Math.ceil((Math.max(h.in, h.out) / windowS) * EDGE_SKEW_S) : 0) +
+      (h.name === 'bus' ? Math.floor(h.in * 0.01) : 0) +
+      4;
     const off = input.hops.filter((h) => Math.abs(h.unaccounted) > edge(h));
     checks.push({
       name: 'every hop accounts for its frames',
@@ -143,7 +150,12 @@ export function loadChecks(input: {
   }
 
   const errorRatio = totals.framesRead > 0 ? totals.errors / totals.framesRead : 0;
-  checks.push({ name: 'errors under 0.1 %', gating: true, pass: errorRatio < 0.001, detail: `${totals.errors} data-path errors for ${totals.framesRead} frames (${pct(totals.errors, totals.framesRead)})` });
+  checks.push({
+    name: 'errors under 0.1 %',
+    gating: true,
+    pass: errorRatio < 0.001,
+    detail: `${totals.errors} data-path errors for ${totals.framesRead} frames (${pct(totals.errors, totals.framesRead)})`,
+  });
 
   const objective = CAPTURE_TO_TRACKS_P95_MS[scenario];
   checks.push({

@@ -14,7 +14,15 @@ export interface LoadReport {
   startedAt: string;
   pass: boolean;
   machine: { cores: number; memoryGb: number; loadBefore: number[]; loadAfter: number[] };
-  config: { streams: number; fps: number; source: string; durationS: number; warmupS: number; inferenceThreads: number; serviceEnv: ServiceEnv };
+  config: {
+    streams: number;
+    fps: number;
+    source: string;
+    durationS: number;
+    warmupS: number;
+    inferenceThreads: number;
+    serviceEnv: ServiceEnv;
+  };
   /** The measured window within the series (seconds since sampling began); verdicts and summary cover it only. */
   window: { fromS: number; toS: number };
   summary: {
@@ -46,7 +54,11 @@ export interface LoadReport {
   grpc?: GrpcLoadResult[];
 }
 
-export const machineNow = () => ({ cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), load: loadavg().map((l) => Number(l.toFixed(2))) });
+export const machineNow = () => ({
+  cores: cpus().length,
+  memoryGb: Math.round(totalmem() / 1024 ** 3),
+  load: loadavg().map((l) => Number(l.toFixed(2))),
+});
 
 /** Summary figures over the samples [from, to) of a run (scrape i + 1 ends sample i). */
 export function summarise(sampler: PipelineSampler, from = 0, to = sampler.samples.length): LoadReport['summary'] {
@@ -55,10 +67,20 @@ export function summarise(sampler: PipelineSampler, from = 0, to = sampler.sampl
   const lat = sampler.latencies(from, to);
   const seconds = sampler.samples.slice(from, to).reduce((s, x) => s + x.figures.intervalS, 0);
   return {
-    frames: { read: totals.framesRead, published: totals.framesPublished, received: totals.framesReceived, detected: totals.framesDetected, tracked: totals.framesTracked },
+    frames: {
+      read: totals.framesRead,
+      published: totals.framesPublished,
+      received: totals.framesReceived,
+      detected: totals.framesDetected,
+      tracked: totals.framesTracked,
+    },
     dropRatio: totals.framesRead > 0 ? totals.framesShed / totals.framesRead : 0,
     errorRatio: totals.framesRead > 0 ? totals.errors / totals.framesRead : 0,
-    latencyMs: { captureToDetections: percentilesOf(lat.detections), captureToTracks: percentilesOf(lat.tracks), captureToIndexed: totals.captureToIndexed },
+    latencyMs: {
+      captureToDetections: percentilesOf(lat.detections),
+      captureToTracks: percentilesOf(lat.tracks),
+      captureToIndexed: totals.captureToIndexed,
+    },
     trackedFps: seconds > 0 ? totals.framesTracked / seconds : 0,
     indexedDocs: totals.indexedDocs,
     hops: hops.hops,

@@ -76,7 +76,9 @@ export class PipelineCostMeter {
 
   async read(): Promise<CostReading> {
     const [ingest, bus, esDocs] = await Promise.all([
-      fetch(this.w.pipeline.httpUrl('ingest'), { signal: AbortSignal.timeout(5_000) }).then(async (r) => MetricSet.parse(await r.text())),
+      fetch(this.w.pipeline.httpUrl('ingest'), { signal: AbortSignal.timeout(5_000) }).then(async (r) =>
+        MetricSet.parse(await r.text()),
+      ),
       fetch(`${this.w.nats.monitorUrl}/varz`, { signal: AbortSignal.timeout(5_000) })
         .then(async (r) => (await r.json()) as { in_bytes: number; out_bytes: number })
         .then((v) => ({ in: v.in_bytes, out: v.out_bytes }))
@@ -87,7 +89,12 @@ export class PipelineCostMeter {
         .catch(() => undefined),
     ]);
     // CPU last, closest to the counters' moment (the fetches above cost the pipeline a little CPU too).
-    return { cpu: this.cpu.read(), framesRead: ingest.sum('va_ingest_frames_read_total'), ...(bus ? { bus } : {}), ...(esDocs !== undefined ? { esDocs } : {}) };
+    return {
+      cpu: this.cpu.read(),
+      framesRead: ingest.sum('va_ingest_frames_read_total'),
+      ...(bus ? { bus } : {}),
+      ...(esDocs !== undefined ? { esDocs } : {}),
+    };
   }
 
   between(a: CostReading, b: CostReading): CostFigures {
@@ -100,17 +107,25 @@ export function costBetween(a: CostReading, b: CostReading, unmetered: string[] 
   const frames = b.framesRead - a.framesRead;
   const perFrame = (x: number, digits = 2) => (frames > 0 ? round(x / frames, digits) : null);
   const cpuMs = ProcessCpuMeter.cpuMsBetween(a.cpu, b.cpu, ticksPerS);
-  const byProcess = Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, frames > 0 ? round(ms / frames, 2) : 0]));
+  const byProcess = Object.fromEntries(
+    Object.entries(cpuMs).map(([name, ms]) => [name, frames > 0 ? round(ms / frames, 2) : 0]),
+  );
   const busIn = a.bus && b.bus ? b.bus.in - a.bus.in : undefined;
   const busOut = a.bus && b.bus ? b.bus.out - a.bus.out : undefined;
   return {
     frames_read: frames,
     window_s: round((b.cpu.atMs - a.cpu.atMs) / 1000, 2),
-    cpu_ms_per_frame: perFrame(Object.values(cpuMs).reduce((s, x) => s + x, 0), 1),
+    cpu_ms_per_frame: perFrame(
+      Object.values(cpuMs).reduce((s, x) => s + x, 0),
+      1,
+    ),
     cpu_ms_per_frame_by_process: byProcess,
     cpu_ms_by_process: Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, Math.round(ms)])),
     bytes_per_frame_bus: busIn !== undefined && busOut !== undefined ? perFrame(busIn + busOut, 0) : null,
-    bytes_per_frame_bus_by_direction: busIn !== undefined && busOut !== undefined && frames > 0 ? { in: round(busIn / frames, 0), out: round(busOut / frames, 0) } : null,
+    bytes_per_frame_bus_by_direction:
+      busIn !== undefined && busOut !== undefined && frames > 0
+        ? { in: round(busIn / frames, 0), out: round(busOut / frames, 0) }
+        : null,
     es_docs_per_frame: a.esDocs !== undefined && b.esDocs !== undefined ? perFrame(b.esDocs - a.esDocs, 3) : null,
     unmetered,
   };

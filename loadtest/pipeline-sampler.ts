@@ -6,9 +6,22 @@
 import { BusTap } from '@va/harness/pipeline/bus-tap';
 import { quantile } from '@va/harness/statistics';
 import type { Pipeline } from '@va/harness/pipeline/pipeline-launcher';
-import { scrapePipeline, stageFigures, type PipelineScrape, type StageFigures, type Percentiles } from '@va/harness/pipeline/pipeline-scrape';
+import {
+  scrapePipeline,
+  stageFigures,
+  type PipelineScrape,
+  type StageFigures,
+  type Percentiles,
+} from '@va/harness/pipeline/pipeline-scrape';
 import { SERVICE_NAMES, type ServiceName } from '@va/harness/pipeline/service-catalog';
-import { hopAccounting, hopLatency, trackingGaps, type Hop, type HopLatencyMs, type TrackingGaps } from './hop-accounting.js';
+import {
+  hopAccounting,
+  hopLatency,
+  trackingGaps,
+  type Hop,
+  type HopLatencyMs,
+  type TrackingGaps,
+} from './hop-accounting.js';
 
 export interface Sample {
   /** Seconds since the sampler started. */
@@ -42,7 +55,11 @@ export class PipelineSampler {
   ) {}
 
   static async start(pipeline: Pipeline, intervalMs = 1_000): Promise<PipelineSampler> {
-    const sampler = new PipelineSampler(pipeline, await BusTap.open(pipeline.settings.natsUrl, pipeline.settings.natsCredentialsDir), intervalMs);
+    const sampler = new PipelineSampler(
+      pipeline,
+      await BusTap.open(pipeline.settings.natsUrl, pipeline.settings.natsCredentialsDir),
+      intervalMs,
+    );
     sampler.startedMs = Date.now();
     sampler.scrapes.push(await scrapePipeline(pipeline));
     sampler.timer = setInterval(() => {
@@ -70,8 +87,15 @@ export class PipelineSampler {
       shed: Math.max(0, figures.totals.framesShed - before.totals.framesShed),
       errors: Math.max(0, figures.totals.errors - before.totals.errors),
       framesRead: Math.max(0, figures.totals.framesRead - before.totals.framesRead),
-      latencyMs: { captureToDetections: percentilesOf(detections), captureToTracks: percentilesOf(tracks), captureToIndexed: figures.latencyMs.captureToIndexed },
-      alive: Object.fromEntries(SERVICE_NAMES.map((n) => [n, this.pipeline.service(n).running])) as Record<ServiceName, boolean>,
+      latencyMs: {
+        captureToDetections: percentilesOf(detections),
+        captureToTracks: percentilesOf(tracks),
+        captureToIndexed: figures.latencyMs.captureToIndexed,
+      },
+      alive: Object.fromEntries(SERVICE_NAMES.map((n) => [n, this.pipeline.service(n).running])) as Record<
+        ServiceName,
+        boolean
+      >,
     });
   }
 
@@ -82,12 +106,27 @@ export class PipelineSampler {
   }
 
   /** Totals gained between two scrapes (0 = the first, before any sample). */
-  totalsBetween(fromScrape = 0, toScrape = this.scrapes.length - 1): StageFigures['totals'] & { captureToIndexed: Percentiles } {
+  totalsBetween(
+    fromScrape = 0,
+    toScrape = this.scrapes.length - 1,
+  ): StageFigures['totals'] & { captureToIndexed: Percentiles } {
     const a = this.scrapes[fromScrape] as PipelineScrape;
     const b = this.scrapes[toScrape] as PipelineScrape;
     const fa = stageFigures(a);
     const fb = stageFigures(b, a);
-    const d = (k: 'framesRead' | 'framesPublished' | 'framesReceived' | 'framesDetected' | 'framesTracked' | 'detections' | 'tracksStarted' | 'indexedDocs' | 'framesShed' | 'errors') => fb.totals[k] - fa.totals[k];
+    const d = (
+      k:
+        | 'framesRead'
+        | 'framesPublished'
+        | 'framesReceived'
+        | 'framesDetected'
+        | 'framesTracked'
+        | 'detections'
+        | 'tracksStarted'
+        | 'indexedDocs'
+        | 'framesShed'
+        | 'errors',
+    ) => fb.totals[k] - fa.totals[k];
     return {
       framesRead: d('framesRead'),
       framesPublished: d('framesPublished'),
@@ -106,7 +145,10 @@ export class PipelineSampler {
   }
 
   /** Where frames went, hop by hop, between two scrapes (as totalsBetween). */
-  hopsBetween(fromScrape = 0, toScrape = this.scrapes.length - 1): { hops: Hop[]; latencyMs: HopLatencyMs; gaps: TrackingGaps } {
+  hopsBetween(
+    fromScrape = 0,
+    toScrape = this.scrapes.length - 1,
+  ): { hops: Hop[]; latencyMs: HopLatencyMs; gaps: TrackingGaps } {
     const a = this.scrapes[fromScrape] as PipelineScrape;
     const b = this.scrapes[toScrape] as PipelineScrape;
     return { hops: hopAccounting(a, b), latencyMs: hopLatency(a, b), gaps: trackingGaps(a, b) };

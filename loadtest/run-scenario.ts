@@ -28,7 +28,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function readiness(w: WholePipeline): Promise<Record<ServiceName, boolean>> {
   const out = {} as Record<ServiceName, boolean>;
   for (const n of SERVICE_NAMES) {
-    const res = await fetch(w.pipeline.httpUrl(n, '/readyz'), { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+    const res = await fetch(w.pipeline.httpUrl(n, '/readyz'), { signal: AbortSignal.timeout(5_000) }).catch(
+      () => undefined,
+    );
     out[n] = res?.status === 200;
   }
   return out;
@@ -41,7 +43,11 @@ async function slowConsumers(w: WholePipeline): Promise<number> {
 }
 
 /** Detect with a full PETS09 frame, SearchSimilar with a person's crop from it: closed loop, bounded. */
-async function grpcLoad(w: WholePipeline, g: NonNullable<Scenario['grpc']>, log: RunOptions['log']): Promise<GrpcLoadResult[]> {
+async function grpcLoad(
+  w: WholePipeline,
+  g: NonNullable<Scenario['grpc']>,
+  log: RunOptions['log'],
+): Promise<GrpcLoadResult[]> {
   const { inference, search } = w.pipeline.clients;
   const frame = readFileSync(sharedFile('data/mot15/PETS09-S2L1/img1/000001.jpg'));
   const crop = (await pets09Crops(1))[0]?.jpeg as Buffer;
@@ -52,7 +58,12 @@ async function grpcLoad(w: WholePipeline, g: NonNullable<Scenario['grpc']>, log:
     await runGrpcLoad({
       name: 'Detect',
       ...bounded,
-      call: () => unary(inference.detect.bind(inference), { image: frame, model: '', version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false }, { deadlineMs: 10_000 }),
+      call: () =>
+        unary(
+          inference.detect.bind(inference),
+          { image: frame, model: '', version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false },
+          { deadlineMs: 10_000 },
+        ),
     }),
   );
   log(`gRPC SearchSimilar: ${g.concurrency} callers, at most ${g.maxRequests} requests or ${g.durationS} s`);
@@ -60,7 +71,12 @@ async function grpcLoad(w: WholePipeline, g: NonNullable<Scenario['grpc']>, log:
     await runGrpcLoad({
       name: 'SearchSimilar',
       ...bounded,
-      call: () => unary(search.searchSimilar.bind(search), { query: { $case: 'image', image: crop }, filter: undefined, k: 10, numCandidates: 0, model: '' }, { deadlineMs: 10_000 }),
+      call: () =>
+        unary(
+          search.searchSimilar.bind(search),
+          { query: { $case: 'image', image: crop }, filter: undefined, k: 10, numCandidates: 0, model: '' },
+          { deadlineMs: 10_000 },
+        ),
     }),
   );
   return results;
@@ -70,7 +86,12 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
   const startedAt = new Date().toISOString();
   const loadBefore = machineNow().load;
   o.log(`scenario ${sc.name}: starting the pipeline`);
-  const w = await startWholePipeline(`load-${sc.name}`, { fileRoot: o.videos, inferenceThreads: o.inferenceThreads, logLevel: 'warn', env: o.serviceEnv });
+  const w = await startWholePipeline(`load-${sc.name}`, {
+    fileRoot: o.videos,
+    inferenceThreads: o.inferenceThreads,
+    logLevel: 'warn',
+    env: o.serviceEnv,
+  });
   let sampler: PipelineSampler | undefined;
   try {
     sampler = await PipelineSampler.start(w.pipeline);
@@ -111,7 +132,15 @@ export async function runScenario(sc: Scenario, o: RunOptions): Promise<LoadRepo
       startedAt,
       pass: checks.filter((c) => c.gating).every((c) => c.pass),
       machine: { cores: machineNow().cores, memoryGb: machineNow().memoryGb, loadBefore, loadAfter: machineNow().load },
-      config: { streams: sc.streams, fps: sc.fps, source: sc.source, durationS: sc.durationS, warmupS: sc.warmupS, inferenceThreads: o.inferenceThreads, serviceEnv: o.serviceEnv },
+      config: {
+        streams: sc.streams,
+        fps: sc.fps,
+        source: sc.source,
+        durationS: sc.durationS,
+        warmupS: sc.warmupS,
+        inferenceThreads: o.inferenceThreads,
+        serviceEnv: o.serviceEnv,
+      },
       window: { fromS: sampler.samples[from]?.t ?? 0, toS: sampler.samples[to - 1]?.t ?? 0 },
       summary,
       cost,

@@ -29,7 +29,9 @@ const names = values.scenario.split(',').map((s) => s.trim());
 const bad = names.filter((n) => n !== 'normal' && n !== '10x');
 const serviceEnv = parseServiceEnv(values.env);
 if (bad.length > 0 || (values.source !== 'clips' && values.source !== 'pattern') || serviceEnv === undefined) {
-  console.error(`usage: npm run loadtest -- [--scenario=normal,10x] [--duration=SEC] [--quick] [--source=clips|pattern] [--no-grpc] [--threads=N] [--videos=DIR] [--env=SERVICE:KEY=VALUE ...]`);
+  console.error(
+    `usage: npm run loadtest -- [--scenario=normal,10x] [--duration=SEC] [--quick] [--source=clips|pattern] [--no-grpc] [--threads=N] [--videos=DIR] [--env=SERVICE:KEY=VALUE ...]`,
+  );
   process.exit(2);
 }
 const videos = resolve(values.videos ?? join(sharedDir(), 'data', 'video'));
@@ -38,16 +40,29 @@ const log = (line: string) => console.log(`[${new Date().toISOString().slice(11,
 
 const verdicts: Record<string, unknown> = {};
 for (const name of names as ScenarioName[]) {
-  const sc = scenario(name, { quick: values.quick, grpc: !values['no-grpc'], source: values.source as FleetSource, ...(values.duration ? { durationS: Number(values.duration) } : {}) });
+  const sc = scenario(name, {
+    quick: values.quick,
+    grpc: !values['no-grpc'],
+    source: values.source as FleetSource,
+    ...(values.duration ? { durationS: Number(values.duration) } : {}),
+  });
   const report = await runScenario(sc, { videos, inferenceThreads, log, serviceEnv });
   const dir = join(REPO_ROOT, 'loadtest', 'reports', `${report.startedAt.replace(/[:.]/g, '-')}-${name}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'report.html'), htmlReport(report));
-  log(`hop latency p95: ingest read → publish ${report.summary.hopLatencyMs.ingestPublishDelayP95} ms, capture → received by inference ${report.summary.hopLatencyMs.captureToReceivedP95} ms, inference received → stored ${report.summary.hopLatencyMs.inferenceReceiveToPublishedP95} ms; tracking passed over ${report.summary.trackingGaps.announced} announced-shed sequences, gave up on ${report.summary.trackingGaps.gaveUp}`);
-  for (const c of report.checks) log(`${c.pass ? 'pass' : 'FAIL'}${c.gating ? '' : ' (reported)'}  ${c.name}: ${c.detail}`);
-  for (const g of report.grpc ?? []) log(`gRPC ${g.name}: ${g.ok}/${g.requests} ok, ${g.throughput.toFixed(1)}/s, p95 ${g.latencyMs.p95.toFixed(0)} ms, errors ${JSON.stringify(g.errors)}`);
-  log(`scenario ${name}: ${report.pass ? 'PASS' : 'FAIL'}; report ${relative(process.cwd(), join(dir, 'report.html'))}`);
+  log(
+    `hop latency p95: ingest read → publish ${report.summary.hopLatencyMs.ingestPublishDelayP95} ms, capture → received by inference ${report.summary.hopLatencyMs.captureToReceivedP95} ms, inference received → stored ${report.summary.hopLatencyMs.inferenceReceiveToPublishedP95} ms; tracking passed over ${report.summary.trackingGaps.announced} announced-shed sequences, gave up on ${report.summary.trackingGaps.gaveUp}`,
+  );
+  for (const c of report.checks)
+    log(`${c.pass ? 'pass' : 'FAIL'}${c.gating ? '' : ' (reported)'}  ${c.name}: ${c.detail}`);
+  for (const g of report.grpc ?? [])
+    log(
+      `gRPC ${g.name}: ${g.ok}/${g.requests} ok, ${g.throughput.toFixed(1)}/s, p95 ${g.latencyMs.p95.toFixed(0)} ms, errors ${JSON.stringify(g.errors)}`,
+    );
+  log(
+    `scenario ${name}: ${report.pass ? 'PASS' : 'FAIL'}; report ${relative(process.cwd(), join(dir, 'report.html'))}`,
+  );
   const s = report.summary;
   verdicts[name] = {
     pass: report.pass,

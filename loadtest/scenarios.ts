@@ -16,7 +16,10 @@ export interface Scenario {
   grpc: { concurrency: number; maxRequests: number; durationS: number } | undefined;
 }
 
-export function scenario(name: ScenarioName, o: { quick: boolean; durationS?: number; source?: FleetSource; grpc: boolean }): Scenario {
+export function scenario(
+  name: ScenarioName,
+  o: { quick: boolean; durationS?: number; source?: FleetSource; grpc: boolean },
+): Scenario {
   const normal = { streams: 2, fps: 5 };
   return {
     name,

@@ -28,7 +28,10 @@ let files;
 if (paths.length > 0) {
   files = paths.flatMap((p) => (statSync(p).isDirectory() ? find(resolve(p)) : [resolve(p)]));
 } else {
-  const unit = [...readdirSync(join(root, 'services')).map((s) => join(root, 'services', s, 'src')), join(root, 'harness', 'src')].flatMap((dir) => find(dir));
+  const unit = [
+    ...readdirSync(join(root, 'services')).map((s) => join(root, 'services', s, 'src')),
+    join(root, 'harness', 'src'),
+  ].flatMap((dir) => find(dir));
   files = unitOnly ? unit : [...unit, ...find(join(root, 'test'))];
 }
 files.sort();
@@ -40,7 +43,15 @@ console.log(`running ${files.length} test files`);
 const concurrency = process.env.VA_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
-  ['--conditions=source', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files.map((f) => relative(root, f))],
+  [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files.map((f) => relative(root, f)),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, VA_LOG_LEVEL: process.env.VA_LOG_LEVEL ?? 'warn' } },
 );
 process.exit(result.status ?? 1);

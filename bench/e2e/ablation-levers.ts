@@ -25,12 +25,27 @@ const MOTION_GATE = { VA_INGEST_MOTION_GATE: 'true' };
 const INT8 = { VA_INFERENCE_DETECTOR: 'yolox_nano_int8' };
 
 export const ABLATION_LEVERS: readonly LeverConfig[] = [
-  { name: 'baseline', what: 'defaults: every frame detected, no gate, float yolox_nano, letterbox in ffmpeg', env: {}, letterbox: true },
-  { name: 'detect_every_2', what: 'VA_INGEST_DEFAULT_DETECT_EVERY=2', env: { ingest: DETECT_EVERY_2 }, letterbox: true },
+  {
+    name: 'baseline',
+    what: 'defaults: every frame detected, no gate, float yolox_nano, letterbox in ffmpeg',
+    env: {},
+    letterbox: true,
+  },
+  {
+    name: 'detect_every_2',
+    what: 'VA_INGEST_DEFAULT_DETECT_EVERY=2',
+    env: { ingest: DETECT_EVERY_2 },
+    letterbox: true,
+  },
   { name: 'motion_gate', what: 'VA_INGEST_MOTION_GATE=true', env: { ingest: MOTION_GATE }, letterbox: true },
   { name: 'int8', what: 'VA_INFERENCE_DETECTOR=yolox_nano_int8', env: { 'batching-inference': INT8 }, letterbox: true },
   { name: 'threads_2', what: 'VA_INFERENCE_THREADS=2', env: {}, threads: 2, letterbox: true },
-  { name: 'letterbox_off', what: 'full 768x432 frames on the bus, letterboxed by inference in Node', env: {}, letterbox: false },
+  {
+    name: 'letterbox_off',
+    what: 'full 768x432 frames on the bus, letterboxed by inference in Node',
+    env: {},
+    letterbox: false,
+  },
   {
     name: 'combined',
     what: 'detect_every 2 + motion gate + int8 (the levers that take work away)',
@@ -42,9 +57,13 @@ export const ABLATION_LEVERS: readonly LeverConfig[] = [
 /** The levers named in `list` (comma-separated; all when undefined), in the table's order. */
 export function selectLevers(list: string | undefined): LeverConfig[] {
   if (list === undefined) return [...ABLATION_LEVERS];
-  const names = list.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  const names = list
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n.length > 0);
   const unknown = names.filter((n) => !ABLATION_LEVERS.some((l) => l.name === n));
-  if (unknown.length > 0) throw new Error(`unknown lever(s) ${unknown.join(', ')}; known: ${ABLATION_LEVERS.map((l) => l.name).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown lever(s) ${unknown.join(', ')}; known: ${ABLATION_LEVERS.map((l) => l.name).join(', ')}`);
   return ABLATION_LEVERS.filter((l) => names.includes(l.name));
 }
 

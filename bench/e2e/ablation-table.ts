@@ -25,8 +25,11 @@ export interface AblationEntry {
 
 export function printAblation(entries: AblationEntry[]): void {
   const base = entries.filter((e) => e.lever === 'baseline' && e.cpu_ms_per_frame !== null);
-  const baseCpu = base.length > 0 ? base.reduce((s, e) => s + (e.cpu_ms_per_frame as number), 0) / base.length : undefined;
-  console.log('lever            round  CPU ms/frame  vs baseline  per kept frame  inference ms/frame  per detection  detected  p95 capture→tracks  shed    load(1m)  by process');
+  const baseCpu =
+    base.length > 0 ? base.reduce((s, e) => s + (e.cpu_ms_per_frame as number), 0) / base.length : undefined;
+  console.log(
+    'lever            round  CPU ms/frame  vs baseline  per kept frame  inference ms/frame  per detection  detected  p95 capture→tracks  shed    load(1m)  by process',
+  );
   for (const e of entries) {
     const ratio = baseCpu && e.cpu_ms_per_frame !== null ? (e.cpu_ms_per_frame / baseCpu).toFixed(2) : '–';
     console.log(
@@ -37,9 +40,15 @@ export function printAblation(entries: AblationEntry[]): void {
   if (entries.length === names.length) return;
   console.log('means over rounds: lever, CPU ms/frame, vs baseline, inference ms/frame');
   for (const name of names) {
-    const cpu = entries.filter((e) => e.lever === name && e.cpu_ms_per_frame !== null).map((e) => e.cpu_ms_per_frame as number);
-    const inf = entries.filter((e) => e.lever === name && e.inference_cpu_ms_per_frame !== null).map((e) => e.inference_cpu_ms_per_frame as number);
+    const cpu = entries
+      .filter((e) => e.lever === name && e.cpu_ms_per_frame !== null)
+      .map((e) => e.cpu_ms_per_frame as number);
+    const inf = entries
+      .filter((e) => e.lever === name && e.inference_cpu_ms_per_frame !== null)
+      .map((e) => e.inference_cpu_ms_per_frame as number);
     const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-    console.log(`${name.padEnd(16)} ${mean(cpu).toFixed(1).padStart(8)}  ${baseCpu ? (mean(cpu) / baseCpu).toFixed(2).padStart(6) : '–'}  ${mean(inf).toFixed(1).padStart(8)}`);
+    console.log(
+      `${name.padEnd(16)} ${mean(cpu).toFixed(1).padStart(8)}  ${baseCpu ? (mean(cpu) / baseCpu).toFixed(2).padStart(6) : '–'}  ${mean(inf).toFixed(1).padStart(8)}`,
+    );
   }
 }

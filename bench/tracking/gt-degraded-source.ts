@@ -82,7 +82,14 @@ async function* degrade(sequence: MotSequence, options: DegradationOptions): Asy
       let embedding: number[] = [];
       if (options.embeddings) {
         const mix = occluder ? hidden : 0;
-        embedding = normalise(combine([[shared, 0.5], [vectorOf(r.id), 1 - mix], [occluder ? vectorOf(occluder.id) : shared, mix], [rnd.unitVector(EMBEDDING_DIM), 0.5]]));
+        embedding = normalise(
+          combine([
+            [shared, 0.5],
+            [vectorOf(r.id), 1 - mix],
+            [occluder ? vectorOf(occluder.id) : shared, mix],
+            [rnd.unitVector(EMBEDDING_DIM), 0.5],
+          ]),
+        );
       }
       detections.push({ box: { x1, y1, x2, y2 }, score, classId: 0, className: 'person', embedding });
     }
@@ -96,7 +103,16 @@ async function* degrade(sequence: MotSequence, options: DegradationOptions): Asy
     }
     for (const c of clutter) {
       if (!rnd.chance(0.3)) continue;
-      detections.push(falsePositive(c.x + rnd.gaussian(0, 2), c.y + rnd.gaussian(0, 2), c.w, c.h, clamp(rnd.gaussian(0.5, 0.1), 0.05, 0.95), options.embeddings ? rnd : undefined));
+      detections.push(
+        falsePositive(
+          c.x + rnd.gaussian(0, 2),
+          c.y + rnd.gaussian(0, 2),
+          c.w,
+          c.h,
+          clamp(rnd.gaussian(0.5, 0.1), 0.05, 0.95),
+          options.embeddings ? rnd : undefined,
+        ),
+      );
     }
     yield DetectionBatch.fromPartial({
       cameraId: sequence.name.replace(/[^A-Za-z0-9_-]/g, '-'),
@@ -111,8 +127,21 @@ async function* degrade(sequence: MotSequence, options: DegradationOptions): Asy
   }
 }
 
-function falsePositive(x: number, y: number, w: number, h: number, score: number, rnd: SeededRandom | undefined): Detection {
-  return { box: { x1: x, y1: y, x2: x + w, y2: y + h }, score, classId: 0, className: 'person', embedding: rnd ? normalise(combine([[rnd.unitVector(EMBEDDING_DIM), 1]])) : [] };
+function falsePositive(
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  score: number,
+  rnd: SeededRandom | undefined,
+): Detection {
+  return {
+    box: { x1: x, y1: y, x2: x + w, y2: y + h },
+    score,
+    classId: 0,
+    className: 'person',
+    embedding: rnd ? normalise(combine([[rnd.unitVector(EMBEDDING_DIM), 1]])) : [],
+  };
 }
 
 /** How much of r is covered by the one box in front of it (nearer the camera) that covers it most. */
@@ -135,7 +164,8 @@ function occlusion(r: MotRow, rows: readonly MotRow[]): { hidden: number; occlud
 
 function combine(parts: Array<[Float64Array, number]>): Float64Array {
   const out = new Float64Array(EMBEDDING_DIM);
-  for (const [v, w] of parts) for (let i = 0; i < EMBEDDING_DIM; i++) out[i] = (out[i] as number) + w * (v[i] as number);
+  for (const [v, w] of parts)
+    for (let i = 0; i < EMBEDDING_DIM; i++) out[i] = (out[i] as number) + w * (v[i] as number);
   return out;
 }
 
@@ -147,4 +177,3 @@ function normalise(v: Float64Array): number[] {
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
 }
-

@@ -19,7 +19,16 @@ export function loadMotSequence(name: string): MotSequence {
   const video = readdirSync(dir).find((f) => f.endsWith('.mp4'));
   // The shared copy may hold fewer frames than seqinfo says (PETS09-S2L1: 300 of 795): use the ground truth's extent.
   const length = Math.min(info.seqLength, Math.max(...gt.map((r) => r.frame)));
-  return { name, dir, frameRate: info.frameRate, length, width: info.imWidth, height: info.imHeight, gt, video: video ? join(dir, video) : undefined };
+  return {
+    name,
+    dir,
+    frameRate: info.frameRate,
+    length,
+    width: info.imWidth,
+    height: info.imHeight,
+    gt,
+    video: video ? join(dir, video) : undefined,
+  };
 }
 
 export const BENCH_SEQUENCES = ['PETS09-S2L1', 'TUD-Campus'];

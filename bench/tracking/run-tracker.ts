@@ -15,13 +15,27 @@ import { replayByteTracker } from '@va/harness/byte-tracker-replay';
  * scores pedestrians only: a detector's cars, trucks or a static "sports ball" are not false
  * positives of a person tracker.
  */
-export function trackSequence(params: TrackerParams, batches: readonly DetectionBatch[], scoredClass = 'person'): MotRow[] {
+export function trackSequence(
+  params: TrackerParams,
+  batches: readonly DetectionBatch[],
+  scoredClass = 'person',
+): MotRow[] {
   const rows: MotRow[] = [];
   for (const [b, step] of replayByteTracker(params, batches)) {
     for (const t of step.tracks) {
       if (t.status !== 'confirmed' || (t.detectionIndex < 0 && !b.skipped) || t.className !== scoredClass) continue;
       const box = t.box;
-      rows.push({ frame: b.sequence + 1, id: t.id, x: box.x1, y: box.y1, w: box.x2 - box.x1, h: box.y2 - box.y1, conf: 1, col8: -1, col9: -1 });
+      rows.push({
+        frame: b.sequence + 1,
+        id: t.id,
+        x: box.x1,
+        y: box.y1,
+        w: box.x2 - box.x1,
+        h: box.y2 - box.y1,
+        conf: 1,
+        col8: -1,
+        col9: -1,
+      });
     }
   }
   return rows;
@@ -33,7 +47,12 @@ export function trackSequence(params: TrackerParams, batches: readonly Detection
  * they take turns in `rounds` rounds of about minMs/rounds each, so machine noise falls on all
  * alike. Returns frames per second per entry.
  */
-export function trackerFps(variants: readonly TrackerParams[], sequences: ReadonlyArray<readonly DetectionBatch[]>, minMs: number, rounds = 5): number[] {
+export function trackerFps(
+  variants: readonly TrackerParams[],
+  sequences: ReadonlyArray<readonly DetectionBatch[]>,
+  minMs: number,
+  rounds = 5,
+): number[] {
   for (const params of variants) for (const s of sequences) runOnly(params, s);
   const frames = variants.map(() => 0);
   const time = variants.map(() => 0);
@@ -54,6 +73,12 @@ export function trackerFps(variants: readonly TrackerParams[], sequences: Readon
 
 function runOnly(params: TrackerParams, batches: readonly DetectionBatch[]): number {
   const tracker = new ByteTracker(params);
-  for (const b of batches) tracker.update({ detections: b.detections, frameWidth: b.frameWidth, frameHeight: b.frameHeight, timestampMs: b.captureTsMs });
+  for (const b of batches)
+    tracker.update({
+      detections: b.detections,
+      frameWidth: b.frameWidth,
+      frameHeight: b.frameHeight,
+      timestampMs: b.captureTsMs,
+    });
   return batches.length;
 }

@@ -14,7 +14,8 @@ import type { DetectionSource } from './detection-source.js';
 export function yoloxSource(): DetectionSource {
   return {
     name: 'yolox',
-    description: 'yolox_nano through the inference service code (offline API, score >= 0.1), OSNet x0.25 embeddings on persons',
+    description:
+      'yolox_nano through the inference service code (offline API, score >= 0.1), OSNet x0.25 embeddings on persons',
     frames: async function* (sequence) {
       if (!sequence.video) throw new Error(`sequence ${sequence.name} has no video to run the detector on`);
       const { batches } = await detectVideoCached({

@@ -97,7 +97,8 @@ export function mutualFolderPairs(graph: ReadonlyMap<string, readonly string[]>)
     const a = folderOf(from);
     for (const to of targets) {
       const b = folderOf(to);
-      if (a && b && a.service === b.service && a.folder !== b.folder) edges.add(`${a.service}: ${a.folder} -> ${b.folder}`);
+      if (a && b && a.service === b.service && a.folder !== b.folder)
+        edges.add(`${a.service}: ${a.folder} -> ${b.folder}`);
     }
   }
   const pairs: string[] = [];
@@ -128,7 +129,9 @@ function main(): void {
       .slice(0, 5);
     for (const { f, lines } of largest) console.log(`${lines} ${show(f)}`);
   }
-  console.log(`import check: ${files.length} files, ${circles.length} import circles, ${pairs.length} folder pairs importing each other`);
+  console.log(
+    `import check: ${files.length} files, ${circles.length} import circles, ${pairs.length} folder pairs importing each other`,
+  );
   if (circles.length > 0 || pairs.length > 0) process.exit(1);
 }
 

@@ -25,7 +25,8 @@ interface Manifest {
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'gen', 'results', 'reports']);
 const SOURCE = /\.(ts|mts|mjs|js)$/;
 // Static imports and re-exports (over several lines too), side-effect imports, dynamic import() calls.
-const SPECIFIER = /^\s*(?:(?:import|export)\b[^;'"`]*?\bfrom\s*|import\s*)['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const SPECIFIER =
+  /^\s*(?:(?:import|export)\b[^;'"`]*?\bfrom\s*|import\s*)['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
 const BUILTINS = new Set(builtinModules);
 
 function sourceFiles(dir: string): string[] {
@@ -41,7 +42,13 @@ function sourceFiles(dir: string): string[] {
 
 /** The package a bare specifier names (`@scope/name/sub` -> `@scope/name`); undefined for relative paths and node's own modules. */
 export function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:') || BUILTINS.has(specifier)) return undefined;
+  if (
+    specifier.startsWith('.') ||
+    specifier.startsWith('/') ||
+    specifier.startsWith('node:') ||
+    BUILTINS.has(specifier)
+  )
+    return undefined;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
@@ -51,7 +58,12 @@ function readManifest(dir: string): Manifest {
 }
 
 function declared(m: Manifest): Set<string> {
-  return new Set([m.name, ...[m.dependencies, m.devDependencies, m.peerDependencies, m.optionalDependencies].flatMap((d) => Object.keys(d ?? {}))]);
+  return new Set([
+    m.name,
+    ...[m.dependencies, m.devDependencies, m.peerDependencies, m.optionalDependencies].flatMap((d) =>
+      Object.keys(d ?? {}),
+    ),
+  ]);
 }
 
 /** Imports of packages that the owning package.json does not list, for the workspace root `root`. */
@@ -63,13 +75,28 @@ export function undeclaredImports(root: string): UndeclaredImport[] {
   for (const owner of owners) {
     const have = declared(readManifest(owner));
     // The root owns what no workspace does: its own top-level folders, not the workspaces'.
-    const dirs = owner === root ? readdirSync(root).filter((d) => !d.startsWith('.') && !SKIPPED_DIRS.has(d) && statSync(join(root, d)).isDirectory() && !workspaces.some((w) => w === d || w.startsWith(`${d}/`))) : ['.'];
+    const dirs =
+      owner === root
+        ? readdirSync(root).filter(
+            (d) =>
+              !d.startsWith('.') &&
+              !SKIPPED_DIRS.has(d) &&
+              statSync(join(root, d)).isDirectory() &&
+              !workspaces.some((w) => w === d || w.startsWith(`${d}/`)),
+          )
+        : ['.'];
     const files = dirs.flatMap((d) => sourceFiles(join(owner, d)));
-    if (owner === root) files.push(...readdirSync(root).filter((f) => SOURCE.test(f)).map((f) => join(root, f)));
+    if (owner === root)
+      files.push(
+        ...readdirSync(root)
+          .filter((f) => SOURCE.test(f))
+          .map((f) => join(root, f)),
+      );
     for (const file of files) {
       for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
         const pkg = packageOf((match[1] ?? match[2]) as string);
-        if (pkg && !have.has(pkg)) out.push({ manifest: relative(root, join(owner, 'package.json')), file: relative(root, file), pkg });
+        if (pkg && !have.has(pkg))
+          out.push({ manifest: relative(root, join(owner, 'package.json')), file: relative(root, file), pkg });
       }
     }
   }

@@ -23,26 +23,37 @@ let options: DemoOptions;
 try {
   options = parseDemoOptions(process.argv.slice(2), process.env, REPO_ROOT);
 } catch (err) {
-  const message = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (err as Error).message : String(err);
+  const message =
+    err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+      ? (err as Error).message
+      : String(err);
   process.stderr.write(`${message ? `${message}\n\n` : ''}${USAGE}\n`);
   process.exit(err instanceof UsageError && !(err as Error).message ? 0 : 2);
 }
 
 const clips = existsSync(options.videos) ? clipsIn(options.videos) : [];
 if (clips.length === 0) {
-  process.stderr.write(`no video clips (.mp4, .mkv, .mov, .avi, .webm, .ts) in ${options.videos}; pass --videos=DIR or set VA_SHARED_DIR to the folder holding data/video\n`);
+  process.stderr.write(
+    `no video clips (.mp4, .mkv, .mov, .avi, .webm, .ts) in ${options.videos}; pass --videos=DIR or set VA_SHARED_DIR to the folder holding data/video\n`,
+  );
   process.exit(2);
 }
 if (options.runtime === 'dist') {
   const missing = SERVICE_NAMES.filter((n) => !existsSync(join(REPO_ROOT, entryPoint(n, 'dist'))));
   if (missing.length > 0) {
-    process.stderr.write(`not built: ${missing.join(', ')}; run \`npx tsc -b\` (npm run demo does) or pass --from-source\n`);
+    process.stderr.write(
+      `not built: ${missing.join(', ')}; run \`npx tsc -b\` (npm run demo does) or pass --from-source\n`,
+    );
     process.exit(2);
   }
 }
 
 const logDir = join(options.stateDir, 'logs', 'services');
-const files = { tokens: join(options.stateDir, 'demo-tokens.env'), endpoints: join(options.stateDir, 'demo-endpoints.env'), logDir };
+const files = {
+  tokens: join(options.stateDir, 'demo-tokens.env'),
+  endpoints: join(options.stateDir, 'demo-endpoints.env'),
+  logDir,
+};
 mkdirSync(logDir, { recursive: true });
 const tokens = generateTokens();
 writeTokensFile(files.tokens, tokens);
@@ -73,7 +84,9 @@ process.on('SIGTERM', () => void shutdown(0, 'SIGTERM'));
 
 try {
   const ports = options.ports === 'free' ? await freeServicePorts() : await defaultServicePorts();
-  say(`Starting ingest, batching-inference, tracking, embedding-search and sanity-check (NATS ${options.natsUrl}, Elasticsearch ${options.esUrl})...`);
+  say(
+    `Starting ingest, batching-inference, tracking, embedding-search and sanity-check (NATS ${options.natsUrl}, Elasticsearch ${options.esUrl})...`,
+  );
   const started = Date.now();
   pipeline = await Pipeline.launch({
     runtime: options.runtime,
@@ -98,11 +111,17 @@ try {
     },
   });
   say(`All five services ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-  writeFileSync(files.endpoints, `${SERVICE_NAMES.map((n) => `VA_${n.toUpperCase().replace(/-/g, '_')}_GRPC_ADDR=${pipeline?.addresses[n]}`).join('\n')}\n`);
+  writeFileSync(
+    files.endpoints,
+    `${SERVICE_NAMES.map((n) => `VA_${n.toUpperCase().replace(/-/g, '_')}_GRPC_ADDR=${pipeline?.addresses[n]}`).join('\n')}\n`,
+  );
 
   tap = await BusTap.open(options.natsUrl, options.natsCredentialsDir);
   for (const c of cameras) {
-    const { created } = await ensureStream(pipeline.clients, clipStream(c.cameraId, c.file, { fps: options.fps, loop: true }));
+    const { created } = await ensureStream(
+      pipeline.clients,
+      clipStream(c.cameraId, c.file, { fps: options.fps, loop: true }),
+    );
     say(`stream ${c.cameraId}: ${c.file} at ${options.fps} fps (${created ? 'added' : 'updated'})`);
   }
   say('');
@@ -136,15 +155,23 @@ for (;;) {
     }),
   );
   previousScrape = scrape;
-  previousCameras = new Map([...tap.cameras].map(([k, v]) => [k, { ...v, flags: [...v.flags] as [number, number, number] }]));
+  previousCameras = new Map(
+    [...tap.cameras].map(([k, v]) => [k, { ...v, flags: [...v.flags] as [number, number, number] }]),
+  );
   const elapsedS = (Date.now() - begun) / 1000;
   // The totals the summary just showed (the services' own counters), so that --once stops on
   // what the user saw: the bus tap can see a track before tracking's metric counts it.
   const { detections, tracksStarted: tracks } = figures.totals;
   if (options.once && detections > 0 && tracks > 0) {
-    await shutdown(0, `demo check passed: ${detections} detections and ${tracks} tracks from ${cameras.length} streams in ${Math.round(elapsedS)} s`);
+    await shutdown(
+      0,
+      `demo check passed: ${detections} detections and ${tracks} tracks from ${cameras.length} streams in ${Math.round(elapsedS)} s`,
+    );
   } else if (options.once && elapsedS > options.timeoutS) {
-    await shutdown(1, `demo check FAILED: ${detections} detections and ${tracks} tracks after ${options.timeoutS} s (see ${logDir})`);
+    await shutdown(
+      1,
+      `demo check FAILED: ${detections} detections and ${tracks} tracks after ${options.timeoutS} s (see ${logDir})`,
+    );
   } else if (options.durationS > 0 && elapsedS >= options.durationS) {
     await shutdown(0, `ran for ${options.durationS} s`);
   }

@@ -11,7 +11,10 @@ import { passwordFromEnv, renderNatsAuthorization } from '@va/common';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Kustomize loads files only from below the kustomization, so each deployment keeps its own copy. */
-export const NATS_AUTHORIZATION_FILES = [join('deploy', 'compose', 'nats-authorization.conf'), join('deploy', 'k8s', 'base', 'nats-authorization.conf')];
+export const NATS_AUTHORIZATION_FILES = [
+  join('deploy', 'compose', 'nats-authorization.conf'),
+  join('deploy', 'k8s', 'base', 'nats-authorization.conf'),
+];
 
 export function renderDeployAuthorization(): string {
   return renderNatsAuthorization(passwordFromEnv);

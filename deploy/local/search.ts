@@ -41,11 +41,17 @@ function envFile(path: string): Record<string, string> {
   );
 }
 const stateDir = resolve(values['state-dir'] ?? process.env.VA_STACK_DIR ?? join(REPO_ROOT, '.stack'));
-const settings = { ...envFile(join(stateDir, 'demo-tokens.env')), ...envFile(join(stateDir, 'demo-endpoints.env')), ...process.env };
+const settings = {
+  ...envFile(join(stateDir, 'demo-tokens.env')),
+  ...envFile(join(stateDir, 'demo-endpoints.env')),
+  ...process.env,
+};
 const token = settings.VA_VIEWER_TOKEN;
 const address = settings.VA_EMBEDDING_SEARCH_GRPC_ADDR ?? '127.0.0.1:50054';
 if (!token) {
-  console.error(`no viewer token: start the demo (npm run demo), which writes ${join(stateDir, 'demo-tokens.env')}, or set VA_VIEWER_TOKEN`);
+  console.error(
+    `no viewer token: start the demo (npm run demo), which writes ${join(stateDir, 'demo-tokens.env')}, or set VA_VIEWER_TOKEN`,
+  );
   process.exit(2);
 }
 const k = Number(values.k ?? (values.events ? 10 : 5));
@@ -68,23 +74,44 @@ try {
     const query = values['similar-to']
       ? { $case: 'trackRef' as const, trackRef: values['similar-to'] }
       : { $case: 'image' as const, image: readFileSync(values.image as string) };
-    const res = await unary(client.searchSimilar.bind(client), { query, filter: values.camera ? SearchFilter.fromPartial({ cameraIds: [values.camera] }) : undefined, k, numCandidates: 0, model: '' }, { deadlineMs: 15_000 });
+    const res = await unary(
+      client.searchSimilar.bind(client),
+      {
+        query,
+        filter: values.camera ? SearchFilter.fromPartial({ cameraIds: [values.camera] }) : undefined,
+        k,
+        numCandidates: 0,
+        model: '',
+      },
+      { deadlineMs: 15_000 },
+    );
     console.log('similarity  track                                class    seen (UTC)                   hits');
     printHits(res.hits);
   } else {
     const res = await unary(
       client.searchEvents.bind(client),
-      { filter: SearchFilter.fromPartial({ cameraIds: [values.events as string] }), types: [], trackId: '', pageSize: k, pageToken: '', oldestFirst: false },
+      {
+        filter: SearchFilter.fromPartial({ cameraIds: [values.events as string] }),
+        types: [],
+        trackId: '',
+        pageSize: k,
+        pageToken: '',
+        oldestFirst: false,
+      },
       { deadlineMs: 15_000 },
     );
     console.log(`${res.total} events; newest first:`);
     for (const e of res.events) {
-      console.log(`${time(e.tsMs)}  ${TrackEventType[e.type].replace('TRACK_EVENT_TYPE_', '').padEnd(8)} ${e.cameraId}/${e.trackId}  ${e.className}${e.reason ? `  (${e.reason})` : ''}`);
+      console.log(
+        `${time(e.tsMs)}  ${TrackEventType[e.type].replace('TRACK_EVENT_TYPE_', '').padEnd(8)} ${e.cameraId}/${e.trackId}  ${e.className}${e.reason ? `  (${e.reason})` : ''}`,
+      );
     }
   }
 } catch (err) {
   const e = err as { code?: number; details?: string; message: string };
-  console.error(`search failed: ${e.details ?? e.message}${e.code === 14 ? ` (is the demo running? SearchService at ${address})` : ''}`);
+  console.error(
+    `search failed: ${e.details ?? e.message}${e.code === 14 ? ` (is the demo running? SearchService at ${address})` : ''}`,
+  );
   process.exitCode = 1;
 } finally {
   client.close();

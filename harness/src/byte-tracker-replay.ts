@@ -8,14 +8,23 @@ import type { TrackerParams } from '@va/tracking/tracker';
  * yielding each batch with the tracker's step.
  * Read a step before asking for the next: its Track objects are the tracker's own, updated in place.
  */
-export function* replayByteTracker(params: TrackerParams, batches: readonly DetectionBatch[]): Generator<[DetectionBatch, TrackerStep]> {
+export function* replayByteTracker(
+  params: TrackerParams,
+  batches: readonly DetectionBatch[],
+): Generator<[DetectionBatch, TrackerStep]> {
   const tracker = new ByteTracker(params);
   let previous: number | undefined;
   for (const b of batches) {
     const framesElapsed = previous === undefined ? 1 : b.sequence - previous;
     const step = b.skipped
       ? tracker.predict(framesElapsed)
-      : tracker.update({ detections: b.detections, frameWidth: b.frameWidth, frameHeight: b.frameHeight, timestampMs: b.captureTsMs, framesElapsed });
+      : tracker.update({
+          detections: b.detections,
+          frameWidth: b.frameWidth,
+          frameHeight: b.frameHeight,
+          timestampMs: b.captureTsMs,
+          framesElapsed,
+        });
     previous = b.sequence;
     yield [b, step];
   }

@@ -50,7 +50,9 @@ export function scoreDetections(
     const truth = gt.filter((g) => g.frame === frame && !g.ignore);
     const ignored = gt.filter((g) => g.frame === frame && g.ignore);
     const used = new Set<number>();
-    const dets = batch.detections.filter((d) => d.className === options.className && d.score >= options.minScore && d.box).sort((a, b) => b.score - a.score);
+    const dets = batch.detections
+      .filter((d) => d.className === options.className && d.score >= options.minScore && d.box)
+      .sort((a, b) => b.score - a.score);
     for (const d of dets) {
       let best = -1;
       let bestIou = options.iouThreshold;
@@ -71,5 +73,11 @@ export function scoreDetections(
     }
     fn += truth.length - used.size;
   }
-  return { truePositives: tp, falsePositives: fp, falseNegatives: fn, recall: tp / Math.max(1, tp + fn), precision: tp / Math.max(1, tp + fp) };
+  return {
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
+    recall: tp / Math.max(1, tp + fn),
+    precision: tp / Math.max(1, tp + fp),
+  };
 }

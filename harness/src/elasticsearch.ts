@@ -33,14 +33,26 @@ export async function deletePrefix(client: Client, prefix: string): Promise<void
   const resolved = await client.indices.resolveIndex({ name: `${prefix}-*`, expand_wildcards: ['open', 'closed'] });
   const indices = resolved.indices.map((i) => i.name);
   if (indices.length > 0) await client.indices.delete({ index: indices, ignore_unavailable: true });
-  const templates = await client.indices.getIndexTemplate({ name: `${prefix}-*` }).catch(() => ({ index_templates: [] }));
+  const templates = await client.indices
+    .getIndexTemplate({ name: `${prefix}-*` })
+    .catch(() => ({ index_templates: [] }));
   for (const t of templates.index_templates) await client.indices.deleteIndexTemplate({ name: t.name });
 }
 
 /** Refreshes the prefix's indices and counts documents of one kind (through its alias). */
-export async function countDocs(client: Client, prefix: string, kind: string, query?: Record<string, unknown>): Promise<number> {
+export async function countDocs(
+  client: Client,
+  prefix: string,
+  kind: string,
+  query?: Record<string, unknown>,
+): Promise<number> {
   await client.indices.refresh({ index: `${prefix}-${kind}`, ignore_unavailable: true, allow_no_indices: true });
-  const res = await client.count({ index: `${prefix}-${kind}`, ignore_unavailable: true, allow_no_indices: true, ...(query ? { query } : {}) });
+  const res = await client.count({
+    index: `${prefix}-${kind}`,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    ...(query ? { query } : {}),
+  });
   return res.count;
 }
 
@@ -66,7 +78,14 @@ export async function startElasticsearchNode(): Promise<TestElasticsearchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'va-es-'));
   // The node runs as an unprivileged user when tests run as root; it must reach its folder.
   chmodSync(dir, 0o755);
-  const env = { ...process.env, VA_ES_PORT: String(port), VA_ES_TRANSPORT_PORT: String(transportPort), VA_ES_DIR: dir, VA_ES_CLUSTER_NAME: 'va-test', VA_ES_START_TIMEOUT_S: '300' };
+  const env = {
+    ...process.env,
+    VA_ES_PORT: String(port),
+    VA_ES_TRANSPORT_PORT: String(transportPort),
+    VA_ES_DIR: dir,
+    VA_ES_CLUSTER_NAME: 'va-test',
+    VA_ES_START_TIMEOUT_S: '300',
+  };
   const script = join(REPO_ROOT, 'deploy/local/elasticsearch.sh');
   const call = async (command: string) => {
     try {

@@ -24,7 +24,11 @@ export interface InferenceProcess {
  * ORT thread, and waits until it is ready. `EMBED_ONLY` makes it the embedding-only worker other
  * services' tests need: OSNet alone, no detector, no frame pipeline, no shared rollouts.
  */
-export async function startInference(natsUrl: string, env: Record<string, string> = {}, options: { waitReady?: boolean } = {}): Promise<InferenceProcess> {
+export async function startInference(
+  natsUrl: string,
+  env: Record<string, string> = {},
+  options: { waitReady?: boolean } = {},
+): Promise<InferenceProcess> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawnService('services/batching-inference/src/main.ts', {
@@ -61,4 +65,8 @@ export async function startInference(natsUrl: string, env: Record<string, string
 }
 
 /** The real service as an embedder for other services: no detector, no frame pipeline, rollouts per process. */
-export const EMBED_ONLY: Record<string, string> = { VA_INFERENCE_PIPELINE: 'false', VA_INFERENCE_DETECTOR: 'none', VA_INFERENCE_ROLLOUT_BUCKET: '' };
+export const EMBED_ONLY: Record<string, string> = {
+  VA_INFERENCE_PIPELINE: 'false',
+  VA_INFERENCE_DETECTOR: 'none',
+  VA_INFERENCE_ROLLOUT_BUCKET: '',
+};

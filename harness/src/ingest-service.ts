@@ -25,7 +25,12 @@ export interface IngestUnderTest {
   add(spec: Partial<StreamSpec>): Promise<StreamStatus>;
   get(cameraId: string): Promise<StreamStatus>;
   /** Polls GetStream until `until` holds. */
-  waitFor(cameraId: string, until: (s: StreamStatus) => boolean, what: string, timeoutMs?: number): Promise<StreamStatus>;
+  waitFor(
+    cameraId: string,
+    until: (s: StreamStatus) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<StreamStatus>;
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   stop(): Promise<number>;
 }
@@ -78,7 +83,9 @@ export async function startIngest(nats: TestNatsServer, env: Record<string, stri
         { timeoutMs, intervalMs: 100, what: `${cameraId}: ${what}` },
       ).catch(async (err: unknown) => {
         const last = await get(cameraId).catch(() => undefined);
-        throw new Error(`${String(err)}\nlast status: ${JSON.stringify(last)}\n--- ingest output ---\n${proc.output().slice(-3000)}`);
+        throw new Error(
+          `${String(err)}\nlast status: ${JSON.stringify(last)}\n--- ingest output ---\n${proc.output().slice(-3000)}`,
+        );
       }),
     metric: (name, labels = {}) => metricValue(httpPort, name, labels),
     stop: async () => {
@@ -105,7 +112,11 @@ export interface FrameTap {
 }
 
 /** Subscribes to va.frames.<camera> and decodes every frame (pixels are kept only when asked). */
-export async function tapFrames(natsUrl: string, camera: string, keepPixels = false): Promise<FrameTap & { nc: NatsConnection }> {
+export async function tapFrames(
+  natsUrl: string,
+  camera: string,
+  keepPixels = false,
+): Promise<FrameTap & { nc: NatsConnection }> {
   const nc = await connect(natsClientOptionsFor(natsUrl));
   const frames: Frame[] = [];
   const sizes: number[] = [];

@@ -12,10 +12,34 @@ export interface TestMjpegServer {
 }
 
 /** JPEGs made by real ffmpeg from `clip`: `seconds` of it at `fps`, `width` x `height`. */
-export function jpegsFromClip(clip: string, options: { seconds: number; fps: number; width: number; height: number }): Buffer[] {
-  const out = execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-i', clip, '-t', String(options.seconds), '-vf', `fps=${options.fps},scale=${options.width}:${options.height}`, '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '5', 'pipe:1'], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
+export function jpegsFromClip(
+  clip: string,
+  options: { seconds: number; fps: number; width: number; height: number },
+): Buffer[] {
+  const out = execFileSync(
+    'ffmpeg',
+    [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-i',
+      clip,
+      '-t',
+      String(options.seconds),
+      '-vf',
+      `fps=${options.fps},scale=${options.width}:${options.height}`,
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '5',
+      'pipe:1',
+    ],
+    {
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   const jpegs: Buffer[] = [];
   let start = 0;
   for (let i = 2; i < out.length - 1; i++) {

@@ -3,7 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions } from 'nats';
-import { ensureStreams, inboxPrefix, loadNatsConfig, STREAMS, type BusIdentity, type JetStreamLimits, type NatsConfig, type StreamKey } from '@va/common';
+import {
+  ensureStreams,
+  inboxPrefix,
+  loadNatsConfig,
+  STREAMS,
+  type BusIdentity,
+  type JetStreamLimits,
+  type NatsConfig,
+  type StreamKey,
+} from '@va/common';
 import { natsClientAuth, natsIdentityEnv, writeNatsCredentials } from './pipeline/nats-credentials.js';
 import { freePort, waitFor } from './ports.js';
 
@@ -62,18 +71,24 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const start = async () => {
     const conf = join(storeDir, 'nats.conf');
     const include = credentials ? 'include "credentials/authorization.conf"\n' : '';
-    writeFileSync(conf, `listen: 127.0.0.1:${port}\nhttp: 127.0.0.1:${monitorPort}\nmax_payload: 8MB\njetstream { store_dir: "${storeDir}" }\n${include}`);
+    writeFileSync(
+      conf,
+      `listen: 127.0.0.1:${port}\nhttp: 127.0.0.1:${monitorPort}\nmax_payload: 8MB\njetstream { store_dir: "${storeDir}" }\n${include}`,
+    );
     proc = spawn('nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
-      for (const line of chunk.toString().split('\n')) if (/Violation/.test(line) && violations.length < 100) violations.push(line.trim());
+      for (const line of chunk.toString().split('\n'))
+        if (/Violation/.test(line) && violations.length < 100) violations.push(line.trim());
     });
     proc.once('error', (err) => {
       stderr += `\n${err.message}`;
     });
     const exited = new Promise<never>((_, reject) =>
-      proc?.once('exit', () => reject(new Error(`nats-server exited: ${stderr || 'is nats-server installed? apt-get install nats-server'}`))),
+      proc?.once('exit', () =>
+        reject(new Error(`nats-server exited: ${stderr || 'is nats-server installed? apt-get install nats-server'}`)),
+      ),
     );
     exited.catch(() => {});
     const healthy = waitFor(
@@ -107,7 +122,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const url = `nats://127.0.0.1:${port}`;
   const clientAuth = (identity: BusIdentity) => (credentials ? natsClientAuth(credentials.dir, identity) : undefined);
   // A user other than admin may subscribe only to its own inbox prefix.
-  const inbox = (identity: BusIdentity) => (credentials && identity !== 'admin' ? { inboxPrefix: inboxPrefix(identity) } : {});
+  const inbox = (identity: BusIdentity) =>
+    credentials && identity !== 'admin' ? { inboxPrefix: inboxPrefix(identity) } : {};
   const server: TestNatsServer = {
     url,
     port,

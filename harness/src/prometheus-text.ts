@@ -18,7 +18,8 @@ export function parsePrometheusText(text: string): Sample[] {
     const m = LINE.exec(line);
     if (!m) continue;
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(LABEL))
+      labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name: m[1] as string, labels, value: Number(m[3]) });
   }
   return samples;
@@ -114,6 +115,10 @@ export async function scrapeMetrics(httpPort: number): Promise<MetricSet> {
 }
 
 /** Sum of the samples of `name` whose labels include `labels` (0 when there are none). */
-export async function metricValue(httpPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  httpPort: number,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   return (await scrapeMetrics(httpPort)).sum(name, labels);
 }

@@ -33,7 +33,10 @@ export async function startPrometheus(targets: Record<string, number>, scrapeInt
     'rule_files:',
     ...ruleFiles().map((f) => `  - ${JSON.stringify(f)}`),
     'scrape_configs:',
-    ...Object.entries(targets).flatMap(([job, port]) => [`  - job_name: ${JSON.stringify(job)}`, `    static_configs: [{ targets: ["127.0.0.1:${port}"] }]`]),
+    ...Object.entries(targets).flatMap(([job, port]) => [
+      `  - job_name: ${JSON.stringify(job)}`,
+      `    static_configs: [{ targets: ["127.0.0.1:${port}"] }]`,
+    ]),
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), `${config}\n`);
   let port = await freePort();
@@ -41,19 +44,39 @@ export async function startPrometheus(targets: Record<string, number>, scrapeInt
   let out = '';
   for (let attempt = 1; ; attempt++) {
     out = '';
-    proc = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    proc = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const p = proc;
     p.stdout?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20_000)));
     p.stderr?.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20_000)));
     const failed = new Promise<never>((_, reject) => {
-      p.once('error', (err) => reject(new Error(`prometheus not runnable (${err.message}); install it with: sudo apt-get install -y prometheus (or run deploy/local/setup.sh)`)));
+      p.once('error', (err) =>
+        reject(
+          new Error(
+            `prometheus not runnable (${err.message}); install it with: sudo apt-get install -y prometheus (or run deploy/local/setup.sh)`,
+          ),
+        ),
+      );
       p.once('exit', (code) => reject(new Error(`prometheus exited with ${code}:\n${out.slice(-3000)}`)));
     });
     failed.catch(() => {});
     try {
-      await Promise.race([waitFor(async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, { timeoutMs: 30_000, what: 'prometheus to be ready' }), failed]);
+      await Promise.race([
+        waitFor(async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).ok, {
+          timeoutMs: 30_000,
+          what: 'prometheus to be ready',
+        }),
+        failed,
+      ]);
       break;
     } catch (err) {
       if (attempt >= 3 || !/address already in use/.test(String(err))) {
@@ -67,14 +90,22 @@ export async function startPrometheus(targets: Record<string, number>, scrapeInt
   const api = async <T>(path: string, params: Record<string, string> = {}): Promise<T> => {
     const res = await fetch(`${url}/api/v1/${path}?${new URLSearchParams(params).toString()}`);
     const body = (await res.json()) as { status: string; data: T; error?: string };
-    if (body.status !== 'success') throw new Error(`Prometheus ${path} ${JSON.stringify(params)}: ${body.error ?? res.status}`);
+    if (body.status !== 'success')
+      throw new Error(`Prometheus ${path} ${JSON.stringify(params)}: ${body.error ?? res.status}`);
     return body.data;
   };
   return {
     url,
     api,
     queryRange: async (expr, startS, endS, stepS = 1) =>
-      (await api<{ result: PromSeries[] }>('query_range', { query: expr, start: String(startS), end: String(endS), step: String(stepS) })).result,
+      (
+        await api<{ result: PromSeries[] }>('query_range', {
+          query: expr,
+          start: String(startS),
+          end: String(endS),
+          step: String(stepS),
+        })
+      ).result,
     output: () => out,
     stop: async () => {
       const p = proc;

@@ -20,14 +20,22 @@ export async function startRtspServer(clip: string): Promise<TestRtspServer> {
   let proc: ChildProcess | undefined;
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const p = spawn('/usr/bin/python3', [join(REPO_ROOT, 'harness/src/rtsp-server.py'), String(port), clip], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn('/usr/bin/python3', [join(REPO_ROOT, 'harness/src/rtsp-server.py'), String(port), clip], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       proc = p;
       let err = '';
       p.stderr?.on('data', (c: Buffer) => (err += c.toString()));
       p.stdout?.on('data', (c: Buffer) => {
         if (c.toString().includes('ready')) resolve();
       });
-      p.once('exit', (code) => reject(new Error(`RTSP server exited with ${code}: ${err || 'is python3-gi with GstRtspServer installed? run deploy/local/setup.sh'}`)));
+      p.once('exit', (code) =>
+        reject(
+          new Error(
+            `RTSP server exited with ${code}: ${err || 'is python3-gi with GstRtspServer installed? run deploy/local/setup.sh'}`,
+          ),
+        ),
+      );
     });
   const kill = async () => {
     const p = proc;
@@ -38,5 +46,11 @@ export async function startRtspServer(clip: string): Promise<TestRtspServer> {
     await exited;
   };
   await start();
-  return { url: `rtsp://127.0.0.1:${port}/clip`, kill, restart: start, freeze: () => proc?.kill('SIGSTOP'), thaw: () => proc?.kill('SIGCONT') };
+  return {
+    url: `rtsp://127.0.0.1:${port}/clip`,
+    kill,
+    restart: start,
+    freeze: () => proc?.kill('SIGSTOP'),
+    thaw: () => proc?.kill('SIGCONT'),
+  };
 }

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
-import { codecs, createClient, createLogger, jetStreamLimits, NatsConnectionHandle, STREAMS, type JetStreamLimits } from '@va/common';
+import {
+  codecs,
+  createClient,
+  createLogger,
+  jetStreamLimits,
+  NatsConnectionHandle,
+  STREAMS,
+  type JetStreamLimits,
+} from '@va/common';
 import type { Flag, ReviewDecision } from '@va/proto/va/common/v1/flag';
 import { SanityServiceClient } from '@va/proto/va/sanity/v1/sanity';
 import { natsConfigFor, natsEnvFor } from './nats-server.js';
@@ -11,8 +19,17 @@ import { freePort, waitFor } from './ports.js';
 import { spawnService, type ServiceProcess } from './service-process.js';
 import { testToken } from './tokens.js';
 
-export const TOKENS = { viewer: testToken('viewer'), operator: testToken('operator'), admin: testToken('admin') } as const;
-export const TEST_LIMITS: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 });
+export const TOKENS = {
+  viewer: testToken('viewer'),
+  operator: testToken('operator'),
+  admin: testToken('admin'),
+} as const;
+export const TEST_LIMITS: JetStreamLimits = jetStreamLimits({
+  maxAgeMs: 3600_000,
+  maxBytes: 256 * 1024 * 1024,
+  replicas: 1,
+  duplicateWindowMs: 120_000,
+});
 
 export interface SanityService {
   proc: ServiceProcess;
@@ -26,7 +43,11 @@ export interface SanityService {
 }
 
 /** Runs services/sanity-check as a real process against `natsUrl`, on free ports, with its own data folder. */
-export async function startSanityService(natsUrl: string, env: Record<string, string> = {}, dataDir?: string): Promise<SanityService> {
+export async function startSanityService(
+  natsUrl: string,
+  env: Record<string, string> = {},
+  dataDir?: string,
+): Promise<SanityService> {
   const grpcPort = await freePort();
   const httpPort = await freePort();
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'va-sanity-'));
@@ -36,7 +57,9 @@ export async function startSanityService(natsUrl: string, env: Record<string, st
     VA_GRPC_PORT: String(grpcPort),
     VA_HTTP_HOST: '127.0.0.1',
     VA_HTTP_PORT: String(httpPort),
-    VA_GRPC_TOKENS: Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`).join(','),
+    VA_GRPC_TOKENS: Object.entries(TOKENS)
+      .map(([role, token]) => `${role}:${token}`)
+      .join(','),
     VA_SANITY_DATA_DIR: dir,
     VA_SANITY_FLAG_UPDATE_INTERVAL_MS: '300',
     VA_LOG_LEVEL: 'warn',
@@ -70,14 +93,20 @@ export async function startSanityService(natsUrl: string, env: Record<string, st
 }
 
 export async function connectTestNats(url: string): Promise<NatsConnectionHandle> {
-  return NatsConnectionHandle.connect(natsConfigFor(url, TEST_LIMITS), { name: 'sanity-test', log: createLogger('test', 'silent') });
+  return NatsConnectionHandle.connect(natsConfigFor(url, TEST_LIMITS), {
+    name: 'sanity-test',
+    log: createLogger('test', 'silent'),
+  });
 }
 
 /** Waits until the service's durable consumers have processed (acked) everything in VA_DETECTIONS and VA_TRACKS. */
 export async function waitConsumed(nats: NatsConnectionHandle, timeoutMs = 120_000): Promise<void> {
   await waitFor(
     async () => {
-      for (const [stream, durable] of [[STREAMS.detections.name, 'sanity-check-detections'], [STREAMS.tracks.name, 'sanity-check-tracks']] as const) {
+      for (const [stream, durable] of [
+        [STREAMS.detections.name, 'sanity-check-detections'],
+        [STREAMS.tracks.name, 'sanity-check-tracks'],
+      ] as const) {
         const info = await nats.jsm.consumers.info(stream, durable);
         if (info.num_pending + info.num_ack_pending > 0) return false;
       }
@@ -118,7 +147,11 @@ export async function readStream(nats: NatsConnectionHandle, stream: string): Pr
   const total = info.state.messages;
   if (total === 0) return [];
   // An ephemeral pull consumer: nats.js's ordered consumer hangs against nats-server 2.9.
-  const ci = await nats.jsm.consumers.add(stream, { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: nanos(30_000) });
+  const ci = await nats.jsm.consumers.add(stream, {
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.All,
+    inactive_threshold: nanos(30_000),
+  });
   const consumer = await nats.js.consumers.get(stream, ci.name);
   const out: Uint8Array[] = [];
   while (out.length < total) {

@@ -70,4 +70,5 @@ export async function startSearchService(options: {
 }
 
 /** Sum of the samples of `name` in a /metrics text whose labels include `labels` (0 when there are none). */
-export const metricValue = (text: string, name: string, labels: Record<string, string> = {}): number => MetricSet.parse(text).sum(name, labels);
+export const metricValue = (text: string, name: string, labels: Record<string, string> = {}): number =>
+  MetricSet.parse(text).sum(name, labels);

@@ -37,7 +37,12 @@ export async function startSearchTestBed(options: {
   await options.beforeService?.();
   const inference = options.inference ? await startInference(nats.url, EMBED_ONLY) : undefined;
   const env = {
-    ...(inference ? { VA_BATCHING_INFERENCE_GRPC_ADDR: inference.address, VA_BATCHING_INFERENCE_GRPC_TOKEN: INFERENCE_TOKENS.viewer } : {}),
+    ...(inference
+      ? {
+          VA_BATCHING_INFERENCE_GRPC_ADDR: inference.address,
+          VA_BATCHING_INFERENCE_GRPC_TOKEN: INFERENCE_TOKENS.viewer,
+        }
+      : {}),
     ...options.env,
   };
   const start = () => startSearchService({ natsUrl: nats.url, esUrl: esUrl(), prefix: options.prefix, env });

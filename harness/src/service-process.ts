@@ -40,7 +40,9 @@ export class ServiceProcess {
     const nodeArgs = spec.entry.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx', script] : [script];
     // A parent-death signal makes the process shut down (gracefully) when whoever started it dies
     // hard (a killed launcher or test file), so no service outlives it.
-    const [command, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'TERM', '--', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+    const [command, args] = existsSync(SETPRIV)
+      ? [SETPRIV, ['--pdeathsig', 'TERM', '--', process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
     const log = spec.logFile === undefined ? undefined : openSync(spec.logFile, 'a');
     this.proc = spawn(command, args, {
       cwd: REPO_ROOT,
@@ -114,7 +116,10 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer';
     for (;;) {
-      if (!this.running) throw new Error(`${this.name} exited with ${this.exitCode} while starting; ${this.whereOutputIs()}:\n${this.logTail(3000)}`);
+      if (!this.running)
+        throw new Error(
+          `${this.name} exited with ${this.exitCode} while starting; ${this.whereOutputIs()}:\n${this.logTail(3000)}`,
+        );
       try {
         const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`, { signal: AbortSignal.timeout(2_000) });
         if (res.status === 200) return;
@@ -122,7 +127,10 @@ export class ServiceProcess {
       } catch (err) {
         last = String(err);
       }
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready after ${Math.round(timeoutMs / 1000)} s (${last}); ${this.whereOutputIs()}:\n${this.logTail(3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${this.name} not ready after ${Math.round(timeoutMs / 1000)} s (${last}); ${this.whereOutputIs()}:\n${this.logTail(3000)}`,
+        );
       await sleep(250);
     }
   }

@@ -13,7 +13,9 @@ export function sharedDir(): string {
 export function sharedFile(relative: string): string {
   const path = join(sharedDir(), relative);
   if (!existsSync(path)) {
-    throw new Error(`shared file ${relative} not found at ${path}; set VA_SHARED_DIR to the folder holding models/ and data/`);
+    throw new Error(
+      `shared file ${relative} not found at ${path}; set VA_SHARED_DIR to the folder holding models/ and data/`,
+    );
   }
   return path;
 }

@@ -21,13 +21,68 @@ export function makeTestPki(): TestPki {
   const p = (name: string) => join(dir, name);
   const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   const subjectCa = '/CN=va-test-ca';
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', subjectCa, '-keyout', p('ca.key'), '-out', p('ca.crt'));
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=stranger-ca', '-keyout', p('stranger-ca.key'), '-out', p('stranger-ca.crt'));
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    subjectCa,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+  );
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=stranger-ca',
+    '-keyout',
+    p('stranger-ca.key'),
+    '-out',
+    p('stranger-ca.crt'),
+  );
   writeFileSync(p('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   writeFileSync(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
   const leaf = (name: string, cn: string, ca: string, ext: string) => {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`));
-    ssl('x509', '-req', '-in', p(`${name}.csr`), '-CA', p(`${ca}.crt`), '-CAkey', p(`${ca}.key`), '-CAcreateserial', '-days', '2', '-extfile', p(ext), '-out', p(`${name}.crt`));
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${cn}`,
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.csr`),
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      p(`${name}.csr`),
+      '-CA',
+      p(`${ca}.crt`),
+      '-CAkey',
+      p(`${ca}.key`),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      p(ext),
+      '-out',
+      p(`${name}.crt`),
+    );
   };
   leaf('server', 'localhost', 'ca', 'server.ext');
   leaf('client', 'va-client', 'ca', 'client.ext');

@@ -1,5 +1,17 @@
 import { AckPolicy, DeliverPolicy, nanos } from 'nats';
-import { codecs, createClient, createLogger, ensureStreams, jetStreamLimits, NatsConnectionHandle, STREAMS, subjects, unary, type JetStreamLimits, type StreamKey } from '@va/common';
+import {
+  codecs,
+  createClient,
+  createLogger,
+  ensureStreams,
+  jetStreamLimits,
+  NatsConnectionHandle,
+  STREAMS,
+  subjects,
+  unary,
+  type JetStreamLimits,
+  type StreamKey,
+} from '@va/common';
 import { DetectionBatch, type Detection } from '@va/proto/va/common/v1/detection';
 import type { TrackEvent, TrackUpdate } from '@va/proto/va/common/v1/track';
 import { TrackingServiceClient, type ListCamerasResponse } from '@va/proto/va/tracking/v1/tracking';
@@ -13,10 +25,18 @@ export const VIEWER_TOKEN = testToken('viewer');
 export const OPERATOR_TOKEN = testToken('operator');
 export const T0 = 1_700_000_000_000;
 
-const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 256 * 1024 * 1024, replicas: 1, duplicateWindowMs: 120_000 });
+const limits: JetStreamLimits = jetStreamLimits({
+  maxAgeMs: 3600_000,
+  maxBytes: 256 * 1024 * 1024,
+  replicas: 1,
+  duplicateWindowMs: 120_000,
+});
 const log = createLogger('test', 'silent');
 
-export async function connectTestNats(server: TestNatsServer, streams: StreamKey[] = ['detections', 'tracks', 'trackEvents']): Promise<NatsConnectionHandle> {
+export async function connectTestNats(
+  server: TestNatsServer,
+  streams: StreamKey[] = ['detections', 'tracks', 'trackEvents'],
+): Promise<NatsConnectionHandle> {
   const nats = await NatsConnectionHandle.connect(server.config(limits), { name: 'test', log });
   await ensureStreams(nats.jsm, streams, limits);
   return nats;
@@ -29,7 +49,10 @@ export interface TrackingProcess {
 }
 
 /** The tracking service as a real process against the given NATS, quick to discover cameras. */
-export async function startTracking(server: TestNatsServer, env: Record<string, string> = {}): Promise<TrackingProcess> {
+export async function startTracking(
+  server: TestNatsServer,
+  env: Record<string, string> = {},
+): Promise<TrackingProcess> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const proc = spawnService('services/tracking/src/main.ts', {
@@ -59,14 +82,27 @@ export async function listCameras(svc: TrackingProcess): Promise<ListCamerasResp
 }
 
 /** The cameras the instance tracks now. */
-export const ownedBy = async (svc: TrackingProcess): Promise<string[]> => (await listCameras(svc)).cameras.map((c) => c.cameraId);
+export const ownedBy = async (svc: TrackingProcess): Promise<string[]> =>
+  (await listCameras(svc)).cameras.map((c) => c.cameraId);
 
 /** A person-sized box whose centre is (cx, cy). */
 export function person(cx: number, cy: number, score = 0.9, extra: Partial<Detection> = {}): Detection {
-  return { box: { x1: cx - 20, y1: cy - 50, x2: cx + 20, y2: cy + 50 }, score, classId: 0, className: 'person', embedding: [], ...extra };
+  return {
+    box: { x1: cx - 20, y1: cy - 50, x2: cx + 20, y2: cy + 50 },
+    score,
+    classId: 0,
+    className: 'person',
+    embedding: [],
+    ...extra,
+  };
 }
 
-export function batch(camera: string, sequence: number, detections: Detection[], opts: { epoch?: string; tsMs?: number } = {}): DetectionBatch {
+export function batch(
+  camera: string,
+  sequence: number,
+  detections: Detection[],
+  opts: { epoch?: string; tsMs?: number } = {},
+): DetectionBatch {
   return DetectionBatch.fromPartial({
     cameraId: camera,
     sequence,
@@ -81,12 +117,21 @@ export function batch(camera: string, sequence: number, detections: Detection[],
 }
 
 /** Publishes to va.detections.<camera> with a msgID per (camera, epoch, sequence) unless told otherwise. */
-export async function publishBatch(nats: NatsConnectionHandle, b: DetectionBatch, msgID: string | null = `${b.cameraId}:${b.streamEpoch}:${b.sequence}`): Promise<void> {
+export async function publishBatch(
+  nats: NatsConnectionHandle,
+  b: DetectionBatch,
+  msgID: string | null = `${b.cameraId}:${b.streamEpoch}:${b.sequence}`,
+): Promise<void> {
   await nats.js.publish(subjects.detections(b.cameraId), codecs.detectionBatch.encode(b), msgID ? { msgID } : {});
 }
 
 /** Every message stored in `stream` on `subject`, in stream order, decoded. */
-export async function readStored<T>(nats: NatsConnectionHandle, stream: string, subject: string, decode: (bytes: Uint8Array) => T): Promise<T[]> {
+export async function readStored<T>(
+  nats: NatsConnectionHandle,
+  stream: string,
+  subject: string,
+  decode: (bytes: Uint8Array) => T,
+): Promise<T[]> {
   const info = await nats.jsm.streams.info(stream, { subjects_filter: subject });
   const total = Object.values(info.state.subjects ?? {}).reduce((s, n) => s + n, 0);
   if (total === 0) return [];
@@ -117,7 +162,12 @@ export const storedEvents = (nats: NatsConnectionHandle, camera: string): Promis
   readStored(nats, STREAMS.trackEvents.name, subjects.trackEvents(camera), (b) => codecs.trackEvent.decode(b));
 
 /** Waits until `count` TrackUpdates of the camera are stored, and returns them. */
-export async function waitForUpdates(nats: NatsConnectionHandle, camera: string, count: number, timeoutMs = 20_000): Promise<TrackUpdate[]> {
+export async function waitForUpdates(
+  nats: NatsConnectionHandle,
+  camera: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<TrackUpdate[]> {
   let last: TrackUpdate[] = [];
   await waitFor(
     async () => {

@@ -79,7 +79,9 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
   const es = esClient();
   if (!(await es.ping().catch(() => false))) {
     await es.close();
-    throw new Error(`Elasticsearch is not reachable at ${esUrl()}: start the local stack (npm run stack:up) or set ES_URL`);
+    throw new Error(
+      `Elasticsearch is not reachable at ${esUrl()}: start the local stack (npm run stack:up) or set ES_URL`,
+    );
   }
   const nats = await startNatsServer();
   const dir = mkdtempSync(join(tmpdir(), `va-${name}-`));
@@ -115,7 +117,11 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
         extraEnv: {
           ...env,
           tracking: { VA_TRACKING_DISCOVERY_INTERVAL_MS: '500', ...env.tracking },
-          'embedding-search': { VA_SEARCH_BULK_FLUSH_MS: '100', VA_SEARCH_REFRESH_INTERVAL_MS: '200', ...env['embedding-search'] },
+          'embedding-search': {
+            VA_SEARCH_BULK_FLUSH_MS: '100',
+            VA_SEARCH_REFRESH_INTERVAL_MS: '200',
+            ...env['embedding-search'],
+          },
           'sanity-check': { VA_SANITY_START_FROM: 'all', ...env['sanity-check'] },
         },
       },
@@ -124,21 +130,34 @@ export async function startWholePipeline(name: string, options: WholePipelineOpt
   } catch (err) {
     return abandon(err);
   }
-  const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 1024 ** 3, replicas: 1, duplicateWindowMs: 120_000 });
+  const limits: JetStreamLimits = jetStreamLimits({
+    maxAgeMs: 3600_000,
+    maxBytes: 1024 ** 3,
+    replicas: 1,
+    duplicateWindowMs: 120_000,
+  });
   let bus: NatsConnectionHandle;
   try {
-    bus = await NatsConnectionHandle.connect(nats.config(limits), { name: 'whole-pipeline-reader', log: createLogger('test', 'silent') });
+    bus = await NatsConnectionHandle.connect(nats.config(limits), {
+      name: 'whole-pipeline-reader',
+      log: createLogger('test', 'silent'),
+    });
   } catch (err) {
     // The five services are running by now.
     return abandon(err, pipeline);
   }
   const assertAlive = () => {
-    if (crashes.length > 0) throw new Error(`a service died on its own:\n${crashes.map((c) => `${c.service} exited with ${c.code}:\n${c.logTail}`).join('\n')}`);
+    if (crashes.length > 0)
+      throw new Error(
+        `a service died on its own:\n${crashes.map((c) => `${c.service} exited with ${c.code}:\n${c.logTail}`).join('\n')}`,
+      );
     // Every service runs as its own NATS user: a refusal means bus-identities.ts misses something it does.
     const refused = nats.permissionViolations();
-    if (refused.length > 0) throw new Error(`NATS refused a service ${refused.length} time(s):\n${refused.slice(0, 10).join('\n')}`);
+    if (refused.length > 0)
+      throw new Error(`NATS refused a service ${refused.length} time(s):\n${refused.slice(0, 10).join('\n')}`);
   };
-  const streamStatus = async (cameraId: string) => (await listStreams(pipeline.clients)).find((x) => x.spec?.cameraId === cameraId);
+  const streamStatus = async (cameraId: string) =>
+    (await listStreams(pipeline.clients)).find((x) => x.spec?.cameraId === cameraId);
   return {
     nats,
     bus,
@@ -178,7 +197,8 @@ async function frameJourney(pipeline: Pipeline, cameraId: string): Promise<strin
   const ingest = metrics.ingest;
   const inference = metrics['batching-inference'];
   const tracking = metrics.tracking;
-  const reasons = (m: MetricSet | undefined, name: string) => JSON.stringify(Object.fromEntries(m?.by(name, 'reason', camera) ?? []));
+  const reasons = (m: MetricSet | undefined, name: string) =>
+    JSON.stringify(Object.fromEntries(m?.by(name, 'reason', camera) ?? []));
   if (!ingest || !inference || !tracking) return `frame journey of ${cameraId}: a service did not answer /metrics`;
   return [
     `frame journey of ${cameraId}:`,
@@ -194,6 +214,19 @@ async function frameJourney(pipeline: Pipeline, cameraId: string): Promise<strin
  */
 export async function cutClip(w: WholePipeline, clip: string, frames: number, name: string): Promise<string> {
   const out = join(w.dir, `${name}.mp4`);
-  await run('ffmpeg', ['-v', 'error', '-y', '-i', sharedFile(clip), '-map', '0:v:0', '-c', 'copy', '-frames:v', String(frames), out]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    sharedFile(clip),
+    '-map',
+    '0:v:0',
+    '-c',
+    'copy',
+    '-frames:v',
+    String(frames),
+    out,
+  ]);
   return out;
 }

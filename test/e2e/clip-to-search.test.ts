@@ -12,8 +12,23 @@ import type { TrackPoint } from '@va/proto/va/search/v1/search';
 import { clipStream } from '@va/harness/pipeline/camera-streams';
 import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
 import { pets09Crops, pets09GroundTruth } from '@va/harness/mot15';
-import { DEFAULT_POLICY, missing, pipelineConsumers, RESULT_KINDS, settledResults, waitTrackUpdates, type IndexPolicy, type Published } from './published-vs-indexed.js';
-import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
+import {
+  DEFAULT_POLICY,
+  missing,
+  pipelineConsumers,
+  RESULT_KINDS,
+  settledResults,
+  waitTrackUpdates,
+  type IndexPolicy,
+  type Published,
+} from './published-vs-indexed.js';
+import {
+  cutClip,
+  nothingShedEnv,
+  PETS09_CLIP,
+  startWholePipeline,
+  type WholePipeline,
+} from '@va/harness/whole-pipeline';
 
 const CAMERA = 'pets09';
 /** Ten seconds of PETS09-S2L1 at its 7 fps: the three people of frame 1 walk through all of it. */
@@ -33,7 +48,9 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     w = await startWholePipeline('clip-search', {
       env: {
         ...nothingShedEnv(FRAMES),
-        ...(PER_FRAME ? { 'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: 'all', VA_SEARCH_PATH_INTERVAL_MS: '0' } } : {}),
+        ...(PER_FRAME
+          ? { 'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: 'all', VA_SEARCH_PATH_INTERVAL_MS: '0' } }
+          : {}),
       },
     });
     const clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-70');
@@ -51,25 +68,48 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     const settled = await settledResults(w.bus, w.es, w.prefix, CAMERA, POLICY);
     published = settled.published;
     const { indexed } = settled;
-    assert.equal(published.messages.detections, FRAMES, `every frame detected (nothing shed, see before()); ${await w.frameJourney(CAMERA)}`);
+    assert.equal(
+      published.messages.detections,
+      FRAMES,
+      `every frame detected (nothing shed, see before()); ${await w.frameJourney(CAMERA)}`,
+    );
     assert.equal(published.batches.size, published.messages.detections, 'one DetectionBatch per frame in JetStream');
-    assert.deepEqual(new Set(published.trackSequences), new Set(published.detectionSequences), 'one TrackUpdate per detected frame');
-    assert.ok(published.tracks.size > 0 && published['track-events'].size > 0, 'tracks and track events were published');
+    assert.deepEqual(
+      new Set(published.trackSequences),
+      new Set(published.detectionSequences),
+      'one TrackUpdate per detected frame',
+    );
+    assert.ok(
+      published.tracks.size > 0 && published['track-events'].size > 0,
+      'tracks and track events were published',
+    );
     for (const kind of RESULT_KINDS) {
-      assert.equal(indexed[kind].size, published[kind].size, `${kind}: ${indexed[kind].size} indexed, ${published[kind].size} published; not indexed: ${missing(published[kind], indexed[kind])}; not published: ${missing(indexed[kind], published[kind])}`);
+      assert.equal(
+        indexed[kind].size,
+        published[kind].size,
+        `${kind}: ${indexed[kind].size} indexed, ${published[kind].size} published; not indexed: ${missing(published[kind], indexed[kind])}; not published: ${missing(indexed[kind], published[kind])}`,
+      );
       assert.deepEqual(missing(published[kind], indexed[kind]), [], `${kind}: every published result is indexed`);
     }
     assert.equal(indexed.duplicates, 0, 'no document indexed twice');
     const docs = RESULT_KINDS.reduce((n, k) => n + indexed[k].size, 0);
     // Index operations include rewrites of the same document (track summaries); flags and reviews are not in RESULT_KINDS.
-    const writes = (await scrapePipeline(w.pipeline)).metrics['embedding-search']?.sum('va_search_indexed_documents_total') ?? 0;
+    const writes =
+      (await scrapePipeline(w.pipeline)).metrics['embedding-search']?.sum('va_search_indexed_documents_total') ?? 0;
     t.diagnostic(
       `policy ${PER_FRAME ? 'per-frame' : 'default'}: ${docs} documents for ${FRAMES} frames (${(docs / FRAMES).toFixed(2)} per frame; ${writes} index operations, ${(writes / FRAMES).toFixed(2)} per frame): ` +
         `${indexed.detections.size} detection batches of ${published.batches.size}, ${indexed.tracks.size} track points of ${published.trackPoints}, ` +
         `${indexed['track-events'].size} events, ${indexed.embeddings.size} summaries`,
     );
-    if (!PER_FRAME) assert.ok(indexed.tracks.size < published.trackPoints / 2, `paths sampled: ${indexed.tracks.size} of ${published.trackPoints} points`);
-    const withEmbedding = await w.es.count({ index: `${w.prefix}-embeddings`, query: { bool: { filter: [{ term: { camera_id: CAMERA } }, { term: { has_embedding: true } }] } } });
+    if (!PER_FRAME)
+      assert.ok(
+        indexed.tracks.size < published.trackPoints / 2,
+        `paths sampled: ${indexed.tracks.size} of ${published.trackPoints} points`,
+      );
+    const withEmbedding = await w.es.count({
+      index: `${w.prefix}-embeddings`,
+      query: { bool: { filter: [{ term: { camera_id: CAMERA } }, { term: { has_embedding: true } }] } },
+    });
     assert.ok(withEmbedding.count > 0, 'person tracks carry a representative embedding');
   });
 
@@ -78,7 +118,17 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     const crops = await pets09Crops(1);
     const person = crops.reduce((a, b) => (b.w * b.h > a.w * a.h ? b : a));
     const search = w.pipeline.clients.search;
-    const res = await unary(search.searchSimilar.bind(search), { query: { $case: 'image', image: person.jpeg }, filter: { cameraIds: [CAMERA], classNames: [], timeRange: undefined }, k: 5, numCandidates: 0, model: '' }, { deadlineMs: 30_000 });
+    const res = await unary(
+      search.searchSimilar.bind(search),
+      {
+        query: { $case: 'image', image: person.jpeg },
+        filter: { cameraIds: [CAMERA], classNames: [], timeRange: undefined },
+        k: 5,
+        numCandidates: 0,
+        model: '',
+      },
+      { deadlineMs: 30_000 },
+    );
     const top = res.hits[0];
     assert.ok(top, 'at least one hit');
 
@@ -91,7 +141,11 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     const path: TrackPoint[] = [];
     let pageToken = '';
     do {
-      const page = await unary(search.getTrack.bind(search), { cameraId: CAMERA, trackId: top.trackId, pageSize: 500, pageToken }, { deadlineMs: 10_000 });
+      const page = await unary(
+        search.getTrack.bind(search),
+        { cameraId: CAMERA, trackId: top.trackId, pageSize: 500, pageToken },
+        { deadlineMs: 10_000 },
+      );
       path.push(...page.path);
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -119,6 +173,9 @@ describe('a real clip through the whole pipeline (NATS, Elasticsearch, ffmpeg, O
     // Per frame, 5 matched points (0.7 s at 7 fps) were asked for. The default path holds about one
     // point per second, so 3 matched points span at least two seconds of the person's walk.
     const minMatched = PER_FRAME ? 5 : 3;
-    assert.ok(matched >= minMatched, `the track overlaps the person in at least ${minMatched} path points: ${describeHit}`);
+    assert.ok(
+      matched >= minMatched,
+      `the track overlaps the person in at least ${minMatched} path points: ${describeHit}`,
+    );
   });
 });

@@ -24,7 +24,9 @@ describe('a service killed (SIGKILL) and restarted mid-run loses no indexed resu
   let w: WholePipeline;
   let clip: string;
   before(async () => {
-    w = await startWholePipeline('crash', { env: { 'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: 'all', VA_SEARCH_PATH_INTERVAL_MS: '0' } } });
+    w = await startWholePipeline('crash', {
+      env: { 'embedding-search': { VA_SEARCH_INDEX_DETECTIONS: 'all', VA_SEARCH_PATH_INTERVAL_MS: '0' } },
+    });
     clip = await cutClip(w, PETS09_CLIP, FRAMES, 'pets09-first-105');
   });
   after(async () => {
@@ -33,9 +35,17 @@ describe('a service killed (SIGKILL) and restarted mid-run loses no indexed resu
 
   /** Waits until `count()` reaches `atLeast`, for the hang guard's message. */
   const reach = (what: string, count: () => Promise<number>, atLeast: number) =>
-    waitFor(async () => (await count()) >= atLeast, { timeoutMs: 120_000, intervalMs: 200, what: `${what} to reach ${atLeast}` });
+    waitFor(async () => (await count()) >= atLeast, {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      what: `${what} to reach ${atLeast}`,
+    });
 
-  async function killMidRunAndRestart(camera: string, victim: ServiceName, progress: () => Promise<number>): Promise<void> {
+  async function killMidRunAndRestart(
+    camera: string,
+    victim: ServiceName,
+    progress: () => Promise<number>,
+  ): Promise<void> {
     await w.addStream(clipStream(camera, clip, { fps: 0, loop: false }));
     const detections = () => storedCount(w.bus, STREAMS.detections.name, subjects.detections(camera));
     await reach(`${victim}'s output for ${camera}`, progress, 20);
@@ -43,11 +53,16 @@ describe('a service killed (SIGKILL) and restarted mid-run loses no indexed resu
     assert.equal(code, 137, `${victim} was killed, not stopped`);
     // Work piles up upstream while the victim is down (on a very busy machine the clip may end first).
     const before = await detections();
-    await waitFor(async () => (await detections()) >= before + 10 || (await w.streamStatus(camera))?.state === StreamState.STREAM_STATE_COMPLETED, {
-      timeoutMs: 120_000,
-      intervalMs: 200,
-      what: `detections of ${camera} while ${victim} is down`,
-    });
+    await waitFor(
+      async () =>
+        (await detections()) >= before + 10 ||
+        (await w.streamStatus(camera))?.state === StreamState.STREAM_STATE_COMPLETED,
+      {
+        timeoutMs: 120_000,
+        intervalMs: 200,
+        what: `detections of ${camera} while ${victim} is down`,
+      },
+    );
     await w.pipeline.restart(victim);
     await w.waitCompleted(camera);
   }
@@ -57,7 +72,11 @@ describe('a service killed (SIGKILL) and restarted mid-run loses no indexed resu
     // How many of the frames inference kept depends on the machine's load (stale frames are shed); what is published must all arrive.
     assert.ok(published.messages.detections > 0, `frames detected (${published.messages.detections} of ${FRAMES})`);
     assert.equal(published.detections.size, published.messages.detections, 'each frame stored once on VA_DETECTIONS');
-    assert.equal(published.trackSequences.length, new Set(published.trackSequences).size, 'each frame’s TrackUpdate stored once on VA_TRACKS');
+    assert.equal(
+      published.trackSequences.length,
+      new Set(published.trackSequences).size,
+      'each frame’s TrackUpdate stored once on VA_TRACKS',
+    );
     assert.deepEqual(
       [...published.detectionSequences].sort((a, b) => a - b),
       [...published.trackSequences].sort((a, b) => a - b),
@@ -66,7 +85,11 @@ describe('a service killed (SIGKILL) and restarted mid-run loses no indexed resu
     for (const kind of RESULT_KINDS) {
       assert.ok(published[kind].size > 0, `${kind} were published`);
       assert.deepEqual(
-        { indexed: indexed[kind].size, notIndexed: missing(published[kind], indexed[kind]), notPublished: missing(indexed[kind], published[kind]) },
+        {
+          indexed: indexed[kind].size,
+          notIndexed: missing(published[kind], indexed[kind]),
+          notPublished: missing(indexed[kind], published[kind]),
+        },
         { indexed: published[kind].size, notIndexed: [], notPublished: [] },
         `${camera} ${kind}: Elasticsearch holds exactly what JetStream holds`,
       );
@@ -76,7 +99,9 @@ describe('a service killed (SIGKILL) and restarted mid-run loses no indexed resu
 
   it('tracking', async () => {
     const camera = 'pets09-a';
-    await killMidRunAndRestart(camera, 'tracking', () => storedCount(w.bus, STREAMS.tracks.name, subjects.tracks(camera)));
+    await killMidRunAndRestart(camera, 'tracking', () =>
+      storedCount(w.bus, STREAMS.tracks.name, subjects.tracks(camera)),
+    );
     await assertIndexedExactlyOnce(camera);
   });
 
@@ -84,7 +109,14 @@ describe('a service killed (SIGKILL) and restarted mid-run loses no indexed resu
     const camera = 'pets09-b';
     const indexedTrackPoints = async () => {
       await w.es.indices.refresh({ index: `${w.prefix}-detections`, ignore_unavailable: true, allow_no_indices: true });
-      return (await w.es.count({ index: `${w.prefix}-detections`, ignore_unavailable: true, allow_no_indices: true, query: { term: { camera_id: camera } } })).count;
+      return (
+        await w.es.count({
+          index: `${w.prefix}-detections`,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { term: { camera_id: camera } },
+        })
+      ).count;
     };
     await killMidRunAndRestart(camera, 'embedding-search', indexedTrackPoints);
     await assertIndexedExactlyOnce(camera);

@@ -22,7 +22,21 @@ describe('npm run demo -- --once', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'va-demo-'));
     const demo = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'deploy/local/demo.ts', '--once', '--ports=free', '--from-source', '--interval=1', `--nats=${nats.url}`, `--nats-credentials=${nats.credentialsDir}`, `--es=${esUrl()}`, `--index-prefix=${prefix}`, `--state-dir=${stateDir}`],
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'deploy/local/demo.ts',
+        '--once',
+        '--ports=free',
+        '--from-source',
+        '--interval=1',
+        `--nats=${nats.url}`,
+        `--nats-credentials=${nats.credentialsDir}`,
+        `--es=${esUrl()}`,
+        `--index-prefix=${prefix}`,
+        `--state-dir=${stateDir}`,
+      ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     demo.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -55,7 +69,10 @@ describe('npm run demo -- --once', () => {
     assert.match(last, /indoor-people\s+running/);
     assert.match(last, /capture→detections p95 \d+ ms/);
     assert.match(output, /demo check passed: \d+ detections and \d+ tracks/);
-    assert.match(output, /stopped: ingest ok, batching-inference ok, tracking ok, embedding-search ok, sanity-check ok/);
+    assert.match(
+      output,
+      /stopped: ingest ok, batching-inference ok, tracking ok, embedding-search ok, sanity-check ok/,
+    );
   });
 
   it('runs every service and its live summary as their own NATS users, none refused anything', () => {
@@ -70,6 +87,9 @@ describe('npm run demo -- --once', () => {
     assert.match(output, new RegExp(`curl -s '${esUrl().replace(/[.]/g, '\\.')}/${prefix}-track-events/_search`));
     const tokensFile = join(stateDir, 'demo-tokens.env');
     assert.equal(statSync(tokensFile).mode & 0o777, 0o600, 'tokens readable by the owner only');
-    assert.match(readFileSync(tokensFile, 'utf8'), /^VA_VIEWER_TOKEN=viewer-[0-9a-f]{32}\nVA_OPERATOR_TOKEN=operator-[0-9a-f]{32}\nVA_ADMIN_TOKEN=admin-[0-9a-f]{32}\n$/);
+    assert.match(
+      readFileSync(tokensFile, 'utf8'),
+      /^VA_VIEWER_TOKEN=viewer-[0-9a-f]{32}\nVA_OPERATOR_TOKEN=operator-[0-9a-f]{32}\nVA_ADMIN_TOKEN=admin-[0-9a-f]{32}\n$/,
+    );
   });
 });

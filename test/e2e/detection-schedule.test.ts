@@ -9,8 +9,20 @@ import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import { clipStream } from '@va/harness/pipeline/camera-streams';
 import { scrapePipeline } from '@va/harness/pipeline/pipeline-scrape';
 import { readStored } from '@va/harness/tracking-service';
-import { cutClip, nothingShedEnv, PETS09_CLIP, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
-import { missing, RESULT_KINDS, settledResults, UNDETECTED_FRAME_RULES, waitTrackUpdates } from './published-vs-indexed.js';
+import {
+  cutClip,
+  nothingShedEnv,
+  PETS09_CLIP,
+  startWholePipeline,
+  type WholePipeline,
+} from '@va/harness/whole-pipeline';
+import {
+  missing,
+  RESULT_KINDS,
+  settledResults,
+  UNDETECTED_FRAME_RULES,
+  waitTrackUpdates,
+} from './published-vs-indexed.js';
 
 const CAMERA = 'pets09-every3';
 const EVERY = 3;
@@ -49,18 +61,29 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
     assert.equal(batches.length, FRAMES, `one DetectionBatch per frame; ${await w.frameJourney(CAMERA)}`);
     const skipped = batches.filter((b) => b.skipped).map((b) => b.sequence);
     const expected = [...Array(FRAMES).keys()].filter((s) => s % EVERY !== 0);
-    assert.deepEqual(skipped, expected, 'frames 1, 2, 4, 5, ... skipped: the first frame and every third after it detected');
+    assert.deepEqual(
+      skipped,
+      expected,
+      'frames 1, 2, 4, 5, ... skipped: the first frame and every third after it detected',
+    );
     for (const b of batches.filter((x) => x.skipped)) {
       assert.equal(b.detections.length, 0);
       assert.ok(b.frameStats !== undefined, `skipped frame ${b.sequence} still carries its frame statistics`);
     }
-    assert.ok(batches.some((b) => !b.skipped && b.detections.length > 0), 'the detected frames found people');
+    assert.ok(
+      batches.some((b) => !b.skipped && b.detections.length > 0),
+      'the detected frames found people',
+    );
 
     const { metrics } = await scrapePipeline(w.pipeline);
     const inference = metrics['batching-inference'];
     assert.ok(inference, 'inference answered /metrics');
     const images = inference.sum('va_inference_inference_count_total', { model: 'yolox_nano' });
-    assert.equal(images, DETECTED, `the detector inferred ${images} images for ${FRAMES} frames; ${await w.frameJourney(CAMERA)}`);
+    assert.equal(
+      images,
+      DETECTED,
+      `the detector inferred ${images} images for ${FRAMES} frames; ${await w.frameJourney(CAMERA)}`,
+    );
     assert.equal(inference.sum('va_inference_frames_not_detected_total', { camera: CAMERA }), FRAMES - DETECTED);
     assert.equal(metrics.tracking?.sum('va_tracking_predicted_frames_total', { camera: CAMERA }), FRAMES - DETECTED);
   });
@@ -74,7 +97,9 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
     const skipped = new Set(batches.filter((b) => b.skipped).map((b) => b.sequence));
     for (const u of updates) {
       assert.equal(u.predicted, skipped.has(u.sequence), `frame ${u.sequence}: predicted exactly when skipped`);
-      if (u.predicted) for (const t of u.tracks) assert.equal(t.detectionIndex, -1, `frame ${u.sequence}: ${t.trackId} matched nothing`);
+      if (u.predicted)
+        for (const t of u.tracks)
+          assert.equal(t.detectionIndex, -1, `frame ${u.sequence}: ${t.trackId} matched nothing`);
     }
     // A predicted frame carries the tracks of the detected frame before it, none lost or new.
     for (const u of updates.filter((x) => x.predicted)) {
@@ -86,7 +111,10 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
         `frame ${u.sequence} keeps the tracks and states of frame ${before.sequence}`,
       );
     }
-    assert.ok(updates.some((u) => u.predicted && u.tracks.length > 0), 'people were tracked through predicted frames');
+    assert.ok(
+      updates.some((u) => u.predicted && u.tracks.length > 0),
+      'people were tracked through predicted frames',
+    );
   });
 
   it('raises no flag about missed detections, or any detection rule, on a frame nobody detected', async () => {
@@ -101,13 +129,25 @@ describe('a detection schedule through the whole pipeline (detect_every = 3, rea
   });
 
   it('indexes every detection batch (opted in), skipped ones marked, and the sampled path of detected points only', async () => {
-    const { published, indexed } = await settledResults(w.bus, w.es, w.prefix, CAMERA, { detections: true, pathIntervalMs: 1_000 });
+    const { published, indexed } = await settledResults(w.bus, w.es, w.prefix, CAMERA, {
+      detections: true,
+      pathIntervalMs: 1_000,
+    });
     for (const kind of RESULT_KINDS) {
-      assert.deepEqual(missing(published[kind], indexed[kind]), [], `${kind}: every result the policy selects is indexed`);
+      assert.deepEqual(
+        missing(published[kind], indexed[kind]),
+        [],
+        `${kind}: every result the policy selects is indexed`,
+      );
       assert.deepEqual(missing(indexed[kind], published[kind]), [], `${kind}: nothing else is indexed`);
     }
     const count = async (index: string, field: string) =>
-      (await w.es.count({ index: `${w.prefix}-${index}`, query: { bool: { filter: [{ term: { camera_id: CAMERA } }, { term: { [field]: true } }] } } })).count;
+      (
+        await w.es.count({
+          index: `${w.prefix}-${index}`,
+          query: { bool: { filter: [{ term: { camera_id: CAMERA } }, { term: { [field]: true } }] } },
+        })
+      ).count;
     assert.equal(await count('detections', 'skipped'), FRAMES - DETECTED);
     // Sampled paths prefer detected points: a predicted box is never a first, sampled or last point (no zones here).
     const predictedPoints = updates.filter((u) => u.predicted).reduce((n, u) => n + u.tracks.length, 0);

@@ -58,26 +58,49 @@ describe('a fault injected upstream is flagged by sanity-check and searchable in
     assert.ok(flag, `a blank flag among ${JSON.stringify(docs.map((d) => d.subject))}`);
     assert.equal(flag.severity, 'act_now');
     assert.ok(published.includes(flag.flag_id), 'the indexed flag is the one sanity-check published');
-    assert.ok(flag.evidence.luma_stddev !== undefined && flag.evidence.luma_stddev <= 3, `evidence carries the measured spread: ${JSON.stringify(flag.evidence)}`);
+    assert.ok(
+      flag.evidence.luma_stddev !== undefined && flag.evidence.luma_stddev <= 3,
+      `evidence carries the measured spread: ${JSON.stringify(flag.evidence)}`,
+    );
   });
 
-  it('the flagged frame\'s image is fetched from ingest, and sanity-check receives no raw frames', async () => {
-    const sanityMetric = async (name: string, labels: Record<string, string> = {}) => (await scrapePipeline(w.pipeline)).metrics['sanity-check']?.sum(name, labels) ?? 0;
-    const written = await waitFor(async () => ((await sanityMetric('va_sanity_evidence_writes_total', { kind: 'flag' })) >= 1 ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: 'an evidence image for the blank-camera flag',
-    }).catch(async (err: unknown) => {
-      throw new Error(`${String(err)}; evidence missing by reason: ${await sanityMetric('va_sanity_evidence_missing_total')} (${await w.frameJourney('no-signal')})`);
+  it("the flagged frame's image is fetched from ingest, and sanity-check receives no raw frames", async () => {
+    const sanityMetric = async (name: string, labels: Record<string, string> = {}) =>
+      (await scrapePipeline(w.pipeline)).metrics['sanity-check']?.sum(name, labels) ?? 0;
+    const written = await waitFor(
+      async () => ((await sanityMetric('va_sanity_evidence_writes_total', { kind: 'flag' })) >= 1 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: 'an evidence image for the blank-camera flag',
+      },
+    ).catch(async (err: unknown) => {
+      throw new Error(
+        `${String(err)}; evidence missing by reason: ${await sanityMetric('va_sanity_evidence_missing_total')} (${await w.frameJourney('no-signal')})`,
+      );
     });
     assert.ok(written);
     // nats-server's own view: no connection of sanity-check's user holds a subscription to raw frames.
-    const connz = (await (await fetch(`${w.nats.monitorUrl}/connz?auth=true&subs=true`)).json()) as { connections: Array<{ authorized_user?: string; subscriptions_list?: string[]; out_bytes: number }> };
+    const connz = (await (await fetch(`${w.nats.monitorUrl}/connz?auth=true&subs=true`)).json()) as {
+      connections: Array<{ authorized_user?: string; subscriptions_list?: string[]; out_bytes: number }>;
+    };
     const sanity = connz.connections.filter((c) => c.authorized_user === 'sanity-check');
     assert.ok(sanity.length > 0, 'sanity-check is connected');
-    assert.ok(sanity.some((c) => (c.subscriptions_list ?? []).length > 0), 'connz lists its subscriptions');
-    for (const c of sanity) assert.deepEqual((c.subscriptions_list ?? []).filter((s) => s.startsWith('va.frames')), [], `sanity-check subscriptions: ${c.subscriptions_list?.join(', ')}`);
-    assert.deepEqual(w.nats.permissionViolations(), [], 'evidence requests and answers stay within the NATS permissions');
+    assert.ok(
+      sanity.some((c) => (c.subscriptions_list ?? []).length > 0),
+      'connz lists its subscriptions',
+    );
+    for (const c of sanity)
+      assert.deepEqual(
+        (c.subscriptions_list ?? []).filter((s) => s.startsWith('va.frames')),
+        [],
+        `sanity-check subscriptions: ${c.subscriptions_list?.join(', ')}`,
+      );
+    assert.deepEqual(
+      w.nats.permissionViolations(),
+      [],
+      'evidence requests and answers stay within the NATS permissions',
+    );
   });
 
   it('a detection batch with an inverted box, published on VA_DETECTIONS, raises an invalid-box flag', async () => {
@@ -96,7 +119,9 @@ describe('a fault injected upstream is flagged by sanity-check and searchable in
         // x2 < x1: a decoder bug's output, zero area.
         detections: [{ box: { x1: 300, y1: 100, x2: 250, y2: 220 }, score: 0.9, classId: 0, className: 'person' }],
       });
-      await w.bus.js.publish(subjects.detections(camera), codecs.detectionBatch.encode(batch), { msgID: `${camera}:injected-epoch:${sequence}` });
+      await w.bus.js.publish(subjects.detections(camera), codecs.detectionBatch.encode(batch), {
+        msgID: `${camera}:injected-epoch:${sequence}`,
+      });
     }
     const { docs, published } = await searchableFlags(camera, 'invalid-box');
     const flag = docs[0] as FlagDoc;

@@ -29,7 +29,10 @@ describe('the motion gate through the whole pipeline (real clip, five processes)
     });
     const clip = await cutClip(w, CLIP, FRAMES, 'lot-first-60');
     // No forced detection within the clip: which frames are gated then depends on the pixels only, not on read speed.
-    await w.addStream({ ...clipStream(CAMERA, clip, { fps: 0, loop: false }), motionGate: { enabled: true, pixelThreshold: 0, minChangedShare: 0, forceDetectEveryMs: 3_600_000, masks: [] } });
+    await w.addStream({
+      ...clipStream(CAMERA, clip, { fps: 0, loop: false }),
+      motionGate: { enabled: true, pixelThreshold: 0, minChangedShare: 0, forceDetectEveryMs: 3_600_000, masks: [] },
+    });
     await w.waitCompleted(CAMERA);
     ({ batches, updates } = await waitTrackUpdates(w.bus, CAMERA, FRAMES, () => w.frameJourney(CAMERA), [
       { stream: STREAMS.detections.name, durable: 'sanity-check-detections' },
@@ -44,23 +47,46 @@ describe('the motion gate through the whole pipeline (real clip, five processes)
     assert.equal(batches.length, FRAMES, `one DetectionBatch per frame; ${await w.frameJourney(CAMERA)}`);
     const skipped = batches.filter((b) => b.skipped).map((b) => b.sequence);
     const detected = FRAMES - skipped.length;
-    assert.ok(skipped.length > 0 && detected > 5, `some frames gated, the settling ones and some moving ones detected: skipped ${skipped.join(',')}`);
-    assert.ok(skipped.every((s) => s >= 5), 'the first 5 frames (settling) are detected');
+    assert.ok(
+      skipped.length > 0 && detected > 5,
+      `some frames gated, the settling ones and some moving ones detected: skipped ${skipped.join(',')}`,
+    );
+    assert.ok(
+      skipped.every((s) => s >= 5),
+      'the first 5 frames (settling) are detected',
+    );
 
     const { metrics } = await scrapePipeline(w.pipeline);
-    assert.equal(metrics.ingest?.sum('va_ingest_frames_gated_total', { camera: CAMERA }), skipped.length, 'ingest counted every gated frame');
+    assert.equal(
+      metrics.ingest?.sum('va_ingest_frames_gated_total', { camera: CAMERA }),
+      skipped.length,
+      'ingest counted every gated frame',
+    );
     const inference = metrics['batching-inference'];
-    assert.equal(inference?.sum('va_inference_inference_count_total', { model: 'yolox_nano' }), detected, `the model ran on the detected frames only; ${await w.frameJourney(CAMERA)}`);
+    assert.equal(
+      inference?.sum('va_inference_inference_count_total', { model: 'yolox_nano' }),
+      detected,
+      `the model ran on the detected frames only; ${await w.frameJourney(CAMERA)}`,
+    );
     assert.equal(inference?.sum('va_inference_frames_not_detected_total', { camera: CAMERA }), skipped.length);
     assert.equal(metrics.tracking?.sum('va_tracking_predicted_frames_total', { camera: CAMERA }), skipped.length);
   });
 
   it('publishes a TrackUpdate for every frame, predicted exactly on gated frames, and no detection flag on them', async () => {
-    assert.deepEqual(updates.map((u) => u.sequence), [...Array(FRAMES).keys()], 'one TrackUpdate per frame, in order');
+    assert.deepEqual(
+      updates.map((u) => u.sequence),
+      [...Array(FRAMES).keys()],
+      'one TrackUpdate per frame, in order',
+    );
     const skipped = new Set(batches.filter((b) => b.skipped).map((b) => b.sequence));
-    for (const u of updates) assert.equal(u.predicted, skipped.has(u.sequence), `frame ${u.sequence}: predicted exactly when gated`);
+    for (const u of updates)
+      assert.equal(u.predicted, skipped.has(u.sequence), `frame ${u.sequence}: predicted exactly when gated`);
     const flags = await readStored(w.bus, STREAMS.flags.name, subjects.flags(CAMERA), (b) => codecs.flag.decode(b));
     const onGated = flags.filter((f) => skipped.has(f.sequence) && !UNDETECTED_FRAME_RULES.has(f.rule));
-    assert.deepEqual(onGated.map((f) => `${f.rule}@${f.sequence}: ${f.message}`), [], 'flags of detection and track rules on gated frames');
+    assert.deepEqual(
+      onGated.map((f) => `${f.rule}@${f.sequence}: ${f.message}`),
+      [],
+      'flags of detection and track rules on gated frames',
+    );
   });
 });

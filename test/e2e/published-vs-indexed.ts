@@ -45,7 +45,8 @@ export async function storedCount(bus: NatsConnectionHandle, stream: string, sub
   return Object.values(info.state.subjects ?? {}).reduce((s, n) => s + n, 0);
 }
 
-const pointId = (camera: string, epoch: string, sequence: number, track: string) => `${camera}:${epoch}:${sequence}:${track}`;
+const pointId = (camera: string, epoch: string, sequence: number, track: string) =>
+  `${camera}:${epoch}:${sequence}:${track}`;
 
 /**
  * The track points the path policy selects, from the updates in stream order and the events: per
@@ -55,7 +56,10 @@ const pointId = (camera: string, epoch: string, sequence: number, track: string)
  * each zone enter/exit and line crossing.
  */
 function sampledPathPoints(updates: TrackUpdate[], events: TrackEvent[], intervalMs: number): Set<string> {
-  if (intervalMs === 0) return new Set(updates.flatMap((u) => u.tracks.map((t) => pointId(u.cameraId, u.streamEpoch, u.sequence, t.trackId))));
+  if (intervalMs === 0)
+    return new Set(
+      updates.flatMap((u) => u.tracks.map((t) => pointId(u.cameraId, u.streamEpoch, u.sequence, t.trackId))),
+    );
   const out = new Set<string>();
   const live = new Map<string, { last: number; held: string | undefined }>();
   const epochs = new Map<string, string>();
@@ -86,17 +90,33 @@ function sampledPathPoints(updates: TrackUpdate[], events: TrackEvent[], interva
     if (e.type === TrackEventType.TRACK_EVENT_TYPE_ENDED) {
       const held = live.get(e.trackId)?.held;
       if (held) out.add(held);
-    } else if ([TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS].includes(e.type)) {
+    } else if (
+      [
+        TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER,
+        TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT,
+        TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS,
+      ].includes(e.type)
+    ) {
       out.add(pointId(e.cameraId, epochs.get(e.trackId) ?? '', e.sequence, e.trackId));
     }
   }
   return out;
 }
 
-export async function publishedFor(bus: NatsConnectionHandle, camera: string, policy: IndexPolicy = DEFAULT_POLICY): Promise<Published> {
-  const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) => codecs.detectionBatch.decode(b));
-  const updates = await readStored(bus, STREAMS.tracks.name, subjects.tracks(camera), (b) => codecs.trackUpdate.decode(b));
-  const events = await readStored(bus, STREAMS.trackEvents.name, subjects.trackEvents(camera), (b) => codecs.trackEvent.decode(b));
+export async function publishedFor(
+  bus: NatsConnectionHandle,
+  camera: string,
+  policy: IndexPolicy = DEFAULT_POLICY,
+): Promise<Published> {
+  const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) =>
+    codecs.detectionBatch.decode(b),
+  );
+  const updates = await readStored(bus, STREAMS.tracks.name, subjects.tracks(camera), (b) =>
+    codecs.trackUpdate.decode(b),
+  );
+  const events = await readStored(bus, STREAMS.trackEvents.name, subjects.trackEvents(camera), (b) =>
+    codecs.trackEvent.decode(b),
+  );
   const batchIds = new Set(batches.map((b) => `${b.cameraId}:${b.streamEpoch}:${b.sequence}`));
   return {
     detections: policy.detections ? batchIds : new Set(),
@@ -143,7 +163,11 @@ export async function indexedIds(es: Client, prefix: string, kind: string, camer
   }
 }
 
-export async function indexedFor(es: Client, prefix: string, camera: string): Promise<ResultIds & { duplicates: number }> {
+export async function indexedFor(
+  es: Client,
+  prefix: string,
+  camera: string,
+): Promise<ResultIds & { duplicates: number }> {
   const out = { duplicates: 0 } as ResultIds & { duplicates: number };
   for (const kind of RESULT_KINDS) {
     const ids = await indexedIds(es, prefix, kind, camera);
@@ -163,7 +187,11 @@ export function missing(a: Set<string>, b: Set<string>): string[] {
  * Waits until the given durable consumers have nothing left to deliver or acknowledge, read from
  * JetStream itself (the services' lag gauges are polled every few seconds).
  */
-export async function waitConsumersDrained(bus: NatsConnectionHandle, consumers: Array<{ stream: string; durable: string }>, timeoutMs = 180_000): Promise<void> {
+export async function waitConsumersDrained(
+  bus: NatsConnectionHandle,
+  consumers: Array<{ stream: string; durable: string }>,
+  timeoutMs = 180_000,
+): Promise<void> {
   await waitFor(
     async () => {
       for (const c of consumers) {
@@ -177,7 +205,12 @@ export async function waitConsumersDrained(bus: NatsConnectionHandle, consumers:
 }
 
 /** Rules that judge frames the detector skipped (frame statistics, latency); every other rule must stay off them. */
-export const UNDETECTED_FRAME_RULES: ReadonlySet<string> = new Set(['frame-freeze', 'dark-or-blank-frame', 'camera-fault', 'latency-slo']);
+export const UNDETECTED_FRAME_RULES: ReadonlySet<string> = new Set([
+  'frame-freeze',
+  'dark-or-blank-frame',
+  'camera-fault',
+  'latency-slo',
+]);
 
 /**
  * Every TrackUpdate of a camera that read `frames` frames, once all are stored, then the rest of
@@ -203,7 +236,9 @@ export async function waitTrackUpdates(
     throw new Error(`${String(err)}; ${await journey()}`);
   });
   await waitConsumersDrained(bus, consumers);
-  const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) => codecs.detectionBatch.decode(b));
+  const batches = await readStored(bus, STREAMS.detections.name, subjects.detections(camera), (b) =>
+    codecs.detectionBatch.decode(b),
+  );
   return { batches, updates };
 }
 
@@ -235,7 +270,9 @@ export async function settledResults(
     const indexed = await indexedFor(es, prefix, camera);
     const again = await publishedFor(bus, camera, policy);
     // Message counts too: with detection documents off, a late DetectionBatch changes no id set.
-    const stable = RESULT_KINDS.every((k) => again[k].size === published[k].size) && JSON.stringify(again.messages) === JSON.stringify(published.messages);
+    const stable =
+      RESULT_KINDS.every((k) => again[k].size === published[k].size) &&
+      JSON.stringify(again.messages) === JSON.stringify(published.messages);
     if (stable || attempt >= 5) return { published, indexed };
   }
 }

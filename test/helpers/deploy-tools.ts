@@ -19,19 +19,31 @@ export function tool(name: 'check-jsonschema' | 'kubernetes-validate' | 'python'
   const found = candidates.find((c) => existsSync(c));
   if (found) return found;
   if (name === 'kustomize' && spawnSync('kustomize', ['version']).status === 0) return 'kustomize';
-  throw new Error(`${name} not found (looked in ${candidates.join(', ')}); install it with: bash deploy/local/setup.sh`);
+  throw new Error(
+    `${name} not found (looked in ${candidates.join(', ')}); install it with: bash deploy/local/setup.sh`,
+  );
 }
 
 /** Runs a command in the repository root; output is stdout and stderr together. */
-export function run(command: string, args: string[], input?: string): { code: number | null; stdout: string; output: string } {
-  const result = spawnSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(input !== undefined ? { input } : {}) });
+export function run(
+  command: string,
+  args: string[],
+  input?: string,
+): { code: number | null; stdout: string; output: string } {
+  const result = spawnSync(command, args, {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    ...(input !== undefined ? { input } : {}),
+  });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
 }
 
 /** The documents of a YAML stream (ruamel.yaml from the checkers' venv: merge keys and anchors resolved). */
 export function yamlDocuments(text: string): unknown[] {
-  const script = 'import json, sys\nfrom ruamel.yaml import YAML\nprint(json.dumps([d for d in YAML(typ="safe").load_all(sys.stdin) if d is not None]))';
+  const script =
+    'import json, sys\nfrom ruamel.yaml import YAML\nprint(json.dumps([d for d in YAML(typ="safe").load_all(sys.stdin) if d is not None]))';
   const { code, stdout, output } = run(tool('python'), ['-c', script], text);
   if (code !== 0) throw new Error(`YAML not readable: ${output}`);
   return JSON.parse(stdout) as unknown[];

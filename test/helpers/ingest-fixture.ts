@@ -6,7 +6,10 @@ import { startIngest, type IngestUnderTest } from '@va/harness/ingest-service';
  * A real nats-server and ingest process for one test file: started in `before`, stopped in
  * `after`. `env` may be a function, evaluated when the file's tests start.
  */
-export function ingestFixture(env: Record<string, string> | (() => Record<string, string>) = {}): { nats: TestNatsServer; ingest: IngestUnderTest } {
+export function ingestFixture(env: Record<string, string> | (() => Record<string, string>) = {}): {
+  nats: TestNatsServer;
+  ingest: IngestUnderTest;
+} {
   const fixture = {} as { nats: TestNatsServer; ingest: IngestUnderTest };
   before(async () => {
     fixture.nats = await startNatsServer();

@@ -5,10 +5,28 @@ import { REPO_ROOT } from '@va/harness/shared';
 
 /** Grafana's built-in range variables, replaced by a fixed window so the expression is plain PromQL. */
 export function withGrafanaVariables(expr: string, window = '5m', values: Record<string, string> = {}): string {
-  return expr.replace(/\$(__rate_interval|__interval|__range)\b/g, window).replace(/\$([A-Za-z_]\w*)/g, (all, name: string) => values[name] ?? '.*');
+  return expr
+    .replace(/\$(__rate_interval|__interval|__range)\b/g, window)
+    .replace(/\$([A-Za-z_]\w*)/g, (all, name: string) => values[name] ?? '.*');
 }
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan', 'start', 'end']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+  'start',
+  'end',
+]);
 const LABEL_LIST_BEFORE = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right']);
 
 /**
@@ -100,7 +118,9 @@ const RULES_DIR = join(REPO_ROOT, 'deploy', 'prometheus', 'rules');
  */
 export function ruleExpressions(dir = RULES_DIR): RuleExpr[] {
   const rules: RuleExpr[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yml'))
+    .sort()) {
     const lines = readFileSync(join(dir, file), 'utf8').split('\n');
     let current: Omit<RuleExpr, 'expr'> | undefined;
     for (let n = 0; n < lines.length; n++) {
@@ -116,7 +136,11 @@ export function ruleExpressions(dir = RULES_DIR): RuleExpr[] {
       if (text === '|' || text === '|-' || text === '>') {
         const indent = (expr[1] as string).length;
         const block: string[] = [];
-        while (n + 1 < lines.length && (/^\s*$/.test(lines[n + 1] as string) || /^(\s*)/.exec(lines[n + 1] as string)![1]!.length > indent)) block.push((lines[++n] as string).trim());
+        while (
+          n + 1 < lines.length &&
+          (/^\s*$/.test(lines[n + 1] as string) || /^(\s*)/.exec(lines[n + 1] as string)![1]!.length > indent)
+        )
+          block.push((lines[++n] as string).trim());
         text = block.join('\n').trim();
       } else if (/^'.*'$/.test(text)) {
         text = text.slice(1, -1).replace(/''/g, "'");
@@ -140,7 +164,15 @@ export interface DashboardQuery {
 export function dashboardQueries(): DashboardQuery[] {
   return DASHBOARDS.flatMap((d) =>
     d.rows.flatMap((r) =>
-      r.panels.flatMap((p) => p.queries.map((q) => ({ dashboard: d.title, panel: p.title, expr: q.expr, ...(q.legend ? { legend: q.legend } : {}), ...(q.emptyWhen ? { emptyWhen: q.emptyWhen } : {}) }))),
+      r.panels.flatMap((p) =>
+        p.queries.map((q) => ({
+          dashboard: d.title,
+          panel: p.title,
+          expr: q.expr,
+          ...(q.legend ? { legend: q.legend } : {}),
+          ...(q.emptyWhen ? { emptyWhen: q.emptyWhen } : {}),
+        })),
+      ),
     ),
   );
 }

@@ -5,7 +5,17 @@ import { TrackEventType, type TrackUpdate } from '@va/proto/va/common/v1/track';
 import { rendezvousOwner } from '@va/tracking/partitioning';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { sleep, waitFor } from '@va/harness/ports';
-import { batch, connectTestNats, listCameras, person, publishBatch, startTracking, storedEvents, storedUpdates, type TrackingProcess } from '@va/harness/tracking-service';
+import {
+  batch,
+  connectTestNats,
+  listCameras,
+  person,
+  publishBatch,
+  startTracking,
+  storedEvents,
+  storedUpdates,
+  type TrackingProcess,
+} from '@va/harness/tracking-service';
 
 /** The 12 cameras the membership tests spread over their instances. */
 export const MEMBERSHIP_CAMERAS = Array.from({ length: 12 }, (_, i) => `lobby-${i}`);
@@ -126,7 +136,12 @@ export function expectedOwnership(cameras: readonly string[], members: string[])
  * Waits until every instance applies exactly `members` and the cameras are tracked where
  * rendezvous hashing over them puts them; returns that ownership.
  */
-export async function waitForOwnership(instances: TrackingProcess[], cameras: readonly string[], members: string[], timeoutMs = 60_000): Promise<Ownership> {
+export async function waitForOwnership(
+  instances: TrackingProcess[],
+  cameras: readonly string[],
+  members: string[],
+  timeoutMs = 60_000,
+): Promise<Ownership> {
   const want = expectedOwnership(cameras, members);
   const sorted = [...members].sort();
   let last = '';
@@ -135,7 +150,10 @@ export async function waitForOwnership(instances: TrackingProcess[], cameras: re
       const views = await Promise.all(instances.map((s) => listCameras(s)));
       const have = await ownership(instances);
       last = JSON.stringify({ views: views.map((v) => [v.memberId, v.members]), have: [...have] });
-      return views.every((v) => JSON.stringify(v.members) === JSON.stringify(sorted)) && cameras.every((c) => have.get(c) === want.get(c));
+      return (
+        views.every((v) => JSON.stringify(v.members) === JSON.stringify(sorted)) &&
+        cameras.every((c) => have.get(c) === want.get(c))
+      );
     },
     { timeoutMs, intervalMs: 200, what: `cameras tracked by rendezvous over ${members.join(', ')}` },
   ).catch((err: unknown) => {
@@ -145,7 +163,12 @@ export async function waitForOwnership(instances: TrackingProcess[], cameras: re
 }
 
 /** Waits until every camera has `count` TrackUpdates stored. */
-export async function waitForAllUpdates(nats: NatsConnectionHandle, cameras: readonly string[], count: number, timeoutMs = 60_000): Promise<void> {
+export async function waitForAllUpdates(
+  nats: NatsConnectionHandle,
+  cameras: readonly string[],
+  count: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   const behind = new Map<string, number>();
   await waitFor(
     async () => {
@@ -173,7 +196,12 @@ export const sessionOf = (trackId: string) => trackId.slice(0, trackId.lastIndex
  * handover (the old owner's, or the same event written by the new owner after a crash).
  * Call it once every instance has stopped gracefully, so the last session has ended too.
  */
-export async function assertCameraHistory(nats: NatsConnectionHandle, camera: string, frames: number, sessions: number): Promise<void> {
+export async function assertCameraHistory(
+  nats: NatsConnectionHandle,
+  camera: string,
+  frames: number,
+  sessions: number,
+): Promise<void> {
   const updates: TrackUpdate[] = await storedUpdates(nats, camera);
   assert.deepEqual(
     updates.map((u) => u.sequence),
@@ -189,7 +217,11 @@ export async function assertCameraHistory(nats: NatsConnectionHandle, camera: st
     if (run?.session === tag) run.to = u.sequence;
     else runs.push({ session: tag, from: u.sequence, to: u.sequence });
   }
-  assert.equal(new Set(runs.map((r) => r.session)).size, runs.length, `${camera}: a session never resumes after another one (no two owners at once): ${JSON.stringify(runs)}`);
+  assert.equal(
+    new Set(runs.map((r) => r.session)).size,
+    runs.length,
+    `${camera}: a session never resumes after another one (no two owners at once): ${JSON.stringify(runs)}`,
+  );
   assert.equal(runs.length, sessions, `${camera}: one session per owner in turn: ${JSON.stringify(runs)}`);
 
   const ended = (await storedEvents(nats, camera)).filter((e) => e.type === TrackEventType.TRACK_EVENT_TYPE_ENDED);

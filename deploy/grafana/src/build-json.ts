@@ -8,7 +8,14 @@ export function dashboardJson(d: Dashboard): Record<string, unknown> {
   let id = 1;
   let y = 0;
   for (const row of d.rows) {
-    panels.push({ id: id++, type: 'row', title: row.row, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] });
+    panels.push({
+      id: id++,
+      type: 'row',
+      title: row.row,
+      collapsed: false,
+      gridPos: { h: 1, w: 24, x: 0, y },
+      panels: [],
+    });
     y += 1;
     let x = 0;
     for (const panel of row.panels) {
@@ -35,10 +42,26 @@ export function dashboardJson(d: Dashboard): Record<string, unknown> {
     time: { from: 'now-1h', to: 'now' },
     timepicker: {},
     timezone: 'browser',
-    links: [{ type: 'dashboards', tags: ['video-analytics'], asDropdown: true, title: 'Video analytics', includeVars: true, keepTime: true }],
+    links: [
+      {
+        type: 'dashboards',
+        tags: ['video-analytics'],
+        asDropdown: true,
+        title: 'Video analytics',
+        includeVars: true,
+        keepTime: true,
+      },
+    ],
     templating: {
       list: [
-        { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', current: { text: 'Prometheus', value: 'prometheus' }, hide: 0 },
+        {
+          name: 'datasource',
+          label: 'Data source',
+          type: 'datasource',
+          query: 'prometheus',
+          current: { text: 'Prometheus', value: 'prometheus' },
+          hide: 0,
+        },
         ...(d.variables ?? []).map((v) => ({
           name: v.name,
           label: v.label,
@@ -83,15 +106,37 @@ function panelJson(p: Panel, id: number, gridPos: Record<string, number>): Recor
         unit: p.unit ?? 'short',
         ...(p.max !== undefined ? { max: p.max } : {}),
         thresholds: { mode: 'absolute', steps },
-        ...(kind === 'timeseries' ? { custom: { drawStyle: 'line', fillOpacity: p.stack ? 30 : 10, showPoints: 'never', stacking: { mode: p.stack ? 'normal' : 'none' } } } : {}),
+        ...(kind === 'timeseries'
+          ? {
+              custom: {
+                drawStyle: 'line',
+                fillOpacity: p.stack ? 30 : 10,
+                showPoints: 'never',
+                stacking: { mode: p.stack ? 'normal' : 'none' },
+              },
+            }
+          : {}),
       },
       overrides: [],
     },
     options:
       kind === 'timeseries'
-        ? { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } }
+        ? {
+            legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+            tooltip: { mode: 'multi', sort: 'desc' },
+          }
         : kind === 'heatmap'
-          ? { calculate: false, yAxis: { unit: p.unit ?? 'short' }, color: { scheme: 'Oranges', mode: 'scheme' }, cellGap: 1 }
-          : { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area', textMode: 'auto' },
+          ? {
+              calculate: false,
+              yAxis: { unit: p.unit ?? 'short' },
+              color: { scheme: 'Oranges', mode: 'scheme' },
+              cellGap: 1,
+            }
+          : {
+              reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+              colorMode: 'value',
+              graphMode: 'area',
+              textMode: 'auto',
+            },
   };
 }

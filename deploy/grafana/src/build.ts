@@ -10,7 +10,10 @@ import { DASHBOARDS } from './dashboards.js';
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboards', import.meta.url));
 
 export function renderedDashboards(): Array<{ path: string; text: string }> {
-  return DASHBOARDS.map((d) => ({ path: join(DASHBOARD_DIR, d.file), text: `${JSON.stringify(dashboardJson(d), null, 2)}\n` }));
+  return DASHBOARDS.map((d) => ({
+    path: join(DASHBOARD_DIR, d.file),
+    text: `${JSON.stringify(dashboardJson(d), null, 2)}\n`,
+  }));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

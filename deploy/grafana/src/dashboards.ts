@@ -7,4 +7,11 @@ import { searchIndexing } from './search-indexing.js';
 import { tracking } from './tracking.js';
 
 /** Every provisioned dashboard, in the order an on-call engineer reads them. */
-export const DASHBOARDS: Dashboard[] = [pipelineOverview, perCamera, inferenceBatching, tracking, searchIndexing, sanityFlags];
+export const DASHBOARDS: Dashboard[] = [
+  pipelineOverview,
+  perCamera,
+  inferenceBatching,
+  tracking,
+  searchIndexing,
+  sanityFlags,
+];

@@ -53,17 +53,20 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv, root: s
   const problems: string[] = [];
   const number = (name: string, raw: string, min: number, max: number) => {
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) problems.push(`--${name} must be a number in ${min}..${max} (got "${raw}")`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      problems.push(`--${name} must be a number in ${min}..${max} (got "${raw}")`);
     return n;
   };
   const fps = number('fps', values.fps, 0.1, 60);
   const durationS = number('duration', values.duration, 0, 7 * 24 * 3600);
   const timeoutS = number('timeout', values.timeout, 1, 3600);
   const intervalS = number('interval', values.interval, 0.2, 60);
-  if (values.ports !== 'default' && values.ports !== 'free') problems.push(`--ports must be default or free (got "${values.ports}")`);
+  if (values.ports !== 'default' && values.ports !== 'free')
+    problems.push(`--ports must be default or free (got "${values.ports}")`);
   const givenCredentials = values['nats-credentials'] ?? env.VA_NATS_CREDENTIALS_DIR;
   const natsCredentialsDir = resolve(givenCredentials ?? join(env.VA_STACK_DIR ?? join(root, '.stack'), 'nats'));
-  if (givenCredentials && !existsSync(natsCredentialsDir)) problems.push(`--nats-credentials: ${natsCredentialsDir} does not exist (npm run stack:up writes it)`);
+  if (givenCredentials && !existsSync(natsCredentialsDir))
+    problems.push(`--nats-credentials: ${natsCredentialsDir} does not exist (npm run stack:up writes it)`);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const sharedDir = resolve(root, env.VA_SHARED_DIR ?? '../shared');
   return {

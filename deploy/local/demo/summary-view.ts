@@ -25,9 +25,12 @@ const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60))
 
 export function renderSummary(i: SummaryInput): string[] {
   const f = i.figures;
-  const state = (camera: string) => i.ingest?.select('va_ingest_stream_state', { camera }).find((s) => s.value === 1)?.labels.state ?? '–';
+  const state = (camera: string) =>
+    i.ingest?.select('va_ingest_stream_state', { camera }).find((s) => s.value === 1)?.labels.state ?? '–';
   const perCamera = (m: MetricSet | undefined, name: string, camera: string) => m?.sum(name, { camera }) ?? 0;
-  const names = [...new Set([...i.cameras.keys(), ...(i.ingest?.by('va_ingest_frames_read_total', 'camera').keys() ?? [])])].sort();
+  const names = [
+    ...new Set([...i.cameras.keys(), ...(i.ingest?.by('va_ingest_frames_read_total', 'camera').keys() ?? [])]),
+  ].sort();
   const width = Math.max(16, ...names.map((n) => n.length)) + 2;
   const lines = [
     `live summary · up ${clock(i.uptimeS)} · ${f.streams.running}/${f.streams.total} streams running`,
@@ -39,7 +42,9 @@ export function renderSummary(i: SummaryInput): string[] {
     const detPerS = f.intervalS > 0 && c ? (c.detections - (before?.detections ?? 0)) / f.intervalS : 0;
     const fpsIn = perCamera(i.ingest, 'va_ingest_decode_fps', name);
     const fpsOut = perCamera(i.ingest, 'va_ingest_publish_fps', name);
-    const dropped = perCamera(i.ingest, 'va_ingest_frames_dropped_total', name) + perCamera(i.inference, 'va_inference_frames_dropped_total', name);
+    const dropped =
+      perCamera(i.ingest, 'va_ingest_frames_dropped_total', name) +
+      perCamera(i.inference, 'va_inference_frames_dropped_total', name);
     lines.push(
       `${pad(name, width)}${pad(state(name), 10)}${lpad(`${fpsIn.toFixed(1)}/${fpsOut.toFixed(1)}`, 11)}${lpad(detPerS.toFixed(1), 8)}` +
         `${lpad(c?.activeTracks ?? 0, 8)}${lpad(c?.tracksStarted ?? 0, 8)}${lpad((c?.flags ?? [0, 0, 0]).join('/'), 13)}${lpad(dropped, 9)}`,

@@ -4,7 +4,11 @@ import { relative } from 'node:path';
 import type { Pipeline } from '@va/harness/pipeline/pipeline-launcher';
 import { SERVICE_NAMES } from '@va/harness/pipeline/service-catalog';
 
-export function whereToLook(p: Pipeline, files: { tokens: string; endpoints: string; logDir: string }, root: string): string[] {
+export function whereToLook(
+  p: Pipeline,
+  files: { tokens: string; endpoints: string; logDir: string },
+  root: string,
+): string[] {
   const show = (path: string) => (path.startsWith(root) ? relative(root, path) : path);
   const es = p.settings.esUrl.replace(/\/$/, '');
   const prefix = p.settings.indexPrefix;

@@ -13,7 +13,12 @@ export interface AccessTokens {
 
 export function generateTokens(): AccessTokens {
   const token = (label: string) => `${label}-${randomBytes(16).toString('hex')}`;
-  return { viewer: token('viewer'), operator: token('operator'), admin: token('admin'), searchToInference: token('svc-search') };
+  return {
+    viewer: token('viewer'),
+    operator: token('operator'),
+    admin: token('admin'),
+    searchToInference: token('svc-search'),
+  };
 }
 
 /** VA_GRPC_TOKENS for a service: the human roles, plus the service token where it is accepted. */
@@ -25,7 +30,9 @@ export function tokenList(tokens: AccessTokens, options: { acceptSearchService?:
 
 /** Writes the human tokens as `VA_<ROLE>_TOKEN=...` lines, readable by the owner only. */
 export function writeTokensFile(path: string, tokens: AccessTokens): void {
-  const lines = (['viewer', 'operator', 'admin'] as const).map((role) => `VA_${role.toUpperCase()}_TOKEN=${tokens[role]}`);
+  const lines = (['viewer', 'operator', 'admin'] as const).map(
+    (role) => `VA_${role.toUpperCase()}_TOKEN=${tokens[role]}`,
+  );
   writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
 }

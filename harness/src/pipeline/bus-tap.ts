@@ -55,7 +55,9 @@ export class BusTap {
 
   /** With `credentialsDir` (the pipeline's natsCredentialsDir) it connects as the read-only `observer` user. */
   static async open(natsUrl: string, credentialsDir?: string): Promise<BusTap> {
-    const auth = credentialsDir ? { ...natsClientAuth(credentialsDir, 'observer'), inboxPrefix: inboxPrefix('observer') } : {};
+    const auth = credentialsDir
+      ? { ...natsClientAuth(credentialsDir, 'observer'), inboxPrefix: inboxPrefix('observer') }
+      : {};
     const tap = new BusTap(await connect({ servers: natsUrl.split(','), name: 'pipeline-bus-tap', ...auth }));
     tap.listen();
     await tap.nc.flush();
@@ -87,34 +89,51 @@ export class BusTap {
   }
 
   private listen(): void {
-    this.on(subjects.detections('*'), (b) => codecs.detectionBatch.decode(b), (batch) => {
-      const c = this.camera(batch.cameraId);
-      c.frames++;
-      c.detections += batch.detections.length;
-      if (batch.captureTsMs > 0) this.captureToDetections.record(batch.detectedTsMs - batch.captureTsMs);
-    });
-    this.on(subjects.tracks('*'), (b) => codecs.trackUpdate.decode(b), (update) => {
-      const c = this.camera(update.cameraId);
-      c.trackedFrames++;
-      const confirmed = update.tracks.filter((t) => t.state === TrackState.TRACK_STATE_CONFIRMED);
-      c.activeTracks = confirmed.length;
-      const example = confirmed.find((t) => t.className === 'person') ?? confirmed[0];
-      if (example) c.exampleTrack = { trackId: example.trackId, className: example.className };
-      if (update.captureTsMs > 0) this.captureToTracks.record(update.trackedTsMs - update.captureTsMs);
-    });
-    this.on(subjects.trackEvents('*'), (b) => codecs.trackEvent.decode(b), (event) => {
-      if (event.type === TrackEventType.TRACK_EVENT_TYPE_STARTED) this.camera(event.cameraId).tracksStarted++;
-    });
-    this.on(subjects.flags('*'), (b) => codecs.flag.decode(b), (flag) => {
-      // Count updates of a folded flag re-publish the same id with a higher count.
-      if (this.seenFlags.has(flag.flagId)) return;
-      if (this.seenFlags.size > 100_000) this.seenFlags.clear();
-      this.seenFlags.add(flag.flagId);
-      const severity = flag.severity === Severity.SEVERITY_ACT_NOW ? 1 : flag.severity === Severity.SEVERITY_ACT_TODAY ? 2 : 3;
-      const c = this.camera(flag.cameraId);
-      c.flags[severity - 1] = (c.flags[severity - 1] ?? 0) + 1;
-      c.lastFlag = { rule: flag.rule, subject: flag.subject, severity };
-    });
+    this.on(
+      subjects.detections('*'),
+      (b) => codecs.detectionBatch.decode(b),
+      (batch) => {
+        const c = this.camera(batch.cameraId);
+        c.frames++;
+        c.detections += batch.detections.length;
+        if (batch.captureTsMs > 0) this.captureToDetections.record(batch.detectedTsMs - batch.captureTsMs);
+      },
+    );
+    this.on(
+      subjects.tracks('*'),
+      (b) => codecs.trackUpdate.decode(b),
+      (update) => {
+        const c = this.camera(update.cameraId);
+        c.trackedFrames++;
+        const confirmed = update.tracks.filter((t) => t.state === TrackState.TRACK_STATE_CONFIRMED);
+        c.activeTracks = confirmed.length;
+        const example = confirmed.find((t) => t.className === 'person') ?? confirmed[0];
+        if (example) c.exampleTrack = { trackId: example.trackId, className: example.className };
+        if (update.captureTsMs > 0) this.captureToTracks.record(update.trackedTsMs - update.captureTsMs);
+      },
+    );
+    this.on(
+      subjects.trackEvents('*'),
+      (b) => codecs.trackEvent.decode(b),
+      (event) => {
+        if (event.type === TrackEventType.TRACK_EVENT_TYPE_STARTED) this.camera(event.cameraId).tracksStarted++;
+      },
+    );
+    this.on(
+      subjects.flags('*'),
+      (b) => codecs.flag.decode(b),
+      (flag) => {
+        // Count updates of a folded flag re-publish the same id with a higher count.
+        if (this.seenFlags.has(flag.flagId)) return;
+        if (this.seenFlags.size > 100_000) this.seenFlags.clear();
+        this.seenFlags.add(flag.flagId);
+        const severity =
+          flag.severity === Severity.SEVERITY_ACT_NOW ? 1 : flag.severity === Severity.SEVERITY_ACT_TODAY ? 2 : 3;
+        const c = this.camera(flag.cameraId);
+        c.flags[severity - 1] = (c.flags[severity - 1] ?? 0) + 1;
+        c.lastFlag = { rule: flag.rule, subject: flag.subject, severity };
+      },
+    );
   }
 
   async close(): Promise<void> {

@@ -72,13 +72,22 @@ export function patternStream(cameraId: string, pattern: string, o: FeedOptions)
 
 /** Adds a stream, or replaces the spec of one that is already registered (e.g. resumed from the KV registry). */
 /** Adds the stream, or updates it when ingest already has one with that camera id; says which. */
-export async function ensureStream(clients: PipelineClients, spec: StreamSpec): Promise<{ status: StreamStatus | undefined; created: boolean }> {
+export async function ensureStream(
+  clients: PipelineClients,
+  spec: StreamSpec,
+): Promise<{ status: StreamStatus | undefined; created: boolean }> {
   const ingest = clients.ingest;
   try {
-    return { status: (await unary(ingest.addStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status, created: true };
+    return {
+      status: (await unary(ingest.addStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status,
+      created: true,
+    };
   } catch (err) {
     if ((err as { code?: number }).code !== status.ALREADY_EXISTS) throw err;
-    return { status: (await unary(ingest.updateStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status, created: false };
+    return {
+      status: (await unary(ingest.updateStream.bind(ingest), { spec }, { deadlineMs: 15_000 })).status,
+      created: false,
+    };
   }
 }
 

@@ -31,7 +31,7 @@ export async function freeServicePorts(): Promise<Record<ServiceName, ServicePor
   const next = async () => {
     for (;;) {
       const p = await freePort();
-      if (!taken.has(p)) return taken.add(p), p;
+      if (!taken.has(p)) return (taken.add(p), p);
     }
   };
   for (const name of SERVICE_NAMES) out[name] = { grpc: await next(), http: await next() };
@@ -46,6 +46,9 @@ export async function defaultServicePorts(): Promise<Record<ServiceName, Service
       if (!(await portIsFree(port))) taken.push(`${port} (${name} ${kind})`);
     }
   }
-  if (taken.length > 0) throw new Error(`ports in use: ${taken.join(', ')}; is another pipeline running? Stop it, or use free ports (--ports=free)`);
+  if (taken.length > 0)
+    throw new Error(
+      `ports in use: ${taken.join(', ')}; is another pipeline running? Stop it, or use free ports (--ports=free)`,
+    );
   return DEFAULT_PORTS;
 }

@@ -41,7 +41,11 @@ export class Pipeline {
     const pipeline = new Pipeline(options);
     for (const name of SERVICE_NAMES) pipeline.spawn(name);
     try {
-      await Promise.all(SERVICE_NAMES.map((name) => pipeline.service(name).waitReady(options.settings.ports[name].http, options.readyTimeoutMs ?? 180_000)));
+      await Promise.all(
+        SERVICE_NAMES.map((name) =>
+          pipeline.service(name).waitReady(options.settings.ports[name].http, options.readyTimeoutMs ?? 180_000),
+        ),
+      );
     } catch (err) {
       await pipeline.stop();
       throw err;
@@ -102,7 +106,11 @@ export class Pipeline {
     const p = new ServiceProcess({
       name,
       entry: entryPoint(name, runtime),
-      env: { VA_SHUTDOWN_GRACE_MS: String(GRACE_MS), VA_SHUTDOWN_FORCE_MS: String(FORCE_MS), ...serviceEnv(name, settings) },
+      env: {
+        VA_SHUTDOWN_GRACE_MS: String(GRACE_MS),
+        VA_SHUTDOWN_FORCE_MS: String(FORCE_MS),
+        ...serviceEnv(name, settings),
+      },
       logFile: this.logFile(name),
       ownProcessGroup: true,
       onUnexpectedExit: (code) => {

@@ -77,7 +77,8 @@ export interface StageFigures {
   up: Record<ServiceName, boolean>;
 }
 
-const sumReasons = (m: MetricSet | undefined, name: string, reasons: string[]) => reasons.reduce((t, reason) => t + (m?.sum(name, { reason }) ?? 0), 0);
+const sumReasons = (m: MetricSet | undefined, name: string, reasons: string[]) =>
+  reasons.reduce((t, reason) => t + (m?.sum(name, { reason }) ?? 0), 0);
 
 /**
  * Data-path failures: frames failed at ingest or inference, messages a consumer could not decode
@@ -91,7 +92,14 @@ export function errorCount(s: PipelineScrape): number {
   const sanity = s.metrics['sanity-check'];
   const consumerFailures = SERVICE_NAMES.reduce((t, name) => {
     const m = s.metrics[name];
-    return t + (m ? m.samples.filter((x) => /^va_\w+_(malformed_messages|handler_errors)_total$/.test(x.name)).reduce((a, x) => a + x.value, 0) : 0);
+    return (
+      t +
+      (m
+        ? m.samples
+            .filter((x) => /^va_\w+_(malformed_messages|handler_errors)_total$/.test(x.name))
+            .reduce((a, x) => a + x.value, 0)
+        : 0)
+    );
   }, 0);
   return (
     sumReasons(ingest, 'va_ingest_frames_dropped_total', FAILURE_REASONS.ingest) +
@@ -113,10 +121,14 @@ export function stageFigures(cur: PipelineScrape, prev?: PipelineScrape): StageF
   const search = cur.metrics['embedding-search'];
   const sanity = cur.metrics['sanity-check'];
   const intervalS = prev ? Math.max(0.001, (cur.atMs - prev.atMs) / 1000) : 0;
-  const rate = (now: number, before: number | undefined) => (prev && before !== undefined ? Math.max(0, now - before) / intervalS : 0);
+  const rate = (now: number, before: number | undefined) =>
+    prev && before !== undefined ? Math.max(0, now - before) / intervalS : 0;
   const total = (svc: ServiceName, name: string, s = cur) => s.metrics[svc]?.sum(name) ?? 0;
   const hist = (svc: ServiceName, name: string, labels: Record<string, string> = {}) =>
-    histogramDelta(cur.metrics[svc]?.histogram(name, labels) ?? { buckets: [], sum: 0, count: 0 }, prev?.metrics[svc]?.histogram(name, labels));
+    histogramDelta(
+      cur.metrics[svc]?.histogram(name, labels) ?? { buckets: [], sum: 0, count: 0 },
+      prev?.metrics[svc]?.histogram(name, labels),
+    );
   const shedByReason: Record<string, number> = {};
   for (const [stage, metric, m] of [
     ['ingest', 'va_ingest_frames_dropped_total', ingest],
@@ -127,7 +139,9 @@ export function stageFigures(cur: PipelineScrape, prev?: PipelineScrape): StageF
       if (v > 0) shedByReason[`${stage}:${reason}`] = v;
     }
   }
-  const flags: [number, number, number] = [1, 2, 3].map((sev) => sanity?.sum('va_sanity_flags_total', { severity: String(sev) }) ?? 0) as [number, number, number];
+  const flags: [number, number, number] = [1, 2, 3].map(
+    (sev) => sanity?.sum('va_sanity_flags_total', { severity: String(sev) }) ?? 0,
+  ) as [number, number, number];
   const states = ingest?.select('va_ingest_stream_state').filter((s) => s.value === 1) ?? [];
   const indexed = total('embedding-search', 'va_search_indexed_documents_total');
   return {
@@ -137,8 +151,14 @@ export function stageFigures(cur: PipelineScrape, prev?: PipelineScrape): StageF
     fps: {
       decoded: ingest?.sum('va_ingest_decode_fps') ?? 0,
       published: ingest?.sum('va_ingest_publish_fps') ?? 0,
-      detected: rate(total('batching-inference', 'va_inference_frames_published_total'), prev?.metrics['batching-inference']?.sum('va_inference_frames_published_total')),
-      tracked: rate(total('tracking', 'va_tracking_frames_processed_total'), prev?.metrics.tracking?.sum('va_tracking_frames_processed_total')),
+      detected: rate(
+        total('batching-inference', 'va_inference_frames_published_total'),
+        prev?.metrics['batching-inference']?.sum('va_inference_frames_published_total'),
+      ),
+      tracked: rate(
+        total('tracking', 'va_tracking_frames_processed_total'),
+        prev?.metrics.tracking?.sum('va_tracking_frames_processed_total'),
+      ),
       indexedDocs: rate(indexed, prev?.metrics['embedding-search']?.sum('va_search_indexed_documents_total')),
     },
     totals: {
@@ -157,9 +177,13 @@ export function stageFigures(cur: PipelineScrape, prev?: PipelineScrape): StageF
     },
     shedByReason,
     latencyMs: {
-      captureToDetections: percentiles(hist('batching-inference', 'va_inference_frame_latency_seconds', { stage: 'capture_to_published' })),
+      captureToDetections: percentiles(
+        hist('batching-inference', 'va_inference_frame_latency_seconds', { stage: 'capture_to_published' }),
+      ),
       captureToTracks: percentiles(hist('tracking', 'va_tracking_capture_to_tracks_seconds')),
-      captureToIndexed: percentiles(hist('embedding-search', 'va_search_capture_to_indexed_seconds', { index: 'tracks' })),
+      captureToIndexed: percentiles(
+        hist('embedding-search', 'va_search_capture_to_indexed_seconds', { index: 'tracks' }),
+      ),
     },
     queues: {
       ingest_held_frames: ingest?.sum('va_ingest_held_frames') ?? 0,
@@ -173,7 +197,9 @@ export function stageFigures(cur: PipelineScrape, prev?: PipelineScrape): StageF
       sanity_consumer_lag: sanity?.sum('va_sanity_consumer_lag_messages') ?? 0,
       ingest_frame_ring_mb: (ingest?.sum('va_ingest_frame_ring_bytes') ?? 0) / 1e6,
     },
-    rssMb: Object.fromEntries(Object.entries(cur.rssBytes).map(([k, v]) => [k, v === undefined ? undefined : v / 1e6])) as StageFigures['rssMb'],
+    rssMb: Object.fromEntries(
+      Object.entries(cur.rssBytes).map(([k, v]) => [k, v === undefined ? undefined : v / 1e6]),
+    ) as StageFigures['rssMb'],
     up: Object.fromEntries(SERVICE_NAMES.map((n) => [n, cur.metrics[n] !== undefined])) as Record<ServiceName, boolean>,
   };
 }

@@ -34,8 +34,17 @@ export function parseProcStat(line: string): ProcStat | undefined {
   // After comm: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14) ... starttime(19).
   const f = line.slice(close + 2).split(' ');
   const n = (i: number) => Number(f[i]);
-  const stat = { pid: Number(line.slice(0, open).trim()), ppid: n(1), comm: line.slice(open + 1, close), selfTicks: n(11) + n(12), childTicks: n(13) + n(14), startTicks: n(19) };
-  return [stat.pid, stat.ppid, stat.selfTicks, stat.childTicks, stat.startTicks].every(Number.isFinite) ? stat : undefined;
+  const stat = {
+    pid: Number(line.slice(0, open).trim()),
+    ppid: n(1),
+    comm: line.slice(open + 1, close),
+    selfTicks: n(11) + n(12),
+    childTicks: n(13) + n(14),
+    startTicks: n(19),
+  };
+  return [stat.pid, stat.ppid, stat.selfTicks, stat.childTicks, stat.startTicks].every(Number.isFinite)
+    ? stat
+    : undefined;
 }
 
 let ticksPerSecond: number | undefined;

@@ -32,7 +32,12 @@ export const METRIC_PREFIX: Record<ServiceName, string> = {
  * it has flushed what it held. Durable stages lose nothing either way (JetStream keeps the rest),
  * but this order leaves the least unfinished work behind.
  */
-export const STOP_ORDER: ServiceName[][] = [['ingest'], ['batching-inference'], ['tracking', 'sanity-check'], ['embedding-search']];
+export const STOP_ORDER: ServiceName[][] = [
+  ['ingest'],
+  ['batching-inference'],
+  ['tracking', 'sanity-check'],
+  ['embedding-search'],
+];
 
 /** The entry point of a service: its TypeScript source (run through tsx) or its build output. */
 export function entryPoint(name: ServiceName, runtime: 'source' | 'dist'): string {

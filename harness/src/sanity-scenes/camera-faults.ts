@@ -5,7 +5,8 @@
  */
 export interface CameraFault {
   name: string;
-  kind: 'signal-lost' | 'dark' | 'obstruction' | 'blur' | 'noise' | 'colour-fault' | 'camera-moved' | 'freeze' | 'glare';
+  kind:
+    'signal-lost' | 'dark' | 'obstruction' | 'blur' | 'noise' | 'colour-fault' | 'camera-moved' | 'freeze' | 'glare';
   /** The -vf chain for a clip whose fault starts at `startS` seconds. */
   filter(startS: number): string;
 }
@@ -14,7 +15,11 @@ const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 const at = (startS: number) => `enable='gte(t,${startS})'`;
 
 export const CAMERA_FAULTS: readonly CameraFault[] = [
-  { name: 'half-lens-covered', kind: 'obstruction', filter: (s) => `drawbox=x=0:y=0:w=iw/2:h=ih:color=black:t=fill:${at(s)}` },
+  {
+    name: 'half-lens-covered',
+    kind: 'obstruction',
+    filter: (s) => `drawbox=x=0:y=0:w=iw/2:h=ih:color=black:t=fill:${at(s)}`,
+  },
   { name: 'red-blue-swapped', kind: 'colour-fault', filter: (s) => `colorchannelmixer=rr=0:rb=1:br=1:bb=0:${at(s)}` },
   {
     name: 'knocked-shifted-zoomed',

@@ -21,16 +21,46 @@ export async function clipStats(video: string, filter: string, fps: number, seco
  * The same through H.264 first, as a camera sends it, with a key frame every `gop` frames of the clip
  * (each refreshes a frozen picture): the faulty clip is encoded into `encodedFile`, then decoded and measured.
  */
-export async function encodedClipStats(video: string, filter: string, fps: number, seconds: number, encodedFile: string, gop: number): Promise<FrameStats[]> {
+export async function encodedClipStats(
+  video: string,
+  filter: string,
+  fps: number,
+  seconds: number,
+  encodedFile: string,
+  gop: number,
+): Promise<FrameStats[]> {
   const vf = filter ? ['-vf', filter] : [];
-  await run('ffmpeg', ['-v', 'error', '-y', '-i', video, '-t', String(seconds), ...vf, '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-g', String(gop), '-keyint_min', String(gop), encodedFile]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    video,
+    '-t',
+    String(seconds),
+    ...vf,
+    '-an',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '23',
+    '-g',
+    String(gop),
+    '-keyint_min',
+    String(gop),
+    encodedFile,
+  ]);
   return statsOf(['-i', encodedFile], '', fps);
 }
 
 async function statsOf(input: string[], filter: string, fps: number): Promise<FrameStats[]> {
   const { width, height } = PICTURE;
   const vf = `${filter ? `${filter},` : ''}fps=${fps},scale=${width}:${height}`;
-  const ffmpeg = spawn('ffmpeg', ['-v', 'error', ...input, '-vf', vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ffmpeg = spawn('ffmpeg', ['-v', 'error', ...input, '-vf', vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   ffmpeg.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
   const exited = new Promise<number>((resolve) => ffmpeg.once('close', (code) => resolve(code ?? 1)));
@@ -51,8 +81,21 @@ async function statsOf(input: string[], filter: string, fps: number): Promise<Fr
 }
 
 /** Detection batches (no detections) carrying the statistics, `fps` apart from `t0`. */
-export function statsBatches(stats: FrameStats[], cameraId: string, fps: number, t0 = 1_700_000_000_000): DetectionBatch[] {
+export function statsBatches(
+  stats: FrameStats[],
+  cameraId: string,
+  fps: number,
+  t0 = 1_700_000_000_000,
+): DetectionBatch[] {
   return stats.map((frameStats, sequence) =>
-    DetectionBatch.fromPartial({ cameraId, streamEpoch: `${cameraId}-epoch`, sequence, captureTsMs: t0 + Math.round((sequence * 1000) / fps), frameWidth: 768, frameHeight: 432, frameStats }),
+    DetectionBatch.fromPartial({
+      cameraId,
+      streamEpoch: `${cameraId}-epoch`,
+      sequence,
+      captureTsMs: t0 + Math.round((sequence * 1000) / fps),
+      frameWidth: 768,
+      frameHeight: 432,
+      frameStats,
+    }),
   );
 }

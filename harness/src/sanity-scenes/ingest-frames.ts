@@ -16,11 +16,20 @@ export interface IngestFrames {
  * connection as the `ingest` user: the fixtures' frames carry the scene's stream epoch and
  * sequence numbers, which a real ingest process reading a clip would number its own way.
  */
-export async function startIngestFrames(server: TestNatsServer, ring: { cameraBytes: number; totalBytes: number }): Promise<IngestFrames> {
+export async function startIngestFrames(
+  server: TestNatsServer,
+  ring: { cameraBytes: number; totalBytes: number },
+): Promise<IngestFrames> {
   const nc: NatsConnection = await connect(server.clientOptions('ingest'));
   const evicted: IngestFrames['evicted'] = {};
   const frames = new PublishedFrameRing(ring, (reason, n) => (evicted[reason] = (evicted[reason] ?? 0) + n));
-  const answers = new EvidenceFrameServer(nc, frames, { maxConcurrent: 2, maxPixels: 4096 * 4096 }, { answered: () => {}, encoded: () => {} }, createLogger('ingest-frames', 'silent'));
+  const answers = new EvidenceFrameServer(
+    nc,
+    frames,
+    { maxConcurrent: 2, maxPixels: 4096 * 4096 },
+    { answered: () => {}, encoded: () => {} },
+    createLogger('ingest-frames', 'silent'),
+  );
   answers.start();
   await nc.flush();
   return {

@@ -1,6 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { bool, ConfigError, int, list, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, parseEnv, type Env } from '@va/common';
+import {
+  bool,
+  ConfigError,
+  int,
+  list,
+  loadBaseConfig,
+  loadGrpcServerConfig,
+  loadNatsConfig,
+  loadPieces,
+  num,
+  parseEnv,
+  type Env,
+} from '@va/common';
 import type { ImageLimits } from './preprocess/image-intake.js';
 import { DEFAULT_REPOSITORY_DIR, DEFAULT_SHARED_DIR } from './repository/default-paths.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './repository/model-config.js';
@@ -38,7 +50,10 @@ export const inferenceEnv = {
   VA_INFERENCE_IMAGE_THREADS: int(1, 1, 64),
   // Subscribe to va.frames.* (off: gRPC only).
   VA_INFERENCE_PIPELINE: bool(true),
-  VA_INFERENCE_QUEUE_GROUP: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('batching-inference'),
+  VA_INFERENCE_QUEUE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('batching-inference'),
   VA_INFERENCE_CAMERA_QUEUE: int(1, 0, 1000),
   VA_INFERENCE_CAMERA_IN_FLIGHT: int(2, 1, 1000),
   // Frames captured longer ago than this when their turn comes are dropped (0: never).
@@ -59,7 +74,10 @@ export const inferenceEnv = {
   VA_INFERENCE_PUBLISH_RETRIES: int(3, 0, 20),
   VA_INFERENCE_PUBLISH_TIMEOUT_MS: int(5000, 100, 120_000),
   // NATS KV bucket where canary rollouts are shared by every worker ("" keeps them per process).
-  VA_INFERENCE_ROLLOUT_BUCKET: z.string().regex(/^[A-Za-z0-9_-]*$/).default('va-inference-rollouts'),
+  VA_INFERENCE_ROLLOUT_BUCKET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .default('va-inference-rollouts'),
   // GPU memory for the "under 80 % of the card" objective: nvidia-smi polled this often (0: off).
   VA_INFERENCE_GPU_POLL_MS: int(10_000, 0, 3_600_000),
   VA_INFERENCE_NVIDIA_SMI: z.string().min(1).default('nvidia-smi'),
@@ -98,7 +116,13 @@ export function loadInferenceConfig(env: Env): InferenceConfig {
   const embedder = e.VA_INFERENCE_EMBEDDER === 'none' ? undefined : e.VA_INFERENCE_EMBEDDER;
   const detector = e.VA_INFERENCE_DETECTOR === 'none' ? undefined : e.VA_INFERENCE_DETECTOR;
   if (!detector && e.VA_INFERENCE_PIPELINE) {
-    throw new ConfigError([{ key: 'VA_INFERENCE_DETECTOR', message: 'is "none", but the frame pipeline needs a detector (set VA_INFERENCE_PIPELINE=false for an embedding-only worker)' }]);
+    throw new ConfigError([
+      {
+        key: 'VA_INFERENCE_DETECTOR',
+        message:
+          'is "none", but the frame pipeline needs a detector (set VA_INFERENCE_PIPELINE=false for an embedding-only worker)',
+      },
+    ]);
   }
   const images = {
     maxFramePixels: e.VA_INFERENCE_MAX_FRAME_PIXELS,
@@ -108,10 +132,20 @@ export function loadInferenceConfig(env: Env): InferenceConfig {
   };
   const largestImage = 3 * Math.max(images.maxFramePixels, images.maxCropPixels);
   if (images.maxDecodedBytesPerRequest < largestImage) {
-    throw new ConfigError([{ key: 'VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST', message: `is ${images.maxDecodedBytesPerRequest}, less than the ${largestImage} bytes the largest allowed image decodes to (3 x VA_INFERENCE_MAX_FRAME_PIXELS or _CROP_PIXELS)` }]);
+    throw new ConfigError([
+      {
+        key: 'VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST',
+        message: `is ${images.maxDecodedBytesPerRequest}, less than the ${largestImage} bytes the largest allowed image decodes to (3 x VA_INFERENCE_MAX_FRAME_PIXELS or _CROP_PIXELS)`,
+      },
+    ]);
   }
   if (images.maxDecodedBytesInFlight < images.maxDecodedBytesPerRequest) {
-    throw new ConfigError([{ key: 'VA_INFERENCE_MAX_DECODED_BYTES_IN_FLIGHT', message: `is ${images.maxDecodedBytesInFlight}, less than VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST (${images.maxDecodedBytesPerRequest}): a request that fits could never run` }]);
+    throw new ConfigError([
+      {
+        key: 'VA_INFERENCE_MAX_DECODED_BYTES_IN_FLIGHT',
+        message: `is ${images.maxDecodedBytesInFlight}, less than VA_INFERENCE_MAX_DECODED_BYTES_PER_REQUEST (${images.maxDecodedBytesPerRequest}): a request that fits could never run`,
+      },
+    ]);
   }
   const defaults = [...(detector ? [detector] : []), ...(embedder ? [embedder] : [])];
   return {
@@ -127,7 +161,10 @@ export function loadInferenceConfig(env: Env): InferenceConfig {
       minScore: e.VA_INFERENCE_EMBED_MIN_SCORE,
     },
     session: { intraOpThreads: e.VA_INFERENCE_THREADS, allowSpinning: e.VA_INFERENCE_THREAD_SPINNING },
-    providers: e.VA_INFERENCE_EXECUTION_PROVIDERS && e.VA_INFERENCE_EXECUTION_PROVIDERS.length > 0 ? e.VA_INFERENCE_EXECUTION_PROVIDERS : undefined,
+    providers:
+      e.VA_INFERENCE_EXECUTION_PROVIDERS && e.VA_INFERENCE_EXECUTION_PROVIDERS.length > 0
+        ? e.VA_INFERENCE_EXECUTION_PROVIDERS
+        : undefined,
     imageThreads: e.VA_INFERENCE_IMAGE_THREADS,
     pipeline: {
       enabled: e.VA_INFERENCE_PIPELINE,

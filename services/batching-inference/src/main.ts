@@ -32,28 +32,50 @@ runMain(SERVICE, async () => {
   gpu.start();
   runtime.onShutdown({ name: 'gpu-memory', phase: 'intake', graceful: () => gpu.stop() });
 
-  const rollouts = cfg.rolloutBucket ? await RolloutStore.open(nats, cfg.rolloutBucket, config.nats.jetstream.replicas, log) : undefined;
+  const rollouts = cfg.rolloutBucket
+    ? await RolloutStore.open(nats, cfg.rolloutBucket, config.nats.jetstream.replicas, log)
+    : undefined;
   const manager = new ModelManager({
     repository: new ModelRepository(cfg.repository, { sharedDir: cfg.sharedDir }),
     load: { session: cfg.session, ...(cfg.providers ? { providers: cfg.providers } : {}) },
     metrics,
     log,
     ...(rollouts
-      ? { onRolloutChange: (model, rollout) => void rollouts.save(model, rollout).catch((err: unknown) => log.error({ model, err: errorMessage(err) }, 'rollout not shared')) }
+      ? {
+          onRolloutChange: (model, rollout) =>
+            void rollouts
+              .save(model, rollout)
+              .catch((err: unknown) => log.error({ model, err: errorMessage(err) }, 'rollout not shared')),
+        }
       : {}),
   });
   await startModels(manager, rollouts, cfg.models, log);
 
-  const policy: EmbeddingPolicy = { classes: new Set(cfg.embedding.classes), maxPerFrame: cfg.embedding.maxPerFrame, minSidePx: cfg.embedding.minSidePx, minScore: cfg.embedding.minScore };
-  const embedderAt = (priority: number) => (cfg.embedder ? new EmbedderStage(manager, cfg.embedder, policy, metrics, log, priority) : undefined);
+  const policy: EmbeddingPolicy = {
+    classes: new Set(cfg.embedding.classes),
+    maxPerFrame: cfg.embedding.maxPerFrame,
+    minSidePx: cfg.embedding.minSidePx,
+    minScore: cfg.embedding.minScore,
+  };
+  const embedderAt = (priority: number) =>
+    cfg.embedder ? new EmbedderStage(manager, cfg.embedder, policy, metrics, log, priority) : undefined;
 
-  const budget = new DecodeBudget(cfg.images.maxDecodedBytesInFlight, (inUse) => metrics.decodedBytesInFlight.set(inUse));
-  const intake = new ImageIntake(cfg.images, budget, (source, reason) => metrics.imageRejections.inc({ source, reason }));
+  const budget = new DecodeBudget(cfg.images.maxDecodedBytesInFlight, (inUse) =>
+    metrics.decodedBytesInFlight.set(inUse),
+  );
+  const intake = new ImageIntake(cfg.images, budget, (source, reason) =>
+    metrics.imageRejections.inc({ source, reason }),
+  );
 
   const grpc = runtime.grpcServer(config.grpc);
   grpc.addService(
     InferenceServiceService,
-    inferenceService(manager, embedderAt(cfg.grpc.priority), intake, { defaultDetector: cfg.detector ?? '', defaultEmbedder: cfg.embedder ?? '', priority: cfg.grpc.priority, maxCrops: cfg.grpc.maxCrops }),
+    inferenceService(manager, embedderAt(cfg.grpc.priority), intake, {
+      defaultDetector: cfg.detector ?? '',
+      defaultEmbedder: cfg.embedder ?? '',
+      priority: cfg.grpc.priority,
+      maxCrops: cfg.grpc.maxCrops,
+    }),
     INFERENCE_ROLES,
   );
   runtime.registerHealth('va.inference.v1.InferenceService');
@@ -67,7 +89,10 @@ runMain(SERVICE, async () => {
       maxFrameAgeMs: cfg.pipeline.maxFrameAgeMs,
     });
     const pipeline = new FramePipeline(nats.nc, processor, metrics, runtime.consumerMetrics, log, cfg.pipeline);
-    runtime.lifecycle.addReadinessCheck('detector', () => manager.isServing(detector) || `detector ${detector} is not serving`);
+    runtime.lifecycle.addReadinessCheck(
+      'detector',
+      () => manager.isServing(detector) || `detector ${detector} is not serving`,
+    );
     pipeline.start();
     runtime.onShutdown({ name: 'frame-pipeline', phase: 'intake', graceful: () => pipeline.stop() });
   }

@@ -15,7 +15,9 @@ export class ModelConfigError extends ModelLoadError {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`);
+    super(
+      `${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`}`,
+    );
   }
 }
 

@@ -87,10 +87,7 @@ export class MalformedMessageError extends VaError {
     readonly subject: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(
-      `malformed ${messageType}${subject ? ` on ${subject}` : ''}: ${describeCause(options?.cause)}`,
-      options,
-    );
+    super(`malformed ${messageType}${subject ? ` on ${subject}` : ''}: ${describeCause(options?.cause)}`, options);
   }
 }
 

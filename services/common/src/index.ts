@@ -4,9 +4,30 @@ export { createLogger, type Logger } from './log.js';
 export { stableHash32 } from './hash.js';
 export { iou, type Corners } from './geometry.js';
 
-export { parseEnv, loadPieces, int, num, port, bool, oneOf, list, optionalString, readableFile, type Env, type EnvShape } from './config/env.js';
+export {
+  parseEnv,
+  loadPieces,
+  int,
+  num,
+  port,
+  bool,
+  oneOf,
+  list,
+  optionalString,
+  readableFile,
+  type Env,
+  type EnvShape,
+} from './config/env.js';
 export { baseEnv, loadBaseConfig, type BaseConfig } from './config/base.js';
-export { natsEnv, loadNatsConfig, jetStreamLimits, DEFAULT_MAX_DELIVER, DEFAULT_USAGE_POLL_MS, type NatsConfig, type JetStreamLimits } from './config/nats.js';
+export {
+  natsEnv,
+  loadNatsConfig,
+  jetStreamLimits,
+  DEFAULT_MAX_DELIVER,
+  DEFAULT_USAGE_POLL_MS,
+  type NatsConfig,
+  type JetStreamLimits,
+} from './config/nats.js';
 export {
   ROLES,
   grpcServerEnv,
@@ -20,7 +41,13 @@ export {
 } from './config/grpc.js';
 export { elasticsearchEnv, loadElasticsearchConfig, type ElasticsearchConfig } from './config/elasticsearch.js';
 
-export { Lifecycle, SHUTDOWN_PHASES, type ServiceState, type ShutdownPhase, type ShutdownStep } from './lifecycle/lifecycle.js';
+export {
+  Lifecycle,
+  SHUTDOWN_PHASES,
+  type ServiceState,
+  type ShutdownPhase,
+  type ShutdownStep,
+} from './lifecycle/lifecycle.js';
 export { createRegistry, metricPrefix, LATENCY_BUCKETS_S } from './metrics/registry.js';
 export { OpsServer } from './metrics/ops-server.js';
 
@@ -44,16 +71,44 @@ export {
   type EvidenceFrameRequest,
   type EvidenceFrameStatus,
 } from './nats/evidence-frame.js';
-export { STREAMS, ensureStreams, isPermissionDenied, streamConfig, streamOfSubject, type StreamKey, type EnsureStreamsResult } from './nats/streams.js';
-export { BUS_IDENTITIES, EVIDENCE_FRAME_RESPONSE, KV_BUCKETS, busPermissions, inboxPrefix, type BusIdentity, type BusPermissions, type ServiceIdentity } from './nats/bus-identities.js';
+export {
+  STREAMS,
+  ensureStreams,
+  isPermissionDenied,
+  streamConfig,
+  streamOfSubject,
+  type StreamKey,
+  type EnsureStreamsResult,
+} from './nats/streams.js';
+export {
+  BUS_IDENTITIES,
+  EVIDENCE_FRAME_RESPONSE,
+  KV_BUCKETS,
+  busPermissions,
+  inboxPrefix,
+  type BusIdentity,
+  type BusPermissions,
+  type ServiceIdentity,
+} from './nats/bus-identities.js';
 export { renderNatsAuthorization, literalPassword, passwordFromEnv, passwordEnvName } from './nats/server-config.js';
 export { PublishRefusals, StreamFullError, publishRefusalReason, type RefusalReason } from './nats/publish-refusals.js';
 export { StreamUsage } from './nats/stream-usage.js';
 export { openKvBucket, kvBucketOptions, type KvBucketOptions } from './nats/kv.js';
 export { NatsConnectionHandle } from './nats/connection.js';
-export { ConsumerMetrics, DurableConsumer, subscribeDecoded, type DurableConsumerOptions, type CoreSubscriptionOptions } from './nats/consumers.js';
+export {
+  ConsumerMetrics,
+  DurableConsumer,
+  subscribeDecoded,
+  type DurableConsumerOptions,
+  type CoreSubscriptionOptions,
+} from './nats/consumers.js';
 
 export { createElasticsearchClient } from './elasticsearch/client.js';
-export { RETRYABLE_STATUSES, elasticsearchStatus, isElasticsearchUnavailable, mapElasticsearchError } from './elasticsearch/errors.js';
+export {
+  RETRYABLE_STATUSES,
+  elasticsearchStatus,
+  isElasticsearchUnavailable,
+  mapElasticsearchError,
+} from './elasticsearch/errors.js';
 
 export { ServiceRuntime, runMain, metricServiceName } from './runtime.js';

@@ -47,7 +47,13 @@ export class ServiceRuntime {
     const runtime = new ServiceRuntime(service, base, log ?? createLogger(service, base.logLevel));
     runtime.lifecycle.installSignalHandlers();
     runtime.lifecycle.setState('STARTING');
-    const ops = new OpsServer({ host: base.httpHost, port: base.httpPort, registry: runtime.registry, lifecycle: runtime.lifecycle, log: runtime.log });
+    const ops = new OpsServer({
+      host: base.httpHost,
+      port: base.httpPort,
+      registry: runtime.registry,
+      lifecycle: runtime.lifecycle,
+      log: runtime.log,
+    });
     runtime.opsPort = await ops.start();
     runtime.ops = ops;
     runtime.log.info({ port: runtime.opsPort }, 'ops HTTP listening (/metrics, /healthz, /readyz)');
@@ -79,9 +85,20 @@ export class ServiceRuntime {
     const nats = await NatsConnectionHandle.connect(config, { name: this.service, log: this.log });
     if (streams.length > 0) {
       // A service with its own NATS user may not manage streams (bus-identities.ts): it checks them.
-      const { notUpdated } = await ensureStreams(nats.jsm, streams, config.jetstream, { verifyOnly: Boolean(config.user) });
-      if (notUpdated.length > 0) this.log.warn({ streams: notUpdated }, 'JetStream streams differ from VA_JS_* here; left as provisioned (only the admin user may change them)');
-      const usage = new StreamUsage(this.registry, nats.jsm, streams.map((key) => STREAMS[key].name), this.log);
+      const { notUpdated } = await ensureStreams(nats.jsm, streams, config.jetstream, {
+        verifyOnly: Boolean(config.user),
+      });
+      if (notUpdated.length > 0)
+        this.log.warn(
+          { streams: notUpdated },
+          'JetStream streams differ from VA_JS_* here; left as provisioned (only the admin user may change them)',
+        );
+      const usage = new StreamUsage(
+        this.registry,
+        nats.jsm,
+        streams.map((key) => STREAMS[key].name),
+        this.log,
+      );
       usage.start(config.jetstream.usagePollMs);
       this.onShutdown({ name: 'stream-usage', phase: 'connections', graceful: () => usage.stop() });
     }
@@ -95,7 +112,12 @@ export class ServiceRuntime {
     const server = new GrpcServer({ config, registry: this.registry, log: this.log });
     server.addService(this.health.definition, this.health.implementation, this.health.roles);
     this.onShutdown({ name: 'grpc-streams', phase: 'streams', graceful: () => server.abortStreams() });
-    this.onShutdown({ name: 'grpc', phase: 'server', graceful: () => server.tryShutdown(), force: () => server.forceShutdown() });
+    this.onShutdown({
+      name: 'grpc',
+      phase: 'server',
+      graceful: () => server.tryShutdown(),
+      force: () => server.forceShutdown(),
+    });
     return server;
   }
 

@@ -5,7 +5,7 @@ import { CameraTrackTable } from './camera-track-table.js';
 const track = (cameraId: string, id: string) => ({ key: `${cameraId}/${id}`, cameraId });
 
 describe('camera track table: least recently updated first, tracks by camera', () => {
-  it('keeps eviction order by last touch and finds a camera\'s tracks', () => {
+  it("keeps eviction order by last touch and finds a camera's tracks", () => {
     const table = new CameraTrackTable<ReturnType<typeof track>>();
     const a = track('cam-1', 'a');
     const b = track('cam-2', 'b');
@@ -14,7 +14,13 @@ describe('camera track table: least recently updated first, tracks by camera', (
     assert.equal(table.oldest(), a);
     table.touch(a);
     assert.equal(table.oldest(), b, 'a was touched again, so b is now the oldest');
-    assert.deepEqual(table.ofCamera('cam-1').map((t) => t.key).sort(), ['cam-1/a', 'cam-1/c']);
+    assert.deepEqual(
+      table
+        .ofCamera('cam-1')
+        .map((t) => t.key)
+        .sort(),
+      ['cam-1/a', 'cam-1/c'],
+    );
     assert.equal(table.size, 3);
   });
 

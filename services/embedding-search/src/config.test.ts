@@ -17,20 +17,33 @@ describe('embedding-search configuration', () => {
     assert.equal(c.indices.embeddingsSource, 'synthetic', 'track summaries do not keep their vector twice');
   });
 
-  it('keeps the summaries\' source as sent on request, and names a bad value', () => {
+  it("keeps the summaries' source as sent on request, and names a bad value", () => {
     assert.equal(loadSearchConfig({ VA_SEARCH_EMBEDDINGS_SOURCE: 'stored' }).indices.embeddingsSource, 'stored');
-    assert.throws(() => loadSearchConfig({ VA_SEARCH_EMBEDDINGS_SOURCE: 'none' }), (err: unknown) => err instanceof ConfigError && err.issues[0]?.key === 'VA_SEARCH_EMBEDDINGS_SOURCE');
+    assert.throws(
+      () => loadSearchConfig({ VA_SEARCH_EMBEDDINGS_SOURCE: 'none' }),
+      (err: unknown) => err instanceof ConfigError && err.issues[0]?.key === 'VA_SEARCH_EMBEDDINGS_SOURCE',
+    );
   });
 
   it('indexes per-frame detections of the listed cameras, of all, or of none', () => {
-    assert.deepEqual(loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'cam-1,cam_2' }).indexer.indexDetections, new Set(['cam-1', 'cam_2']));
+    assert.deepEqual(
+      loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'cam-1,cam_2' }).indexer.indexDetections,
+      new Set(['cam-1', 'cam_2']),
+    );
     assert.equal(loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'all' }).indexer.indexDetections, 'all');
     assert.deepEqual(loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'none' }).indexer.indexDetections, new Set());
-    assert.throws(() => loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'cam 1,' }), (err: unknown) => err instanceof ConfigError && err.issues[0]?.key === 'VA_SEARCH_INDEX_DETECTIONS');
+    assert.throws(
+      () => loadSearchConfig({ VA_SEARCH_INDEX_DETECTIONS: 'cam 1,' }),
+      (err: unknown) => err instanceof ConfigError && err.issues[0]?.key === 'VA_SEARCH_INDEX_DETECTIONS',
+    );
   });
 
   it('takes a retention per kind and int8_hnsw as an option', () => {
-    const c = loadSearchConfig({ VA_SEARCH_RETENTION_DAYS: '14', VA_SEARCH_RETENTION_DAYS_DETECTIONS: '3', VA_SEARCH_VECTOR_INDEX: 'int8_hnsw' });
+    const c = loadSearchConfig({
+      VA_SEARCH_RETENTION_DAYS: '14',
+      VA_SEARCH_RETENTION_DAYS_DETECTIONS: '3',
+      VA_SEARCH_VECTOR_INDEX: 'int8_hnsw',
+    });
     assert.equal(c.indices.retentionDays.detections, 3);
     assert.equal(c.indices.retentionDays['track-events'], 14);
     assert.equal(c.indices.vector.type, 'int8_hnsw');
@@ -38,11 +51,22 @@ describe('embedding-search configuration', () => {
 
   it('names every bad key of every piece at once', () => {
     try {
-      loadConfig({ VA_GRPC_AUTH: 'disabled', ES_URL: 'nope', VA_SEARCH_INDEX_PREFIX: 'Bad Prefix', VA_SEARCH_VECTOR_INDEX: 'flat', VA_BATCHING_INFERENCE_GRPC_ADDR: 'x' });
+      loadConfig({
+        VA_GRPC_AUTH: 'disabled',
+        ES_URL: 'nope',
+        VA_SEARCH_INDEX_PREFIX: 'Bad Prefix',
+        VA_SEARCH_VECTOR_INDEX: 'flat',
+        VA_BATCHING_INFERENCE_GRPC_ADDR: 'x',
+      });
       assert.fail('expected a ConfigError');
     } catch (err) {
       assert.ok(err instanceof ConfigError);
-      assert.deepEqual(err.issues.map((i) => i.key).sort(), ['ES_URL', 'VA_BATCHING_INFERENCE_GRPC_ADDR', 'VA_SEARCH_INDEX_PREFIX', 'VA_SEARCH_VECTOR_INDEX']);
+      assert.deepEqual(err.issues.map((i) => i.key).sort(), [
+        'ES_URL',
+        'VA_BATCHING_INFERENCE_GRPC_ADDR',
+        'VA_SEARCH_INDEX_PREFIX',
+        'VA_SEARCH_VECTOR_INDEX',
+      ]);
     }
   });
 });

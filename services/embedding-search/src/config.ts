@@ -25,7 +25,10 @@ const retentionKey = (kind: IndexKind) => `VA_SEARCH_RETENTION_DAYS_${kind.toUpp
 /** Every key this service adds to the shared pieces; README.md documents each. */
 export const searchEnv = {
   // Indices
-  VA_SEARCH_INDEX_PREFIX: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be lowercase letters, digits, _ or -, starting with a letter').default('va'),
+  VA_SEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'must be lowercase letters, digits, _ or -, starting with a letter')
+    .default('va'),
   VA_SEARCH_RETENTION_DAYS: int(30, 1, 3650),
   ...Object.fromEntries(INDEX_KINDS.map((k) => [retentionKey(k), int(undefined, 1, 3650).optional()])),
   VA_SEARCH_RETENTION_SWEEP_MINUTES: int(60, 1, 24 * 60),
@@ -38,7 +41,10 @@ export const searchEnv = {
   VA_SEARCH_HNSW_EF_CONSTRUCTION: int(100, 10, 3200),
   VA_SEARCH_EMBEDDINGS_SOURCE: oneOf(['stored', 'synthetic'] as const, 'synthetic'),
   // Indexer
-  VA_SEARCH_CONSUMER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,48}$/, 'must be letters, digits, _ or -').default('embedding-search'),
+  VA_SEARCH_CONSUMER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,48}$/, 'must be letters, digits, _ or -')
+    .default('embedding-search'),
   VA_SEARCH_BULK_MAX_DOCS: int(1_000, 1, 100_000),
   VA_SEARCH_BULK_MAX_BYTES: int(5 * MB, 1024, 100 * MB),
   VA_SEARCH_BULK_FLUSH_MS: int(1_000, 1, 60_000),
@@ -55,7 +61,10 @@ export const searchEnv = {
   VA_SEARCH_PATH_INTERVAL_MS: int(1_000, 0, 3_600_000),
   VA_SEARCH_INDEX_DETECTIONS: z
     .string()
-    .refine((v) => v === 'all' || v === 'none' || v.split(',').every(isCameraId), 'must be all, none, or a comma-separated list of camera ids')
+    .refine(
+      (v) => v === 'all' || v === 'none' || v.split(',').every(isCameraId),
+      'must be all, none, or a comma-separated list of camera ids',
+    )
     .default('none'),
   VA_SEARCH_JOIN_FRAMES_PER_CAMERA: int(150, 1, 100_000),
   VA_SEARCH_JOIN_MAX_CAMERAS: int(1_000, 1, 100_000),
@@ -113,7 +122,9 @@ export function loadSearchConfig(env: Env): { indices: IndicesConfig; indexer: I
   if (e.VA_SEARCH_RETRY_BASE_MS > e.VA_SEARCH_RETRY_MAX_MS) {
     throw new ConfigError([{ key: 'VA_SEARCH_RETRY_BASE_MS', message: 'must not exceed VA_SEARCH_RETRY_MAX_MS' }]);
   }
-  const retentionDays = Object.fromEntries(INDEX_KINDS.map((k) => [k, (e[retentionKey(k)] as number | undefined) ?? e.VA_SEARCH_RETENTION_DAYS])) as Record<IndexKind, number>;
+  const retentionDays = Object.fromEntries(
+    INDEX_KINDS.map((k) => [k, (e[retentionKey(k)] as number | undefined) ?? e.VA_SEARCH_RETENTION_DAYS]),
+  ) as Record<IndexKind, number>;
   return {
     indices: {
       prefix: e.VA_SEARCH_INDEX_PREFIX,
@@ -122,15 +133,33 @@ export function loadSearchConfig(env: Env): { indices: IndicesConfig; indexer: I
       shards: e.VA_SEARCH_SHARDS,
       replicas: e.VA_SEARCH_REPLICAS,
       refreshIntervalMs: e.VA_SEARCH_REFRESH_INTERVAL_MS,
-      vector: { dims: e.VA_SEARCH_EMBEDDING_DIMS, type: e.VA_SEARCH_VECTOR_INDEX, m: e.VA_SEARCH_HNSW_M, efConstruction: e.VA_SEARCH_HNSW_EF_CONSTRUCTION },
+      vector: {
+        dims: e.VA_SEARCH_EMBEDDING_DIMS,
+        type: e.VA_SEARCH_VECTOR_INDEX,
+        m: e.VA_SEARCH_HNSW_M,
+        efConstruction: e.VA_SEARCH_HNSW_EF_CONSTRUCTION,
+      },
       embeddingsSource: e.VA_SEARCH_EMBEDDINGS_SOURCE,
     },
     indexer: {
       consumerName: e.VA_SEARCH_CONSUMER_NAME,
-      bulk: { maxDocs: e.VA_SEARCH_BULK_MAX_DOCS, maxBytes: e.VA_SEARCH_BULK_MAX_BYTES, flushMs: e.VA_SEARCH_BULK_FLUSH_MS, concurrency: e.VA_SEARCH_BULK_CONCURRENCY },
+      bulk: {
+        maxDocs: e.VA_SEARCH_BULK_MAX_DOCS,
+        maxBytes: e.VA_SEARCH_BULK_MAX_BYTES,
+        flushMs: e.VA_SEARCH_BULK_FLUSH_MS,
+        concurrency: e.VA_SEARCH_BULK_CONCURRENCY,
+      },
       buffer: { maxDocs: e.VA_SEARCH_BUFFER_MAX_DOCS, maxBytes: e.VA_SEARCH_BUFFER_MAX_BYTES },
-      retry: { maxItemRetries: e.VA_SEARCH_ITEM_MAX_RETRIES, baseMs: e.VA_SEARCH_RETRY_BASE_MS, maxMs: e.VA_SEARCH_RETRY_MAX_MS },
-      consumer: { ackWaitMs: e.VA_SEARCH_ACK_WAIT_MS, maxAckPending: e.VA_SEARCH_MAX_ACK_PENDING, pullBatch: e.VA_SEARCH_PULL_BATCH },
+      retry: {
+        maxItemRetries: e.VA_SEARCH_ITEM_MAX_RETRIES,
+        baseMs: e.VA_SEARCH_RETRY_BASE_MS,
+        maxMs: e.VA_SEARCH_RETRY_MAX_MS,
+      },
+      consumer: {
+        ackWaitMs: e.VA_SEARCH_ACK_WAIT_MS,
+        maxAckPending: e.VA_SEARCH_MAX_ACK_PENDING,
+        pullBatch: e.VA_SEARCH_PULL_BATCH,
+      },
       embeddings: {
         refreshMs: e.VA_SEARCH_SUMMARY_REFRESH_MS,
         joinFramesPerCamera: e.VA_SEARCH_JOIN_FRAMES_PER_CAMERA,

@@ -35,7 +35,8 @@ export class ElasticsearchHealth {
     return this.up;
   }
 
-  readinessCheck = (): true | string => (this.up ? true : `Elasticsearch unavailable (${this.reason}); indexing paused`);
+  readinessCheck = (): true | string =>
+    this.up ? true : `Elasticsearch unavailable (${this.reason}); indexing paused`;
 
   start(): void {
     this.runProbes();
@@ -83,7 +84,8 @@ export class ElasticsearchHealth {
       } catch (err) {
         failures++;
         this.reason = errorMessage(err).slice(0, 300);
-        if (failures === 1 || failures % 20 === 0) this.log.warn({ error: this.reason, failures }, 'Elasticsearch probe failed; retrying');
+        if (failures === 1 || failures % 20 === 0)
+          this.log.warn({ error: this.reason, failures }, 'Elasticsearch probe failed; retrying');
         this.timer = setTimeout(() => void attempt(), delay);
         this.timer.unref();
         delay = Math.min(max, delay * 2);

@@ -24,7 +24,14 @@ runMain(SERVICE, async () => {
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
   const log = runtime.log;
   const metrics = new SearchMetrics(runtime.registry, runtime.metricPrefix);
-  const nats = await runtime.connectNats(config.nats, ['detections', 'tracks', 'trackEvents', 'flags', 'reviews', 'deadLetters']);
+  const nats = await runtime.connectNats(config.nats, [
+    'detections',
+    'tracks',
+    'trackEvents',
+    'flags',
+    'reviews',
+    'deadLetters',
+  ]);
 
   // Elasticsearch: templates applied at start-up and after every outage; until then indexing waits.
   const es = createElasticsearchClient(config.elasticsearch);
@@ -32,11 +39,28 @@ runMain(SERVICE, async () => {
   const health = new ElasticsearchHealth({ probe: () => applyIndexTemplates(es, names, indices, log), log, metrics });
   runtime.lifecycle.addReadinessCheck('elasticsearch', health.readinessCheck);
   health.start();
-  const retention = new RetentionSweeper({ client: es, names, retentionDays: indices.retentionDays, intervalMs: indices.retentionSweepMs, metrics, log });
+  const retention = new RetentionSweeper({
+    client: es,
+    names,
+    retentionDays: indices.retentionDays,
+    intervalMs: indices.retentionSweepMs,
+    metrics,
+    log,
+  });
   retention.start();
 
   // Indexer: JetStream durable consumers -> documents -> bulk indexer -> ack (or dead letter, then ack).
-  const indexer = new SearchIndexer({ client: es, nats, health, names, indices, config: indexerConfig, metrics, consumerMetrics: runtime.consumerMetrics, log });
+  const indexer = new SearchIndexer({
+    client: es,
+    nats,
+    health,
+    names,
+    indices,
+    config: indexerConfig,
+    metrics,
+    consumerMetrics: runtime.consumerMetrics,
+    log,
+  });
   await indexer.start();
 
   // Queries: gRPC va.search.v1.SearchService; image queries are embedded by the inference service.
@@ -46,7 +70,18 @@ runMain(SERVICE, async () => {
   grpc.addService(
     SearchServiceService,
     searchService({
-      similar: new SimilarSearch({ client: es, names, embedder: new Embedder({ client: inference, timeoutMs: query.embedTimeoutMs, maxImageBytes: query.maxImageBytes, dims: indices.vector.dims }), cameras, limits: query }),
+      similar: new SimilarSearch({
+        client: es,
+        names,
+        embedder: new Embedder({
+          client: inference,
+          timeoutMs: query.embedTimeoutMs,
+          maxImageBytes: query.maxImageBytes,
+          dims: indices.vector.dims,
+        }),
+        cameras,
+        limits: query,
+      }),
       events: new EventSearch({ client: es, names, cameras, limits: query }),
       tracks: new TrackLookup({ client: es, names, limits: query }),
       watch: new EventWatch({ nc: nats.nc, consumerMetrics: runtime.consumerMetrics, metrics, limits: query }),
@@ -57,7 +92,11 @@ runMain(SERVICE, async () => {
   runtime.registerHealth('va.search.v1.SearchService');
 
   runtime.onShutdown({ name: 'indexer-intake', phase: 'intake', graceful: () => indexer.stopIntake() });
-  runtime.onShutdown({ name: 'indexer-flush', phase: 'flush', graceful: () => indexer.flush(config.base.shutdownGraceMs * 0.7) });
+  runtime.onShutdown({
+    name: 'indexer-flush',
+    phase: 'flush',
+    graceful: () => indexer.flush(config.base.shutdownGraceMs * 0.7),
+  });
   runtime.onShutdown({
     name: 'elasticsearch',
     phase: 'connections',

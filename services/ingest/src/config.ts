@@ -1,7 +1,20 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { z } from 'zod';
-import { bool, ConfigError, int, list, type ConfigIssue, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, oneOf, parseEnv, type Env } from '@va/common';
+import {
+  bool,
+  ConfigError,
+  int,
+  list,
+  type ConfigIssue,
+  loadBaseConfig,
+  loadGrpcServerConfig,
+  loadNatsConfig,
+  loadPieces,
+  oneOf,
+  parseEnv,
+  type Env,
+} from '@va/common';
 import { PixelFormat } from '@va/proto/va/common/v1/frame';
 import { SOURCE_SCHEMES, type SourceScheme } from './source-url.js';
 import { MAX_DETECT_EVERY } from './stream-spec.js';
@@ -12,7 +25,11 @@ export const DEFAULT_GRPC_PORT = 50051;
 export const DEFAULT_HTTP_PORT = 9461;
 
 const MIB = 1024 * 1024;
-const PIXEL_FORMATS = { rgb24: PixelFormat.PIXEL_FORMAT_RGB24, bgr24: PixelFormat.PIXEL_FORMAT_BGR24, jpeg: PixelFormat.PIXEL_FORMAT_JPEG } as const;
+const PIXEL_FORMATS = {
+  rgb24: PixelFormat.PIXEL_FORMAT_RGB24,
+  bgr24: PixelFormat.PIXEL_FORMAT_BGR24,
+  jpeg: PixelFormat.PIXEL_FORMAT_JPEG,
+} as const;
 
 /** What ingest itself needs: source policy, limits, timeouts, back-off and the bus window. */
 export const ingestEnv = {
@@ -69,7 +86,10 @@ export const ingestEnv = {
   VA_INGEST_FRAME_RING_MAX_MB: int(256, 1, 65_536),
   // Evidence frames JPEG-encoded at once; more requests are answered "busy".
   VA_INGEST_EVIDENCE_MAX_CONCURRENT: int(2, 1, 64),
-  VA_INGEST_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a KV bucket name ([A-Za-z0-9_-])').default('va_ingest_streams'),
+  VA_INGEST_KV_BUCKET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a KV bucket name ([A-Za-z0-9_-])')
+    .default('va_ingest_streams'),
   // SIGTERM to ffmpeg, then SIGKILL after this.
   VA_INGEST_FFMPEG_KILL_GRACE_MS: int(2_000, 0, 60_000),
 };
@@ -113,21 +133,32 @@ export function loadIngestConfig(env: Env): IngestConfig {
     if (!(err instanceof ConfigError)) throw err;
     issues.push(...err.issues);
   }
-  const schemes = (env.VA_INGEST_ALLOWED_SCHEMES ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const schemes = (env.VA_INGEST_ALLOWED_SCHEMES ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const unknown = schemes.filter((x) => !(SOURCE_SCHEMES as readonly string[]).includes(x));
-  if (unknown.length > 0) issues.push({ key: 'VA_INGEST_ALLOWED_SCHEMES', message: `unknown scheme(s) ${unknown.join(', ')}; known: ${SOURCE_SCHEMES.join(', ')}` });
+  if (unknown.length > 0)
+    issues.push({
+      key: 'VA_INGEST_ALLOWED_SCHEMES',
+      message: `unknown scheme(s) ${unknown.join(', ')}; known: ${SOURCE_SCHEMES.join(', ')}`,
+    });
   let fileRoot: string | undefined;
   if (env.VA_INGEST_FILE_ROOT) {
     try {
       fileRoot = realpathSync(env.VA_INGEST_FILE_ROOT);
-      if (!statSync(fileRoot).isDirectory()) issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${env.VA_INGEST_FILE_ROOT} is not a folder` });
+      if (!statSync(fileRoot).isDirectory())
+        issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${env.VA_INGEST_FILE_ROOT} is not a folder` });
     } catch {
       issues.push({ key: 'VA_INGEST_FILE_ROOT', message: `${env.VA_INGEST_FILE_ROOT} does not exist` });
     }
   }
   const ffmpeg = env.VA_INGEST_FFMPEG_PATH || 'ffmpeg';
   if (!isExecutable(ffmpeg, env.PATH ?? '')) {
-    issues.push({ key: 'VA_INGEST_FFMPEG_PATH', message: `${ffmpeg} is not an executable here (install ffmpeg 5.1+: deploy/local/setup.sh)` });
+    issues.push({
+      key: 'VA_INGEST_FFMPEG_PATH',
+      message: `${ffmpeg} is not an executable here (install ffmpeg 5.1+: deploy/local/setup.sh)`,
+    });
   }
   if (parsed && parsed.VA_INGEST_BACKOFF_MAX_MS < parsed.VA_INGEST_BACKOFF_INITIAL_MS) {
     issues.push({ key: 'VA_INGEST_BACKOFF_MAX_MS', message: 'must be >= VA_INGEST_BACKOFF_INITIAL_MS' });
@@ -176,7 +207,12 @@ export function loadIngestConfig(env: Env): IngestConfig {
 }
 
 function isExecutable(command: string, path: string): boolean {
-  const candidates = command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  const candidates = command.includes('/')
+    ? [command]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
   return candidates.some((file) => {
     try {
       accessSync(file, constants.X_OK);

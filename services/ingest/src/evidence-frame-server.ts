@@ -1,5 +1,13 @@
 import type { Msg, NatsConnection, Subscription } from 'nats';
-import { codecs, errorMessage, evidenceFrameAnswerHeaders, parseEvidenceFrameRequest, subjects, type EvidenceFrameStatus, type Logger } from '@va/common';
+import {
+  codecs,
+  errorMessage,
+  evidenceFrameAnswerHeaders,
+  parseEvidenceFrameRequest,
+  subjects,
+  type EvidenceFrameStatus,
+  type Logger,
+} from '@va/common';
 import { frameToJpeg } from './frame-jpeg.js';
 import type { PublishedFrameRing } from './published-frame-ring.js';
 
@@ -95,7 +103,11 @@ export class EvidenceFrameServer {
       .then(
         (jpeg) => {
           this.hooks.encoded((performance.now() - started) / 1000);
-          this.answer(msg, 'ok', () => msg.respond(jpeg.data, { headers: evidenceFrameAnswerHeaders({ status: 'ok', width: jpeg.width, height: jpeg.height }) }));
+          this.answer(msg, 'ok', () =>
+            msg.respond(jpeg.data, {
+              headers: evidenceFrameAnswerHeaders({ status: 'ok', width: jpeg.width, height: jpeg.height }),
+            }),
+          );
         },
         (err: unknown) => this.refuse(msg, 'failed', errorMessage(err)),
       )
@@ -108,7 +120,9 @@ export class EvidenceFrameServer {
   }
 
   private refuse(msg: Msg, status: Exclude<EvidenceFrameStatus, 'ok'>, error: string): void {
-    this.answer(msg, status, () => msg.respond(new Uint8Array(0), { headers: evidenceFrameAnswerHeaders({ status, error }) }));
+    this.answer(msg, status, () =>
+      msg.respond(new Uint8Array(0), { headers: evidenceFrameAnswerHeaders({ status, error }) }),
+    );
   }
 
   private answer(msg: Msg, status: EvidenceFrameStatus, respond: () => boolean): void {

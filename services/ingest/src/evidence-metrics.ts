@@ -21,12 +21,32 @@ export class EvidenceMetrics {
       labelNames: ['reason'],
       registers,
     });
-    this.requests = new Counter({ name: `${prefix}evidence_requests_total`, help: 'Evidence-frame requests answered, by status.', labelNames: ['status'], registers });
-    this.encodeSeconds = new Histogram({ name: `${prefix}evidence_encode_seconds`, help: 'JPEG encoding of one evidence frame (off the frame path).', buckets: ENCODE_BUCKETS_S, registers });
+    this.requests = new Counter({
+      name: `${prefix}evidence_requests_total`,
+      help: 'Evidence-frame requests answered, by status.',
+      labelNames: ['status'],
+      registers,
+    });
+    this.encodeSeconds = new Histogram({
+      name: `${prefix}evidence_encode_seconds`,
+      help: 'JPEG encoding of one evidence frame (off the frame path).',
+      buckets: ENCODE_BUCKETS_S,
+      registers,
+    });
     for (const reason of RING_EVICTION_REASONS) this.evictions.inc({ reason }, 0);
     for (const status of EVIDENCE_FRAME_STATUSES) this.requests.inc({ status }, 0);
-    const bytes: Gauge = new Gauge({ name: `${prefix}frame_ring_bytes`, help: 'Bytes of published frames held in the evidence ring.', registers, collect: (): void => bytes.set(ring()?.bytes ?? 0) });
-    const frames: Gauge = new Gauge({ name: `${prefix}frame_ring_frames`, help: 'Published frames held in the evidence ring.', registers, collect: (): void => frames.set(ring()?.frames ?? 0) });
+    const bytes: Gauge = new Gauge({
+      name: `${prefix}frame_ring_bytes`,
+      help: 'Bytes of published frames held in the evidence ring.',
+      registers,
+      collect: (): void => bytes.set(ring()?.bytes ?? 0),
+    });
+    const frames: Gauge = new Gauge({
+      name: `${prefix}frame_ring_frames`,
+      help: 'Published frames held in the evidence ring.',
+      registers,
+      collect: (): void => frames.set(ring()?.frames ?? 0),
+    });
   }
 
   readFrom(ring: PublishedFrameRing): void {

@@ -31,7 +31,8 @@ export interface FfmpegSettings {
 }
 
 /** File containers ffmpeg may open for file: sources (no playlists or concat lists that could reach other files). */
-const FILE_FORMATS = 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,flv,h264,hevc,mjpeg,mpeg,mpegvideo,m4v,asf,ivf,image2,png_pipe,jpeg_pipe';
+const FILE_FORMATS =
+  'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,flv,h264,hevc,mjpeg,mpeg,mpegvideo,m4v,asf,ivf,image2,png_pipe,jpeg_pipe';
 /** What HTTP cameras serve: multipart MJPEG, bare MJPEG or JPEG, and elementary or muxed H.264/H.265. */
 const HTTP_FORMATS = 'mpjpeg,mjpeg,jpeg_pipe,mpegts,h264,hevc,flv,matroska';
 /** HLS and the fragmented MP4 its segments may carry; only with VA_INGEST_ALLOW_PLAYLISTS. */
@@ -46,27 +47,48 @@ export function ffmpegPlan(stream: ValidStream, settings: FfmpegSettings, addres
   const select = selectFilter(stream.targetFps);
   return {
     input: inputFor(stream.source, stream, settings, address),
-    videoFilters: [...(select ? [select] : []), ...resizeFilters(stream.width, stream.height, stream.letterbox, rawFormat)],
+    videoFilters: [
+      ...(select ? [select] : []),
+      ...resizeFilters(stream.width, stream.height, stream.letterbox, rawFormat),
+    ],
     outputOptions: [
-      '-map', '0:v:0',
-      '-an', '-sn', '-dn',
+      '-map',
+      '0:v:0',
+      '-an',
+      '-sn',
+      '-dn',
       // Frames leave as the select filter keeps them: never duplicated to fill a constant rate.
-      '-fps_mode', 'passthrough',
-      '-f', 'rawvideo',
-      '-pix_fmt', rawFormat,
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      rawFormat,
     ],
     rawFormat,
   };
 }
 
-function inputFor(source: SourceUrl, stream: ValidStream, settings: FfmpegSettings, address: string | undefined): FfmpegInput {
+function inputFor(
+  source: SourceUrl,
+  stream: ValidStream,
+  settings: FfmpegSettings,
+  address: string | undefined,
+): FfmpegInput {
   const input = sourceInput(source, stream, settings, address);
   // A decoder thread per core costs a frame of latency each and little throughput when many
   // streams already share the cores.
-  return settings.decodeThreads > 0 ? { ...input, options: ['-threads', String(settings.decodeThreads), ...input.options] } : input;
+  return settings.decodeThreads > 0
+    ? { ...input, options: ['-threads', String(settings.decodeThreads), ...input.options] }
+    : input;
 }
 
-function sourceInput(source: SourceUrl, stream: ValidStream, settings: FfmpegSettings, address: string | undefined): FfmpegInput {
+function sourceInput(
+  source: SourceUrl,
+  stream: ValidStream,
+  settings: FfmpegSettings,
+  address: string | undefined,
+): FfmpegInput {
   const ioTimeoutUs = String(settings.readTimeoutMs * 1000);
   switch (source.kind) {
     case 'file':
@@ -75,15 +97,26 @@ function sourceInput(source: SourceUrl, stream: ValidStream, settings: FfmpegSet
         options: [
           ...(stream.realtime ? ['-re'] : []),
           ...(stream.loop ? ['-stream_loop', '-1'] : []),
-          '-protocol_whitelist', 'file',
-          '-format_whitelist', FILE_FORMATS,
+          '-protocol_whitelist',
+          'file',
+          '-format_whitelist',
+          FILE_FORMATS,
         ],
       };
     case 'rtsp':
       return {
         target: source.tls ? source.url : pinned(source, address),
         // Interleaved over the RTSP connection: no UDP or RTP sockets a server could point elsewhere.
-        options: ['-rtsp_transport', 'tcp', '-timeout', ioTimeoutUs, '-protocol_whitelist', 'rtsp,rtsps,tcp,tls', '-format_whitelist', 'rtsp'],
+        options: [
+          '-rtsp_transport',
+          'tcp',
+          '-timeout',
+          ioTimeoutUs,
+          '-protocol_whitelist',
+          'rtsp,rtsps,tcp,tls',
+          '-format_whitelist',
+          'rtsp',
+        ],
       };
     case 'http': {
       // A custom Host header would follow a redirect or a playlist to another host, so a name is
@@ -92,11 +125,15 @@ function sourceInput(source: SourceUrl, stream: ValidStream, settings: FfmpegSet
       return {
         target: pin ? pinned(source, address) : source.url,
         options: [
-          '-timeout', ioTimeoutUs,
+          '-timeout',
+          ioTimeoutUs,
           // MJPEG carries no timestamps: arrival time drives fps sampling.
-          '-use_wallclock_as_timestamps', '1',
-          '-protocol_whitelist', 'http,https,tcp,tls',
-          '-format_whitelist', settings.allowPlaylists ? `${HTTP_FORMATS},${PLAYLIST_FORMATS}` : HTTP_FORMATS,
+          '-use_wallclock_as_timestamps',
+          '1',
+          '-protocol_whitelist',
+          'http,https,tcp,tls',
+          '-format_whitelist',
+          settings.allowPlaylists ? `${HTTP_FORMATS},${PLAYLIST_FORMATS}` : HTTP_FORMATS,
           ...(settings.allowHttpRedirects ? [] : ['-max_redirects', '0']),
           ...(pin ? ['-headers', `Host: ${new URL(source.url).host}\r\n`] : []),
         ],
@@ -104,7 +141,10 @@ function sourceInput(source: SourceUrl, stream: ValidStream, settings: FfmpegSet
     }
     case 'testsrc': {
       const size = `${source.width}x${source.height}`;
-      const args = source.pattern === 'color' ? `color=c=gray:size=${size}:rate=${source.rate}` : `${source.pattern}=size=${size}:rate=${source.rate}`;
+      const args =
+        source.pattern === 'color'
+          ? `color=c=gray:size=${size}:rate=${source.rate}`
+          : `${source.pattern}=size=${size}:rate=${source.rate}`;
       // A synthetic camera: paced in real time like a live one.
       return { target: args, options: ['-re', '-f', 'lavfi'] };
     }

@@ -73,8 +73,15 @@ describe('FfmpegProcess runs the configured ffmpeg through the wrapper (real ffm
         ffmpeg.start();
       });
       assert.ok(exit.clean, `ffmpeg ended cleanly: ${exit.reason}`);
-      assert.ok(names.has(configured), `the process ran ${configured}; it was seen as ${[...names].join(', ') || 'nothing'}`);
-      assert.equal(bytesAtExit, FRAMES * WIDTH * HEIGHT * 3, `every frame reached the sink before the exit was reported (${bytesAtExit} bytes)`);
+      assert.ok(
+        names.has(configured),
+        `the process ran ${configured}; it was seen as ${[...names].join(', ') || 'nothing'}`,
+      );
+      assert.equal(
+        bytesAtExit,
+        FRAMES * WIDTH * HEIGHT * 3,
+        `every frame reached the sink before the exit was reported (${bytesAtExit} bytes)`,
+      );
       assert.equal(JSON.stringify(process.env), envBefore, 'process.env is unchanged');
     } finally {
       if (saved === undefined) delete process.env.VA_INGEST_FFMPEG_PATH;

@@ -123,12 +123,19 @@ export class FfmpegProcess {
     const details = (data.video_details ?? []).join(', ');
     const size = /(?:^|[\s,])(\d{1,5})x(\d{1,5})(?=[\s,[]|$)/.exec(details);
     if (!data.video || !size) {
-      this.errors.push(data.video ? `cannot read the picture size from "${details.slice(0, 200)}"` : 'the source has no video stream');
+      this.errors.push(
+        data.video ? `cannot read the picture size from "${details.slice(0, 200)}"` : 'the source has no video stream',
+      );
       this.kill();
       return;
     }
     const fps = /([\d.]+) fps/.exec(details);
-    this.options.onSourceInfo({ width: Number(size[1]), height: Number(size[2]), fps: fps ? Number(fps[1]) : undefined, codec: data.video });
+    this.options.onSourceInfo({
+      width: Number(size[1]),
+      height: Number(size[2]),
+      fps: fps ? Number(fps[1]) : undefined,
+      codec: data.video,
+    });
   }
 
   private stderrLine(line: string): void {
@@ -154,7 +161,13 @@ export class FfmpegProcess {
     const clean = err === undefined;
     const how = err ? redact(err.message.split('\n')[0]?.replace(/:\s*$/, '') ?? 'ffmpeg failed') : 'ffmpeg ended';
     const reason = this.errors.length > 0 ? this.errors.join('; ') : how;
-    this.options.onExit({ errors: [...this.errors], reason, clean, stopped: this.stopping, signal: err ? KILLED_BY.exec(err.message)?.[1] : undefined });
+    this.options.onExit({
+      errors: [...this.errors],
+      reason,
+      clean,
+      stopped: this.stopping,
+      signal: err ? KILLED_BY.exec(err.message)?.[1] : undefined,
+    });
     this.resolveExited();
   }
 }

@@ -34,7 +34,11 @@ export class FfmpegRun {
   private watchdog: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: FfmpegRunOptions) {
-    this.reader = new FrameReader({ onFrame: options.onFrame, onNoBuffer: options.onNoBuffer }, undefined, options.lendableFor);
+    this.reader = new FrameReader(
+      { onFrame: options.onFrame, onNoBuffer: options.onNoBuffer },
+      undefined,
+      options.lendableFor,
+    );
     if (options.frameBytes !== undefined) this.reader.setFrameBytes(options.frameBytes);
     const connectReason = `no frame within ${options.connectTimeoutMs} ms of starting ffmpeg`;
     this.ffmpeg = new FfmpegProcess({
@@ -59,7 +63,10 @@ export class FfmpegRun {
   }
 
   start(): void {
-    this.armWatchdog(this.options.connectTimeoutMs, `no frame within ${this.options.connectTimeoutMs} ms of starting ffmpeg`);
+    this.armWatchdog(
+      this.options.connectTimeoutMs,
+      `no frame within ${this.options.connectTimeoutMs} ms of starting ffmpeg`,
+    );
     this.ffmpeg.start();
   }
 

@@ -50,7 +50,8 @@ describe('hand-rolled Frame encoder', () => {
       // The statistics as ingest computes them now: picture-health arrays and the 1 KiB thumbnail fit the tail.
       { stats: computeFrameStats(pixels, 0, 416, 416, false) },
     ];
-    for (const c of cases) assert.deepEqual(encodeFrame(header(c), pixels), reference(header(c), pixels), JSON.stringify(c));
+    for (const c of cases)
+      assert.deepEqual(encodeFrame(header(c), pixels), reference(header(c), pixels), JSON.stringify(c));
     assert.deepEqual(encodeFrame(header(), new Uint8Array(0)), reference(header(), new Uint8Array(0)));
   });
 

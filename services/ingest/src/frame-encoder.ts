@@ -23,7 +23,8 @@ class Writer {
   }
 
   varint(value: number): void {
-    if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER) throw new RangeError(`cannot encode ${value} as an unsigned varint`);
+    if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER)
+      throw new RangeError(`cannot encode ${value} as an unsigned varint`);
     let n = value;
     while (n > 127) {
       this.buf[this.pos++] = (n % 128) | 128;
@@ -105,17 +106,17 @@ function writeTail(w: Writer, h: FrameHeader): void {
     w.varint(82);
     w.varint((lb.scale !== 0 ? 5 : 0) + (lb.padX !== 0 ? 5 : 0) + (lb.padY !== 0 ? 5 : 0));
     if (lb.scale !== 0) {
-    w.varint(13);
-    w.float(lb.scale);
-  }
+      w.varint(13);
+      w.float(lb.scale);
+    }
     if (lb.padX !== 0) {
-    w.varint(21);
-    w.float(lb.padX);
-  }
+      w.varint(21);
+      w.float(lb.padX);
+    }
     if (lb.padY !== 0) {
-    w.varint(29);
-    w.float(lb.padY);
-  }
+      w.varint(29);
+      w.float(lb.padY);
+    }
   }
   if (h.stats !== undefined) {
     // The generated encoder's bytes for the statistics (their arrays and thumbnail are small).
@@ -146,7 +147,12 @@ function writeTail(w: Writer, h: FrameHeader): void {
  * the header goes just before them and the tail just after. Returns the message as a view of
  * `buffer` (no copy). Needs FRAME_HEAD_RESERVE bytes before and FRAME_TAIL_RESERVE after.
  */
-export function encodeFrameAround(buffer: Uint8Array, pixelOffset: number, pixelLength: number, header: FrameHeader): Uint8Array {
+export function encodeFrameAround(
+  buffer: Uint8Array,
+  pixelOffset: number,
+  pixelLength: number,
+  header: FrameHeader,
+): Uint8Array {
   const head = new Writer(scratch, 0);
   writeHead(head, header, pixelLength);
   const start = pixelOffset - head.pos;

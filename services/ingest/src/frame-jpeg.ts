@@ -28,8 +28,12 @@ export async function frameToJpeg(frame: Frame, quality: number, maxPixels: numb
   const width = frame.sourceWidth || frame.width;
   const height = frame.sourceHeight || frame.height;
   // Both sizes come from the message: the frame's is what gets decoded, the source's what gets written.
-  for (const [what, w, h] of [['frame', frame.width, frame.height], ['source frame', width, height]] as const) {
-    if (w * h > maxPixels) throw new FrameTooLargeError(`${what} is ${w}x${h}; at most ${maxPixels} pixels are kept as evidence`);
+  for (const [what, w, h] of [
+    ['frame', frame.width, frame.height],
+    ['source frame', width, height],
+  ] as const) {
+    if (w * h > maxPixels)
+      throw new FrameTooLargeError(`${what} is ${w}x${h}; at most ${maxPixels} pixels are kept as evidence`);
   }
   const needsGeometry = Boolean(frame.letterbox) || frame.width !== width || frame.height !== height;
   const pixels = Buffer.from(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.byteLength);
@@ -37,7 +41,9 @@ export async function frameToJpeg(frame: Frame, quality: number, maxPixels: numb
   if (frame.pixelFormat === PixelFormat.PIXEL_FORMAT_JPEG) {
     const claimed = await sharp(pixels, { limitInputPixels: false }).metadata(); // the header only, to judge it
     if ((claimed.width ?? 0) * (claimed.height ?? 0) > frameLimit.limitInputPixels) {
-      throw new FrameTooLargeError(`frame is ${frame.width}x${frame.height} but its JPEG claims ${claimed.width}x${claimed.height}`);
+      throw new FrameTooLargeError(
+        `frame is ${frame.width}x${frame.height} but its JPEG claims ${claimed.width}x${claimed.height}`,
+      );
     }
   }
   if (frame.pixelFormat === PixelFormat.PIXEL_FORMAT_JPEG && !needsGeometry) {

@@ -29,7 +29,8 @@ export class FramePool {
   /** A free buffer, or undefined when every buffer is in use (the caller drops the frame). */
   acquire(): Uint8Array | undefined {
     let buffer = this.free.pop();
-    if (buffer === undefined && this.out.size < this.capacity + this.lendable) buffer = new Uint8Array(this.bufferBytes);
+    if (buffer === undefined && this.out.size < this.capacity + this.lendable)
+      buffer = new Uint8Array(this.bufferBytes);
     if (buffer !== undefined) this.out.add(buffer);
     return buffer;
   }

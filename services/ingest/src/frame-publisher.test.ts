@@ -30,8 +30,21 @@ function fakeBus() {
 function harness(gate: BusGate, subject = 'va.frames.cam', ring?: PublishedFrameRing) {
   const pool = new FramePool(12, 4, ring?.framesPerCamera(12) ?? 0);
   const drops: DropReason[] = [];
-  const keep = ring && { keep: (h: { cameraId: string; streamEpoch: string; sequence: number }, message: Uint8Array, release: () => void) => ring.keep(h.cameraId, h.streamEpoch, h.sequence, message, release) };
-  const publisher = new FramePublisher({ subject, gate, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, jpegQuality: 80, maxFrameAgeMs: 60_000, onPublished: () => {}, onDropped: (r) => drops.push(r), onError: () => {}, ...keep });
+  const keep = ring && {
+    keep: (h: { cameraId: string; streamEpoch: string; sequence: number }, message: Uint8Array, release: () => void) =>
+      ring.keep(h.cameraId, h.streamEpoch, h.sequence, message, release),
+  };
+  const publisher = new FramePublisher({
+    subject,
+    gate,
+    pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
+    jpegQuality: 80,
+    maxFrameAgeMs: 60_000,
+    onPublished: () => {},
+    onDropped: (r) => drops.push(r),
+    onError: () => {},
+    ...keep,
+  });
   let seq = 0;
   const offer = () => {
     const buffer = pool.acquire();
@@ -44,7 +57,20 @@ function harness(gate: BusGate, subject = 'va.frames.cam', ring?: PublishedFrame
       width: 2,
       height: 2,
       release: () => pool.release(buffer),
-      header: () => ({ cameraId: 'cam', sequence, captureTsMs: 1, sourceWidth: 2, sourceHeight: 2, width: 2, height: 2, pixelFormat: 1, letterbox: undefined, stats: undefined, streamEpoch: 'e', skipDetection: false }),
+      header: () => ({
+        cameraId: 'cam',
+        sequence,
+        captureTsMs: 1,
+        sourceWidth: 2,
+        sourceHeight: 2,
+        width: 2,
+        height: 2,
+        pixelFormat: 1,
+        letterbox: undefined,
+        stats: undefined,
+        streamEpoch: 'e',
+        skipDetection: false,
+      }),
     };
     publisher.offer(frame);
   };
@@ -60,7 +86,10 @@ describe('frame publisher and bus gate', () => {
       h.offer();
       await bus.ackAll();
     }
-    assert.deepEqual(bus.sent.map((s) => s.frame.sequence), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      bus.sent.map((s) => s.frame.sequence),
+      [0, 1, 2, 3, 4],
+    );
     assert.deepEqual(bus.sent[2]?.frame.pixels, new Uint8Array(12).fill(2));
     assert.equal(h.pool.available, 4, 'every buffer came back');
   });
@@ -76,7 +105,11 @@ describe('frame publisher and bus gate', () => {
     assert.deepEqual(h.drops, Array(9).fill('bus_backpressure'));
     assert.equal(h.pool.available, 2, 'bounded: one buffer held, one being released');
     await bus.ackAll();
-    assert.deepEqual(bus.sent.map((s) => s.frame.sequence), [0, 10], 'the newest frame won');
+    assert.deepEqual(
+      bus.sent.map((s) => s.frame.sequence),
+      [0, 10],
+      'the newest frame won',
+    );
     assert.deepEqual(
       bus.sent.map((s) => s.frame.previousSequence),
       [undefined, 0],
@@ -110,7 +143,10 @@ describe('frame publisher and bus gate', () => {
       await bus.ackAll();
     }
     const per = (s: string) => bus.sent.filter((m) => m.subject === s).length;
-    assert.ok(Math.abs(per('va.frames.a') - per('va.frames.b')) <= 2 && Math.abs(per('va.frames.b') - per('va.frames.c')) <= 2, bus.sent.map((m) => m.subject).join(' '));
+    assert.ok(
+      Math.abs(per('va.frames.a') - per('va.frames.b')) <= 2 && Math.abs(per('va.frames.b') - per('va.frames.c')) <= 2,
+      bus.sent.map((m) => m.subject).join(' '),
+    );
   });
 
   it('hands published frames to the ring in their pooled buffers (no copy) and gets them back when evicted', async () => {
@@ -123,7 +159,10 @@ describe('frame publisher and bus gate', () => {
       await bus.ackAll();
     }
     assert.equal(h.drops.length, 0, `no frame went without a buffer: ${h.drops.join(', ')}`);
-    assert.ok(ring.frames >= 2 && ring.frames < 8 && ring.bytes <= 180, `${ring.frames} frames, ${ring.bytes} bytes kept`);
+    assert.ok(
+      ring.frames >= 2 && ring.frames < 8 && ring.bytes <= 180,
+      `${ring.frames} frames, ${ring.bytes} bytes kept`,
+    );
     const kept = ring.lookup('cam', 'e', 7);
     assert.ok(typeof kept !== 'string');
     assert.deepEqual(Frame.decode(kept.message), bus.sent[7]?.frame, 'the ring holds the message as it was published');

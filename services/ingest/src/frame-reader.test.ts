@@ -20,7 +20,8 @@ function collect(capacity = 4) {
   return { reader, frames, held, noBuffer: () => noBuffer };
 }
 
-const write = (reader: FrameReader, bytes: number[]) => new Promise<void>((resolve, reject) => reader.write(Buffer.from(bytes), (err) => (err ? reject(err) : resolve())));
+const write = (reader: FrameReader, bytes: number[]) =>
+  new Promise<void>((resolve, reject) => reader.write(Buffer.from(bytes), (err) => (err ? reject(err) : resolve())));
 
 describe('frame reader', () => {
   it('cuts frames across any chunk boundaries', async () => {
@@ -30,7 +31,11 @@ describe('frame reader', () => {
     await write(reader, [3, 4, 5, 6, 7]);
     for (const f of held.splice(0)) reader.release(f.buffer);
     await write(reader, [8, 9]);
-    assert.deepEqual(frames, [[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    assert.deepEqual(frames, [
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+    ]);
     assert.equal(reader.partialBytes, 0);
     await write(reader, [10]);
     assert.equal(reader.partialBytes, 1, 'a torn last frame is never handed over');
@@ -40,7 +45,14 @@ describe('frame reader', () => {
     const { reader, frames, held, noBuffer } = collect(2);
     reader.setFrameBytes(2);
     await write(reader, [1, 1, 2, 2, 3, 3, 4, 4]);
-    assert.deepEqual(frames, [[1, 1], [2, 2]], 'frames 3 and 4 had no buffer');
+    assert.deepEqual(
+      frames,
+      [
+        [1, 1],
+        [2, 2],
+      ],
+      'frames 3 and 4 had no buffer',
+    );
     assert.equal(noBuffer(), 2);
     reader.release(held[0]?.buffer as Uint8Array);
     await write(reader, [5, 5]);
@@ -54,7 +66,10 @@ describe('frame reader', () => {
     assert.equal(frames.length, 0);
     reader.setFrameBytes(2);
     await pending;
-    assert.deepEqual(frames, [[1, 2], [3, 4]]);
+    assert.deepEqual(frames, [
+      [1, 2],
+      [3, 4],
+    ]);
     assert.throws(() => reader.setFrameBytes(4), /changed/);
   });
 });

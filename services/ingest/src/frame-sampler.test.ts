@@ -7,7 +7,11 @@ describe('frame sampler', () => {
     assert.equal(sampledFrameIndices(377, 12.5, 5).length, 151);
     assert.deepEqual(sampledFrameIndices(10, 12.5, 5), [0, 3, 5, 8]);
     assert.equal(sampledFrameIndices(250, 25, 10).length, 100);
-    assert.equal(sampledFrameIndices(30, 10, 30).length, 30, 'a target above the source rate keeps every frame and adds none');
+    assert.equal(
+      sampledFrameIndices(30, 10, 30).length,
+      30,
+      'a target above the source rate keeps every frame and adds none',
+    );
   });
 
   it('builds an ffmpeg select expression only when a rate is set', () => {

@@ -22,7 +22,11 @@ function stream(over: Partial<ValidStream> = {}): ValidStream {
   } as ValidStream;
 }
 
-const raw = (width: number, height: number, readAtMs: number) => ({ buffer: new Uint8Array(FRAME_HEAD_RESERVE + width * height * 3 + 64), bytes: width * height * 3, readAtMs });
+const raw = (width: number, height: number, readAtMs: number) => ({
+  buffer: new Uint8Array(FRAME_HEAD_RESERVE + width * height * 3 + 64),
+  bytes: width * height * 3,
+  readAtMs,
+});
 const info = (width: number, height: number) => ({ width, height, fps: 25, codec: 'h264' });
 
 describe('frame stamper', () => {
@@ -31,7 +35,10 @@ describe('frame stamper', () => {
     assert.deepEqual(stamper.sourceInfo(info(64, 48), 1 << 20), { frameBytes: 64 * 48 * 3 });
     const a = stamper.stamp(raw(64, 48, 1000), () => {});
     const first = a.header(a.raw);
-    assert.deepEqual([first.sequence, first.width, first.height, first.sourceWidth, first.streamEpoch, first.captureTsMs], [0, 64, 48, 64, 'ep-1', 1000]);
+    assert.deepEqual(
+      [first.sequence, first.width, first.height, first.sourceWidth, first.streamEpoch, first.captureTsMs],
+      [0, 64, 48, 64, 'ep-1', 1000],
+    );
     assert.equal(first.skipDetection, false);
     // A reconnect probes again; the sequence keeps counting.
     stamper.sourceInfo(info(64, 48), 1 << 20);
@@ -41,8 +48,20 @@ describe('frame stamper', () => {
   });
 
   it('refuses a raw frame larger than the bus takes, and keeps the size of a fixed-size stream', () => {
-    assert.match(String((new FrameStamper(stream(), 'e', () => {}).sourceInfo(info(4000, 3000), 1 << 20) as { failure: string }).failure), /larger than NATS max_payload \(1048576\)/);
-    assert.deepEqual(new FrameStamper(stream({ pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG }), 'e', () => {}).sourceInfo(info(4000, 3000), 1 << 20), { frameBytes: 4000 * 3000 * 3 });
+    assert.match(
+      String(
+        (new FrameStamper(stream(), 'e', () => {}).sourceInfo(info(4000, 3000), 1 << 20) as { failure: string })
+          .failure,
+      ),
+      /larger than NATS max_payload \(1048576\)/,
+    );
+    assert.deepEqual(
+      new FrameStamper(stream({ pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG }), 'e', () => {}).sourceInfo(
+        info(4000, 3000),
+        1 << 20,
+      ),
+      { frameBytes: 4000 * 3000 * 3 },
+    );
     const fixed = new FrameStamper(stream({ width: 32, height: 32, letterbox: true }), 'e', () => {});
     assert.deepEqual(fixed.sourceInfo(info(64, 32), 1 << 20), { frameBytes: undefined });
     assert.deepEqual(fixed.size, { width: 32, height: 32, sourceWidth: 64, sourceHeight: 32 });

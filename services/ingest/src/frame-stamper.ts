@@ -33,7 +33,10 @@ export class FrameStamper {
   ) {
     this.outWidth = stream.width;
     this.outHeight = stream.height;
-    this.detection = new DetectionPolicy(new DetectionSchedule(stream.detectEvery), stream.motionGate && new MotionGate(stream.motionGate));
+    this.detection = new DetectionPolicy(
+      new DetectionSchedule(stream.detectEvery),
+      stream.motionGate && new MotionGate(stream.motionGate),
+    );
   }
 
   get nextSequence(): number {
@@ -41,7 +44,12 @@ export class FrameStamper {
   }
 
   get size(): { width: number; height: number; sourceWidth: number; sourceHeight: number } {
-    return { width: this.outWidth, height: this.outHeight, sourceWidth: this.source?.width ?? 0, sourceHeight: this.source?.height ?? 0 };
+    return {
+      width: this.outWidth,
+      height: this.outHeight,
+      sourceWidth: this.source?.width ?? 0,
+      sourceHeight: this.source?.height ?? 0,
+    };
   }
 
   /**
@@ -55,8 +63,13 @@ export class FrameStamper {
     let frameBytes: number | undefined;
     if (this.stream.width === 0) {
       const bytes = info.width * info.height * 3;
-      if (this.stream.pixelFormat !== PixelFormat.PIXEL_FORMAT_JPEG && bytes + FRAME_HEAD_RESERVE + FRAME_TAIL_RESERVE > maxPayloadBytes) {
-        return { failure: `a ${info.width}x${info.height} raw frame (${bytes} bytes) is larger than NATS max_payload (${maxPayloadBytes}); set width and height or use JPEG` };
+      if (
+        this.stream.pixelFormat !== PixelFormat.PIXEL_FORMAT_JPEG &&
+        bytes + FRAME_HEAD_RESERVE + FRAME_TAIL_RESERVE > maxPayloadBytes
+      ) {
+        return {
+          failure: `a ${info.width}x${info.height} raw frame (${bytes} bytes) is larger than NATS max_payload (${maxPayloadBytes}); set width and height or use JPEG`,
+        };
       }
       this.outWidth = info.width;
       this.outHeight = info.height;
@@ -106,7 +119,12 @@ export class FrameStamper {
   }
 
   private statsSamplerFor(width: number, height: number): FrameStatsSampler {
-    this.statsSampler ??= new FrameStatsSampler(width, height, this.stream.pixelFormat === PixelFormat.PIXEL_FORMAT_BGR24, this.statsRegion);
+    this.statsSampler ??= new FrameStatsSampler(
+      width,
+      height,
+      this.stream.pixelFormat === PixelFormat.PIXEL_FORMAT_BGR24,
+      this.statsRegion,
+    );
     return this.statsSampler;
   }
 }

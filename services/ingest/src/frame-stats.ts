@@ -61,7 +61,8 @@ export class FrameStatsSampler {
     let sumSq = 0;
     for (let i = 0; i < positions.length; i++) {
       const p = offset + (positions[i] as number);
-      const luma = (77 * (pixels[p + rOff] as number) + 150 * (pixels[p + 1] as number) + 29 * (pixels[p + bOff] as number)) >> 8;
+      const luma =
+        (77 * (pixels[p + rOff] as number) + 150 * (pixels[p + 1] as number) + 29 * (pixels[p + bOff] as number)) >> 8;
       grid[i] = luma;
       sum += luma;
       sumSq += luma * luma;
@@ -80,7 +81,14 @@ export class FrameStatsSampler {
 }
 
 /** One-off statistics (tests, tools); streams keep a FrameStatsSampler. */
-export function computeFrameStats(pixels: Uint8Array, offset: number, width: number, height: number, bgr: boolean, region?: StatsRegion): FrameStats {
+export function computeFrameStats(
+  pixels: Uint8Array,
+  offset: number,
+  width: number,
+  height: number,
+  bgr: boolean,
+  region?: StatsRegion,
+): FrameStats {
   return new FrameStatsSampler(width, height, bgr, region).compute(pixels, offset);
 }
 

@@ -41,19 +41,54 @@ export class IngestMetrics {
   constructor(registry: Registry, prefix: string) {
     const registers = [registry];
     const live = () => this.live();
-    this.framesRead = new Counter({ name: `${prefix}frames_read_total`, help: 'Frames read from ffmpeg (after sampling to the target fps).', labelNames: ['camera'], registers });
-    this.framesPublished = new Counter({ name: `${prefix}frames_published_total`, help: 'Frames published on va.frames.<camera>.', labelNames: ['camera'], registers });
-    this.framesDropped = new Counter({ name: `${prefix}frames_dropped_total`, help: 'Frames read but not published, by reason.', labelNames: ['camera', 'reason'], registers });
+    this.framesRead = new Counter({
+      name: `${prefix}frames_read_total`,
+      help: 'Frames read from ffmpeg (after sampling to the target fps).',
+      labelNames: ['camera'],
+      registers,
+    });
+    this.framesPublished = new Counter({
+      name: `${prefix}frames_published_total`,
+      help: 'Frames published on va.frames.<camera>.',
+      labelNames: ['camera'],
+      registers,
+    });
+    this.framesDropped = new Counter({
+      name: `${prefix}frames_dropped_total`,
+      help: 'Frames read but not published, by reason.',
+      labelNames: ['camera', 'reason'],
+      registers,
+    });
     this.framesGated = new Counter({
       name: `${prefix}frames_gated_total`,
       help: 'Published frames the motion gate kept from the detector (no motion, no forced detection due); tracking predicts them.',
       labelNames: ['camera'],
       registers,
     });
-    this.publishedBytes = new Counter({ name: `${prefix}published_bytes_total`, help: 'Bytes of Frame messages published.', labelNames: ['camera'], registers });
-    this.sourceRestarts = new Counter({ name: `${prefix}source_restarts_total`, help: 'Times a source was restarted after it died, stalled or failed to connect.', labelNames: ['camera'], registers });
-    this.state = new Gauge({ name: `${prefix}stream_state`, help: '1 for the state each stream is in.', labelNames: ['camera', 'state'], registers });
-    this.publishDelay = new Histogram({ name: `${prefix}frame_publish_delay_seconds`, help: 'From the last byte of a frame read from ffmpeg to its publish.', buckets: LATENCY_BUCKETS_S, registers });
+    this.publishedBytes = new Counter({
+      name: `${prefix}published_bytes_total`,
+      help: 'Bytes of Frame messages published.',
+      labelNames: ['camera'],
+      registers,
+    });
+    this.sourceRestarts = new Counter({
+      name: `${prefix}source_restarts_total`,
+      help: 'Times a source was restarted after it died, stalled or failed to connect.',
+      labelNames: ['camera'],
+      registers,
+    });
+    this.state = new Gauge({
+      name: `${prefix}stream_state`,
+      help: '1 for the state each stream is in.',
+      labelNames: ['camera', 'state'],
+      registers,
+    });
+    this.publishDelay = new Histogram({
+      name: `${prefix}frame_publish_delay_seconds`,
+      help: 'From the last byte of a frame read from ffmpeg to its publish.',
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
     this.decodeFps = new Gauge({
       name: `${prefix}decode_fps`,
       help: 'Frames per second read from ffmpeg over the last 5 s.',
@@ -98,7 +133,16 @@ export class IngestMetrics {
 
   /** Deletes every series of a removed camera. */
   forget(camera: string): void {
-    for (const metric of [this.framesRead, this.framesPublished, this.framesGated, this.publishedBytes, this.sourceRestarts, this.decodeFps, this.publishFps]) metric.remove({ camera });
+    for (const metric of [
+      this.framesRead,
+      this.framesPublished,
+      this.framesGated,
+      this.publishedBytes,
+      this.sourceRestarts,
+      this.decodeFps,
+      this.publishFps,
+    ])
+      metric.remove({ camera });
     for (const reason of DROP_REASONS) this.framesDropped.remove({ camera, reason });
     for (const s of REPORTED_STATES) this.state.remove({ camera, state: STATE_NAMES[s] });
   }

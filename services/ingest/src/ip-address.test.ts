@@ -5,7 +5,8 @@ import { classifyAddress, parseIpLiteral, type AddressKind } from './ip-address.
 const kindOf = (text: string) => classifyAddress(text).kind;
 
 function expectKinds(cases: Array<[string, AddressKind]>) {
-  for (const [text, kind] of cases) assert.equal(kindOf(text), kind, `${text}: ${JSON.stringify(classifyAddress(text))}`);
+  for (const [text, kind] of cases)
+    assert.equal(kindOf(text), kind, `${text}: ${JSON.stringify(classifyAddress(text))}`);
 }
 
 describe('IP literal parsing', () => {
@@ -37,7 +38,19 @@ describe('IP literal parsing', () => {
   });
 
   it('leaves names and malformed numbers to the resolver', () => {
-    for (const text of ['example.com', 'camera-1', '256.1.1.1', '1.2.3.4.5', '08.1.1.1', '0x', '1..2', '4294967296', '1.16777216', '', '[::1']) {
+    for (const text of [
+      'example.com',
+      'camera-1',
+      '256.1.1.1',
+      '1.2.3.4.5',
+      '08.1.1.1',
+      '0x',
+      '1..2',
+      '4294967296',
+      '1.16777216',
+      '',
+      '[::1',
+    ]) {
       assert.equal(parseIpLiteral(text), undefined, text);
     }
   });
@@ -147,7 +160,11 @@ describe('address classification', () => {
   });
 
   it('names the embedded IPv4 that decided', () => {
-    assert.deepEqual(classifyAddress('[::ffff:10.0.0.5]'), { kind: 'private', address: '::ffff:a00:5', via: '10.0.0.5' });
+    assert.deepEqual(classifyAddress('[::ffff:10.0.0.5]'), {
+      kind: 'private',
+      address: '::ffff:a00:5',
+      via: '10.0.0.5',
+    });
     assert.throws(() => classifyAddress('example.com'), /not an IP address/);
   });
 });

@@ -20,7 +20,13 @@ export type AddressKind =
   | 'reserved';
 
 /** Kinds a camera on this machine or a site network can have. */
-export const LOCAL_KINDS: ReadonlySet<AddressKind> = new Set(['loopback', 'private', 'link-local', 'unique-local', 'shared']);
+export const LOCAL_KINDS: ReadonlySet<AddressKind> = new Set([
+  'loopback',
+  'private',
+  'link-local',
+  'unique-local',
+  'shared',
+]);
 
 export interface ClassifiedAddress {
   kind: AddressKind;
@@ -129,12 +135,14 @@ function classifyV6(bytes: Uint8Array, address: string): AddressKind {
 
 /** Every IPv4 address the IPv6 address embeds, by the transition schemes that define one. */
 function embeddedV4(b: Uint8Array): string[] {
-  const tail = (from: number) => formatV4(((b[from]! << 24) | (b[from + 1]! << 16) | (b[from + 2]! << 8) | b[from + 3]!) >>> 0);
+  const tail = (from: number) =>
+    formatV4(((b[from]! << 24) | (b[from + 1]! << 16) | (b[from + 2]! << 8) | b[from + 3]!) >>> 0);
   const zeros = (from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
   const out: string[] = [];
   // ::ffff:a.b.c.d (mapped; ::ffff:0:0 is 0.0.0.0), ::a.b.c.d (compatible, also ::7f00:1; :: and ::1 are themselves), ::ffff:0:a.b.c.d (translated).
   const compatible = zeros(0, 12) && !zeros(12, 15);
-  if (isMapped(b) || compatible || (zeros(0, 8) && b[8] === 0xff && b[9] === 0xff && b[10] === 0 && b[11] === 0)) out.push(tail(12));
+  if (isMapped(b) || compatible || (zeros(0, 8) && b[8] === 0xff && b[9] === 0xff && b[10] === 0 && b[11] === 0))
+    out.push(tail(12));
   if (isWellKnownNat64(b)) out.push(tail(12));
   if (is6to4(b)) out.push(tail(2));
   if (isTeredo(b)) {
@@ -146,7 +154,8 @@ function embeddedV4(b: Uint8Array): string[] {
 }
 
 const isMapped = (b: Uint8Array) => b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
-const isWellKnownNat64 = (b: Uint8Array) => b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.subarray(4, 12).every((x) => x === 0);
+const isWellKnownNat64 = (b: Uint8Array) =>
+  b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.subarray(4, 12).every((x) => x === 0);
 const is6to4 = (b: Uint8Array) => b[0] === 0x20 && b[1] === 0x02;
 const isTeredo = (b: Uint8Array) => b[0] === 0x20 && b[1] === 0x01 && b[2] === 0 && b[3] === 0;
 
@@ -196,7 +205,7 @@ function formatV6(b: Uint8Array): string {
   // Longest run of two or more zero groups becomes "::" (RFC 5952).
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > bestLen) [best, bestLen] = [i, j - i];

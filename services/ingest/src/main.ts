@@ -22,11 +22,20 @@ runMain(SERVICE, async () => {
   const runtime = await ServiceRuntime.create(SERVICE, config.base);
 
   const nats = await runtime.connectNats(config.nats, []);
-  const gate = new BusGate(busConnection(nats.nc, () => nats.isConnected), ingest.busMaxPendingBytes);
+  const gate = new BusGate(
+    busConnection(nats.nc, () => nats.isConnected),
+    ingest.busMaxPendingBytes,
+  );
   void resetOnReconnect(nats.nc, gate);
   const maxPayloadBytes = () => nats.nc.info?.max_payload ?? 1024 * 1024;
 
-  const registry = await StreamRegistry.open(nats.js, nats.jsm, ingest.kvBucket, config.nats.jetstream.replicas, runtime.log);
+  const registry = await StreamRegistry.open(
+    nats.js,
+    nats.jsm,
+    ingest.kvBucket,
+    config.nats.jetstream.replicas,
+    runtime.log,
+  );
   const metrics = new IngestMetrics(runtime.registry, runtime.metricPrefix);
   const evidenceMetrics = new EvidenceMetrics(runtime.registry, runtime.metricPrefix);
   const ring = new PublishedFrameRing(ingest.frameRing, (reason, n) => evidenceMetrics.evicted(reason, n));
@@ -38,11 +47,20 @@ runMain(SERVICE, async () => {
     maxPayloadBytes,
     metrics,
     log: runtime.log,
-    createSupervisor: (stream) => new StreamSupervisor(stream, { settings: { ...ingest, maxPayloadBytes }, gate, ring, metrics, log: runtime.log }),
+    createSupervisor: (stream) =>
+      new StreamSupervisor(stream, { settings: { ...ingest, maxPayloadBytes }, gate, ring, metrics, log: runtime.log }),
   });
-  metrics.readFrom(() => manager.supervisors().map((s) => s.figures()), () => gate.pendingBytes);
+  metrics.readFrom(
+    () => manager.supervisors().map((s) => s.figures()),
+    () => gate.pendingBytes,
+  );
   // ffmpeg children stop with the streams phase; past the deadline they are killed.
-  runtime.onShutdown({ name: 'ffmpeg', phase: 'streams', graceful: () => manager.stopAll(), force: () => manager.killAll() });
+  runtime.onShutdown({
+    name: 'ffmpeg',
+    phase: 'streams',
+    graceful: () => manager.stopAll(),
+    force: () => manager.killAll(),
+  });
 
   const evidence = new EvidenceFrameServer(
     nats.nc,

@@ -7,7 +7,12 @@ import { insidePolygon, MotionGate, SETTLE_FRAMES, type MotionGateSettings } fro
 
 const W = 320;
 const H = 180;
-const settings: MotionGateSettings = { pixelThreshold: 25, minChangedShare: 0.003, forceDetectEveryMs: 2000, masks: [] };
+const settings: MotionGateSettings = {
+  pixelThreshold: 25,
+  minChangedShare: 0.003,
+  forceDetectEveryMs: 2000,
+  masks: [],
+};
 
 /** A grey scene with a 40 x 40 white block at blockX (none when undefined), with +-3 levels of noise. */
 function scene(blockX: number | undefined, seed: number): Uint8Array {
@@ -34,8 +39,16 @@ describe('motion gate', () => {
     const gate = new MotionGate(settings);
     const sampler = new FrameStatsSampler(W, H, false);
     const motion = Array.from({ length: 20 }, (_, i) => gate.observe(lumaOf(sampler, scene(100, i))));
-    assert.deepEqual(motion.slice(0, SETTLE_FRAMES), Array(SETTLE_FRAMES).fill(true), 'settling frames count as motion');
-    assert.deepEqual(motion.slice(SETTLE_FRAMES), Array(20 - SETTLE_FRAMES).fill(false), 'decoder-like noise is not motion');
+    assert.deepEqual(
+      motion.slice(0, SETTLE_FRAMES),
+      Array(SETTLE_FRAMES).fill(true),
+      'settling frames count as motion',
+    );
+    assert.deepEqual(
+      motion.slice(SETTLE_FRAMES),
+      Array(20 - SETTLE_FRAMES).fill(false),
+      'decoder-like noise is not motion',
+    );
   });
 
   it('sees a moving block as motion, on every frame it moves', () => {
@@ -48,7 +61,14 @@ describe('motion gate', () => {
 
   it('ignores motion inside a mask polygon', () => {
     // The block travels through x 20..188 of 320, rows 70..110 of 180: the mask covers x 0..0.7, y 0.3..0.7.
-    const masks = [[{ x: 0, y: 0.3 }, { x: 0.7, y: 0.3 }, { x: 0.7, y: 0.7 }, { x: 0, y: 0.7 }]];
+    const masks = [
+      [
+        { x: 0, y: 0.3 },
+        { x: 0.7, y: 0.3 },
+        { x: 0.7, y: 0.7 },
+        { x: 0, y: 0.7 },
+      ],
+    ];
     const gate = new MotionGate({ ...settings, masks });
     const sampler = new FrameStatsSampler(W, H, false);
     for (let i = 0; i < 10; i++) gate.observe(lumaOf(sampler, scene(20, i)));
@@ -66,7 +86,11 @@ describe('motion gate', () => {
   });
 
   it('finds points inside polygons by the even-odd rule', () => {
-    const triangle = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 1 }];
+    const triangle = [
+      { x: 0, y: 0 },
+      { x: 1, y: 0 },
+      { x: 0, y: 1 },
+    ];
     assert.equal(insidePolygon(triangle, 0.2, 0.2), true);
     assert.equal(insidePolygon(triangle, 0.8, 0.8), false);
     assert.equal(GRID * GRID, 4096, 'the gate reads the 64 x 64 samples of the frame statistics');
@@ -86,11 +110,23 @@ describe('detection policy (motion gate + schedule)', () => {
   });
 
   it('counts the schedule over the frames the gate lets through and keeps a forced detection due until one happens', () => {
-    const policy = new DetectionPolicy(new DetectionSchedule(3), new MotionGate({ ...settings, forceDetectEveryMs: 1000 }));
+    const policy = new DetectionPolicy(
+      new DetectionSchedule(3),
+      new MotionGate({ ...settings, forceDetectEveryMs: 1000 }),
+    );
     const decisions = Array.from({ length: 12 }, (_, i) => policy.decide(still, i * 200));
     // Settling frames 0..4 follow the schedule (detect, skip, skip, detect, skip). Frame 3 (600 ms)
     // was the last detected, so the forced detection is due from 1600 ms, frame 8; 5..7 are gated.
-    assert.deepEqual(decisions.slice(0, 8), ['detect', 'scheduled_skip', 'scheduled_skip', 'detect', 'scheduled_skip', 'gated', 'gated', 'gated']);
+    assert.deepEqual(decisions.slice(0, 8), [
+      'detect',
+      'scheduled_skip',
+      'scheduled_skip',
+      'detect',
+      'scheduled_skip',
+      'gated',
+      'gated',
+      'gated',
+    ]);
     // Frame 8 is due but third in the schedule's cycle (which gated frames did not advance), so it
     // is skipped; the detection stays due and frame 9 gets it; then the next period starts.
     assert.deepEqual(decisions.slice(8), ['scheduled_skip', 'detect', 'gated', 'gated']);
@@ -98,6 +134,9 @@ describe('detection policy (motion gate + schedule)', () => {
 
   it('without a gate is the schedule alone', () => {
     const policy = new DetectionPolicy(new DetectionSchedule(2), undefined);
-    assert.deepEqual(Array.from({ length: 4 }, (_, i) => policy.decide(still, i)), ['detect', 'scheduled_skip', 'detect', 'scheduled_skip']);
+    assert.deepEqual(
+      Array.from({ length: 4 }, (_, i) => policy.decide(still, i)),
+      ['detect', 'scheduled_skip', 'detect', 'scheduled_skip'],
+    );
   });
 });

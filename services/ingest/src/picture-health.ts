@@ -10,7 +10,15 @@ const FLAT_BINS_AROUND = 2;
 
 export type PictureHealth = Pick<
   FrameStats,
-  'meanRed' | 'meanGreen' | 'meanBlue' | 'regionLuma' | 'regionContrast' | 'sharpness' | 'noise' | 'flatShare' | 'greyThumb'
+  | 'meanRed'
+  | 'meanGreen'
+  | 'meanBlue'
+  | 'regionLuma'
+  | 'regionContrast'
+  | 'sharpness'
+  | 'noise'
+  | 'flatShare'
+  | 'greyThumb'
 >;
 
 /**
@@ -67,13 +75,29 @@ export class PictureHealthSampler {
       }
     }
     this.thumbCount.fill(0);
-    for (let i = 0; i < n; i++) this.thumbCount[this.thumbOf[i] as number] = (this.thumbCount[this.thumbOf[i] as number] as number) + 1;
-    for (let i = 0; i < n; i++) this.regionCount[this.regionOf[i] as number] = (this.regionCount[this.regionOf[i] as number] as number) + 1;
+    for (let i = 0; i < n; i++)
+      this.thumbCount[this.thumbOf[i] as number] = (this.thumbCount[this.thumbOf[i] as number] as number) + 1;
+    for (let i = 0; i < n; i++)
+      this.regionCount[this.regionOf[i] as number] = (this.regionCount[this.regionOf[i] as number] as number) + 1;
   }
 
   /** `luma`: the luma of each sample, as FrameStatsSampler.compute just read it. */
   measure(pixels: Uint8Array, offset: number, luma: Uint8Array): PictureHealth {
-    const { positions, regionOf, thumbOf, inner, regionSum, regionSumSq, thumbSum, lumaHist, lapHist, dx, dy, rOff, bOff } = this;
+    const {
+      positions,
+      regionOf,
+      thumbOf,
+      inner,
+      regionSum,
+      regionSumSq,
+      thumbSum,
+      lumaHist,
+      lapHist,
+      dx,
+      dy,
+      rOff,
+      bOff,
+    } = this;
     regionSum.fill(0);
     regionSumSq.fill(0);
     thumbSum.fill(0);
@@ -101,7 +125,12 @@ export class PictureHealthSampler {
       const bin = y >> 2;
       lumaHist[bin] = (lumaHist[bin] as number) + 1;
       if (inner[i] === 1) {
-        const lap = 4 * green - (pixels[q - dx] as number) - (pixels[q + dx] as number) - (pixels[q - dy] as number) - (pixels[q + dy] as number);
+        const lap =
+          4 * green -
+          (pixels[q - dx] as number) -
+          (pixels[q + dx] as number) -
+          (pixels[q - dy] as number) -
+          (pixels[q + dy] as number);
         lapSq += lap * lap;
         lapN++;
         const a = lap < 0 ? -lap : lap;
@@ -151,6 +180,7 @@ function flatShare(hist: Uint32Array, total: number): number {
   let mode = 0;
   for (let k = 1; k < hist.length; k++) if ((hist[k] as number) > (hist[mode] as number)) mode = k;
   let near = 0;
-  for (let k = Math.max(0, mode - FLAT_BINS_AROUND); k <= Math.min(hist.length - 1, mode + FLAT_BINS_AROUND); k++) near += hist[k] as number;
+  for (let k = Math.max(0, mode - FLAT_BINS_AROUND); k <= Math.min(hist.length - 1, mode + FLAT_BINS_AROUND); k++)
+    near += hist[k] as number;
   return total > 0 ? near / total : 0;
 }

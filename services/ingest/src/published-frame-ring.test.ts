@@ -6,9 +6,14 @@ import { PublishedFrameRing, type RingEvictionReason } from './published-frame-r
 function ring(cameraBytes = 300, totalBytes = 500) {
   const evictions: Partial<Record<RingEvictionReason, number>> = {};
   const released: string[] = [];
-  const r = new PublishedFrameRing({ cameraBytes, totalBytes }, (reason, n) => (evictions[reason] = (evictions[reason] ?? 0) + n));
+  const r = new PublishedFrameRing(
+    { cameraBytes, totalBytes },
+    (reason, n) => (evictions[reason] = (evictions[reason] ?? 0) + n),
+  );
   const keep = (camera: string, sequence: number, epoch = 'e1', bytes = 100) =>
-    r.keep(camera, epoch, sequence, new Uint8Array(bytes).fill(sequence), () => released.push(`${camera}:${epoch}:${sequence}`));
+    r.keep(camera, epoch, sequence, new Uint8Array(bytes).fill(sequence), () =>
+      released.push(`${camera}:${epoch}:${sequence}`),
+    );
   return { r, keep, evictions, released };
 }
 
@@ -58,7 +63,7 @@ describe('published frame ring', () => {
     assert.equal(r.lookup('a', 'other-epoch', 5), 'aged_out');
   });
 
-  it('drops a camera\'s frames when its stream starts a new epoch', () => {
+  it("drops a camera's frames when its stream starts a new epoch", () => {
     const { r, keep, evictions, released } = ring();
     keep('a', 0);
     keep('a', 1);
@@ -77,7 +82,7 @@ describe('published frame ring', () => {
     assert.equal(r.frames, 0);
   });
 
-  it('holds a pinned frame\'s buffer past its eviction until it is unpinned', () => {
+  it("holds a pinned frame's buffer past its eviction until it is unpinned", () => {
     const { r, keep, released } = ring(100, 500);
     keep('a', 0);
     const pinned = r.lookup('a', 'e1', 0);

@@ -4,7 +4,8 @@ import { classifyAddress, LOCAL_KINDS, parseIpLiteral, type ClassifiedAddress } 
 export type Resolver = (host: string) => Promise<string[]>;
 
 /** libc's resolver through Node, as ffmpeg's getaddrinfo would answer: every address, both families. */
-export const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+export const systemResolver: Resolver = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /** A host that may not be reached, or cannot be resolved; the message says which and why. */
 export class HostRefusedError extends Error {
@@ -30,7 +31,11 @@ export interface CheckedHost {
  * `allowLocalNetwork`, and the rest (cloud metadata, unspecified, multicast, broadcast, reserved,
  * documentation, benchmarking) never.
  */
-export async function checkHost(rawHost: string, allowLocalNetwork: boolean, resolve: Resolver = systemResolver): Promise<CheckedHost> {
+export async function checkHost(
+  rawHost: string,
+  allowLocalNetwork: boolean,
+  resolve: Resolver = systemResolver,
+): Promise<CheckedHost> {
   const host = rawHost.replace(/^\[|\]$/g, '');
   if (host === '') throw new HostRefusedError('url has no host');
   const literal = parseIpLiteral(host);
@@ -38,11 +43,15 @@ export async function checkHost(rawHost: string, allowLocalNetwork: boolean, res
   if (literal) {
     addresses = [literal.address];
   } else {
-    if (isLocalhostName(host) && !allowLocalNetwork) throw new HostRefusedError(refusal(host, { kind: 'loopback', address: host }));
+    if (isLocalhostName(host) && !allowLocalNetwork)
+      throw new HostRefusedError(refusal(host, { kind: 'loopback', address: host }));
     try {
       addresses = await resolve(host);
     } catch (err) {
-      throw new HostRefusedError(`host ${host} does not resolve (${(err as { code?: string }).code ?? 'lookup failed'})`, true);
+      throw new HostRefusedError(
+        `host ${host} does not resolve (${(err as { code?: string }).code ?? 'lookup failed'})`,
+        true,
+      );
     }
     if (addresses.length === 0) throw new HostRefusedError(`host ${host} does not resolve`, true);
   }

@@ -8,7 +8,17 @@ export const SOURCE_SCHEMES = ['rtsp', 'rtsps', 'http', 'https', 'file', 'testsr
 export type SourceScheme = (typeof SOURCE_SCHEMES)[number];
 
 /** ffmpeg lavfi sources that make a moving or still picture with no input. */
-export const TEST_PATTERNS = ['testsrc', 'testsrc2', 'smptebars', 'smptehdbars', 'rgbtestsrc', 'yuvtestsrc', 'mandelbrot', 'life', 'color'] as const;
+export const TEST_PATTERNS = [
+  'testsrc',
+  'testsrc2',
+  'smptebars',
+  'smptehdbars',
+  'rgbtestsrc',
+  'yuvtestsrc',
+  'mandelbrot',
+  'life',
+  'color',
+] as const;
 
 export type SourceUrl =
   | { kind: 'file'; path: string }
@@ -45,10 +55,15 @@ function invalid(message: string): never {
  * resolved here so a name that points at this machine or a private network is refused at once
  * (source-host.ts); the supervisor checks again before each connect, when it also pins the address.
  */
-export async function parseSourceUrl(raw: string, policy: SourcePolicy, resolve: Resolver = systemResolver): Promise<SourceUrl> {
+export async function parseSourceUrl(
+  raw: string,
+  policy: SourcePolicy,
+  resolve: Resolver = systemResolver,
+): Promise<SourceUrl> {
   if (raw.length === 0) invalid('url is required');
   if (raw.length > 2048) invalid('url is longer than 2048 characters');
-  if (/\s/.test(raw) || [...raw].some((c) => c.charCodeAt(0) < 0x20)) invalid('url must not contain spaces or control characters');
+  if (/\s/.test(raw) || [...raw].some((c) => c.charCodeAt(0) < 0x20))
+    invalid('url must not contain spaces or control characters');
   let url: URL;
   try {
     url = new URL(raw);
@@ -56,8 +71,10 @@ export async function parseSourceUrl(raw: string, policy: SourcePolicy, resolve:
     invalid(`url "${raw.slice(0, 100)}" is not a URL`);
   }
   const scheme = url.protocol.slice(0, -1).toLowerCase();
-  if (!(SOURCE_SCHEMES as readonly string[]).includes(scheme)) invalid(`url scheme "${scheme}:" is not supported (supported: ${SOURCE_SCHEMES.join(', ')})`);
-  if (!policy.allowedSchemes.includes(scheme as SourceScheme)) invalid(`url scheme "${scheme}:" is not allowed here (allowed: ${policy.allowedSchemes.join(', ')})`);
+  if (!(SOURCE_SCHEMES as readonly string[]).includes(scheme))
+    invalid(`url scheme "${scheme}:" is not supported (supported: ${SOURCE_SCHEMES.join(', ')})`);
+  if (!policy.allowedSchemes.includes(scheme as SourceScheme))
+    invalid(`url scheme "${scheme}:" is not allowed here (allowed: ${policy.allowedSchemes.join(', ')})`);
   switch (scheme as SourceScheme) {
     case 'file':
       return { kind: 'file', path: checkFile(url, policy.fileRoot) };
@@ -67,7 +84,12 @@ export async function parseSourceUrl(raw: string, policy: SourcePolicy, resolve:
     case 'rtsps':
     case 'http':
     case 'https':
-      return { kind: scheme.startsWith('rtsp') ? 'rtsp' : 'http', url: url.href, host: await checkNetworkHost(url, policy.allowLocalNetwork, resolve), tls: scheme.endsWith('s') };
+      return {
+        kind: scheme.startsWith('rtsp') ? 'rtsp' : 'http',
+        url: url.href,
+        host: await checkNetworkHost(url, policy.allowLocalNetwork, resolve),
+        tls: scheme.endsWith('s'),
+      };
   }
 }
 
@@ -109,7 +131,8 @@ function safeDecode(path: string): string {
 
 function parseTestPattern(url: URL, policy: SourcePolicy): SourceUrl {
   const pattern = url.hostname || url.pathname.replace(/^\/+/, '');
-  if (!(TEST_PATTERNS as readonly string[]).includes(pattern)) invalid(`test pattern "${pattern}" is unknown (known: ${TEST_PATTERNS.join(', ')})`);
+  if (!(TEST_PATTERNS as readonly string[]).includes(pattern))
+    invalid(`test pattern "${pattern}" is unknown (known: ${TEST_PATTERNS.join(', ')})`);
   const size = url.searchParams.get('size') ?? '640x360';
   const m = /^(\d{1,5})x(\d{1,5})$/.exec(size);
   if (!m) invalid(`test pattern size "${size}" must be WxH`);
@@ -119,8 +142,10 @@ function parseTestPattern(url: URL, policy: SourcePolicy): SourceUrl {
     invalid(`test pattern size ${size} must be between 16x16 and ${policy.maxWidth}x${policy.maxHeight}`);
   }
   const rate = Number(url.searchParams.get('rate') ?? '25');
-  if (!Number.isFinite(rate) || rate <= 0 || rate > policy.maxFps) invalid(`test pattern rate must be > 0 and <= ${policy.maxFps}`);
-  for (const key of url.searchParams.keys()) if (key !== 'size' && key !== 'rate') invalid(`test pattern parameter "${key}" is unknown (size, rate)`);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > policy.maxFps)
+    invalid(`test pattern rate must be > 0 and <= ${policy.maxFps}`);
+  for (const key of url.searchParams.keys())
+    if (key !== 'size' && key !== 'rate') invalid(`test pattern parameter "${key}" is unknown (size, rate)`);
   return { kind: 'testsrc', pattern: pattern as (typeof TEST_PATTERNS)[number], width, height, rate };
 }
 

@@ -17,7 +17,14 @@ describe('stream counters', () => {
     counters.dropped('disconnected');
     const status = counters.status();
     assert.deepEqual(
-      { read: status.framesRead, published: status.framesPublished, bytes: status.bytesPublished, gated: status.framesGated, dropped: status.framesDropped, last: status.lastFrameTsMs },
+      {
+        read: status.framesRead,
+        published: status.framesPublished,
+        bytes: status.bytesPublished,
+        gated: status.framesGated,
+        dropped: status.framesDropped,
+        last: status.lastFrameTsMs,
+      },
       { read: 3, published: 1, bytes: 500, gated: 1, dropped: 2, last: 1080 },
     );
     assert.deepEqual(status.framesDroppedByReason, { disconnected: 2 });

@@ -49,7 +49,18 @@ export class StreamCounters {
     return { decodeFps: this.fpsIn.rate(), publishFps: this.fpsOut.rate() };
   }
 
-  status(): Pick<StreamStatus, 'fpsIn' | 'fpsOut' | 'framesRead' | 'framesPublished' | 'framesDropped' | 'lastFrameTsMs' | 'framesDroppedByReason' | 'bytesPublished' | 'framesGated'> {
+  status(): Pick<
+    StreamStatus,
+    | 'fpsIn'
+    | 'fpsOut'
+    | 'framesRead'
+    | 'framesPublished'
+    | 'framesDropped'
+    | 'lastFrameTsMs'
+    | 'framesDroppedByReason'
+    | 'bytesPublished'
+    | 'framesGated'
+  > {
     return {
       fpsIn: this.fpsIn.rate(),
       fpsOut: this.fpsOut.rate(),

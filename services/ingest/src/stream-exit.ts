@@ -9,10 +9,7 @@ export interface RunFacts {
   failure: string | undefined;
 }
 
-export type ExitVerdict =
-  | { next: 'failed'; error: string }
-  | { next: 'completed' }
-  | { next: 'retry'; error: string };
+export type ExitVerdict = { next: 'failed'; error: string } | { next: 'completed' } | { next: 'retry'; error: string };
 
 /**
  * What a stream does when its ffmpeg ends (stop() aside): a corrupt or unreadable file, or a
@@ -21,14 +18,23 @@ export type ExitVerdict =
  * structure (exit status, signal, who killed it, ffmpeg's error lines), not from its wording;
  * `reason` is the exit's readable reason, already explained for the operator.
  */
-export function judgeExit(source: { kind: string; loop: boolean }, run: RunFacts, exit: FfmpegExit, reason: string): ExitVerdict {
+export function judgeExit(
+  source: { kind: string; loop: boolean },
+  run: RunFacts,
+  exit: FfmpegExit,
+  reason: string,
+): ExitVerdict {
   const isFile = source.kind === 'file';
   const error = run.failure ?? reason;
   // A signal this side did not send (someone killed ffmpeg): the file is not to blame.
   const killedElsewhere = exit.signal !== undefined && !exit.stopped;
-  const fileUnreadable = isFile && !run.stalled && !killedElsewhere && (!exit.clean || exit.errors.length > 0 || run.frames === 0);
+  const fileUnreadable =
+    isFile && !run.stalled && !killedElsewhere && (!exit.clean || exit.errors.length > 0 || run.frames === 0);
   if (fileUnreadable || (run.failure !== undefined && !run.stalled)) {
-    return { next: 'failed', error: run.frames === 0 && exit.errors.length === 0 && !run.failure ? 'no video frames could be decoded' : error };
+    return {
+      next: 'failed',
+      error: run.frames === 0 && exit.errors.length === 0 && !run.failure ? 'no video frames could be decoded' : error,
+    };
   }
   if (isFile && exit.clean && !source.loop) return { next: 'completed' };
   return { next: 'retry', error: exit.clean && !run.stalled ? 'source ended' : error };

@@ -72,7 +72,8 @@ export class StreamManager {
       const stream = await this.validate(spec);
       const id = stream.spec.cameraId;
       if (this.entries.has(id)) throw new AlreadyExistsError(`stream ${id} exists; use UpdateStream to change it`);
-      if (this.entries.size >= this.deps.maxStreams) throw new ResourceExhaustedError(`at most ${this.deps.maxStreams} streams (VA_INGEST_MAX_STREAMS)`);
+      if (this.entries.size >= this.deps.maxStreams)
+        throw new ResourceExhaustedError(`at most ${this.deps.maxStreams} streams (VA_INGEST_MAX_STREAMS)`);
       await this.deps.registry.put(stream.spec);
       this.log.info({ cameraId: id, url: redact(stream.spec.url) }, 'stream added');
       return this.startSupervisor(stream).status();
@@ -113,7 +114,9 @@ export class StreamManager {
   }
 
   list(): StreamStatus[] {
-    return [...this.entries.values()].map(statusOf).sort((a, b) => (a.spec?.cameraId ?? '').localeCompare(b.spec?.cameraId ?? ''));
+    return [...this.entries.values()]
+      .map(statusOf)
+      .sort((a, b) => (a.spec?.cameraId ?? '').localeCompare(b.spec?.cameraId ?? ''));
   }
 
   supervisors(): StreamSupervisor[] {
@@ -134,7 +137,11 @@ export class StreamManager {
     if (stream.width > 0 && stream.pixelFormat !== PixelFormat.PIXEL_FORMAT_JPEG) {
       const bytes = stream.width * stream.height * 3 + FRAME_HEAD_RESERVE + FRAME_TAIL_RESERVE;
       const max = this.deps.maxPayloadBytes();
-      if (bytes > max) throw new InvalidArgumentError(`a ${stream.width}x${stream.height} raw frame (${bytes} bytes) exceeds NATS max_payload (${max}); lower the size or use JPEG`, 'spec.width');
+      if (bytes > max)
+        throw new InvalidArgumentError(
+          `a ${stream.width}x${stream.height} raw frame (${bytes} bytes) exceeds NATS max_payload (${max}); lower the size or use JPEG`,
+          'spec.width',
+        );
     }
     return stream;
   }
@@ -156,5 +163,10 @@ export class StreamManager {
 function statusOf(entry: Entry): StreamStatus {
   if ('supervisor' in entry) return entry.supervisor.status();
   const { spec, error, since } = entry.invalid;
-  return StreamStatus.fromPartial({ spec: { ...spec, url: redact(spec.url) }, state: StreamState.STREAM_STATE_FAILED, lastError: error, stateSinceTsMs: since });
+  return StreamStatus.fromPartial({
+    spec: { ...spec, url: redact(spec.url) },
+    state: StreamState.STREAM_STATE_FAILED,
+    lastError: error,
+    stateSinceTsMs: since,
+  });
 }

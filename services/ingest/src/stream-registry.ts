@@ -15,8 +15,17 @@ export class StreamRegistry {
   ) {}
 
   /** `replicas` is VA_JS_REPLICAS. */
-  static async open(js: JetStreamClient, jsm: JetStreamManager, bucket: string, replicas: number, log: Logger): Promise<StreamRegistry> {
-    const kv = await openKvBucket({ js, jsm }, bucket, replicas, { history: 1, description: 'va ingest: stream definitions by camera id' });
+  static async open(
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    bucket: string,
+    replicas: number,
+    log: Logger,
+  ): Promise<StreamRegistry> {
+    const kv = await openKvBucket({ js, jsm }, bucket, replicas, {
+      history: 1,
+      description: 'va ingest: stream definitions by camera id',
+    });
     return new StreamRegistry(kv, jsm, bucket, log.child({ component: 'registry', bucket }));
   }
 

@@ -85,7 +85,8 @@ export class StreamSupervisor {
       jpegQuality: stream.jpegQuality,
       maxFrameAgeMs: deps.settings.maxFrameAgeMs,
       onPublished: (bytes, frame, publishTsMs) => this.counters.published(bytes, frame.raw.readAtMs, publishTsMs),
-      keep: (h, message, release) => (deps.ring ? deps.ring.keep(h.cameraId, h.streamEpoch, h.sequence, message, release) : release()),
+      keep: (h, message, release) =>
+        deps.ring ? deps.ring.keep(h.cameraId, h.streamEpoch, h.sequence, message, release) : release(),
       onDropped: (reason) => this.counters.dropped(reason),
       onError: (reason, err) => this.log.warn({ reason, err: String(err) }, 'frame not published'),
     });
@@ -190,7 +191,8 @@ export class StreamSupervisor {
     if (this.run !== run) return;
     this.counters.read(raw.readAtMs);
     const frameGapMs = this.stream.targetFps > 0 ? 3000 / this.stream.targetFps : 0;
-    if (run.frameArrived(Math.max(this.deps.settings.stallTimeoutMs, frameGapMs))) this.setState(StreamState.STREAM_STATE_RUNNING);
+    if (run.frameArrived(Math.max(this.deps.settings.stallTimeoutMs, frameGapMs)))
+      this.setState(StreamState.STREAM_STATE_RUNNING);
     this.publisher.offer(this.stamper.stamp(raw, () => run.release(raw.buffer)));
   }
 
@@ -199,8 +201,14 @@ export class StreamSupervisor {
     if (this.stopping) return;
     const { facts } = run;
     const log = { frames: facts.frames, errors: exit.errors, clean: exit.clean };
-    if (run.partialBytes > 0) this.log.debug({ bytes: run.partialBytes }, 'ffmpeg ended inside a frame; the torn frame is not published');
-    const verdict = judgeExit({ kind: this.stream.source.kind, loop: this.stream.loop }, facts, exit, this.explain(exit.reason));
+    if (run.partialBytes > 0)
+      this.log.debug({ bytes: run.partialBytes }, 'ffmpeg ended inside a frame; the torn frame is not published');
+    const verdict = judgeExit(
+      { kind: this.stream.source.kind, loop: this.stream.loop },
+      facts,
+      exit,
+      this.explain(exit.reason),
+    );
     if (verdict.next === 'failed') {
       this.lastError = verdict.error;
       this.log.error({ ...log, error: this.lastError }, 'stream failed');
@@ -212,7 +220,8 @@ export class StreamSupervisor {
       this.setState(StreamState.STREAM_STATE_COMPLETED);
       return;
     }
-    if (run.runningSince !== undefined && Date.now() - run.runningSince >= this.deps.settings.backoff.resetAfterMs) this.backoff.reset();
+    if (run.runningSince !== undefined && Date.now() - run.runningSince >= this.deps.settings.backoff.resetAfterMs)
+      this.backoff.reset();
     this.retry(verdict.error, log);
   }
 
@@ -229,7 +238,12 @@ export class StreamSupervisor {
 
   /** ffmpeg answers a redirect it may not follow with a bare I/O error; say what it may be. */
   private explain(reason: string): string {
-    if (this.stream.source.kind !== 'http' || this.deps.settings.allowHttpRedirects || !/Input\/output error/.test(reason)) return reason;
+    if (
+      this.stream.source.kind !== 'http' ||
+      this.deps.settings.allowHttpRedirects ||
+      !/Input\/output error/.test(reason)
+    )
+      return reason;
     return `${reason} (an HTTP redirect? they are refused unless VA_INGEST_ALLOW_HTTP_REDIRECTS=true)`;
   }
 

@@ -1,5 +1,19 @@
 import { resolve } from 'node:path';
-import { ConfigError, bool, int, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, optionalString, parseEnv, type ConfigIssue, type Env } from '@va/common';
+import {
+  ConfigError,
+  bool,
+  int,
+  loadBaseConfig,
+  loadGrpcServerConfig,
+  loadNatsConfig,
+  loadPieces,
+  num,
+  oneOf,
+  optionalString,
+  parseEnv,
+  type ConfigIssue,
+  type Env,
+} from '@va/common';
 import type { Severity } from '@va/proto/va/common/v1/flag';
 import { DEFAULT_SEVERITIES, type RulesConfig } from './rules/rule-registry.js';
 import { RULE_NAMES, type RuleName } from './rules/rule.js';
@@ -98,7 +112,14 @@ export interface SanityConfig {
   flagStoreMax: number;
   dataDir: string;
   framesEnabled: boolean;
-  evidence: { maxBytes: number; maxAgeMs: number; fetchTimeoutMs: number; queueSize: number; jpegQuality: number; maxFramePixels: number };
+  evidence: {
+    maxBytes: number;
+    maxAgeMs: number;
+    fetchTimeoutMs: number;
+    queueSize: number;
+    jpegQuality: number;
+    maxFramePixels: number;
+  };
   sampler: { below: number; intervalMs: number };
   export: { maxImages: number; keep: number };
 }
@@ -116,22 +137,32 @@ export function loadSanityConfig(env: Env): SanityConfig {
   const disabled = new Set<RuleName>();
   for (const name of splitList(env.VA_SANITY_DISABLED_RULES)) {
     if (isRule(name)) disabled.add(name);
-    else issues.push({ key: 'VA_SANITY_DISABLED_RULES', message: `"${name}" is not a rule (${RULE_NAMES.join(', ')})` });
+    else
+      issues.push({ key: 'VA_SANITY_DISABLED_RULES', message: `"${name}" is not a rule (${RULE_NAMES.join(', ')})` });
   }
   const severities: Record<RuleName, Severity> = { ...DEFAULT_SEVERITIES };
   for (const entry of splitList(env.VA_SANITY_SEVERITY_OVERRIDES)) {
     const [name = '', level = ''] = entry.split('=').map((s) => s.trim());
     if (!isRule(name) || !['1', '2', '3'].includes(level)) {
-      issues.push({ key: 'VA_SANITY_SEVERITY_OVERRIDES', message: `"${entry}" must be <rule>=<1|2|3> with a known rule` });
+      issues.push({
+        key: 'VA_SANITY_SEVERITY_OVERRIDES',
+        message: `"${entry}" must be <rule>=<1|2|3> with a known rule`,
+      });
     } else {
       severities[name] = Number(level) as Severity;
     }
   }
   if (parsed) {
     const e = parsed;
-    if (e.VA_SANITY_DRIFT_EVAL_EVERY > e.VA_SANITY_DRIFT_WINDOW) issues.push({ key: 'VA_SANITY_DRIFT_EVAL_EVERY', message: 'must not exceed VA_SANITY_DRIFT_WINDOW' });
-    if (e.VA_SANITY_LATENCY_EVAL_EVERY > e.VA_SANITY_LATENCY_WINDOW) issues.push({ key: 'VA_SANITY_LATENCY_EVAL_EVERY', message: 'must not exceed VA_SANITY_LATENCY_WINDOW' });
-    if (e.VA_SANITY_CLASS_FLIP_MIN_FLIPS >= e.VA_SANITY_CLASS_FLIP_WINDOW_FRAMES) issues.push({ key: 'VA_SANITY_CLASS_FLIP_MIN_FLIPS', message: 'must be below VA_SANITY_CLASS_FLIP_WINDOW_FRAMES' });
+    if (e.VA_SANITY_DRIFT_EVAL_EVERY > e.VA_SANITY_DRIFT_WINDOW)
+      issues.push({ key: 'VA_SANITY_DRIFT_EVAL_EVERY', message: 'must not exceed VA_SANITY_DRIFT_WINDOW' });
+    if (e.VA_SANITY_LATENCY_EVAL_EVERY > e.VA_SANITY_LATENCY_WINDOW)
+      issues.push({ key: 'VA_SANITY_LATENCY_EVAL_EVERY', message: 'must not exceed VA_SANITY_LATENCY_WINDOW' });
+    if (e.VA_SANITY_CLASS_FLIP_MIN_FLIPS >= e.VA_SANITY_CLASS_FLIP_WINDOW_FRAMES)
+      issues.push({
+        key: 'VA_SANITY_CLASS_FLIP_MIN_FLIPS',
+        message: 'must be below VA_SANITY_CLASS_FLIP_WINDOW_FRAMES',
+      });
   }
   if (issues.length > 0 || !parsed) throw new ConfigError(issues);
   const e = parsed;
@@ -139,12 +170,33 @@ export function loadSanityConfig(env: Env): SanityConfig {
     rules: {
       enabled: new Set(RULE_NAMES.filter((n) => !disabled.has(n))),
       severities,
-      trackWithoutDetection: { minFrames: e.VA_SANITY_VANISH_MIN_FRAMES, minLastScore: e.VA_SANITY_VANISH_MIN_LAST_SCORE, edgeMargin: e.VA_SANITY_VANISH_EDGE_MARGIN, maxOcclusion: e.VA_SANITY_VANISH_MAX_OCCLUSION },
-      unexplainedDetection: { minFrames: e.VA_SANITY_UNEXPLAINED_MIN_FRAMES, minScore: e.VA_SANITY_UNEXPLAINED_MIN_SCORE, linkIou: e.VA_SANITY_UNEXPLAINED_LINK_IOU },
-      classFlip: { windowFrames: e.VA_SANITY_CLASS_FLIP_WINDOW_FRAMES, minFlips: e.VA_SANITY_CLASS_FLIP_MIN_FLIPS, minScore: e.VA_SANITY_CLASS_FLIP_MIN_SCORE },
-      impossibleMotion: { minJumpDiagonals: e.VA_SANITY_MOTION_MIN_JUMP, maxSpeedDiagonalsPerS: e.VA_SANITY_MOTION_MAX_SPEED },
+      trackWithoutDetection: {
+        minFrames: e.VA_SANITY_VANISH_MIN_FRAMES,
+        minLastScore: e.VA_SANITY_VANISH_MIN_LAST_SCORE,
+        edgeMargin: e.VA_SANITY_VANISH_EDGE_MARGIN,
+        maxOcclusion: e.VA_SANITY_VANISH_MAX_OCCLUSION,
+      },
+      unexplainedDetection: {
+        minFrames: e.VA_SANITY_UNEXPLAINED_MIN_FRAMES,
+        minScore: e.VA_SANITY_UNEXPLAINED_MIN_SCORE,
+        linkIou: e.VA_SANITY_UNEXPLAINED_LINK_IOU,
+      },
+      classFlip: {
+        windowFrames: e.VA_SANITY_CLASS_FLIP_WINDOW_FRAMES,
+        minFlips: e.VA_SANITY_CLASS_FLIP_MIN_FLIPS,
+        minScore: e.VA_SANITY_CLASS_FLIP_MIN_SCORE,
+      },
+      impossibleMotion: {
+        minJumpDiagonals: e.VA_SANITY_MOTION_MIN_JUMP,
+        maxSpeedDiagonalsPerS: e.VA_SANITY_MOTION_MAX_SPEED,
+      },
       invalidBox: { edgeTolerance: e.VA_SANITY_BOX_EDGE_TOLERANCE },
-      frameFreeze: { minFrames: e.VA_SANITY_FREEZE_MIN_FRAMES, minMs: e.VA_SANITY_FREEZE_MIN_MS, nearZeroDelta: e.VA_SANITY_FREEZE_NEAR_ZERO_DELTA, maxChangedShare: e.VA_SANITY_FREEZE_MAX_CHANGED_SHARE },
+      frameFreeze: {
+        minFrames: e.VA_SANITY_FREEZE_MIN_FRAMES,
+        minMs: e.VA_SANITY_FREEZE_MIN_MS,
+        nearZeroDelta: e.VA_SANITY_FREEZE_NEAR_ZERO_DELTA,
+        maxChangedShare: e.VA_SANITY_FREEZE_MAX_CHANGED_SHARE,
+      },
       darkOrBlank: {
         maxDarkLuma: e.VA_SANITY_DARK_MAX_LUMA,
         maxBlankStddev: e.VA_SANITY_BLANK_MAX_STDDEV,
@@ -153,7 +205,11 @@ export function loadSanityConfig(env: Env): SanityConfig {
         minMs: e.VA_SANITY_DARK_MIN_MS,
       },
       cameraFault: {
-        baseline: { minFrames: e.VA_SANITY_PICTURE_BASELINE_FRAMES, minMs: e.VA_SANITY_PICTURE_BASELINE_MS, followRate: e.VA_SANITY_PICTURE_FOLLOW_RATE },
+        baseline: {
+          minFrames: e.VA_SANITY_PICTURE_BASELINE_FRAMES,
+          minMs: e.VA_SANITY_PICTURE_BASELINE_MS,
+          followRate: e.VA_SANITY_PICTURE_FOLLOW_RATE,
+        },
         minFrames: e.VA_SANITY_CAMERA_FAULT_MIN_FRAMES,
         minMs: e.VA_SANITY_CAMERA_FAULT_MIN_MS,
       },
@@ -173,11 +229,21 @@ export function loadSanityConfig(env: Env): SanityConfig {
         scoreThreshold: e.VA_SANITY_DRIFT_PSI_THRESHOLD,
         boxThreshold: e.VA_SANITY_DRIFT_BOX_PSI_THRESHOLD,
       },
-      latencySlo: { sloMs: e.VA_SANITY_LATENCY_SLO_MS, quantile: e.VA_SANITY_LATENCY_QUANTILE, window: e.VA_SANITY_LATENCY_WINDOW, evalEvery: e.VA_SANITY_LATENCY_EVAL_EVERY },
+      latencySlo: {
+        sloMs: e.VA_SANITY_LATENCY_SLO_MS,
+        quantile: e.VA_SANITY_LATENCY_QUANTILE,
+        window: e.VA_SANITY_LATENCY_WINDOW,
+        evalEvery: e.VA_SANITY_LATENCY_EVAL_EVERY,
+      },
     },
     startFrom: e.VA_SANITY_START_FROM,
     maxCameras: e.VA_SANITY_MAX_CAMERAS,
-    folder: { quietMs: e.VA_SANITY_FLAG_QUIET_MS, maxNewPerMinute: e.VA_SANITY_FLAG_MAX_NEW_PER_MIN, burst: e.VA_SANITY_FLAG_BURST, maxOpen: e.VA_SANITY_FLAG_MAX_OPEN },
+    folder: {
+      quietMs: e.VA_SANITY_FLAG_QUIET_MS,
+      maxNewPerMinute: e.VA_SANITY_FLAG_MAX_NEW_PER_MIN,
+      burst: e.VA_SANITY_FLAG_BURST,
+      maxOpen: e.VA_SANITY_FLAG_MAX_OPEN,
+    },
     updateIntervalMs: e.VA_SANITY_FLAG_UPDATE_INTERVAL_MS,
     flagStoreMax: e.VA_SANITY_FLAG_STORE_MAX,
     dataDir: resolve(e.VA_SANITY_DATA_DIR ?? DEFAULT_DATA_DIR),
@@ -196,7 +262,10 @@ export function loadSanityConfig(env: Env): SanityConfig {
 }
 
 function splitList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 function isRule(name: string): name is RuleName {

@@ -46,14 +46,30 @@ runMain(SERVICE, async () => {
   const evidence = await EvidenceStore.open(join(s.dataDir, 'evidence'), s.evidence);
   metrics.sources.evidence = evidence;
   const recorder = s.framesEnabled
-    ? new EvidenceRecorder(new IngestFrameSource(nats.nc, s.evidence.fetchTimeoutMs), evidence, metrics, log.child({ component: 'evidence' }), s.evidence)
+    ? new EvidenceRecorder(
+        new IngestFrameSource(nats.nc, s.evidence.fetchTimeoutMs),
+        evidence,
+        metrics,
+        log.child({ component: 'evidence' }),
+        s.evidence,
+      )
     : undefined;
   if (recorder) runtime.onShutdown({ name: 'evidence', phase: 'flush', graceful: () => recorder.drain() });
 
   // 3. Detections and tracks -> rules -> de-dup and rate limit -> va.flags.<camera>.
-  const publisher = new FlagPublisher(nats.js, metrics, log.child({ component: 'flag-publisher' }), { retryMs: 200, maxRetryMs: 5_000 }, runtime.publishRefusals);
+  const publisher = new FlagPublisher(
+    nats.js,
+    metrics,
+    log.child({ component: 'flag-publisher' }),
+    { retryMs: 200, maxRetryMs: 5_000 },
+    runtime.publishRefusals,
+  );
   const pipeline = new SanityPipeline({
-    registry: new RuleRegistry(s.rules, s.maxCameras, registryHooks(metrics, log.child({ component: 'rules' }), s.rules.latencySlo.quantile)),
+    registry: new RuleRegistry(
+      s.rules,
+      s.maxCameras,
+      registryHooks(metrics, log.child({ component: 'rules' }), s.rules.latencySlo.quantile),
+    ),
     folder: new FlagFolder(s.folder),
     publisher,
     store,
@@ -84,11 +100,19 @@ runMain(SERVICE, async () => {
     deliverPolicy,
     handle: (update) => pipeline.onTracks(update),
   });
-  for (const [name, consumer] of [['detections', detections], ['tracks', tracks]] as const) {
+  for (const [name, consumer] of [
+    ['detections', detections],
+    ['tracks', tracks],
+  ] as const) {
     // A publish retrying against a dead NATS holds the consumer; past the grace period it gives up.
     runtime.onShutdown({ name, phase: 'intake', graceful: () => consumer.stop(), force: () => publisher.stop() });
   }
-  runtime.onShutdown({ name: 'flag-updates', phase: 'flush', graceful: () => pipeline.stop(), force: () => publisher.stop() });
+  runtime.onShutdown({
+    name: 'flag-updates',
+    phase: 'flush',
+    graceful: () => pipeline.stop(),
+    force: () => publisher.stop(),
+  });
   await detections.start();
   await tracks.start();
   pipeline.start(s.updateIntervalMs);

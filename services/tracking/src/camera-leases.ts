@@ -31,7 +31,10 @@ export class CameraLeases {
   onLost: (camera: string) => void = () => {};
 
   /** `replicas` is VA_JS_REPLICAS. */
-  static async open(nats: NatsConnectionHandle, options: { bucket: string; replicas: number; ttlMs: number; owner: string; log: Logger }): Promise<CameraLeases> {
+  static async open(
+    nats: NatsConnectionHandle,
+    options: { bucket: string; replicas: number; ttlMs: number; owner: string; log: Logger },
+  ): Promise<CameraLeases> {
     const kv = await openKvBucket(nats, options.bucket, options.replicas, { ttlMs: options.ttlMs, history: 1 });
     return new CameraLeases(kv, options.owner, options.ttlMs, options.log.child({ component: 'leases' }));
   }

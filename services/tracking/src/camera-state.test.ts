@@ -8,7 +8,10 @@ import { DEFAULT_TRACKER_PARAMS } from './tracker/tracker-params.js';
 const T0 = 1_700_000_000_000;
 
 /** One person walking right 10 px per frame; absent in the frames listed. */
-function batch(sequence: number, opts: { epoch?: string; absent?: boolean; x?: number; ts?: number } = {}): DetectionBatch {
+function batch(
+  sequence: number,
+  opts: { epoch?: string; absent?: boolean; x?: number; ts?: number } = {},
+): DetectionBatch {
   const x = opts.x ?? 100 + 10 * sequence;
   return DetectionBatch.fromPartial({
     cameraId: 'cam-1',
@@ -27,7 +30,11 @@ function batch(sequence: number, opts: { epoch?: string; absent?: boolean; x?: n
 }
 
 function state() {
-  return new CameraState<number>({ camera: 'cam-1', tracker: { ...DEFAULT_TRACKER_PARAMS, trackBuffer: 5 }, reorder: { window: 8, gapTimeoutMs: 500 } });
+  return new CameraState<number>({
+    camera: 'cam-1',
+    tracker: { ...DEFAULT_TRACKER_PARAMS, trackBuffer: 5 },
+    reorder: { window: 8, gapTimeoutMs: 500 },
+  });
 }
 
 const outputsOf = (results: Array<StepResult<number>>) => results.flatMap((r) => r.outputs);
@@ -40,8 +47,14 @@ describe('CameraState', () => {
     const results = [];
     for (let q = 0; q < 20; q++) results.push(s.offer(batch(q, { absent: q >= 8 }), q, 0));
     const outputs = outputsOf(results);
-    assert.deepEqual(outputs.map((o) => o.sequence), [...Array(20).keys()]);
-    assert.deepEqual(outputs.map((o) => o.tokens), [...Array(20).keys()].map((q) => [q]));
+    assert.deepEqual(
+      outputs.map((o) => o.sequence),
+      [...Array(20).keys()],
+    );
+    assert.deepEqual(
+      outputs.map((o) => o.tokens),
+      [...Array(20).keys()].map((q) => [q]),
+    );
     const first = outputs[0]!.update!;
     assert.equal(first.tracks.length, 1);
     assert.equal(first.tracks[0]!.detectionIndex, 1, 'index into the original DetectionBatch.detections');
@@ -53,7 +66,10 @@ describe('CameraState', () => {
     assert.ok(Math.abs(outputs[7]!.update!.tracks[0]!.vx - 10) < 2);
 
     const events = eventsOf(outputs);
-    assert.deepEqual(events.map((e) => `${typeName(e.type)}@${e.sequence}`), ['started@0', 'lost@8', 'ended@13']);
+    assert.deepEqual(
+      events.map((e) => `${typeName(e.type)}@${e.sequence}`),
+      ['started@0', 'lost@8', 'ended@13'],
+    );
     const ended = events[2]!;
     assert.equal(ended.durationMs, 700);
     assert.ok(Math.abs(ended.pathLengthPx - 70) < 5, `path ${ended.pathLengthPx}`);
@@ -66,15 +82,23 @@ describe('CameraState', () => {
   it('orders frames, drops late ones, and bridges a gap with the prediction', () => {
     const s = state();
     const results = [0, 1, 3, 2, 4, 6, 7].map((q) => s.offer(batch(q), q, 0));
-    assert.deepEqual(outputsOf(results).map((o) => o.sequence), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      outputsOf(results).map((o) => o.sequence),
+      [0, 1, 2, 3, 4],
+    );
     const expired = s.expire(500);
-    assert.deepEqual(expired.outputs.map((o) => o.sequence), [6, 7]);
+    assert.deepEqual(
+      expired.outputs.map((o) => o.sequence),
+      [6, 7],
+    );
     assert.equal(expired.skipped, 1);
     const late = s.offer(batch(5), 5, 600);
     assert.deepEqual(late.dropped, [{ token: 5, reason: 'late' }]);
     const dup = s.offer(batch(6), 66, 600);
     assert.deepEqual(dup.dropped, [{ token: 66, reason: 'duplicate' }]);
-    const ids = new Set([...outputsOf(results), ...expired.outputs].flatMap((o) => o.update!.tracks.map((t) => t.trackId)));
+    const ids = new Set(
+      [...outputsOf(results), ...expired.outputs].flatMap((o) => o.update!.tracks.map((t) => t.trackId)),
+    );
     assert.equal(ids.size, 1, 'one identity across the gap');
     assert.deepEqual(s.counters, { frames: 7, late: 1, duplicates: 1, skipped: 1, shed: 0 });
   });
@@ -85,7 +109,11 @@ describe('CameraState', () => {
     results.push(s.offer({ ...batch(5), shedSequences: [2, 3, 4] }, 5, 0));
     results.push(s.offer({ ...batch(8), shedSequences: [6, 7] }, 8, 0));
     const outputs = outputsOf(results);
-    assert.deepEqual(outputs.map((o) => o.sequence), [0, 1, 5, 8], 'nothing waited for the gap timeout');
+    assert.deepEqual(
+      outputs.map((o) => o.sequence),
+      [0, 1, 5, 8],
+      'nothing waited for the gap timeout',
+    );
     assert.equal(s.bufferDepth, 0);
     assert.equal(new Set(outputs.flatMap((o) => o.update!.tracks.map((t) => t.trackId))).size, 1);
     assert.deepEqual(s.counters, { frames: 4, late: 0, duplicates: 0, skipped: 0, shed: 5 });
@@ -99,7 +127,10 @@ describe('CameraState', () => {
     assert.deepEqual(r.resets, ['stream_epoch']);
     const [end, fresh] = r.outputs;
     assert.equal(end!.update, undefined);
-    assert.deepEqual(end!.events.map((e) => [typeName(e.type), e.trackId, e.reason, e.sequence]), [['ended', oldId, 'stream_restart', 3]]);
+    assert.deepEqual(
+      end!.events.map((e) => [typeName(e.type), e.trackId, e.reason, e.sequence]),
+      [['ended', oldId, 'stream_restart', 3]],
+    );
     assert.equal(fresh!.epoch, 'e2');
     const newId = fresh!.update!.tracks[0]!.trackId;
     assert.notEqual(newId, oldId);
@@ -120,17 +151,34 @@ describe('CameraState', () => {
       const s = state();
       const outs = outputsOf([5, 6, 7, 8, 9].map((q) => s.offer(batch(q, { absent: q === 8 }), q, 0)));
       outs.push(...s.expire(10_000).outputs);
-      return outs.map((o) => ({ tracks: o.update?.tracks.map((t) => t.trackId), events: o.events.map((e) => e.eventId) }));
+      return outs.map((o) => ({
+        tracks: o.update?.tracks.map((t) => t.trackId),
+        events: o.events.map((e) => e.eventId),
+      }));
     };
     const first = run();
-    assert.ok(first.some((o) => (o.tracks?.length ?? 0) > 0) && first.some((o) => o.events.length > 0), 'the replay produces tracks and events to compare');
+    assert.ok(
+      first.some((o) => (o.tracks?.length ?? 0) > 0) && first.some((o) => o.events.length > 0),
+      'the replay produces tracks and events to compare',
+    );
     assert.deepEqual(run(), first);
   });
 
   it('zone and line events carry the track and the direction', () => {
     const s = state();
     s.setZones({
-      zones: [{ zoneId: 'middle', polygon: [{ x: 190, y: 0 }, { x: 260, y: 0 }, { x: 260, y: 720 }, { x: 190, y: 720 }], classes: [] }],
+      zones: [
+        {
+          zoneId: 'middle',
+          polygon: [
+            { x: 190, y: 0 },
+            { x: 260, y: 0 },
+            { x: 260, y: 720 },
+            { x: 190, y: 720 },
+          ],
+          classes: [],
+        },
+      ],
       lines: [{ lineId: 'gate', a: { x: 300, y: 720 }, b: { x: 300, y: 0 }, classes: ['person'] }],
     });
     const outputs = outputsOf([...Array(30).keys()].map((q) => s.offer(batch(q), q, 0)));
@@ -150,14 +198,20 @@ describe('CameraState', () => {
     s.offer(batch(4), 4, 0);
     const { output, unprocessed } = s.handOver();
     assert.deepEqual(unprocessed, [4]);
-    assert.deepEqual(output!.events.map((e) => [typeName(e.type), e.reason, e.sequence]), [['ended', 'handover', 2]]);
+    assert.deepEqual(
+      output!.events.map((e) => [typeName(e.type), e.reason, e.sequence]),
+      [['ended', 'handover', 2]],
+    );
   });
 
   it('a camera gone quiet ends its tracks (idle); the next frame starts a new session', () => {
     const s = state();
     const before = outputsOf([0, 1, 2].map((q) => s.offer(batch(q), q, 0)));
     const idle = s.endIdle()!;
-    assert.deepEqual(idle.events.map((e) => [typeName(e.type), e.reason, e.sequence]), [['ended', 'idle', 2]]);
+    assert.deepEqual(
+      idle.events.map((e) => [typeName(e.type), e.reason, e.sequence]),
+      [['ended', 'idle', 2]],
+    );
     assert.equal(s.endIdle(), undefined, 'nothing left to end');
     const after = outputsOf([s.offer(batch(3), 3, 0)]);
     assert.notEqual(after[0]!.update!.tracks[0]!.trackId, before[2]!.update!.tracks[0]!.trackId);
@@ -190,7 +244,11 @@ describe('CameraState: frames the detection schedule skipped', () => {
   it('publishes a predicted TrackUpdate for every skipped frame, ids stable, nobody lost for want of a detection', () => {
     const s = state();
     const outputs = outputsOf([...Array(31).keys()].map((q) => s.offer(scheduled(q), q, 0)));
-    assert.deepEqual(outputs.map((o) => o.sequence), [...Array(31).keys()], 'one output per frame, in order');
+    assert.deepEqual(
+      outputs.map((o) => o.sequence),
+      [...Array(31).keys()],
+      'one output per frame, in order',
+    );
     const ids = new Set<string>();
     for (const o of outputs) {
       const u = o.update!;
@@ -221,7 +279,10 @@ describe('CameraState: frames the detection schedule skipped', () => {
     };
     // Frame 28 lies between detections at 27 and 30: the first person was at 435 and heads right.
     assert.ok(centreX(28, 0) > centreX(27, 0), `predicted ${centreX(28, 0)} after ${centreX(27, 0)}`);
-    assert.ok(Math.abs(centreX(28, 0) - (300 + 5 * 28)) < 6, `predicted centre ${centreX(28, 0)} near the truth ${300 + 5 * 28}`);
+    assert.ok(
+      Math.abs(centreX(28, 0) - (300 + 5 * 28)) < 6,
+      `predicted centre ${centreX(28, 0)} near the truth ${300 + 5 * 28}`,
+    );
   });
 
   it('predicts nothing and starts nothing on a skipped first frame', () => {

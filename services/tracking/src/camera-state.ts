@@ -184,7 +184,12 @@ export class CameraState<T> {
 
   private isSequenceRestart(batch: DetectionBatch): boolean {
     const expected = this.reorder.expected;
-    return expected !== undefined && this.last !== undefined && batch.sequence < expected && batch.captureTsMs > this.last.captureTsMs;
+    return (
+      expected !== undefined &&
+      this.last !== undefined &&
+      batch.sequence < expected &&
+      batch.captureTsMs > this.last.captureTsMs
+    );
   }
 
   private restart(result: StepResult<T>, reason: ResetReason, newEpoch: string): void {
@@ -212,7 +217,8 @@ export class CameraState<T> {
     }
     const ended = session.tracker.endAll();
     const events: TrackEvent[] = [];
-    for (const t of ended) events.push(...session.messages.endEvents(t, last.sequence, last.captureTsMs, reason, this.zones));
+    for (const t of ended)
+      events.push(...session.messages.endEvents(t, last.sequence, last.captureTsMs, reason, this.zones));
     this.zones.reset();
     return {
       sequence: last.sequence,
@@ -256,9 +262,17 @@ export class CameraState<T> {
           framesElapsed,
         });
     const trackerMs = performance.now() - t0;
-    this.last = { sequence: batch.sequence, captureTsMs: batch.captureTsMs, frameWidth: batch.frameWidth, frameHeight: batch.frameHeight };
+    this.last = {
+      sequence: batch.sequence,
+      captureTsMs: batch.captureTsMs,
+      frameWidth: batch.frameWidth,
+      frameHeight: batch.frameHeight,
+    };
     this.counters.frames++;
-    const events = [...this.orphanEvents(), ...messages.frameEvents(step, batch.sequence, batch.captureTsMs, this.zones)];
+    const events = [
+      ...this.orphanEvents(),
+      ...messages.frameEvents(step, batch.sequence, batch.captureTsMs, this.zones),
+    ];
     const update = messages.update(batch, step);
     this.latest = update;
     return {

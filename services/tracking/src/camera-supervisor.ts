@@ -114,8 +114,14 @@ export class CameraSupervisor {
     const leaving = [...this.workers.keys()].filter((camera) => !wanted.has(camera));
     if (leaving.length > 0 && !this.stopped) {
       const reassigned = leaving.filter((c) => present.has(c));
-      if (reassigned.length > 0) this.log.info({ cameras: reassigned, members: this.options.membership.members() }, 'cameras belong to another member now; handing them over');
-      await Promise.all(leaving.map((camera) => this.release(camera, present.has(camera) ? 'reassigned' : 'no_detections')));
+      if (reassigned.length > 0)
+        this.log.info(
+          { cameras: reassigned, members: this.options.membership.members() },
+          'cameras belong to another member now; handing them over',
+        );
+      await Promise.all(
+        leaving.map((camera) => this.release(camera, present.has(camera) ? 'reassigned' : 'no_detections')),
+      );
     }
     for (const camera of mine) {
       if (this.stopped) return;
@@ -123,7 +129,11 @@ export class CameraSupervisor {
       // naks and acks would land on the new worker's deliveries): its camera waits a round.
       if (this.workers.has(camera) || this.starting.has(camera) || this.draining.has(camera)) continue;
       if (this.workers.size >= this.options.maxCameras) {
-        if (!this.overLimitLogged) this.log.error({ maxCameras: this.options.maxCameras }, 'camera limit reached; further cameras are not tracked by this instance');
+        if (!this.overLimitLogged)
+          this.log.error(
+            { maxCameras: this.options.maxCameras },
+            'camera limit reached; further cameras are not tracked by this instance',
+          );
         this.overLimitLogged = true;
         break;
       }
@@ -136,7 +146,8 @@ export class CameraSupervisor {
     const worker = this.workers.get(camera);
     if (!worker) return;
     this.forget(camera, reason);
-    if (reason === 'no_detections') this.log.info({ cameraId: camera }, 'camera has no detections left in the stream; no longer tracked');
+    if (reason === 'no_detections')
+      this.log.info({ cameraId: camera }, 'camera has no detections left in the stream; no longer tracked');
     await worker.stop();
     await this.options.leases.release(camera);
   }

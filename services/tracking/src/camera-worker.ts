@@ -1,5 +1,14 @@
 import { DeliverPolicy, type JsMsg } from 'nats';
-import { codecs, DurableConsumer, errorMessage, STREAMS, subjects, type ConsumerMetrics, type Logger, type NatsConnectionHandle } from '@va/common';
+import {
+  codecs,
+  DurableConsumer,
+  errorMessage,
+  STREAMS,
+  subjects,
+  type ConsumerMetrics,
+  type Logger,
+  type NatsConnectionHandle,
+} from '@va/common';
 import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { CameraState, type FrameOutput, type StepResult } from './camera-state.js';
@@ -132,7 +141,10 @@ export class CameraWorker {
   private async onMessage(batch: DetectionBatch, msg: JsMsg): Promise<void> {
     if (batch.cameraId !== this.camera) {
       this.deps.consumerMetrics.malformed.inc({ source: subjects.detections(this.camera) });
-      this.log.warn({ subject: msg.subject, cameraId: batch.cameraId.slice(0, 80) }, 'detection batch names another camera than its subject; dropped');
+      this.log.warn(
+        { subject: msg.subject, cameraId: batch.cameraId.slice(0, 80) },
+        'detection batch names another camera than its subject; dropped',
+      );
       msg.term();
       return;
     }
@@ -204,11 +216,17 @@ export class CameraWorker {
         break;
       } catch (err) {
         if (this.abort.signal.aborted || (this.stopping && !final) || (final && attempt >= FINAL_ATTEMPTS)) {
-          this.log.warn({ error: errorMessage(err), sequence: output.sequence }, 'publishing tracks failed while stopping; the frame will be redelivered');
+          this.log.warn(
+            { error: errorMessage(err), sequence: output.sequence },
+            'publishing tracks failed while stopping; the frame will be redelivered',
+          );
           return false;
         }
         this.deps.metrics.publishRetries.inc();
-        this.log.warn({ error: errorMessage(err), sequence: output.sequence, retryInMs: delay }, 'publishing tracks failed; retrying');
+        this.log.warn(
+          { error: errorMessage(err), sequence: output.sequence, retryInMs: delay },
+          'publishing tracks failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(RETRY_MAX_MS, delay * 2);
       }
@@ -236,7 +254,11 @@ export class CameraWorker {
           break;
         case TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER:
         case TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT:
-          m.zoneEvents.inc({ camera, zone: e.zoneId, type: e.type === TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER ? 'enter' : 'exit' });
+          m.zoneEvents.inc({
+            camera,
+            zone: e.zoneId,
+            type: e.type === TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER ? 'enter' : 'exit',
+          });
           break;
         case TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS:
           m.lineCrossings.inc({ camera, line: e.lineId, direction: e.direction });

@@ -1,5 +1,18 @@
 import { z } from 'zod';
-import { bool, ConfigError, type ConfigIssue, int, loadBaseConfig, loadGrpcServerConfig, loadNatsConfig, loadPieces, num, oneOf, parseEnv, type Env } from '@va/common';
+import {
+  bool,
+  ConfigError,
+  type ConfigIssue,
+  int,
+  loadBaseConfig,
+  loadGrpcServerConfig,
+  loadNatsConfig,
+  loadPieces,
+  num,
+  oneOf,
+  parseEnv,
+  type Env,
+} from '@va/common';
 import { checkTrackerParams, DEFAULT_TRACKER_PARAMS as D, type TrackerParams } from './tracker/tracker-params.js';
 
 export const DEFAULT_GRPC_PORT = 50053;
@@ -9,7 +22,12 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** A pod name, host name or the like; a valid NATS KV key. */
 const MEMBER_ID = /^[A-Za-z0-9_-]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_-])?$/;
 const STATIC_ONLY = ['VA_TRACKING_PARTITION_INDEX', 'VA_TRACKING_PARTITION_COUNT'] as const;
-const DYNAMIC_ONLY = ['VA_TRACKING_MEMBER_ID', 'VA_TRACKING_MEMBERS_BUCKET', 'VA_TRACKING_MEMBER_TTL_MS', 'VA_TRACKING_MEMBERSHIP_SETTLE_MS'] as const;
+const DYNAMIC_ONLY = [
+  'VA_TRACKING_MEMBER_ID',
+  'VA_TRACKING_MEMBERS_BUCKET',
+  'VA_TRACKING_MEMBER_TTL_MS',
+  'VA_TRACKING_MEMBERSHIP_SETTLE_MS',
+] as const;
 const name = (def: string) => z.string().regex(NAME, `must match ${NAME.source}`).default(def);
 const unit = (def: number) => num(def, 0, 1);
 
@@ -127,16 +145,30 @@ export function loadTrackingServiceConfig(env: Env): Omit<TrackingServiceConfig,
   const mode = e.VA_TRACKING_MEMBERSHIP;
   // Keys of the other mode are refused rather than ignored: a partition index set for dynamic
   // membership would silently do nothing.
-  const foreign = (mode === 'dynamic' ? STATIC_ONLY : DYNAMIC_ONLY).filter((key) => env[key] !== undefined && env[key] !== '');
-  const issues: ConfigIssue[] = foreign.map((key) => ({ key, message: `only read with VA_TRACKING_MEMBERSHIP=${mode === 'dynamic' ? 'static' : 'dynamic'} (it is ${mode})` }));
+  const foreign = (mode === 'dynamic' ? STATIC_ONLY : DYNAMIC_ONLY).filter(
+    (key) => env[key] !== undefined && env[key] !== '',
+  );
+  const issues: ConfigIssue[] = foreign.map((key) => ({
+    key,
+    message: `only read with VA_TRACKING_MEMBERSHIP=${mode === 'dynamic' ? 'static' : 'dynamic'} (it is ${mode})`,
+  }));
   if (mode === 'static' && e.VA_TRACKING_PARTITION_INDEX >= e.VA_TRACKING_PARTITION_COUNT) {
-    issues.push({ key: 'VA_TRACKING_PARTITION_INDEX', message: `must be below VA_TRACKING_PARTITION_COUNT (${e.VA_TRACKING_PARTITION_COUNT})` });
+    issues.push({
+      key: 'VA_TRACKING_PARTITION_INDEX',
+      message: `must be below VA_TRACKING_PARTITION_COUNT (${e.VA_TRACKING_PARTITION_COUNT})`,
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const membership: MembershipConfig =
     mode === 'static'
       ? { mode, partition: { index: e.VA_TRACKING_PARTITION_INDEX, count: e.VA_TRACKING_PARTITION_COUNT } }
-      : { mode, memberId: e.VA_TRACKING_MEMBER_ID, bucket: e.VA_TRACKING_MEMBERS_BUCKET, ttlMs: e.VA_TRACKING_MEMBER_TTL_MS, settleMs: e.VA_TRACKING_MEMBERSHIP_SETTLE_MS };
+      : {
+          mode,
+          memberId: e.VA_TRACKING_MEMBER_ID,
+          bucket: e.VA_TRACKING_MEMBERS_BUCKET,
+          ttlMs: e.VA_TRACKING_MEMBER_TTL_MS,
+          settleMs: e.VA_TRACKING_MEMBERSHIP_SETTLE_MS,
+        };
   return {
     reorder: { window: e.VA_TRACKING_REORDER_WINDOW, gapTimeoutMs: e.VA_TRACKING_GAP_TIMEOUT_MS },
     idleEndMs: e.VA_TRACKING_IDLE_END_MS,

@@ -51,12 +51,18 @@ export function trackingService(deps: TrackingGrpcDeps): AsyncService<typeof Tra
     },
 
     watchTracks: async (req, sink) => {
-      if (req.cameraIds.length > MAX_WATCHED_CAMERAS) throw new InvalidArgumentError(`at most ${MAX_WATCHED_CAMERAS} camera_ids per watch`, 'camera_ids');
+      if (req.cameraIds.length > MAX_WATCHED_CAMERAS)
+        throw new InvalidArgumentError(`at most ${MAX_WATCHED_CAMERAS} camera_ids per watch`, 'camera_ids');
       req.cameraIds.forEach((c, i) => assertCameraId(c, `camera_ids[${i}]`));
-      if (watchers >= deps.maxWatchers) throw new ResourceExhaustedError(`too many WatchTracks streams on this instance (limit ${deps.maxWatchers})`);
+      if (watchers >= deps.maxWatchers)
+        throw new ResourceExhaustedError(`too many WatchTracks streams on this instance (limit ${deps.maxWatchers})`);
       watchers++;
       try {
-        await watchTracks(deps.nats, [...new Set(req.cameraIds)], sink, { queueLimit: deps.watchQueue, metrics: deps.metrics, consumerMetrics: deps.consumerMetrics });
+        await watchTracks(deps.nats, [...new Set(req.cameraIds)], sink, {
+          queueLimit: deps.watchQueue,
+          metrics: deps.metrics,
+          consumerMetrics: deps.consumerMetrics,
+        });
       } finally {
         watchers--;
       }
@@ -70,7 +76,10 @@ export function trackingService(deps: TrackingGrpcDeps): AsyncService<typeof Tra
 
     setZones: async (req) => {
       validateZoneConfig(req.cameraId, req.zones, req.lines);
-      const revision = await deps.zones.put(req.cameraId, ZoneConfig.fromPartial({ zones: req.zones, lines: req.lines, updatedTsMs: Date.now() }));
+      const revision = await deps.zones.put(
+        req.cameraId,
+        ZoneConfig.fromPartial({ zones: req.zones, lines: req.lines, updatedTsMs: Date.now() }),
+      );
       return { revision };
     },
 
@@ -88,4 +97,3 @@ export function trackingService(deps: TrackingGrpcDeps): AsyncService<typeof Tra
     },
   };
 }
-

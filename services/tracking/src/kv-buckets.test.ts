@@ -11,7 +11,12 @@ import { ZoneStore } from './zones/zone-store.js';
 function recordingNats(replicas: number) {
   const opened: Array<{ bucket: string; options: Partial<KvOptions> }> = [];
   const nats = {
-    js: { views: { kv: (bucket: string, options: Partial<KvOptions>) => Promise.resolve((opened.push({ bucket, options }), {} as KV)) } },
+    js: {
+      views: {
+        kv: (bucket: string, options: Partial<KvOptions>) =>
+          Promise.resolve((opened.push({ bucket, options }), {} as KV)),
+      },
+    },
     jsm: { streams: { info: () => Promise.resolve({ config: { num_replicas: replicas } }) } },
   };
   return { nats: nats as unknown as NatsConnectionHandle, opened };
@@ -23,7 +28,13 @@ describe("tracking's KV buckets", () => {
     const log = createLogger('test', 'silent');
     await ZoneStore.open(nats, 'va_zones', 3, log);
     await CameraLeases.open(nats, { bucket: 'va_leases', replicas: 3, ttlMs: 6_000, owner: 'me', log });
-    const membership = { mode: 'dynamic', bucket: 'va_members', ttlMs: 6_000, settleMs: 1_000, partition: { index: 0, count: 1 } } as unknown as Parameters<typeof openMembership>[1];
+    const membership = {
+      mode: 'dynamic',
+      bucket: 'va_members',
+      ttlMs: 6_000,
+      settleMs: 1_000,
+      partition: { index: 0, count: 1 },
+    } as unknown as Parameters<typeof openMembership>[1];
     await openMembership(nats, membership, 3, new TrackingMetrics(createRegistry(), 'va_test_'), log);
     assert.deepEqual(
       opened.map((o) => [o.bucket, o.options.replicas]),

@@ -39,7 +39,14 @@ runMain(SERVICE, async () => {
     leases,
     zones,
     log,
-    workerDeps: { nats, config: tracking, publisher: new TrackPublisher(nats, runtime.publishRefusals), metrics, consumerMetrics: runtime.consumerMetrics, log },
+    workerDeps: {
+      nats,
+      config: tracking,
+      publisher: new TrackPublisher(nats, runtime.publishRefusals),
+      metrics,
+      consumerMetrics: runtime.consumerMetrics,
+      log,
+    },
   });
   await zones.watch((camera, zoneConfig, revision) => supervisor.worker(camera)?.setZones(zoneConfig, revision));
   leases.start();
@@ -60,11 +67,28 @@ runMain(SERVICE, async () => {
   const grpc = runtime.grpcServer(config.grpc);
   grpc.addService(
     TrackingServiceService,
-    trackingService({ nats, supervisor, zones, metrics, consumerMetrics: runtime.consumerMetrics, watchQueue: tracking.watchQueue, maxWatchers: tracking.maxWatchers }),
+    trackingService({
+      nats,
+      supervisor,
+      zones,
+      metrics,
+      consumerMetrics: runtime.consumerMetrics,
+      watchQueue: tracking.watchQueue,
+      maxWatchers: tracking.maxWatchers,
+    }),
     trackingRoles,
   );
   runtime.registerHealth('va.tracking.v1.TrackingService');
   await grpc.start();
-  log.info({ membership: membership.mode, memberId: membership.memberId, members: membership.members(), reorderWindow: tracking.reorder.window, tracker: tracking.tracker }, 'tracking running');
+  log.info(
+    {
+      membership: membership.mode,
+      memberId: membership.memberId,
+      members: membership.members(),
+      reorderWindow: tracking.reorder.window,
+      tracker: tracking.tracker,
+    },
+    'tracking running',
+  );
   runtime.running();
 });

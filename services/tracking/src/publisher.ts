@@ -19,7 +19,13 @@ export class TrackPublisher {
     const acks: Array<Promise<unknown>> = [];
     if (output.update) {
       output.update.trackedTsMs = nowMs;
-      acks.push(this.store(subjects.tracks(camera), codecs.trackUpdate.encode(output.update), trackUpdateMsgId(camera, output.epoch, output.sequence)));
+      acks.push(
+        this.store(
+          subjects.tracks(camera),
+          codecs.trackUpdate.encode(output.update),
+          trackUpdateMsgId(camera, output.epoch, output.sequence),
+        ),
+      );
     }
     for (const event of output.events) {
       acks.push(this.store(subjects.trackEvents(camera), codecs.trackEvent.encode(event), event.eventId));

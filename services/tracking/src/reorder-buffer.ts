@@ -164,7 +164,11 @@ export class ReorderBuffer<T> {
       const h = this.held.get(this.next);
       if (!h) break;
       this.held.delete(this.next);
-      out.push({ sequence: this.next, item: h.item, framesElapsed: this.lastReleased === undefined ? 1 : this.next - this.lastReleased });
+      out.push({
+        sequence: this.next,
+        item: h.item,
+        framesElapsed: this.lastReleased === undefined ? 1 : this.next - this.lastReleased,
+      });
       this.remember(this.next);
       this.lastReleased = this.next;
       this.next++;

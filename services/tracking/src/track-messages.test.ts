@@ -29,7 +29,12 @@ function track(frames: number): { tracker: ByteTracker; step: TrackerStep; last:
   let last = batch(0);
   for (let q = 0; q < frames; q++) {
     last = batch(q);
-    step = tracker.update({ detections: last.detections, frameWidth: 1280, frameHeight: 720, timestampMs: last.captureTsMs });
+    step = tracker.update({
+      detections: last.detections,
+      frameWidth: 1280,
+      frameHeight: 720,
+      timestampMs: last.captureTsMs,
+    });
   }
   return { tracker, step: step!, last };
 }

@@ -1,6 +1,12 @@
 import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import type { BBox } from '@va/proto/va/common/v1/geometry';
-import { TrackEvent, TrackEventType, TrackState, type Track as TrackMessage, type TrackUpdate } from '@va/proto/va/common/v1/track';
+import {
+  TrackEvent,
+  TrackEventType,
+  TrackState,
+  type Track as TrackMessage,
+  type TrackUpdate,
+} from '@va/proto/va/common/v1/track';
 import { formatTrackId, trackEventId } from './track-ids.js';
 import type { Box } from './tracker/box.js';
 import type { TrackerStep } from './tracker/byte-tracker.js';
@@ -49,7 +55,15 @@ export function handoverEndedEvents(camera: string, previous: TrackUpdate): Trac
   return previous.tracks.map((t) =>
     endedEvent(
       camera,
-      { trackId: t.trackId, classId: t.classId, className: t.className, box: t.box, firstSeenMs: t.firstSeenTsMs, lastSeenMs: t.lastSeenTsMs, pathLength: t.pathLengthPx },
+      {
+        trackId: t.trackId,
+        classId: t.classId,
+        className: t.className,
+        box: t.box,
+        firstSeenMs: t.firstSeenTsMs,
+        lastSeenMs: t.lastSeenTsMs,
+        pathLength: t.pathLengthPx,
+      },
       previous.sequence,
       previous.captureTsMs,
       'handover',
@@ -76,7 +90,8 @@ export class SessionMessages {
       .filter((t) => t.everConfirmed && t.status === 'confirmed' && t.detectionIndex >= 0)
       .map((t) => ({ key: this.trackId(t), className: t.className, box: t.box, track: t }));
     const byKey = new Map(observed.map((o) => [o.key, o.track]));
-    for (const hit of zones.observe(observed)) events.push(this.zoneEvent(hit, byKey.get(hit.trackKey) as Track, seq, ts));
+    for (const hit of zones.observe(observed))
+      events.push(this.zoneEvent(hit, byKey.get(hit.trackKey) as Track, seq, ts));
     for (const t of step.lost) events.push(this.event(t, TrackEventType.TRACK_EVENT_TYPE_LOST, seq, ts));
     for (const t of step.ended) events.push(...this.endEvents(t, seq, ts, t.endReason ?? 'expired', zones));
     return events;
@@ -84,8 +99,18 @@ export class SessionMessages {
 
   /** The zone exits a track's end implies (reason "track_ended"), then its ENDED event. */
   endEvents(t: Track, seq: number, ts: number, reason: string, zones: ZoneMonitor): TrackEvent[] {
-    const events = zones.end(this.trackId(t), t.box).map((hit) => ({ ...this.zoneEvent(hit, t, seq, ts), reason: 'track_ended' }));
-    const ended = { trackId: this.trackId(t), classId: t.classId, className: t.className, box: t.box, firstSeenMs: t.firstSeenMs, lastSeenMs: t.lastSeenMs, pathLength: t.pathLength };
+    const events = zones
+      .end(this.trackId(t), t.box)
+      .map((hit) => ({ ...this.zoneEvent(hit, t, seq, ts), reason: 'track_ended' }));
+    const ended = {
+      trackId: this.trackId(t),
+      classId: t.classId,
+      className: t.className,
+      box: t.box,
+      firstSeenMs: t.firstSeenMs,
+      lastSeenMs: t.lastSeenMs,
+      pathLength: t.pathLength,
+    };
     events.push(endedEvent(this.camera, ended, seq, ts, reason));
     return events;
   }
@@ -98,7 +123,9 @@ export class SessionMessages {
       captureTsMs: batch.captureTsMs,
       frameWidth: batch.frameWidth,
       frameHeight: batch.frameHeight,
-      tracks: step.tracks.filter((t) => t.everConfirmed && (t.status === 'confirmed' || t.status === 'lost')).map((t) => this.trackMessage(t)),
+      tracks: step.tracks
+        .filter((t) => t.everConfirmed && (t.status === 'confirmed' || t.status === 'lost'))
+        .map((t) => this.trackMessage(t)),
       detectedTsMs: batch.detectedTsMs,
       trackedTsMs: 0,
       streamEpoch: batch.streamEpoch,
@@ -108,9 +135,14 @@ export class SessionMessages {
 
   private zoneEvent(hit: ZoneHit, t: Track, seq: number, ts: number): TrackEvent {
     if (hit.kind === 'cross') {
-      return { ...this.event(t, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS, seq, ts, hit.lineId, hit.box), lineId: hit.lineId, direction: hit.direction };
+      return {
+        ...this.event(t, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS, seq, ts, hit.lineId, hit.box),
+        lineId: hit.lineId,
+        direction: hit.direction,
+      };
     }
-    const type = hit.kind === 'enter' ? TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER : TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT;
+    const type =
+      hit.kind === 'enter' ? TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER : TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT;
     return { ...this.event(t, type, seq, ts, hit.zoneId, hit.box), zoneId: hit.zoneId };
   }
 

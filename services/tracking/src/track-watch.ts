@@ -1,4 +1,11 @@
-import { codecs, streamFromBus, subjects, type ConsumerMetrics, type NatsConnectionHandle, type StreamSink } from '@va/common';
+import {
+  codecs,
+  streamFromBus,
+  subjects,
+  type ConsumerMetrics,
+  type NatsConnectionHandle,
+  type StreamSink,
+} from '@va/common';
 import type { TrackUpdate } from '@va/proto/va/common/v1/track';
 import type { TrackingMetrics } from './metrics.js';
 

@@ -24,7 +24,11 @@ describe('canary rollout of a new version to a share of cameras, rollback and pr
   before(async () => {
     nats = await startNatsServer();
     repo = tempRepository([{ name: MODEL, config: shippedConfig(MODEL), versions: { '1': 'models/yolox_nano.onnx' } }]);
-    const env = { VA_INFERENCE_MODEL_REPOSITORY: repo.dir, VA_INFERENCE_EMBEDDER: 'none', VA_INFERENCE_PIPELINE: 'false' };
+    const env = {
+      VA_INFERENCE_MODEL_REPOSITORY: repo.dir,
+      VA_INFERENCE_EMBEDDER: 'none',
+      VA_INFERENCE_PIPELINE: 'false',
+    };
     workers.push(await startInference(nats.url, env), await startInference(nats.url, env));
     const clients = (w: InferenceProcess) => ({ viewer: w.client('viewer'), admin: w.client('admin') });
     a = clients(workers[0] as InferenceProcess);
@@ -45,22 +49,44 @@ describe('canary rollout of a new version to a share of cameras, rollback and pr
   const versions = async (client: InferenceServiceClient): Promise<Map<string, ModelVersionStatus>> =>
     new Map((await unary(client.modelStatus.bind(client), { model: MODEL })).models.map((m) => [m.version, m]));
   const versionFor = async (client: InferenceServiceClient, cameraId: string) => {
-    const res = await unary(client.detect.bind(client), { image: petsJpeg(1), model: MODEL, version: '', scoreThreshold: 0, cameraId, withEmbeddings: false }, { deadlineMs: 30_000 });
+    const res = await unary(
+      client.detect.bind(client),
+      { image: petsJpeg(1), model: MODEL, version: '', scoreThreshold: 0, cameraId, withEmbeddings: false },
+      { deadlineMs: 30_000 },
+    );
     return { version: res.model?.version, minScore: Math.min(...res.detections.map((d) => d.score)) };
   };
 
   it('guards the admin calls', async () => {
-    assert.equal(await codeOf(unary(a.viewer.setCanary.bind(a.viewer), { model: MODEL, version: '2', share: 0.5 })), status.PERMISSION_DENIED);
-    assert.equal(await codeOf(unary(a.admin.setCanary.bind(a.admin), { model: MODEL, version: '2', share: 0 })), status.INVALID_ARGUMENT);
-    assert.equal(await codeOf(unary(a.admin.setCanary.bind(a.admin), { model: MODEL, version: '1', share: 0.5 })), status.FAILED_PRECONDITION);
+    assert.equal(
+      await codeOf(unary(a.viewer.setCanary.bind(a.viewer), { model: MODEL, version: '2', share: 0.5 })),
+      status.PERMISSION_DENIED,
+    );
+    assert.equal(
+      await codeOf(unary(a.admin.setCanary.bind(a.admin), { model: MODEL, version: '2', share: 0 })),
+      status.INVALID_ARGUMENT,
+    );
+    assert.equal(
+      await codeOf(unary(a.admin.setCanary.bind(a.admin), { model: MODEL, version: '1', share: 0.5 })),
+      status.FAILED_PRECONDITION,
+    );
     assert.equal(await codeOf(unary(a.admin.rollback.bind(a.admin), { model: MODEL })), status.FAILED_PRECONDITION);
     assert.equal(await codeOf(unary(a.admin.promote.bind(a.admin), { model: MODEL })), status.FAILED_PRECONDITION);
   });
 
   it('SetCanary on one worker routes the same cameras to version 2 on both', async () => {
     const res = await unary(a.admin.setCanary.bind(a.admin), { model: MODEL, version: '2', share: 0.5 });
-    assert.deepEqual(res.models.map((m) => [m.version, m.trafficShare]), [['1', 0.5], ['2', 0.5]]);
-    await waitFor(async () => (await versions(b.viewer)).get('2')?.state === ModelState.MODEL_STATE_READY, { timeoutMs: 30_000, what: 'worker B to load the canary' });
+    assert.deepEqual(
+      res.models.map((m) => [m.version, m.trafficShare]),
+      [
+        ['1', 0.5],
+        ['2', 0.5],
+      ],
+    );
+    await waitFor(async () => (await versions(b.viewer)).get('2')?.state === ModelState.MODEL_STATE_READY, {
+      timeoutMs: 30_000,
+      what: 'worker B to load the canary',
+    });
     assert.equal((await versions(b.viewer)).get('2')?.trafficShare, 0.5);
 
     const seen = new Map<string, string>();
@@ -73,19 +99,36 @@ describe('canary rollout of a new version to a share of cameras, rollback and pr
       seen.set(camera, onA.version as string);
     }
     const canary = [...seen.values()].filter((v) => v === '2').length;
-    assert.ok(canary > 0 && canary < CAMERAS.length, `both versions serve (${canary} of ${CAMERAS.length} cameras on the canary)`);
-    assert.equal(await codeOf(unary(a.admin.unloadModel.bind(a.admin), { model: MODEL, version: '1' })), status.FAILED_PRECONDITION, 'the stable version cannot go while a canary runs');
+    assert.ok(
+      canary > 0 && canary < CAMERAS.length,
+      `both versions serve (${canary} of ${CAMERAS.length} cameras on the canary)`,
+    );
+    assert.equal(
+      await codeOf(unary(a.admin.unloadModel.bind(a.admin), { model: MODEL, version: '1' })),
+      status.FAILED_PRECONDITION,
+      'the stable version cannot go while a canary runs',
+    );
   });
 
   it('Rollback on the other worker sends every camera back to version 1 and unloads version 2 everywhere', async () => {
     const res = await unary(b.admin.rollback.bind(b.admin), { model: MODEL });
-    assert.deepEqual(res.models.map((m) => [m.version, m.trafficShare]), [['1', 1]]);
-    await waitFor(async () => !(await versions(a.viewer)).has('2'), { timeoutMs: 30_000, what: 'worker A to drop the canary' });
+    assert.deepEqual(
+      res.models.map((m) => [m.version, m.trafficShare]),
+      [['1', 1]],
+    );
+    await waitFor(async () => !(await versions(a.viewer)).has('2'), {
+      timeoutMs: 30_000,
+      what: 'worker A to drop the canary',
+    });
     for (const camera of CAMERAS.slice(0, 8)) assert.equal((await versionFor(a.viewer, camera)).version, '1');
   });
 
-  it('a worker started now serves the fleet\'s stable version 1, not the repository\'s latest', async () => {
-    const late = await startInference(nats.url, { VA_INFERENCE_MODEL_REPOSITORY: repo.dir, VA_INFERENCE_EMBEDDER: 'none', VA_INFERENCE_PIPELINE: 'false' });
+  it("a worker started now serves the fleet's stable version 1, not the repository's latest", async () => {
+    const late = await startInference(nats.url, {
+      VA_INFERENCE_MODEL_REPOSITORY: repo.dir,
+      VA_INFERENCE_EMBEDDER: 'none',
+      VA_INFERENCE_PIPELINE: 'false',
+    });
     workers.push(late);
     const v = await versions(late.client('viewer'));
     assert.deepEqual([...v.keys()], ['1']);
@@ -93,13 +136,22 @@ describe('canary rollout of a new version to a share of cameras, rollback and pr
 
   it('Promote makes version 2 the stable version for every camera on every worker', async () => {
     await unary(a.admin.setCanary.bind(a.admin), { model: MODEL, version: '2', share: 0.25 });
-    await waitFor(async () => (await versions(b.viewer)).get('2')?.state === ModelState.MODEL_STATE_READY, { timeoutMs: 30_000, what: 'worker B to load the canary' });
+    await waitFor(async () => (await versions(b.viewer)).get('2')?.state === ModelState.MODEL_STATE_READY, {
+      timeoutMs: 30_000,
+      what: 'worker B to load the canary',
+    });
     const res = await unary(b.admin.promote.bind(b.admin), { model: MODEL });
-    assert.deepEqual(res.models.map((m) => [m.version, m.trafficShare]), [['2', 1]]);
-    await waitFor(async () => {
-      const v = await versions(a.viewer);
-      return !v.has('1') && v.get('2')?.trafficShare === 1;
-    }, { timeoutMs: 30_000, what: 'worker A to promote' });
+    assert.deepEqual(
+      res.models.map((m) => [m.version, m.trafficShare]),
+      [['2', 1]],
+    );
+    await waitFor(
+      async () => {
+        const v = await versions(a.viewer);
+        return !v.has('1') && v.get('2')?.trafficShare === 1;
+      },
+      { timeoutMs: 30_000, what: 'worker A to promote' },
+    );
     for (const camera of CAMERAS.slice(0, 8)) {
       assert.equal((await versionFor(a.viewer, camera)).version, '2');
       assert.equal((await versionFor(b.viewer, camera)).version, '2');

@@ -31,7 +31,16 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
       // Requests wait for a batch of 8 that does not form: they hold their decoded pixels meanwhile.
       {
         name: 'queue_probe',
-        config: shippedConfig('yolox_nano', { batching: { maxBatchSize: 8, preferredBatchSizes: [], maxQueueDelayMs: 10_000, maxQueueSize: 4, timeoutMs: 600_000, priorityLevels: 2 } }),
+        config: shippedConfig('yolox_nano', {
+          batching: {
+            maxBatchSize: 8,
+            preferredBatchSizes: [],
+            maxQueueDelayMs: 10_000,
+            maxQueueSize: 4,
+            timeoutMs: 600_000,
+            priorityLevels: 2,
+          },
+        }),
         versions: { '1': YOLOX },
       },
     ]);
@@ -55,18 +64,34 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
   });
 
   const embed = (crops: Uint8Array[], signal?: AbortSignal) =>
-    unary(viewer.embed.bind(viewer), { crops, model: '', version: '', sourceImage: new Uint8Array(), boxes: [] }, { deadlineMs: 60_000, ...(signal ? { signal } : {}) });
+    unary(
+      viewer.embed.bind(viewer),
+      { crops, model: '', version: '', sourceImage: new Uint8Array(), boxes: [] },
+      { deadlineMs: 60_000, ...(signal ? { signal } : {}) },
+    );
   const detect = (image: Uint8Array, model = '', signal?: AbortSignal) =>
-    unary(viewer.detect.bind(viewer), { image, model, version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false }, { deadlineMs: 60_000, ...(signal ? { signal } : {}) });
-  const rejections = async (source: string, reason: string) => (await svc.metric('va_inference_image_rejections_total', { source, reason })) ?? 0;
+    unary(
+      viewer.detect.bind(viewer),
+      { image, model, version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false },
+      { deadlineMs: 60_000, ...(signal ? { signal } : {}) },
+    );
+  const rejections = async (source: string, reason: string) =>
+    (await svc.metric('va_inference_image_rejections_total', { source, reason })) ?? 0;
 
   it('answers a bomb in Embed or Detect with INVALID_ARGUMENT naming the image and the cap, and keeps serving', async () => {
     const webp = claimDimensions(await solidImage('webp'), 10_000, 10_000);
     assert.ok(webp.length <= 64, `a ${webp.length}-byte WebP that decodes to 300 MB`);
-    const crop = (await sharp(petsJpeg(1)).extract({ left: 300, top: 100, width: 60, height: 150 }).png().toBuffer()) as Uint8Array;
+    const crop = (await sharp(petsJpeg(1))
+      .extract({ left: 300, top: 100, width: 60, height: 150 })
+      .png()
+      .toBuffer()) as Uint8Array;
     const bombs: Array<[string, Buffer, RegExp]> = [
       ['webp', webp, /crops\[1\] is 10000x10000 \(100000000 pixels\); at most 4194304 pixels are accepted/],
-      ['png', claimDimensions(await solidImage('png'), 20_000, 15_000), /crops\[1\] is 20000x15000 \(300000000 pixels\); at most 4194304/],
+      [
+        'png',
+        claimDimensions(await solidImage('png'), 20_000, 15_000),
+        /crops\[1\] is 20000x15000 \(300000000 pixels\); at most 4194304/,
+      ],
       ['jpeg', claimDimensions(await solidImage('jpeg'), 20_000, 15_000), /crops\[1\] is 20000x15000/],
     ];
     for (const [format, bomb, message] of bombs) {
@@ -77,7 +102,13 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
     const frameBomb = await outcomeOf(detect(claimDimensions(await solidImage('jpeg'), 20_000, 15_000)));
     assert.equal(frameBomb.code, status.INVALID_ARGUMENT, frameBomb.details);
     assert.match(frameBomb.details, /image is 20000x15000 \(300000000 pixels\); at most 16777216/);
-    const gif = await outcomeOf(embed([await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).gif().toBuffer()]));
+    const gif = await outcomeOf(
+      embed([
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } })
+          .gif()
+          .toBuffer(),
+      ]),
+    );
     assert.equal(gif.code, status.INVALID_ARGUMENT);
     assert.match(gif.details, /crops\[0\] is not a JPEG, PNG or WebP file/);
 
@@ -92,7 +123,10 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
     const large = await solidImage('png', 2048, 2048); // 12 MiB decoded, the most a crop may be
     const res = await outcomeOf(embed(Array.from({ length: 11 }, () => large)));
     assert.equal(res.code, status.INVALID_ARGUMENT, res.details);
-    assert.match(res.details, /the request's 11 images decode to 132\.0 MiB of pixels; one request may decode at most 128\.0 MiB, so send fewer or smaller images per call/);
+    assert.match(
+      res.details,
+      /the request's 11 images decode to 132\.0 MiB of pixels; one request may decode at most 128\.0 MiB, so send fewer or smaller images per call/,
+    );
     assert.equal(await rejections('embed', 'request_too_large'), 1);
   });
 
@@ -104,20 +138,33 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
     // The holders run after maxQueueDelayMs (10 s); should the machine stall that long, hold again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const cancel = new AbortController();
-      const holders = [detect(frame4k, 'queue_probe', cancel.signal), detect(frame4k, 'queue_probe', cancel.signal)].map(codeOf);
-      await waitFor(async () => (await svc.metric('va_inference_decoded_bytes_in_flight')) === 96 * MIB, { what: 'two decoded 4096x4096 frames held in the queue' });
+      const holders = [
+        detect(frame4k, 'queue_probe', cancel.signal),
+        detect(frame4k, 'queue_probe', cancel.signal),
+      ].map(codeOf);
+      await waitFor(async () => (await svc.metric('va_inference_decoded_bytes_in_flight')) === 96 * MIB, {
+        what: 'two decoded 4096x4096 frames held in the queue',
+      });
       const res = await outcomeOf(embed(three));
       cancel.abort();
       await Promise.all(holders);
       attempts.push(`${res.code}: ${res.details}`);
       if (res.code === 'OK') continue;
       assert.equal(res.code, status.RESOURCE_EXHAUSTED, res.details);
-      assert.match(res.details, /would decode to 36\.0 MiB, but 96\.0 MiB of the service's 128\.0 MiB decoding budget are in use; try again shortly/);
+      assert.match(
+        res.details,
+        /would decode to 36\.0 MiB, but 96\.0 MiB of the service's 128\.0 MiB decoding budget are in use; try again shortly/,
+      );
       break;
     }
-    assert.ok(attempts.some((a) => a.startsWith(String(status.RESOURCE_EXHAUSTED))), `never refused while held: ${attempts.join('; ')}`);
+    assert.ok(
+      attempts.some((a) => a.startsWith(String(status.RESOURCE_EXHAUSTED))),
+      `never refused while held: ${attempts.join('; ')}`,
+    );
     assert.ok((await rejections('embed', 'decode_budget')) >= 1);
-    await waitFor(async () => (await svc.metric('va_inference_decoded_bytes_in_flight')) === 0, { what: 'the cancelled calls to return their bytes' });
+    await waitFor(async () => (await svc.metric('va_inference_decoded_bytes_in_flight')) === 0, {
+      what: 'the cancelled calls to return their bytes',
+    });
     assert.equal((await embed(three)).embeddings.length, 3);
     assert.equal(await svc.metric('va_inference_decoded_bytes_in_flight'), 0);
   });
@@ -125,16 +172,42 @@ describe('decompression bombs: headers checked before decoding, decoded bytes bo
   it('drops a bomb JPEG frame from the bus (too_large), counts it, stays ready and detects the next normal frame', async () => {
     const camera = 'cam-bomb';
     const frame = (sequence: number, f: Partial<Frame>) =>
-      codecs.frame.encode(Frame.fromPartial({ cameraId: camera, sequence, captureTsMs: Date.now(), pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG, streamEpoch: 'e1', ...f }));
-    nc.publish(subjects.frames(camera), frame(0, { width: 20_000, height: 15_000, pixels: claimDimensions(await solidImage('jpeg'), 20_000, 15_000) }));
-    nc.publish(subjects.frames(camera), frame(1, { width: 20_000, height: 15_000, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, pixels: new Uint8Array(64) }));
+      codecs.frame.encode(
+        Frame.fromPartial({
+          cameraId: camera,
+          sequence,
+          captureTsMs: Date.now(),
+          pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG,
+          streamEpoch: 'e1',
+          ...f,
+        }),
+      );
+    nc.publish(
+      subjects.frames(camera),
+      frame(0, { width: 20_000, height: 15_000, pixels: claimDimensions(await solidImage('jpeg'), 20_000, 15_000) }),
+    );
+    nc.publish(
+      subjects.frames(camera),
+      frame(1, {
+        width: 20_000,
+        height: 15_000,
+        pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
+        pixels: new Uint8Array(64),
+      }),
+    );
     await nc.flush();
-    await waitFor(async () => (await svc.metric('va_inference_frames_dropped_total', { camera, reason: 'too_large' })) === 2, { what: 'both oversized frames dropped as too_large' });
+    await waitFor(
+      async () => (await svc.metric('va_inference_frames_dropped_total', { camera, reason: 'too_large' })) === 2,
+      { what: 'both oversized frames dropped as too_large' },
+    );
     assert.equal(await rejections('frame', 'too_many_pixels'), 2);
 
     nc.publish(subjects.frames(camera), frame(2, { width: 768, height: 576, pixels: petsJpeg(1) }));
     await nc.flush();
-    await waitFor(async () => (await svc.metric('va_inference_frames_published_total', { camera })) === 1, { timeoutMs: 60_000, what: 'the next normal frame published' });
+    await waitFor(async () => (await svc.metric('va_inference_frames_published_total', { camera })) === 1, {
+      timeoutMs: 60_000,
+      what: 'the next normal frame published',
+    });
     const ready = await fetch(`http://127.0.0.1:${svc.httpPort}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal(await svc.metric('va_inference_frames_dropped_total', { camera, reason: 'invalid' }), undefined);

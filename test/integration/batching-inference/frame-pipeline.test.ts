@@ -67,24 +67,48 @@ describe('frame pipeline: va.frames.* -> batched detection + embeddings -> Detec
       frame('cam-a', 0, { pixels: petsJpeg(1) }),
       frame('cam-a', 1, { pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, pixels: await raw(petsJpeg(100), W, H) }),
       // Ingest scaled this one down to half; boxes must still come back in source pixels.
-      frame('cam-b', 0, { pixelFormat: PixelFormat.PIXEL_FORMAT_BGR24, width: W / 2, height: H / 2, pixels: await raw(petsJpeg(200), W / 2, H / 2, true) }),
+      frame('cam-b', 0, {
+        pixelFormat: PixelFormat.PIXEL_FORMAT_BGR24,
+        width: W / 2,
+        height: H / 2,
+        pixels: await raw(petsJpeg(200), W / 2, H / 2, true),
+      }),
       // Already letterboxed to the detector's input by ingest: used as it is.
-      frame('cam-b', 1, { pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, width: 416, height: 416, pixels: await letterboxed(petsJpeg(300)), letterbox: { scale: 416 / W, padX: 0, padY: 0 } }),
+      frame('cam-b', 1, {
+        pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24,
+        width: 416,
+        height: 416,
+        pixels: await letterboxed(petsJpeg(300)),
+        letterbox: { scale: 416 / W, padX: 0, padY: 0 },
+      }),
     ];
     for (const f of frames) nc.publish(subjects.frames(f.cameraId), codecs.frame.encode(f));
     // The same frame again (a re-sent frame): stored once thanks to the message id.
     nc.publish(subjects.frames('cam-a'), codecs.frame.encode(frames[0] as Frame));
     // Broken inputs: counted and skipped, never published.
-    nc.publish(subjects.frames('cam-c'), codecs.frame.encode(frame('cam-c', 0, { pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, pixels: new Uint8Array(100) })));
-    nc.publish(subjects.frames('cam-d'), codecs.frame.encode(frame('cam-d', 0, { pixels: petsJpeg(1), captureTsMs: Date.now() - 60_000 })));
+    nc.publish(
+      subjects.frames('cam-c'),
+      codecs.frame.encode(
+        frame('cam-c', 0, { pixelFormat: PixelFormat.PIXEL_FORMAT_RGB24, pixels: new Uint8Array(100) }),
+      ),
+    );
+    nc.publish(
+      subjects.frames('cam-d'),
+      codecs.frame.encode(frame('cam-d', 0, { pixels: petsJpeg(1), captureTsMs: Date.now() - 60_000 })),
+    );
     nc.publish(subjects.frames('cam-e'), new TextEncoder().encode('not a frame'));
     await nc.flush();
 
     const jsm = await nc.jetstreamManager();
-    await waitFor(async () => (await svc.metric('va_inference_frames_published_total', { camera: 'cam-b' })) === 2 && (await svc.metric('va_inference_frames_published_total', { camera: 'cam-a' })) === 3, {
-      timeoutMs: 60_000,
-      what: 'frames to be published',
-    });
+    await waitFor(
+      async () =>
+        (await svc.metric('va_inference_frames_published_total', { camera: 'cam-b' })) === 2 &&
+        (await svc.metric('va_inference_frames_published_total', { camera: 'cam-a' })) === 3,
+      {
+        timeoutMs: 60_000,
+        what: 'frames to be published',
+      },
+    );
     const info = await jsm.streams.info(STREAMS.detections.name);
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const m = await jsm.streams.getMessage(STREAMS.detections.name, { seq });
@@ -122,7 +146,10 @@ describe('frame pipeline: va.frames.* -> batched detection + embeddings -> Detec
       const truth = gt.filter((g) => g.frame === frameNo && !g.ignore);
       const people = batch.detections.filter((d) => d.className === 'person' && d.score >= 0.3);
       const found = truth.filter((g) => people.some((d) => iou(d.box as GtBox, g) >= 0.5));
-      assert.ok(found.length / truth.length >= 0.6, `${batch.cameraId}:${batch.sequence}: ${found.length} of ${truth.length} people found`);
+      assert.ok(
+        found.length / truth.length >= 0.6,
+        `${batch.cameraId}:${batch.sequence}: ${found.length} of ${truth.length} people found`,
+      );
     }
   });
 

@@ -30,11 +30,25 @@ describe('gRPC InferenceService: Detect, Embed, ModelStatus, Load/Unload, errors
       // Requests wait for a batch of 8 that never forms: two fill the queue, then time out.
       {
         name: 'queue_probe',
-        config: shippedConfig('yolox_nano', { batching: { maxBatchSize: 8, preferredBatchSizes: [], maxQueueDelayMs: 10_000, maxQueueSize: 2, timeoutMs: 400, priorityLevels: 2 } }),
+        config: shippedConfig('yolox_nano', {
+          batching: {
+            maxBatchSize: 8,
+            preferredBatchSizes: [],
+            maxQueueDelayMs: 10_000,
+            maxQueueSize: 2,
+            timeoutMs: 400,
+            priorityLevels: 2,
+          },
+        }),
         versions: { '1': YOLOX },
       },
     ]);
-    svc = await startInference(nats.url, { VA_INFERENCE_MODEL_REPOSITORY: repo.dir, VA_INFERENCE_MODELS: 'queue_probe', VA_INFERENCE_PIPELINE: 'false', VA_INFERENCE_ROLLOUT_BUCKET: '' });
+    svc = await startInference(nats.url, {
+      VA_INFERENCE_MODEL_REPOSITORY: repo.dir,
+      VA_INFERENCE_MODELS: 'queue_probe',
+      VA_INFERENCE_PIPELINE: 'false',
+      VA_INFERENCE_ROLLOUT_BUCKET: '',
+    });
     viewer = svc.client('viewer');
     admin = svc.client('admin');
     gt = readMotGroundTruth(sharedFile('data/mot15/PETS09-S2L1'));
@@ -47,7 +61,19 @@ describe('gRPC InferenceService: Detect, Embed, ModelStatus, Load/Unload, errors
   });
 
   const detect = (req: Partial<Parameters<InferenceServiceClient['detect']>[0]>, client = viewer) =>
-    unary(client.detect.bind(client), { image: new Uint8Array(), model: '', version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false, ...req }, { deadlineMs: 30_000 });
+    unary(
+      client.detect.bind(client),
+      {
+        image: new Uint8Array(),
+        model: '',
+        version: '',
+        scoreThreshold: 0,
+        cameraId: '',
+        withEmbeddings: false,
+        ...req,
+      },
+      { deadlineMs: 30_000 },
+    );
 
   it('Detect finds the people in a JPEG, in its pixels, and reports model, batch and timing', async () => {
     const res: DetectResponse = await detect({ image: petsJpeg(1), cameraId: 'cam-1' });
@@ -73,42 +99,100 @@ describe('gRPC InferenceService: Detect, Embed, ModelStatus, Load/Unload, errors
   });
 
   it('Embed turns encoded crops, or boxes of one image, into the same vectors', async () => {
-    const boxes = gt.filter((g) => g.frame === 1 && !g.ignore).slice(0, 2).map((g) => ({ x1: g.x1, y1: g.y1, x2: g.x2, y2: g.y2 }));
+    const boxes = gt
+      .filter((g) => g.frame === 1 && !g.ignore)
+      .slice(0, 2)
+      .map((g) => ({ x1: g.x1, y1: g.y1, x2: g.x2, y2: g.y2 }));
     const crops = await Promise.all(
       boxes.map((b) =>
         sharp(petsJpeg(1))
-          .extract({ left: Math.round(b.x1), top: Math.round(b.y1), width: Math.round(b.x2 - b.x1), height: Math.round(b.y2 - b.y1) })
+          .extract({
+            left: Math.round(b.x1),
+            top: Math.round(b.y1),
+            width: Math.round(b.x2 - b.x1),
+            height: Math.round(b.y2 - b.y1),
+          })
           .png()
           .toBuffer(),
       ),
     );
-    const res = await unary(viewer.embed.bind(viewer), { crops, model: '', version: '', sourceImage: petsJpeg(1), boxes }, { deadlineMs: 30_000 });
+    const res = await unary(
+      viewer.embed.bind(viewer),
+      { crops, model: '', version: '', sourceImage: petsJpeg(1), boxes },
+      { deadlineMs: 30_000 },
+    );
     assert.deepEqual(res.model, { name: 'osnet_x0_25_msmt17', version: '1' });
     assert.equal(res.embeddings.length, 4);
     const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * (b[i] as number), 0);
     const v = res.embeddings.map((e) => e.values);
-    assert.ok(dot(v[0] as number[], v[2] as number[]) > 0.95, 'a crop sent as PNG and the same box cut by the service agree');
-    assert.ok(dot(v[0] as number[], v[1] as number[]) < dot(v[0] as number[], v[2] as number[]), 'two people differ more than one person does');
+    assert.ok(
+      dot(v[0] as number[], v[2] as number[]) > 0.95,
+      'a crop sent as PNG and the same box cut by the service agree',
+    );
+    assert.ok(
+      dot(v[0] as number[], v[1] as number[]) < dot(v[0] as number[], v[2] as number[]),
+      'two people differ more than one person does',
+    );
   });
 
   it('answers bad input with INVALID_ARGUMENT and unknown models with NOT_FOUND', async () => {
-    assert.equal(await codeOf(detect({ image: new TextEncoder().encode('this is not a picture') })), status.INVALID_ARGUMENT);
+    assert.equal(
+      await codeOf(detect({ image: new TextEncoder().encode('this is not a picture') })),
+      status.INVALID_ARGUMENT,
+    );
     assert.equal(await codeOf(detect({ image: new Uint8Array() })), status.INVALID_ARGUMENT);
     assert.equal(await codeOf(detect({ image: petsJpeg(1), cameraId: 'bad camera id!' })), status.INVALID_ARGUMENT);
     assert.equal(await codeOf(detect({ image: petsJpeg(1), scoreThreshold: 2 })), status.INVALID_ARGUMENT);
     assert.equal(await codeOf(detect({ image: petsJpeg(1), model: 'no_such_model' })), status.NOT_FOUND);
-    assert.equal(await codeOf(unary(viewer.embed.bind(viewer), { crops: [], model: '', version: '', sourceImage: new Uint8Array(), boxes: [] })), status.INVALID_ARGUMENT);
-    assert.equal(await codeOf(unary(viewer.embed.bind(viewer), { crops: [new Uint8Array([1, 2, 3])], model: '', version: '', sourceImage: new Uint8Array(), boxes: [] })), status.INVALID_ARGUMENT);
+    assert.equal(
+      await codeOf(
+        unary(viewer.embed.bind(viewer), {
+          crops: [],
+          model: '',
+          version: '',
+          sourceImage: new Uint8Array(),
+          boxes: [],
+        }),
+      ),
+      status.INVALID_ARGUMENT,
+    );
+    assert.equal(
+      await codeOf(
+        unary(viewer.embed.bind(viewer), {
+          crops: [new Uint8Array([1, 2, 3])],
+          model: '',
+          version: '',
+          sourceImage: new Uint8Array(),
+          boxes: [],
+        }),
+      ),
+      status.INVALID_ARGUMENT,
+    );
   });
 
   it('refuses queued requests beyond the bound (RESOURCE_EXHAUSTED) and times out waiting ones (DEADLINE_EXCEEDED)', async () => {
-    const waiting = [detect({ image: petsJpeg(1), model: 'queue_probe' }), detect({ image: petsJpeg(1), model: 'queue_probe' })].map(codeOf);
-    await waitFor(async () => (await svc.metric('va_inference_queue_depth', { model: 'queue_probe' })) === 2, { what: 'two queued requests' });
+    const waiting = [
+      detect({ image: petsJpeg(1), model: 'queue_probe' }),
+      detect({ image: petsJpeg(1), model: 'queue_probe' }),
+    ].map(codeOf);
+    await waitFor(async () => (await svc.metric('va_inference_queue_depth', { model: 'queue_probe' })) === 2, {
+      what: 'two queued requests',
+    });
     assert.equal(await codeOf(detect({ image: petsJpeg(1), model: 'queue_probe' })), status.RESOURCE_EXHAUSTED);
     assert.deepEqual(await Promise.all(waiting), [status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED]);
-    assert.equal(await svc.metric('va_inference_request_failure_total', { model: 'queue_probe', reason: 'queue_full' }), 1);
-    assert.equal(await svc.metric('va_inference_request_failure_total', { model: 'queue_probe', reason: 'timeout' }), 2);
-    assert.equal(await svc.metric('va_inference_execution_count_total', { model: 'queue_probe' }), undefined, 'nothing reached the model');
+    assert.equal(
+      await svc.metric('va_inference_request_failure_total', { model: 'queue_probe', reason: 'queue_full' }),
+      1,
+    );
+    assert.equal(
+      await svc.metric('va_inference_request_failure_total', { model: 'queue_probe', reason: 'timeout' }),
+      2,
+    );
+    assert.equal(
+      await svc.metric('va_inference_execution_count_total', { model: 'queue_probe' }),
+      undefined,
+      'nothing reached the model',
+    );
   });
 
   it('ModelStatus shows versions, provider, batching mode and batch statistics', async () => {
@@ -123,14 +207,20 @@ describe('gRPC InferenceService: Detect, Embed, ModelStatus, Load/Unload, errors
     assert.equal(yolox?.kind, 'detector');
     assert.equal(yolox?.trafficShare, 1);
     assert.ok((yolox?.stats?.inferenceCount ?? 0) >= 3);
-    assert.equal(Object.values(yolox?.stats?.batchSizeCounts ?? {}).reduce((a, b) => a + b, 0), yolox?.stats?.executionCount);
+    assert.equal(
+      Object.values(yolox?.stats?.batchSizeCounts ?? {}).reduce((a, b) => a + b, 0),
+      yolox?.stats?.executionCount,
+    );
     assert.equal(byName.get('osnet_x0_25_msmt17')?.batching, 'native');
     assert.equal(byName.get('queue_probe')?.stats?.timeoutCount, 2);
     assert.equal(await codeOf(unary(viewer.modelStatus.bind(viewer), { model: 'nope' })), status.NOT_FOUND);
   });
 
   it('LoadModel and UnloadModel change what is served without a restart (admin only)', async () => {
-    assert.equal(await codeOf(unary(viewer.unloadModel.bind(viewer), { model: 'queue_probe', version: '' })), status.PERMISSION_DENIED);
+    assert.equal(
+      await codeOf(unary(viewer.unloadModel.bind(viewer), { model: 'queue_probe', version: '' })),
+      status.PERMISSION_DENIED,
+    );
     const anonymous = createClient(InferenceServiceClient, { address: svc.address });
     assert.equal(await codeOf(unary(anonymous.modelStatus.bind(anonymous), { model: '' })), status.UNAUTHENTICATED);
     anonymous.close();
@@ -139,7 +229,13 @@ describe('gRPC InferenceService: Detect, Embed, ModelStatus, Load/Unload, errors
     assert.equal(await codeOf(detect({ image: petsJpeg(1), model: 'queue_probe' })), status.NOT_FOUND);
     const loaded = await unary(admin.loadModel.bind(admin), { model: 'queue_probe', version: '1' });
     assert.equal(loaded.status?.state, ModelState.MODEL_STATE_READY);
-    assert.equal(await codeOf(unary(admin.loadModel.bind(admin), { model: 'queue_probe', version: '9' })), status.NOT_FOUND);
-    assert.equal(await codeOf(unary(admin.loadModel.bind(admin), { model: 'not_in_repo', version: '' })), status.NOT_FOUND);
+    assert.equal(
+      await codeOf(unary(admin.loadModel.bind(admin), { model: 'queue_probe', version: '9' })),
+      status.NOT_FOUND,
+    );
+    assert.equal(
+      await codeOf(unary(admin.loadModel.bind(admin), { model: 'not_in_repo', version: '' })),
+      status.NOT_FOUND,
+    );
   });
 });

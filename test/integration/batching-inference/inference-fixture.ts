@@ -10,11 +10,16 @@ export { INFERENCE_TOKENS as TOKENS, startInference, type InferenceProcess } fro
 
 /** A shipped model config (services/batching-inference/models/<name>/config.json) with overrides. */
 export function shippedConfig(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const config = JSON.parse(readFileSync(join(REPO_ROOT, 'services/batching-inference/models', name, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const config = JSON.parse(
+    readFileSync(join(REPO_ROOT, 'services/batching-inference/models', name, 'config.json'), 'utf8'),
+  ) as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...config, sources: {} };
   for (const [k, v] of Object.entries(overrides)) {
     const prev = merged[k];
-    merged[k] = prev && typeof prev === 'object' && !Array.isArray(prev) && v && typeof v === 'object' && !Array.isArray(v) ? { ...prev, ...v } : v;
+    merged[k] =
+      prev && typeof prev === 'object' && !Array.isArray(prev) && v && typeof v === 'object' && !Array.isArray(v)
+        ? { ...prev, ...v }
+        : v;
   }
   return merged;
 }

@@ -6,7 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@va/common';
 import type { Detection } from '@va/proto/va/common/v1/detection';
 import { decodeImage } from '@va/batching-inference/offline';
-import { DEFAULT_REPOSITORY_DIR, executeBatch, loadModel, ModelRepository, type InferenceJob, type LoadedModel } from '@va/batching-inference/serving';
+import {
+  DEFAULT_REPOSITORY_DIR,
+  executeBatch,
+  loadModel,
+  ModelRepository,
+  type InferenceJob,
+  type LoadedModel,
+} from '@va/batching-inference/serving';
 import { readMotGroundTruth, scoreDetections } from '@va/harness/detection-score';
 import { REPO_ROOT, sharedDir, sharedFile } from '@va/harness/shared';
 
@@ -22,7 +29,8 @@ const MAKE_INT8 = join(REPO_ROOT, 'services/batching-inference/tools/int8/make-i
  */
 function ensureInt8Model(): string | undefined {
   if (existsSync(modelFile)) return undefined;
-  if (spawnSync('bash', [MAKE_INT8, '--tools-ready']).status !== 0) return `the int8 quantization tools are not installed, so ${MODEL} cannot be made: run bash deploy/local/setup.sh`;
+  if (spawnSync('bash', [MAKE_INT8, '--tools-ready']).status !== 0)
+    return `the int8 quantization tools are not installed, so ${MODEL} cannot be made: run bash deploy/local/setup.sh`;
   const made = spawnSync('bash', [MAKE_INT8, '--no-install'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
   assert.equal(made.status, 0, `npm run model:int8 failed:\n${made.stdout}\n${made.stderr}`);
   return undefined;
@@ -35,7 +43,11 @@ describe('yolox_nano_int8 loads through the model repository, is verified, and f
     skip = ensureInt8Model();
     if (skip) return;
     const repository = new ModelRepository(DEFAULT_REPOSITORY_DIR, { sharedDir: sharedDir() });
-    model = await loadModel(repository.resolve(MODEL), { session: { intraOpThreads: 1, allowSpinning: false }, providers: ['cpu'], verifyBatch: 4 }, createLogger('test', 'warn'));
+    model = await loadModel(
+      repository.resolve(MODEL),
+      { session: { intraOpThreads: 1, allowSpinning: false }, providers: ['cpu'], verifyBatch: 4 },
+      createLogger('test', 'warn'),
+    );
   });
   after(() => model?.runner.release());
 
@@ -54,9 +66,19 @@ describe('yolox_nano_int8 loads through the model repository, is verified, and f
     const m = model as LoadedModel;
     assert.equal(m.spec.config.kind, 'detector');
     const frames = [1, 100, 200, 300];
-    const images = await Promise.all(frames.map(async (n) => decodeImage(readFileSync(sharedFile(`data/mot15/PETS09-S2L1/img1/${String(n).padStart(6, '0')}.jpg`)))));
+    const images = await Promise.all(
+      frames.map(async (n) =>
+        decodeImage(readFileSync(sharedFile(`data/mot15/PETS09-S2L1/img1/${String(n).padStart(6, '0')}.jpg`))),
+      ),
+    );
     type Image = (typeof images)[number];
-    const head = m.head as unknown as { job(input: { image: Image; sourceWidth: number; sourceHeight: number }): InferenceJob<{ detections: Detection[] }> };
+    const head = m.head as unknown as {
+      job(input: {
+        image: Image;
+        sourceWidth: number;
+        sourceHeight: number;
+      }): InferenceJob<{ detections: Detection[] }>;
+    };
     const job = (image: Image) => head.job({ image, sourceWidth: image.width, sourceHeight: image.height });
     const { results } = await executeBatch(m.runner, images.map(job));
     const batches = results.map((r, i) => {
@@ -64,15 +86,27 @@ describe('yolox_nano_int8 loads through the model repository, is verified, and f
       return { sequence: frames[i] as number, detections: r.detections };
     });
     const gt = readMotGroundTruth(sharedFile('data/mot15/PETS09-S2L1'));
-    const score = scoreDetections(batches as never[], gt, { className: 'person', minScore: 0.3, iouThreshold: 0.5, gtFrameOf: (b) => b.sequence });
+    const score = scoreDetections(batches as never[], gt, {
+      className: 'person',
+      minScore: 0.3,
+      iouThreshold: 0.5,
+      gtFrameOf: (b) => b.sequence,
+    });
     t.diagnostic(`four JPEGs: ${JSON.stringify(score)}`);
     const people = score.truePositives + score.falseNegatives;
     // The float model finds 19 of these 20 people at precision 0.79 (detection-accuracy.test.ts);
     // int8 may lose one or two more (BENCHMARKS.md), not most of them.
-    assert.ok(score.truePositives >= people - 4, `found ${score.truePositives} of ${people} people (${JSON.stringify(score)})`);
+    assert.ok(
+      score.truePositives >= people - 4,
+      `found ${score.truePositives} of ${people} people (${JSON.stringify(score)})`,
+    );
     assert.ok(score.precision >= 0.6, `precision ${score.precision} (${JSON.stringify(score)})`);
     const alone = (await executeBatch(m.runner, [job(images[2] as Image)])).results[0];
     if (alone instanceof Error || !alone) throw alone ?? new Error('no result');
-    assert.deepEqual(alone.detections, batches[2]?.detections, 'one image alone gives the same detections as in the batch');
+    assert.deepEqual(
+      alone.detections,
+      batches[2]?.detections,
+      'one image alone gives the same detections as in the batch',
+    );
   });
 });

@@ -29,7 +29,12 @@ function nanWhenBright(yolox: Uint8Array): Uint8Array {
   return editGraph(yolox, {
     rename: [{ from: 'output', to: 'output__raw' }],
     append: [
-      { opType: 'ReduceMean', inputs: ['images'], outputs: ['mean'], attributes: { axes: { ints: [1, 2, 3] }, keepdims: { i: 1 } } },
+      {
+        opType: 'ReduceMean',
+        inputs: ['images'],
+        outputs: ['mean'],
+        attributes: { axes: { ints: [1, 2, 3] }, keepdims: { i: 1 } },
+      },
       { opType: 'Sub', inputs: ['limit', 'mean'], outputs: ['headroom'] },
       { opType: 'Sqrt', inputs: ['headroom'], outputs: ['root'] }, // NaN when the mean is above the limit
       { opType: 'Mul', inputs: ['root', 'zero'], outputs: ['poison'] },
@@ -60,12 +65,28 @@ describe('broken models give clear errors and the service keeps serving the othe
       { name: 'yolox_nano', config: shippedConfig('yolox_nano'), versions: { '1': YOLOX } },
       { name: 'osnet_x0_25_msmt17', config: osnet, versions: { '1': OSNET } },
       { name: 'truncated', config: shippedConfig('yolox_nano'), versions: { '1': yolox.subarray(0, 100_000) } },
-      { name: 'not_onnx', config: shippedConfig('yolox_nano'), versions: { '1': new TextEncoder().encode('{"this": "is not a model"}\n') } },
-      { name: 'wrong_size', config: shippedConfig('yolox_nano', { input: { width: 320, height: 320 } }), versions: { '1': YOLOX } },
+      {
+        name: 'not_onnx',
+        config: shippedConfig('yolox_nano'),
+        versions: { '1': new TextEncoder().encode('{"this": "is not a model"}\n') },
+      },
+      {
+        name: 'wrong_size',
+        config: shippedConfig('yolox_nano', { input: { width: 320, height: 320 } }),
+        versions: { '1': YOLOX },
+      },
       { name: 'nan_always', config: shippedConfig('yolox_nano'), versions: { '1': alwaysNaN(yolox) } },
-      { name: 'nan_when_bright', config: shippedConfig('yolox_nano', { batching: { maxBatchSize: 1, preferredBatchSizes: [] } }), versions: { '1': nanWhenBright(yolox) } },
+      {
+        name: 'nan_when_bright',
+        config: shippedConfig('yolox_nano', { batching: { maxBatchSize: 1, preferredBatchSizes: [] } }),
+        versions: { '1': nanWhenBright(yolox) },
+      },
       { name: 'cuda_only', config: { ...osnet, executionProviders: ['cuda'] }, versions: { '1': OSNET } },
-      { name: 'gpu_first', config: { ...osnet, executionProviders: ['tensorrt', 'cuda', 'webgpu', 'cpu'] }, versions: { '1': OSNET } },
+      {
+        name: 'gpu_first',
+        config: { ...osnet, executionProviders: ['tensorrt', 'cuda', 'webgpu', 'cpu'] },
+        versions: { '1': OSNET },
+      },
       { name: 'missing_file', config: { ...osnet, sources: { '1': 'models/does-not-exist.onnx' } }, versions: {} },
     ]);
     svc = await startInference(nats.url, {
@@ -88,7 +109,11 @@ describe('broken models give clear errors and the service keeps serving the othe
   });
 
   const detect = (model: string, image: Uint8Array) =>
-    unary(viewer.detect.bind(viewer), { image, model, version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false }, { deadlineMs: 30_000 });
+    unary(
+      viewer.detect.bind(viewer),
+      { image, model, version: '', scoreThreshold: 0, cameraId: '', withEmbeddings: false },
+      { deadlineMs: 30_000 },
+    );
 
   const expectUnavailable = (name: string, reason: RegExp) => {
     const m = models.get(name);
@@ -117,14 +142,21 @@ describe('broken models give clear errors and the service keeps serving the othe
 
   it('NaN outputs at run time fail that request with INTERNAL and a clear message; the model keeps serving', async () => {
     assert.equal(models.get('nan_when_bright')?.state, ModelState.MODEL_STATE_READY);
-    const white = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 255, g: 255, b: 255 } } }).jpeg().toBuffer();
+    const white = await sharp({
+      create: { width: 320, height: 240, channels: 3, background: { r: 255, g: 255, b: 255 } },
+    })
+      .jpeg()
+      .toBuffer();
     const err = await detect('nan_when_bright', white).then(
       () => undefined,
       (e: ServiceError) => e,
     );
     assert.equal(err?.code, status.INTERNAL);
     assert.match(err?.details ?? '', /produced NaN or infinite values in output output; results discarded/);
-    assert.equal(await svc.metric('va_inference_request_failure_total', { model: 'nan_when_bright', reason: 'non_finite_output' }), 1);
+    assert.equal(
+      await svc.metric('va_inference_request_failure_total', { model: 'nan_when_bright', reason: 'non_finite_output' }),
+      1,
+    );
     const ok = await detect('nan_when_bright', petsJpeg(1));
     assert.ok(ok.detections.length > 0);
   });
@@ -136,9 +168,17 @@ describe('broken models give clear errors and the service keeps serving the othe
     assert.equal(fallback?.executionProvider, 'cpu');
     assert.match(fallback?.reason ?? '', /execution provider fallback to cpu: tensorrt .*cuda .*webgpu/);
     assert.equal(await svc.metric('va_inference_execution_provider', { model: 'gpu_first', ep: 'cpu' }), 1);
-    const warnings = svc.proc.logs().filter((l) => l.msg === 'execution provider failed to initialise; trying the next one');
+    const warnings = svc.proc
+      .logs()
+      .filter((l) => l.msg === 'execution provider failed to initialise; trying the next one');
     assert.deepEqual([...new Set(warnings.map((l) => l.ep))].sort(), ['cuda', 'tensorrt', 'webgpu']);
-    const res = await unary(viewer.embed.bind(viewer), { crops: [petsJpeg(1)], model: 'gpu_first', version: '', sourceImage: new Uint8Array(), boxes: [] });
+    const res = await unary(viewer.embed.bind(viewer), {
+      crops: [petsJpeg(1)],
+      model: 'gpu_first',
+      version: '',
+      sourceImage: new Uint8Array(),
+      boxes: [],
+    });
     assert.equal(res.embeddings[0]?.values.length, 512);
   });
 
@@ -153,7 +193,10 @@ describe('broken models give clear errors and the service keeps serving the othe
     );
     assert.equal(err?.code, status.UNAVAILABLE);
     assert.match(err?.details ?? '', /not an ONNX model/);
-    assert.equal(await codeOf(unary(admin.loadModel.bind(admin), { model: 'truncated', version: '1' })), status.FAILED_PRECONDITION);
+    assert.equal(
+      await codeOf(unary(admin.loadModel.bind(admin), { model: 'truncated', version: '1' })),
+      status.FAILED_PRECONDITION,
+    );
     assert.equal(await svc.metric('va_inference_model_ready', { model: 'truncated' }), undefined);
     assert.ok(((await svc.metric('va_inference_model_load_failures_total', { model: 'truncated' })) ?? 0) >= 2);
     const readyz = await fetch(`http://127.0.0.1:${svc.httpPort}/readyz`);

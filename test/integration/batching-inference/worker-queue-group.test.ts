@@ -17,7 +17,11 @@ describe('workers in one queue group share the frames: each frame is detected by
 
   before(async () => {
     nats = await startNatsServer();
-    const env = { VA_INFERENCE_EMBEDDER: 'none', VA_INFERENCE_MAX_FRAME_AGE_MS: '0', VA_INFERENCE_CAMERA_QUEUE: String(FRAMES) };
+    const env = {
+      VA_INFERENCE_EMBEDDER: 'none',
+      VA_INFERENCE_MAX_FRAME_AGE_MS: '0',
+      VA_INFERENCE_CAMERA_QUEUE: String(FRAMES),
+    };
     workers.push(await startInference(nats.url, env), await startInference(nats.url, env));
     nc = await connect(nats.clientOptions());
   });
@@ -52,19 +56,31 @@ describe('workers in one queue group share the frames: each frame is detected by
     }
     await nc.flush();
     const jsm = await nc.jetstreamManager();
-    await waitFor(async () => (await jsm.streams.info(STREAMS.detections.name)).state.messages === FRAMES, { timeoutMs: 180_000, what: `${FRAMES} DetectionBatches` });
+    await waitFor(async () => (await jsm.streams.info(STREAMS.detections.name)).state.messages === FRAMES, {
+      timeoutMs: 180_000,
+      what: `${FRAMES} DetectionBatches`,
+    });
     const received = await Promise.all(
       workers.map(async (w) => {
         let sum = 0;
-        for (let c = 0; c < 3; c++) sum += (await w.metric('va_inference_frames_received_total', { camera: `cam-${c}` })) ?? 0;
+        for (let c = 0; c < 3; c++)
+          sum += (await w.metric('va_inference_frames_received_total', { camera: `cam-${c}` })) ?? 0;
         return sum;
       }),
     );
-    assert.equal(received.reduce((x, y) => x + y, 0), FRAMES, `each frame went to one worker (${received.join(' + ')})`);
-    assert.ok(received.every((n) => n > 0), `every worker took frames (${received.join(' + ')})`);
+    assert.equal(
+      received.reduce((x, y) => x + y, 0),
+      FRAMES,
+      `each frame went to one worker (${received.join(' + ')})`,
+    );
+    assert.ok(
+      received.every((n) => n > 0),
+      `every worker took frames (${received.join(' + ')})`,
+    );
     const ids = new Set<string>();
     const info = await jsm.streams.info(STREAMS.detections.name);
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) ids.add((await jsm.streams.getMessage(STREAMS.detections.name, { seq })).header.get('Nats-Msg-Id'));
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++)
+      ids.add((await jsm.streams.getMessage(STREAMS.detections.name, { seq })).header.get('Nats-Msg-Id'));
     assert.equal(ids.size, FRAMES);
   });
 });

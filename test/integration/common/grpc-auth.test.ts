@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { makeGenericClientConstructor, Metadata, status } from '@grpc/grpc-js';
-import { createClient, createLogger, createRegistry, GrpcServer, HealthRegistry, InvalidArgumentError, unary } from '@va/common';
+import {
+  createClient,
+  createLogger,
+  createRegistry,
+  GrpcServer,
+  HealthRegistry,
+  InvalidArgumentError,
+  unary,
+} from '@va/common';
 import { IngestServiceClient, IngestServiceService, StreamState, StreamStatus } from '@va/proto/va/ingest/v1/ingest';
 import { codeOf, healthStatus } from '../../helpers/grpc.js';
 
@@ -16,7 +24,16 @@ const status0: StreamStatus = StreamStatus.fromPartial({ state: StreamState.STRE
 describe('gRPC bearer tokens and roles over a real call', () => {
   const registry = createRegistry();
   const server = new GrpcServer({
-    config: { host: '127.0.0.1', port: 0, auth: 'required', tokens: new Map(TOKENS), maxMessageBytes: 1024 * 1024, maxStreamsPerConnection: 8, maxStreams: 64, maxCallsPerConnection: 64 },
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      auth: 'required',
+      tokens: new Map(TOKENS),
+      maxMessageBytes: 1024 * 1024,
+      maxStreamsPerConnection: 8,
+      maxStreams: 64,
+      maxCallsPerConnection: 64,
+    },
     registry,
     log: createLogger('test', 'silent'),
   });
@@ -38,14 +55,34 @@ describe('gRPC bearer tokens and roles over a real call', () => {
           throw new Error('a bug with internal details');
         },
       },
-      { addStream: 'operator', removeStream: 'admin', updateStream: 'operator', listStreams: 'viewer', getStream: 'viewer' },
+      {
+        addStream: 'operator',
+        removeStream: 'admin',
+        updateStream: 'operator',
+        listStreams: 'viewer',
+        getStream: 'viewer',
+      },
     );
     address = `127.0.0.1:${await server.start()}`;
   });
   after(() => server.forceShutdown());
 
   const client = (token?: string) => createClient(IngestServiceClient, { address, ...(token ? { token } : {}) });
-  const spec = { cameraId: 'cam-1', url: 'testsrc://smpte', targetFps: 5, width: 0, height: 0, letterbox: false, pixelFormat: 0, loop: false, realtime: false, jpegQuality: 0, labels: {}, detectEvery: 0, motionGate: undefined };
+  const spec = {
+    cameraId: 'cam-1',
+    url: 'testsrc://smpte',
+    targetFps: 5,
+    width: 0,
+    height: 0,
+    letterbox: false,
+    pixelFormat: 0,
+    loop: false,
+    realtime: false,
+    jpegQuality: 0,
+    labels: {},
+    detectEvery: 0,
+    motionGate: undefined,
+  };
 
   it('allows a role to call what it may', async () => {
     const viewer = client('viewer-token-1');
@@ -62,7 +99,10 @@ describe('gRPC bearer tokens and roles over a real call', () => {
     const viewer = client('viewer-token-1');
     assert.equal(await codeOf(unary(viewer.addStream.bind(viewer), { spec })), status.PERMISSION_DENIED);
     const operator = client('operator-token-1');
-    assert.equal(await codeOf(unary(operator.removeStream.bind(operator), { cameraId: 'cam-1' })), status.PERMISSION_DENIED);
+    assert.equal(
+      await codeOf(unary(operator.removeStream.bind(operator), { cameraId: 'cam-1' })),
+      status.PERMISSION_DENIED,
+    );
   });
 
   it('refuses a missing or unknown token with UNAUTHENTICATED', async () => {
@@ -83,16 +123,22 @@ describe('gRPC bearer tokens and roles over a real call', () => {
 
   it('maps our errors to their status and hides internal details', async () => {
     const operator = client('operator-token-1');
-    await assert.rejects(unary(operator.updateStream.bind(operator), { spec }), (err: { code: number; details: string }) => {
-      assert.equal(err.code, status.INVALID_ARGUMENT);
-      assert.match(err.details, /target_fps/);
-      return true;
-    });
-    await assert.rejects(unary(operator.getStream.bind(operator), { cameraId: 'x' }), (err: { code: number; details: string }) => {
-      assert.equal(err.code, status.INTERNAL);
-      assert.doesNotMatch(err.details, /internal details/);
-      return true;
-    });
+    await assert.rejects(
+      unary(operator.updateStream.bind(operator), { spec }),
+      (err: { code: number; details: string }) => {
+        assert.equal(err.code, status.INVALID_ARGUMENT);
+        assert.match(err.details, /target_fps/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      unary(operator.getStream.bind(operator), { cameraId: 'x' }),
+      (err: { code: number; details: string }) => {
+        assert.equal(err.code, status.INTERNAL);
+        assert.doesNotMatch(err.details, /internal details/);
+        return true;
+      },
+    );
   });
 
   it('answers a malformed request with INVALID_ARGUMENT', async () => {
@@ -113,14 +159,25 @@ describe('gRPC bearer tokens and roles over a real call', () => {
     const raw = createClient(Raw as never, { address, token: 'operator-token-1' }) as unknown as {
       listStreams: (req: Buffer, md: Metadata, opts: object, cb: (err: { code: number } | null) => void) => void;
     };
-    const code = await new Promise<number>((resolve) => raw.listStreams(Buffer.from([0x0a, 0xff, 0xff, 0xff]), new Metadata(), {}, (err) => resolve(err?.code ?? 0)));
+    const code = await new Promise<number>((resolve) =>
+      raw.listStreams(Buffer.from([0x0a, 0xff, 0xff, 0xff]), new Metadata(), {}, (err) => resolve(err?.code ?? 0)),
+    );
     assert.equal(code, status.INVALID_ARGUMENT);
   });
 
   it('counts calls in grpc_server_handled_total by method and code', async () => {
     const text = await registry.metrics();
-    assert.match(text, /grpc_server_handled_total\{grpc_service="va.ingest.v1.IngestService",grpc_method="AddStream",grpc_type="unary",grpc_code="PERMISSION_DENIED"\} 1/);
-    assert.match(text, /grpc_server_handled_total\{grpc_service="va.ingest.v1.IngestService",grpc_method="ListStreams",grpc_type="unary",grpc_code="UNAUTHENTICATED"\} 3/);
-    assert.match(text, /grpc_server_handling_seconds_bucket\{le="0.001",grpc_service="va.ingest.v1.IngestService",grpc_method="ListStreams"/);
+    assert.match(
+      text,
+      /grpc_server_handled_total\{grpc_service="va.ingest.v1.IngestService",grpc_method="AddStream",grpc_type="unary",grpc_code="PERMISSION_DENIED"\} 1/,
+    );
+    assert.match(
+      text,
+      /grpc_server_handled_total\{grpc_service="va.ingest.v1.IngestService",grpc_method="ListStreams",grpc_type="unary",grpc_code="UNAUTHENTICATED"\} 3/,
+    );
+    assert.match(
+      text,
+      /grpc_server_handling_seconds_bucket\{le="0.001",grpc_service="va.ingest.v1.IngestService",grpc_method="ListStreams"/,
+    );
   });
 });

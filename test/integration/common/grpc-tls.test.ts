@@ -1,14 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { createClient, createLogger, createRegistry, GrpcServer, HealthRegistry, unary, type GrpcTlsConfig } from '@va/common';
+import {
+  createClient,
+  createLogger,
+  createRegistry,
+  GrpcServer,
+  HealthRegistry,
+  unary,
+  type GrpcTlsConfig,
+} from '@va/common';
 import { HealthClient } from '@va/proto/grpc/health/v1/health';
 import { codeOf } from '../../helpers/grpc.js';
 import { makeTestPki, type TestPki } from '@va/harness/tls';
 
 async function startServer(tls: GrpcTlsConfig) {
   const server = new GrpcServer({
-    config: { host: '127.0.0.1', port: 0, auth: 'disabled', tokens: new Map(), maxMessageBytes: 1024 * 1024, maxStreamsPerConnection: 8, maxStreams: 64, maxCallsPerConnection: 64, tls },
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      auth: 'disabled',
+      tokens: new Map(),
+      maxMessageBytes: 1024 * 1024,
+      maxStreamsPerConnection: 8,
+      maxStreams: 64,
+      maxCallsPerConnection: 64,
+      tls,
+    },
     registry: createRegistry(),
     log: createLogger('test', 'silent'),
   });
@@ -49,12 +67,20 @@ describe('gRPC over TLS with a generated test CA', () => {
   describe('mutual TLS', () => {
     let s: Awaited<ReturnType<typeof startServer>>;
     before(async () => {
-      s = await startServer({ certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: pki.caCert, requireClientCert: true });
+      s = await startServer({
+        certFile: pki.serverCert,
+        keyFile: pki.serverKey,
+        clientCaFile: pki.caCert,
+        requireClientCert: true,
+      });
     });
     after(() => s.server.forceShutdown());
 
     it('completes a call with a client certificate from the CA', async () => {
-      assert.equal((await check(s.address, { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey })).status, 1);
+      assert.equal(
+        (await check(s.address, { caFile: pki.caCert, certFile: pki.clientCert, keyFile: pki.clientKey })).status,
+        1,
+      );
     });
 
     it('refuses a client without a certificate', async () => {
@@ -62,7 +88,10 @@ describe('gRPC over TLS with a generated test CA', () => {
     });
 
     it('refuses a client certificate from another CA', async () => {
-      assert.equal(await codeOf(check(s.address, { caFile: pki.caCert, certFile: pki.strangerCert, keyFile: pki.strangerKey })), status.UNAVAILABLE);
+      assert.equal(
+        await codeOf(check(s.address, { caFile: pki.caCert, certFile: pki.strangerCert, keyFile: pki.strangerKey })),
+        status.UNAVAILABLE,
+      );
     });
   });
 });

@@ -29,7 +29,10 @@ describe('KV buckets follow VA_JS_REPLICAS (real nats-server)', () => {
   it('passes replicas > 1 through to the server, which a single server refuses with a clear error', async () => {
     const { replicas } = loadNatsConfig({ NATS_URL: server.url, VA_JS_REPLICAS: '3' }).jetstream;
     await assert.rejects(openKvBucket(nats, 'va_test_zones', replicas, { history: 5 }), (err: Error) => {
-      assert.match(JSON.stringify((err as { api_error?: unknown }).api_error ?? err.message), /replicas > 1 not supported in non-clustered mode/);
+      assert.match(
+        JSON.stringify((err as { api_error?: unknown }).api_error ?? err.message),
+        /replicas > 1 not supported in non-clustered mode/,
+      );
       return true;
     });
   });

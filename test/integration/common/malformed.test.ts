@@ -20,12 +20,19 @@ import { Frame } from '@va/proto/va/common/v1/frame';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
 
-const limits: JetStreamLimits = jetStreamLimits({ maxAgeMs: 3600_000, maxBytes: 64 * 1024 * 1024, replicas: 1, duplicateWindowMs: 60_000 });
+const limits: JetStreamLimits = jetStreamLimits({
+  maxAgeMs: 3600_000,
+  maxBytes: 64 * 1024 * 1024,
+  replicas: 1,
+  duplicateWindowMs: 60_000,
+});
 
 /** Captures log lines so the test can see what an operator would see. */
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
-  const log = createLogger('test', 'info', { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const log = createLogger('test', 'info', {
+    write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>),
+  });
   return { log, lines };
 }
 
@@ -39,7 +46,10 @@ describe('malformed protobuf on the bus is logged, counted and skipped', () => {
   let nats: NatsConnectionHandle;
   before(async () => {
     server = await startNatsServer();
-    nats = await NatsConnectionHandle.connect(server.config(limits), { name: 'test', log: createLogger('t', 'silent') });
+    nats = await NatsConnectionHandle.connect(server.config(limits), {
+      name: 'test',
+      log: createLogger('t', 'silent'),
+    });
     await ensureStreams(nats.jsm, ['detections'], limits);
   });
   after(async () => {
@@ -58,7 +68,10 @@ describe('malformed protobuf on the bus is logged, counted and skipped', () => {
       log,
       handle: (f) => void got.push(f.sequence),
     });
-    const good = (sequence: number) => codecs.frame.encode(Frame.fromPartial({ cameraId: 'cam-1', sequence, width: 2, height: 2, pixels: new Uint8Array(12) }));
+    const good = (sequence: number) =>
+      codecs.frame.encode(
+        Frame.fromPartial({ cameraId: 'cam-1', sequence, width: 2, height: 2, pixels: new Uint8Array(12) }),
+      );
     nats.nc.publish(subjects.frames('cam-1'), good(1));
     nats.nc.publish(subjects.frames('cam-1'), randomBytes(300));
     nats.nc.publish(subjects.frames('cam-1'), new Uint8Array([0x0a, 0xff]));
@@ -76,10 +89,19 @@ describe('malformed protobuf on the bus is logged, counted and skipped', () => {
     const registry = createRegistry();
     const { log } = capturingLogger();
     const got: number[] = [];
-    await nats.js.publish(subjects.detections('cam-7'), codecs.detectionBatch.encode(DetectionBatch.fromPartial({ cameraId: 'cam-7', sequence: 1 })));
+    await nats.js.publish(
+      subjects.detections('cam-7'),
+      codecs.detectionBatch.encode(DetectionBatch.fromPartial({ cameraId: 'cam-7', sequence: 1 })),
+    );
     await nats.js.publish(subjects.detections('cam-7'), randomBytes(64));
-    await nats.js.publish(subjects.detections('cam-7'), codecs.detectionBatch.encode(DetectionBatch.fromPartial({ cameraId: 'cam 7 with spaces', sequence: 9 })));
-    await nats.js.publish(subjects.detections('cam-7'), codecs.detectionBatch.encode(DetectionBatch.fromPartial({ cameraId: 'cam-7', sequence: 2 })));
+    await nats.js.publish(
+      subjects.detections('cam-7'),
+      codecs.detectionBatch.encode(DetectionBatch.fromPartial({ cameraId: 'cam 7 with spaces', sequence: 9 })),
+    );
+    await nats.js.publish(
+      subjects.detections('cam-7'),
+      codecs.detectionBatch.encode(DetectionBatch.fromPartial({ cameraId: 'cam-7', sequence: 2 })),
+    );
     const consumer = new DurableConsumer(nats, {
       stream: STREAMS.detections.name,
       durable: 'malformed-test',

@@ -54,7 +54,10 @@ describe('service start-up, health and graceful shutdown (real process, real NAT
     const response = await inFlight;
     assert.equal(response.status?.framesRead, 1500, 'the in-flight call completed with its answer');
     assert.equal(await svc.proc.exited, 0);
-    const states = svc.proc.logs().filter((l) => l.msg === 'service state').map((l) => l.to);
+    const states = svc.proc
+      .logs()
+      .filter((l) => l.msg === 'service state')
+      .map((l) => l.to);
     assert.deepEqual(states, ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED']);
   });
 
@@ -110,7 +113,10 @@ describe('service start-up, health and graceful shutdown (real process, real NAT
       running.push(svc.proc);
       assert.equal(await svc.proc.exited, 2, svc.proc.output());
       assert.match(svc.proc.output(), /VA_GRPC_TOKENS.*entry 2 \(admin\)/);
-      assert.ok(!svc.proc.output().includes(token) && !svc.proc.output().includes(TOKEN), 'a token appears in the output');
+      assert.ok(
+        !svc.proc.output().includes(token) && !svc.proc.output().includes(TOKEN),
+        'a token appears in the output',
+      );
     }
   });
 });

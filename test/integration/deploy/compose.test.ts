@@ -22,9 +22,14 @@ interface ComposeService {
 }
 
 /** Compose's ${VAR:-default} and ${VAR} with nothing set in the environment: what a plain `docker compose up` uses. */
-const interpolate = (value: string) => value.replace(/\$\{([A-Z0-9_]+)(:?-([^}]*))?\}/g, (_all, _name, _op, fallback: string | undefined) => fallback ?? '');
+const interpolate = (value: string) =>
+  value.replace(/\$\{([A-Z0-9_]+)(:?-([^}]*))?\}/g, (_all, _name, _op, fallback: string | undefined) => fallback ?? '');
 
-type ComposeFile = { services: Record<string, ComposeService>; volumes: Record<string, unknown>; secrets: Record<string, { file: string }> };
+type ComposeFile = {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+  secrets: Record<string, { file: string }>;
+};
 
 function compose(): ComposeFile {
   return yamlDocuments(readFileSync(FILES[0] as string, 'utf8'))[0] as ComposeFile;
@@ -57,7 +62,13 @@ describe('deploy/compose', () => {
 
   it('the checker refuses a broken file (so a pass means something)', () => {
     const broken = join(scratch, 'broken.yml');
-    writeFileSync(broken, readFileSync(FILES[0] as string, 'utf8').replace('    command: ["node", "services/tracking/dist/main.js"]', '    command: ["node", "services/tracking/dist/main.js"]\n    restart_policy: always\n    ports: 50053'));
+    writeFileSync(
+      broken,
+      readFileSync(FILES[0] as string, 'utf8').replace(
+        '    command: ["node", "services/tracking/dist/main.js"]',
+        '    command: ["node", "services/tracking/dist/main.js"]\n    restart_policy: always\n    ports: 50053',
+      ),
+    );
     const { code, output } = run(tool('check-jsonschema'), ['--builtin-schema', 'vendor.compose-spec', broken]);
     assert.notEqual(code, 0, output);
   });
@@ -72,11 +83,20 @@ describe('deploy/compose', () => {
       assert.equal(svc.environment?.VA_HTTP_PORT, String(ports.http));
       assert.equal(svc.environment?.VA_GRPC_PORT, String(ports.grpc));
       assert.deepEqual(svc.ports, [`${ports.grpc}:${ports.grpc}`, `${ports.http}:${ports.http}`]);
-      assert.ok(svc.healthcheck?.test.join(' ').includes(`http://127.0.0.1:${ports.http}/readyz`), `${name} health check`);
+      assert.ok(
+        svc.healthcheck?.test.join(' ').includes(`http://127.0.0.1:${ports.http}/readyz`),
+        `${name} health check`,
+      );
     }
     // Prometheus scrapes each of them by service name on its ops port.
     const scrape = readFileSync(join(REPO_ROOT, 'deploy', 'prometheus', 'prometheus.compose.yml'), 'utf8');
-    for (const name of SERVICE_NAMES) assert.match(scrape, new RegExp(`job_name: ${name}\\n\\s+static_configs: \\[\\{ targets: \\["${name}:${DEFAULT_PORTS[name].http}"\\] \\}\\]`));
+    for (const name of SERVICE_NAMES)
+      assert.match(
+        scrape,
+        new RegExp(
+          `job_name: ${name}\\n\\s+static_configs: \\[\\{ targets: \\["${name}:${DEFAULT_PORTS[name].http}"\\] \\}\\]`,
+        ),
+      );
   });
 
   it("each service's environment is one its own config.ts accepts, with every key one it reads", () => {
@@ -94,7 +114,10 @@ describe('deploy/compose', () => {
       const env = Object.fromEntries(
         Object.entries(svc.environment ?? {}).map(([k, v]) => {
           const value = interpolate(String(v));
-          const mount = mounts.find(([container]) => value === container || value.startsWith(container.endsWith('/') ? container : `${container}/`));
+          const mount = mounts.find(
+            ([container]) =>
+              value === container || value.startsWith(container.endsWith('/') ? container : `${container}/`),
+          );
           return [k, mount ? mount[1] + value.slice(mount[0].length) : value];
         }),
       );
@@ -108,13 +131,19 @@ describe('deploy/compose', () => {
     assert.equal(env('embedding-search').VA_BATCHING_INFERENCE_GRPC_ADDR, 'batching-inference:50052');
     assert.equal(env('embedding-search').ES_URL, 'http://elasticsearch:9200');
     const viewerToken = readFileSync(join(generated, 'search-inference-token'), 'utf8').trim();
-    assert.ok(readFileSync(join(generated, 'grpc-tokens'), 'utf8').split('\n').includes(`viewer:${viewerToken}`), 'search calls inference with a viewer token inference accepts');
+    assert.ok(
+      readFileSync(join(generated, 'grpc-tokens'), 'utf8').split('\n').includes(`viewer:${viewerToken}`),
+      'search calls inference with a viewer token inference accepts',
+    );
     for (const name of SERVICE_NAMES) assert.equal(env(name).NATS_URL, 'nats://nats:4222');
     // Each service connects as its own NATS user, with a password Compose refuses to start without.
     for (const name of SERVICE_NAMES) {
       assert.equal(env(name).NATS_USER, name);
       assert.match(String(env(name).NATS_PASSWORD), new RegExp(`^\\$\\{${passwordEnvName(name)}:\\?`));
-      assert.ok(String(services.nats?.environment?.[passwordEnvName(name)]).startsWith(`\${${passwordEnvName(name)}:?`), `nats-server gets ${name}'s password`);
+      assert.ok(
+        String(services.nats?.environment?.[passwordEnvName(name)]).startsWith(`\${${passwordEnvName(name)}:?`),
+        `nats-server gets ${name}'s password`,
+      );
     }
   });
 
@@ -126,16 +155,25 @@ describe('deploy/compose', () => {
       const svc = file.services[name] as ComposeService;
       const env = svc.environment ?? {};
       const mounted = new Map(secretMounts(file, svc, generated));
-      for (const key of ['VA_GRPC_TLS_CERT', 'VA_GRPC_TLS_KEY', 'VA_GRPC_TOKENS_FILE']) assert.ok(mounted.has(env[key] ?? ''), `${name}: ${key} is not a mounted secret`);
+      for (const key of ['VA_GRPC_TLS_CERT', 'VA_GRPC_TLS_KEY', 'VA_GRPC_TOKENS_FILE'])
+        assert.ok(mounted.has(env[key] ?? ''), `${name}: ${key} is not a mounted secret`);
       const cert = mounted.get(env.VA_GRPC_TLS_CERT as string) as string;
       // Signed by the CA the callers trust, for the name they call the service by.
       const verify = run('openssl', ['verify', '-CAfile', join(generated, 'ca.crt'), cert]);
       assert.equal(verify.code, 0, verify.output);
-      assert.match(run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']).output, new RegExp(`DNS:${name}\\b`));
+      assert.match(
+        run('openssl', ['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']).output,
+        new RegExp(`DNS:${name}\\b`),
+      );
       assert.ok(![...mounted.values()].some((f) => f.endsWith('ca.key')), `${name} gets the CA's private key`);
     }
     const search = file.services['embedding-search']?.environment ?? {};
-    assert.equal(new Map(secretMounts(file, file.services['embedding-search'] as ComposeService, generated)).get(search.VA_BATCHING_INFERENCE_GRPC_TLS_CA ?? ''), join(generated, 'ca.crt'));
+    assert.equal(
+      new Map(secretMounts(file, file.services['embedding-search'] as ComposeService, generated)).get(
+        search.VA_BATCHING_INFERENCE_GRPC_TLS_CA ?? '',
+      ),
+      join(generated, 'ca.crt'),
+    );
     // Tokens the services accept: long, random, no placeholders (checked above through config.ts), and rerunning keeps them.
     const before = readFileSync(join(generated, 'grpc-tokens'), 'utf8');
     assert.equal(run('bash', [join(COMPOSE_DIR, 'gen-grpc-secrets.sh'), generated]).code, 0);

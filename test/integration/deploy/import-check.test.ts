@@ -4,11 +4,20 @@ import { importCircles, mutualFolderPairs } from '../../../deploy/local/check-im
 import { REPO_ROOT } from '@va/harness/shared';
 
 const file = (path: string) => `${REPO_ROOT}/services/${path}`;
-const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges).map(([from, to]) => [file(from), to.map(file)]));
+const graph = (edges: Record<string, string[]>) =>
+  new Map(Object.entries(edges).map(([from, to]) => [file(from), to.map(file)]));
 
 describe('import check (deploy/local/check-imports.ts, run by npm test)', () => {
   it('finds an import circle through any number of files, and a file importing itself', () => {
-    const circles = importCircles(graph({ 'a/src/x.ts': ['a/src/y.ts'], 'a/src/y.ts': ['a/src/z.ts'], 'a/src/z.ts': ['a/src/x.ts'], 'a/src/self.ts': ['a/src/self.ts'], 'a/src/main.ts': ['a/src/x.ts'] }));
+    const circles = importCircles(
+      graph({
+        'a/src/x.ts': ['a/src/y.ts'],
+        'a/src/y.ts': ['a/src/z.ts'],
+        'a/src/z.ts': ['a/src/x.ts'],
+        'a/src/self.ts': ['a/src/self.ts'],
+        'a/src/main.ts': ['a/src/x.ts'],
+      }),
+    );
     assert.deepEqual(circles.map((c) => c.map((f) => f.slice(REPO_ROOT.length + 1))).sort(), [
       ['services/a/src/self.ts'],
       ['services/a/src/x.ts', 'services/a/src/y.ts', 'services/a/src/z.ts'],
@@ -16,7 +25,16 @@ describe('import check (deploy/local/check-imports.ts, run by npm test)', () => 
   });
 
   it('passes a graph whose imports all run one way', () => {
-    assert.deepEqual(importCircles(graph({ 'a/src/main.ts': ['a/src/one/x.ts', 'a/src/two/y.ts'], 'a/src/one/x.ts': ['a/src/two/y.ts'], 'a/src/two/y.ts': [] })), []);
+    assert.deepEqual(
+      importCircles(
+        graph({
+          'a/src/main.ts': ['a/src/one/x.ts', 'a/src/two/y.ts'],
+          'a/src/one/x.ts': ['a/src/two/y.ts'],
+          'a/src/two/y.ts': [],
+        }),
+      ),
+      [],
+    );
   });
 
   it('finds two folders of one service importing each other, not folders of different services or the src root', () => {

@@ -24,18 +24,35 @@ describe('committed NATS authorization of Compose and Kubernetes', () => {
     const port = await freePort();
     const monitor = await freePort();
     writeFileSync(join(scratch, 'nats-authorization.conf'), renderDeployAuthorization());
-    writeFileSync(join(scratch, 'nats.conf'), `listen: 127.0.0.1:${port}\nhttp: 127.0.0.1:${monitor}\ninclude "nats-authorization.conf"\n`);
+    writeFileSync(
+      join(scratch, 'nats.conf'),
+      `listen: 127.0.0.1:${port}\nhttp: 127.0.0.1:${monitor}\ninclude "nats-authorization.conf"\n`,
+    );
     const env = Object.fromEntries(BUS_IDENTITIES.map((id) => [passwordEnvName(id), `pw-${id}-0123456789abcdef`]));
-    const proc = spawn('nats-server', ['-c', join(scratch, 'nats.conf')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn('nats-server', ['-c', join(scratch, 'nats.conf')], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${monitor}/healthz`).catch(() => undefined))?.ok === true, { timeoutMs: 15_000, what: 'nats-server' }).catch((err: unknown) => {
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${monitor}/healthz`).catch(() => undefined))?.ok === true,
+        { timeoutMs: 15_000, what: 'nats-server' },
+      ).catch((err: unknown) => {
         throw new Error(`${String(err)}\n${stderr}`);
       });
-      const nc = await connect({ servers: `127.0.0.1:${port}`, user: 'tracking', pass: 'pw-tracking-0123456789abcdef', reconnect: false });
+      const nc = await connect({
+        servers: `127.0.0.1:${port}`,
+        user: 'tracking',
+        pass: 'pw-tracking-0123456789abcdef',
+        reconnect: false,
+      });
       await nc.close();
-      await assert.rejects(connect({ servers: `127.0.0.1:${port}`, reconnect: false }), (err: { code?: string }) => err.code === 'AUTHORIZATION_VIOLATION');
+      await assert.rejects(
+        connect({ servers: `127.0.0.1:${port}`, reconnect: false }),
+        (err: { code?: string }) => err.code === 'AUTHORIZATION_VIOLATION',
+      );
     } finally {
       proc.kill('SIGTERM');
     }

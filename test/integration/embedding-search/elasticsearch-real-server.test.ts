@@ -17,7 +17,13 @@ describe('Elasticsearch from the local stack', () => {
     const res = await fetch(`${esUrl()}/`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-elastic-product'), 'Elasticsearch');
-    const body = (await res.json()) as { name: string; cluster_name: string; cluster_uuid: string; tagline: string; version: Record<string, unknown> };
+    const body = (await res.json()) as {
+      name: string;
+      cluster_name: string;
+      cluster_uuid: string;
+      tagline: string;
+      version: Record<string, unknown>;
+    };
     assert.equal(body.tagline, 'You Know, for Search');
     assert.match(String(body.version.number), /^8\.\d+\.\d+$/);
     assert.match(String(body.version.build_hash), /^[0-9a-f]{40}$/);
@@ -30,7 +36,18 @@ describe('Elasticsearch from the local stack', () => {
     // The node's own report (core REST API, not the plugin) agrees on every identity field.
     const nodes = (await (await fetch(`${esUrl()}/_nodes`)).json()) as {
       cluster_name: string;
-      nodes: Record<string, { name: string; version: string; build_hash: string; build_flavor: string; build_type: string; modules: Array<{ name: string }>; plugins: Array<{ name: string }> }>;
+      nodes: Record<
+        string,
+        {
+          name: string;
+          version: string;
+          build_hash: string;
+          build_flavor: string;
+          build_type: string;
+          modules: Array<{ name: string }>;
+          plugins: Array<{ name: string }>;
+        }
+      >;
     };
     const node = Object.values(nodes.nodes)[0];
     assert.ok(node);
@@ -39,14 +56,22 @@ describe('Elasticsearch from the local stack', () => {
     assert.equal(node.version, body.version.number);
     assert.equal(node.build_hash, body.version.build_hash);
     assert.equal(node.build_type, body.version.build_type);
-    assert.ok(node.modules.some((m) => m.name === 'x-pack-core'), 'stock modules are loaded');
-    assert.deepEqual(node.plugins.map((p) => p.name), ['va-rest-root']);
+    assert.ok(
+      node.modules.some((m) => m.name === 'x-pack-core'),
+      'stock modules are loaded',
+    );
+    assert.deepEqual(
+      node.plugins.map((p) => p.name),
+      ['va-rest-root'],
+    );
   });
 
   it('is served to the official client of the same major version', async () => {
     const client = esClient();
     const info = await client.info();
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@elastic/elasticsearch/package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'node_modules/@elastic/elasticsearch/package.json'), 'utf8'),
+    ) as { version: string };
     assert.equal(info.version.number.split('.')[0], pkg.version.split('.')[0]);
     assert.equal(await client.ping(), true);
     await client.close();

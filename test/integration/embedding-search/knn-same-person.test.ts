@@ -35,18 +35,49 @@ describe('kNN returns the same person first (real crops, real inference service,
   const indexed = new Map<string, number[]>();
 
   /** Embed calls the inference service has answered (its own gRPC server metric). */
-  const embedCalls = async () => (await inference.metric('grpc_server_handled_total', { grpc_method: 'Embed', grpc_code: 'OK' })) ?? 0;
+  const embedCalls = async () =>
+    (await inference.metric('grpc_server_handled_total', { grpc_method: 'Embed', grpc_code: 'OK' })) ?? 0;
 
   /** Index one camera's frame: a DetectionBatch with embeddings and the TrackUpdate matching each person to a track. */
   async function indexFrame(camera: string, frame: 100 | 200, tsMs: number, people: PersonCrop[]): Promise<void> {
     const boxes = people.map((p) => ({ x1: p.x, y1: p.y, x2: p.x + p.w, y2: p.y + p.h }));
     const sourceImage = readFileSync(sharedFile(`data/mot15/PETS09-S2L1/img1/${String(frame).padStart(6, '0')}.jpg`));
-    const embedded = await unary(embedder.embed.bind(embedder), { crops: [], model: '', version: '', sourceImage, boxes });
+    const embedded = await unary(embedder.embed.bind(embedder), {
+      crops: [],
+      model: '',
+      version: '',
+      sourceImage,
+      boxes,
+    });
     const vectors = embedded.embeddings.map((e) => e.values);
     people.forEach((p, i) => indexed.set(`${camera}/p${p.id}`, vectors[i] as number[]));
     const sequence = frame - 1;
-    await publish.detections(pub, detectionBatch(camera, sequence, tsMs, people.map((_, i) => ({ box: boxes[i], score: 0.9, classId: 0, className: 'person', embedding: vectors[i] }))));
-    await publish.tracks(pub, trackUpdate(camera, sequence, tsMs, people.map((p, i) => ({ trackId: `p${p.id}`, box: boxes[i], score: 0.9, hits: 1, detectionIndex: i, firstSeenTsMs: tsMs, lastSeenTsMs: tsMs }))));
+    await publish.detections(
+      pub,
+      detectionBatch(
+        camera,
+        sequence,
+        tsMs,
+        people.map((_, i) => ({ box: boxes[i], score: 0.9, classId: 0, className: 'person', embedding: vectors[i] })),
+      ),
+    );
+    await publish.tracks(
+      pub,
+      trackUpdate(
+        camera,
+        sequence,
+        tsMs,
+        people.map((p, i) => ({
+          trackId: `p${p.id}`,
+          box: boxes[i],
+          score: 0.9,
+          hits: 1,
+          detectionIndex: i,
+          firstSeenTsMs: tsMs,
+          lastSeenTsMs: tsMs,
+        })),
+      ),
+    );
   }
 
   before(async () => {
@@ -59,7 +90,10 @@ describe('kNN returns the same person first (real crops, real inference service,
     await indexFrame('cam-a', 100, t0, gallery);
     // The same people seen later by a second camera, for track-to-track search.
     await indexFrame('cam-b', 200, t0 + 60_000, await pets09Crops(200));
-    await waitFor(async () => (await countDocs(es, prefix, 'embeddings', { term: { has_embedding: true } })) === gallery.length + 7, { timeoutMs: 30_000, what: 'track embeddings indexed' });
+    await waitFor(
+      async () => (await countDocs(es, prefix, 'embeddings', { term: { has_embedding: true } })) === gallery.length + 7,
+      { timeoutMs: 30_000, what: 'track embeddings indexed' },
+    );
   });
 
   after(async () => {
@@ -79,13 +113,21 @@ describe('kNN returns the same person first (real crops, real inference service,
         numCandidates: 50,
         model: '',
       });
-      assert.equal(res.hits[0]?.trackId, `p${q.id}`, `person ${q.id} (frame ${q.frame}) top hits: ${res.hits.map((h) => `${h.trackId}:${h.score.toFixed(3)}`).join(' ')}`);
+      assert.equal(
+        res.hits[0]?.trackId,
+        `p${q.id}`,
+        `person ${q.id} (frame ${q.frame}) top hits: ${res.hits.map((h) => `${h.trackId}:${h.score.toFixed(3)}`).join(' ')}`,
+      );
       assert.equal(res.hits[0]?.cameraId, 'cam-a');
       assert.ok((res.hits[0]?.score ?? 0) > (res.hits[1]?.score ?? 0));
       assert.equal(res.embedder?.name, 'osnet_x0_25_msmt17');
       assert.equal(res.hits.length, 3);
     }
-    assert.equal((await embedCalls()) - callsBefore, queries.length, 'every image query was embedded by the inference service');
+    assert.equal(
+      (await embedCalls()) - callsBefore,
+      queries.length,
+      'every image query was embedded by the inference service',
+    );
   });
 
   it('finds the same person on another camera by track reference', async () => {
@@ -93,23 +135,50 @@ describe('kNN returns the same person first (real crops, real inference service,
     // out): that is the search's job. Whether the nearest is the same person is the ReID model's
     // job; on these crops OSNet x0.25 gets it right for all but person 15, whom frame 200 shows
     // closer to person 9 of frame 100 (0.559) than to themself (0.554), so one miss is allowed.
-    const shared = [...indexed.keys()].filter((k) => k.startsWith('cam-b/') && indexed.has(k.replace('cam-b/', 'cam-a/')));
+    const shared = [...indexed.keys()].filter(
+      (k) => k.startsWith('cam-b/') && indexed.has(k.replace('cam-b/', 'cam-a/')),
+    );
     assert.ok(shared.length >= 5, `people on both cameras: ${shared.join(' ')}`);
     const misses: string[] = [];
     for (const ref of shared) {
-      const res = await unary(client.searchSimilar.bind(client), { query: { $case: 'trackRef', trackRef: ref }, filter: undefined, k: 5, numCandidates: 0, model: '' });
+      const res = await unary(client.searchSimilar.bind(client), {
+        query: { $case: 'trackRef', trackRef: ref },
+        filter: undefined,
+        k: 5,
+        numCandidates: 0,
+        model: '',
+      });
       const got = res.hits.map((h) => `${h.cameraId}/${h.trackId}`);
       assert.ok(!got.includes(ref), 'the query track itself is left out');
-      const exact = [...indexed].filter(([k]) => k !== ref).map(([k, v]) => [k, cosine(v, indexed.get(ref) as number[])] as const).sort((a, b) => b[1] - a[1]);
-      assert.deepEqual(got, exact.slice(0, 5).map(([k]) => k), `${ref}: hits ${res.hits.map((h) => h.score.toFixed(3)).join(' ')}, exact ${exact.slice(0, 5).map(([k, c]) => `${k}:${c.toFixed(3)}`).join(' ')}`);
+      const exact = [...indexed]
+        .filter(([k]) => k !== ref)
+        .map(([k, v]) => [k, cosine(v, indexed.get(ref) as number[])] as const)
+        .sort((a, b) => b[1] - a[1]);
+      assert.deepEqual(
+        got,
+        exact.slice(0, 5).map(([k]) => k),
+        `${ref}: hits ${res.hits.map((h) => h.score.toFixed(3)).join(' ')}, exact ${exact
+          .slice(0, 5)
+          .map(([k, c]) => `${k}:${c.toFixed(3)}`)
+          .join(' ')}`,
+      );
       if (got[0] !== ref.replace('cam-b/', 'cam-a/')) misses.push(`${ref} -> ${got.slice(0, 2).join(', ')}`);
     }
-    assert.ok(misses.length <= 1, `same person first for all but one of ${shared.length}; missed: ${misses.join('; ')}`);
+    assert.ok(
+      misses.length <= 1,
+      `same person first for all but one of ${shared.length}; missed: ${misses.join('; ')}`,
+    );
   });
 
   it('applies camera and time filters to the kNN candidates', async () => {
     const crop = (await pets09Crops(300)).find((p) => p.id === 9) as PersonCrop;
-    const onlyB = await unary(client.searchSimilar.bind(client), { query: { $case: 'image', image: crop.jpeg }, filter: { cameraIds: ['cam-b'], classNames: [], timeRange: undefined }, k: 10, numCandidates: 100, model: '' });
+    const onlyB = await unary(client.searchSimilar.bind(client), {
+      query: { $case: 'image', image: crop.jpeg },
+      filter: { cameraIds: ['cam-b'], classNames: [], timeRange: undefined },
+      k: 10,
+      numCandidates: 100,
+      model: '',
+    });
     assert.ok(onlyB.hits.length > 0 && onlyB.hits.every((h) => h.cameraId === 'cam-b'));
     assert.equal(onlyB.hits[0]?.trackId, 'p9');
     const early = await unary(client.searchSimilar.bind(client), {
@@ -120,7 +189,13 @@ describe('kNN returns the same person first (real crops, real inference service,
       model: '',
     });
     assert.ok(early.hits.length > 0 && early.hits.every((h) => h.cameraId === 'cam-a' && h.lastSeenTsMs <= t0 + 1_000));
-    const none = await unary(client.searchSimilar.bind(client), { query: { $case: 'image', image: crop.jpeg }, filter: { cameraIds: [], classNames: ['car'], timeRange: undefined }, k: 10, numCandidates: 100, model: '' });
+    const none = await unary(client.searchSimilar.bind(client), {
+      query: { $case: 'image', image: crop.jpeg },
+      filter: { cameraIds: [], classNames: ['car'], timeRange: undefined },
+      k: 10,
+      numCandidates: 100,
+      model: '',
+    });
     assert.deepEqual(none.hits, []);
   });
 });

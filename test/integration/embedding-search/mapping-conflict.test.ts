@@ -30,7 +30,11 @@ describe('a mapping conflict dead-letters that document and the rest continue', 
       prefix,
       es,
       beforeService: async () => {
-        await es.indices.create({ index: today, mappings: { properties: { track_id: { type: 'long' } } }, aliases: { [`${prefix}-track-events`]: {} } });
+        await es.indices.create({
+          index: today,
+          mappings: { properties: { track_id: { type: 'long' } } },
+          aliases: { [`${prefix}-track-events`]: {} },
+        });
       },
     });
     ({ pub, service } = bed);
@@ -41,9 +45,18 @@ describe('a mapping conflict dead-letters that document and the rest continue', 
   it('indexes the documents that fit and dead-letters the one that does not', async () => {
     const ids = ['17', '18', 't-19', '20'];
     for (const [i, trackId] of ids.entries()) {
-      await publish.event(pub, trackEvent(camera, trackId, TrackEventType.TRACK_EVENT_TYPE_STARTED, now + i, { eventId: `conflict-${trackId}` }));
+      await publish.event(
+        pub,
+        trackEvent(camera, trackId, TrackEventType.TRACK_EVENT_TYPE_STARTED, now + i, {
+          eventId: `conflict-${trackId}`,
+        }),
+      );
     }
-    await waitFor(async () => (await countDocs(es, prefix, 'track-events')) === 3 && (await countDocs(es, prefix, 'dead-letters')) === 1, { timeoutMs: 30_000, what: 'three indexed, one dead-lettered' });
+    await waitFor(
+      async () =>
+        (await countDocs(es, prefix, 'track-events')) === 3 && (await countDocs(es, prefix, 'dead-letters')) === 1,
+      { timeoutMs: 30_000, what: 'three indexed, one dead-lettered' },
+    );
 
     const dl = await es.search<Record<string, unknown>>({ index: `${prefix}-dead-letters` });
     const doc = dl.hits.hits[0]?._source ?? {};
@@ -58,19 +71,30 @@ describe('a mapping conflict dead-letters that document and the rest continue', 
 
     // The NATS copy: the original message bytes with the reason in headers.
     const jsm = pub.jsm;
-    const stored = await jsm.streams.getMessage(STREAMS.deadLetters.name, { last_by_subj: subjects.deadLetter('search-track-events', camera) });
+    const stored = await jsm.streams.getMessage(STREAMS.deadLetters.name, {
+      last_by_subj: subjects.deadLetter('search-track-events', camera),
+    });
     const original = codecs.trackEvent.decode(stored.data);
     assert.equal(original.trackId, 't-19');
     assert.equal(stored.header.get('Va-Doc-Id'), 'conflict-t-19');
     assert.equal(stored.header.get('Va-Status'), '400');
     assert.match(stored.header.get('Va-Reason'), /track_id/);
 
-    await waitFor(async () => {
-      const text = await service.metrics();
-      return metricValue(text, 'va_search_unacked_messages') === 0 && metricValue(text, 'va_search_consumer_lag_messages', { consumer: 'embedding-search-track-events' }) === 0;
-    }, { timeoutMs: 20_000, what: 'every message acked, the conflicting one included' });
+    await waitFor(
+      async () => {
+        const text = await service.metrics();
+        return (
+          metricValue(text, 'va_search_unacked_messages') === 0 &&
+          metricValue(text, 'va_search_consumer_lag_messages', { consumer: 'embedding-search-track-events' }) === 0
+        );
+      },
+      { timeoutMs: 20_000, what: 'every message acked, the conflicting one included' },
+    );
     const text = await service.metrics();
     assert.equal(metricValue(text, 'va_search_dead_letters_total'), 1);
-    assert.equal(metricValue(text, 'va_search_indexed_documents_total', { index: 'track-events', result: 'created' }), 3);
+    assert.equal(
+      metricValue(text, 'va_search_indexed_documents_total', { index: 'track-events', result: 'created' }),
+      3,
+    );
   });
 });

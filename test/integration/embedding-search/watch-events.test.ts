@@ -42,29 +42,59 @@ describe('WatchEvents: a live stream of track events', () => {
   after(() => bed?.dispose());
 
   it('delivers matching events as they are published and ends on cancel', async () => {
-    const w = watch(service.client(), { filter: { cameraIds: ['cam-w1'], classNames: ['person'], timeRange: undefined }, types: [TrackEventType.TRACK_EVENT_TYPE_STARTED] });
-    await waitFor(async () => metricValue(await service.metrics(), 'va_search_watch_streams') === 1, { what: 'stream open' });
+    const w = watch(service.client(), {
+      filter: { cameraIds: ['cam-w1'], classNames: ['person'], timeRange: undefined },
+      types: [TrackEventType.TRACK_EVENT_TYPE_STARTED],
+    });
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_watch_streams') === 1, {
+      what: 'stream open',
+    });
     await sleep(200);
     const now = Date.now();
-    await publish.event(pub, trackEvent('cam-w1', 'a', TrackEventType.TRACK_EVENT_TYPE_STARTED, now, { eventId: 'w-1' }));
-    await publish.event(pub, trackEvent('cam-w1', 'b', TrackEventType.TRACK_EVENT_TYPE_ENDED, now + 1, { eventId: 'w-2' }));
-    await publish.event(pub, trackEvent('cam-w2', 'c', TrackEventType.TRACK_EVENT_TYPE_STARTED, now + 2, { eventId: 'w-3' }));
-    await publish.event(pub, trackEvent('cam-w1', 'd', TrackEventType.TRACK_EVENT_TYPE_STARTED, now + 3, { eventId: 'w-4', className: 'car' }));
-    await publish.event(pub, trackEvent('cam-w1', 'e', TrackEventType.TRACK_EVENT_TYPE_STARTED, now + 4, { eventId: 'w-5' }));
+    await publish.event(
+      pub,
+      trackEvent('cam-w1', 'a', TrackEventType.TRACK_EVENT_TYPE_STARTED, now, { eventId: 'w-1' }),
+    );
+    await publish.event(
+      pub,
+      trackEvent('cam-w1', 'b', TrackEventType.TRACK_EVENT_TYPE_ENDED, now + 1, { eventId: 'w-2' }),
+    );
+    await publish.event(
+      pub,
+      trackEvent('cam-w2', 'c', TrackEventType.TRACK_EVENT_TYPE_STARTED, now + 2, { eventId: 'w-3' }),
+    );
+    await publish.event(
+      pub,
+      trackEvent('cam-w1', 'd', TrackEventType.TRACK_EVENT_TYPE_STARTED, now + 3, { eventId: 'w-4', className: 'car' }),
+    );
+    await publish.event(
+      pub,
+      trackEvent('cam-w1', 'e', TrackEventType.TRACK_EVENT_TYPE_STARTED, now + 4, { eventId: 'w-5' }),
+    );
     await waitFor(() => w.received.length >= 2, { timeoutMs: 10_000, what: 'two matching events' });
     await sleep(300);
-    assert.deepEqual(w.received.map((e) => e.eventId), ['w-1', 'w-5']);
+    assert.deepEqual(
+      w.received.map((e) => e.eventId),
+      ['w-1', 'w-5'],
+    );
     assert.equal(w.received[0]?.trackId, 'a');
 
     w.stream.cancel();
     assert.equal((await w.ended).code, status.CANCELLED);
-    await waitFor(async () => metricValue(await service.metrics(), 'va_search_watch_streams') === 0, { what: 'server side closed the stream' });
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_watch_streams') === 0, {
+      what: 'server side closed the stream',
+    });
   });
 
   it('ends open streams with UNAVAILABLE when the service shuts down, and exits 0', async () => {
     const w = watch(service.client(), {});
-    await waitFor(async () => metricValue(await service.metrics(), 'va_search_watch_streams') === 1, { what: 'stream open' });
-    await publish.event(pub, trackEvent('cam-w3', 'z', TrackEventType.TRACK_EVENT_TYPE_LOST, Date.now(), { eventId: 'w-6' }));
+    await waitFor(async () => metricValue(await service.metrics(), 'va_search_watch_streams') === 1, {
+      what: 'stream open',
+    });
+    await publish.event(
+      pub,
+      trackEvent('cam-w3', 'z', TrackEventType.TRACK_EVENT_TYPE_LOST, Date.now(), { eventId: 'w-6' }),
+    );
     await waitFor(() => w.received.length === 1, { what: 'an event from any camera' });
     const exit = service.proc.stop();
     assert.equal((await w.ended).code, status.UNAVAILABLE);

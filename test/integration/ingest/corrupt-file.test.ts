@@ -9,7 +9,7 @@ import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { sleep } from '@va/harness/ports';
 import { sharedFile } from '@va/harness/shared';
 
-describe('corrupt and unsupported files end in FAILED with ffmpeg\'s reason (real ffmpeg, real NATS)', () => {
+describe("corrupt and unsupported files end in FAILED with ffmpeg's reason (real ffmpeg, real NATS)", () => {
   let nats: TestNatsServer;
   let ingest: IngestUnderTest;
   let dir: string;
@@ -29,7 +29,13 @@ describe('corrupt and unsupported files end in FAILED with ffmpeg\'s reason (rea
   });
 
   it('a truncated file publishes what decodes, then fails with the partial-file error', async () => {
-    await ingest.add({ cameraId: 'truncated', url: fileUrl(join(dir, 'truncated.mp4')), targetFps: 5, width: 320, height: 180 });
+    await ingest.add({
+      cameraId: 'truncated',
+      url: fileUrl(join(dir, 'truncated.mp4')),
+      targetFps: 5,
+      width: 320,
+      height: 180,
+    });
     const s = await ingest.waitFor('truncated', isState(StreamState.STREAM_STATE_FAILED), 'failed');
     assert.match(s.lastError, /partial file|Invalid data found/);
     assert.ok(s.framesPublished > 10, 'frames before the cut were published');
@@ -55,6 +61,10 @@ describe('corrupt and unsupported files end in FAILED with ffmpeg\'s reason (rea
       assert.equal(s.ffmpegPid, 0, `${id} has no ffmpeg left`);
     }
     assert.equal(await ingest.metric('va_ingest_source_restarts_total'), 0);
-    assert.equal((await fetch(`http://127.0.0.1:${ingest.httpPort}/readyz`)).status, 200, 'the service itself stays ready');
+    assert.equal(
+      (await fetch(`http://127.0.0.1:${ingest.httpPort}/readyz`)).status,
+      200,
+      'the service itself stays ready',
+    );
   });
 });

@@ -25,13 +25,21 @@ describe('evidence frames served by ingest from its ring of published frames', {
   const ask = async (camera: string, body: Uint8Array): Promise<EvidenceFrameAnswer> =>
     readEvidenceFrameAnswer(await sanity.request(subjects.evidenceFrame(camera), body, { timeout: 30_000 }));
   // sanity-check's own client for well-formed requests.
-  const askFor = (sequence: number, streamEpoch = epoch, cameraId = CAMERA) => new IngestFrameSource(sanity, 30_000).fetch({ cameraId, streamEpoch, sequence }, 95);
+  const askFor = (sequence: number, streamEpoch = epoch, cameraId = CAMERA) =>
+    new IngestFrameSource(sanity, 30_000).fetch({ cameraId, streamEpoch, sequence }, 95);
 
   before(async () => {
     // Asked as sanity-check asks: its own user, whose replies come to its own inbox.
     sanity = await connect(fx.nats.clientOptions('sanity-check'));
     const tap = await tapFrames(fx.nats.url, CAMERA, true);
-    await fx.ingest.add({ cameraId: CAMERA, url: fileUrl(sharedFile(CLIP)), targetFps: 1, width: 416, height: 416, letterbox: true });
+    await fx.ingest.add({
+      cameraId: CAMERA,
+      url: fileUrl(sharedFile(CLIP)),
+      targetFps: 1,
+      width: 416,
+      height: 416,
+      letterbox: true,
+    });
     const done = await fx.ingest.waitFor(CAMERA, isState(StreamState.STREAM_STATE_COMPLETED), 'completed', 120_000);
     await tap.nc.flush();
     await tap.close();
@@ -63,7 +71,8 @@ describe('evidence frames served by ingest from its ring of published frames', {
       .toBuffer();
     let diff = 0;
     let n = 0;
-    for (let i = 0; i < expected.length; i += 31, n++) diff += Math.abs((served.data[i] as number) - (expected[i] as number));
+    for (let i = 0; i < expected.length; i += 31, n++)
+      diff += Math.abs((served.data[i] as number) - (expected[i] as number));
     assert.ok(diff / n < 4, `served frame differs from the published one by ${(diff / n).toFixed(2)} per sample`);
     assert.equal(await fx.ingest.metric('va_ingest_evidence_requests_total', { status: 'ok' }), 1);
   });
@@ -81,7 +90,10 @@ describe('evidence frames served by ingest from its ring of published frames', {
     // Ingest listens only for the cameras it has frames of: a camera nobody holds gets "no responders" at once.
     const unknown = await askFor(0, epoch, 'nobody-here');
     assert.equal(unknown.status, 'unknown_camera');
-    assert.match(unknown.status === 'unknown_camera' ? unknown.error : '', /no ingest holds frames of camera nobody-here/);
+    assert.match(
+      unknown.status === 'unknown_camera' ? unknown.error : '',
+      /no ingest holds frames of camera nobody-here/,
+    );
     assert.equal((await askFor(published[published.length - 1]!.sequence + 5)).status, 'not_published');
     assert.equal((await askFor(published[published.length - 1]!.sequence, 'an-older-epoch')).status, 'aged_out');
   });

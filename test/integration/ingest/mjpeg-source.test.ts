@@ -12,7 +12,10 @@ describe('HTTP MJPEG source (real HTTP server with ffmpeg-made JPEGs, real ffmpe
   let ingest: IngestUnderTest;
   before(async () => {
     nats = await startNatsServer();
-    camera = await startMjpegServer(jpegsFromClip(sharedFile(CLIP), { seconds: 4, fps: 10, width: 640, height: 360 }), 10);
+    camera = await startMjpegServer(
+      jpegsFromClip(sharedFile(CLIP), { seconds: 4, fps: 10, width: 640, height: 360 }),
+      10,
+    );
     ingest = await startIngest(nats, { VA_INGEST_BACKOFF_INITIAL_MS: '200', VA_INGEST_BACKOFF_MAX_MS: '1000' });
   });
   after(async () => {
@@ -25,7 +28,11 @@ describe('HTTP MJPEG source (real HTTP server with ffmpeg-made JPEGs, real ffmpe
     assert.ok(camera.jpegs.length >= 30, 'the test camera has real JPEGs');
     const tap = await tapFrames(nats.url, 'door-mjpeg', true);
     await ingest.add({ cameraId: 'door-mjpeg', url: camera.url, targetFps: 5 });
-    const s = await ingest.waitFor('door-mjpeg', (st) => st.state === StreamState.STREAM_STATE_RUNNING && st.framesPublished >= 10, '10 frames');
+    const s = await ingest.waitFor(
+      'door-mjpeg',
+      (st) => st.state === StreamState.STREAM_STATE_RUNNING && st.framesPublished >= 10,
+      '10 frames',
+    );
     await tap.nc.flush();
     await tap.close();
     assert.deepEqual([s.sourceWidth, s.sourceHeight, s.width, s.height], [640, 360, 640, 360]);
@@ -40,7 +47,15 @@ describe('HTTP MJPEG source (real HTTP server with ffmpeg-made JPEGs, real ffmpe
 
   it('publishes JPEG frames when asked, which decode to the stream size', async () => {
     const tap = await tapFrames(nats.url, 'door-jpeg', true);
-    await ingest.add({ cameraId: 'door-jpeg', url: camera.url, targetFps: 5, width: 320, height: 180, pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG, jpegQuality: 70 });
+    await ingest.add({
+      cameraId: 'door-jpeg',
+      url: camera.url,
+      targetFps: 5,
+      width: 320,
+      height: 180,
+      pixelFormat: PixelFormat.PIXEL_FORMAT_JPEG,
+      jpegQuality: 70,
+    });
     await ingest.waitFor('door-jpeg', (st) => st.framesPublished >= 3, '3 frames');
     await tap.nc.flush();
     await tap.close();
@@ -51,7 +66,7 @@ describe('HTTP MJPEG source (real HTTP server with ffmpeg-made JPEGs, real ffmpe
     const { default: sharp } = await import('sharp');
     const meta = await sharp(f.pixels).metadata();
     assert.deepEqual([meta.width, meta.height], [320, 180]);
-    assert.ok(f.pixels.byteLength < 320 * 180 * 3 / 4, 'much smaller than raw');
+    assert.ok(f.pixels.byteLength < (320 * 180 * 3) / 4, 'much smaller than raw');
     assert.ok((f.stats?.meanLuma ?? 0) > 0, 'stats come from the raw pixels before encoding');
   });
 

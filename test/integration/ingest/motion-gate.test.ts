@@ -19,17 +19,39 @@ const NEVER_FORCED_MS = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'va-motion-gate-'));
 const clip = join(dir, 'still-then-moving.mkv');
 function makeClip(): void {
-  const made = spawnSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `color=c=0x505050:s=320x180:r=5:d=${FRAMES / 5}`,
-    '-f', 'lavfi', '-i', `color=c=white:s=40x40:r=5:d=${FRAMES / 5}`,
-    '-filter_complex', "[0][1]overlay=x='if(lt(t,4),20,20+(t-4)*60)':y=70:eval=frame",
-    '-c:v', 'ffv1', clip,
-  ], { encoding: 'utf8' });
+  const made = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=0x505050:s=320x180:r=5:d=${FRAMES / 5}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=white:s=40x40:r=5:d=${FRAMES / 5}`,
+      '-filter_complex',
+      "[0][1]overlay=x='if(lt(t,4),20,20+(t-4)*60)':y=70:eval=frame",
+      '-c:v',
+      'ffv1',
+      clip,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(made.status, 0, `ffmpeg made the clip: ${made.stderr}`);
 }
 
-const gate = (masks: { points: { x: number; y: number }[] }[] = []) => ({ enabled: true, pixelThreshold: 0, minChangedShare: 0, forceDetectEveryMs: NEVER_FORCED_MS, masks });
+const gate = (masks: { points: { x: number; y: number }[] }[] = []) => ({
+  enabled: true,
+  pixelThreshold: 0,
+  minChangedShare: 0,
+  forceDetectEveryMs: NEVER_FORCED_MS,
+  masks,
+});
 
 describe('motion gate (real ffmpeg, real NATS, a still-then-moving clip)', () => {
   const fx = ingestFixture(() => {
@@ -45,7 +67,10 @@ describe('motion gate (real ffmpeg, real NATS, a still-then-moving clip)', () =>
     await tap.nc.flush();
     await tap.close();
     assert.equal(done.framesPublished, FRAMES, `every frame published on an idle bus: ${JSON.stringify(done)}`);
-    assert.deepEqual(tap.frames.map((f) => f.sequence), [...Array(FRAMES).keys()]);
+    assert.deepEqual(
+      tap.frames.map((f) => f.sequence),
+      [...Array(FRAMES).keys()],
+    );
     const skipped = tap.frames.filter((f) => f.skipDetection).map((f) => f.sequence);
     return { done, skipped };
   }
@@ -53,16 +78,32 @@ describe('motion gate (real ffmpeg, real NATS, a still-then-moving clip)', () =>
   it('marks the still part skip_detection after the background settles, detects the moving part, and counts gated frames', async () => {
     const { done, skipped } = await run('gated', { motionGate: gate() });
     const still = [...Array(FIRST_MOVING).keys()].filter((s) => s >= SETTLE_FRAMES);
-    assert.deepEqual(skipped, still, 'frames 5..20 (still, settled) skipped; 0..4 (settling) and 21..39 (moving) detected');
+    assert.deepEqual(
+      skipped,
+      still,
+      'frames 5..20 (still, settled) skipped; 0..4 (settling) and 21..39 (moving) detected',
+    );
     assert.equal(done.framesGated, still.length);
     assert.equal(await fx.ingest.metric('va_ingest_frames_gated_total', { camera: 'gated' }), still.length);
-    assert.equal(done.spec?.motionGate?.pixelThreshold, 25, 'the reported spec states the service default it runs with');
+    assert.equal(
+      done.spec?.motionGate?.pixelThreshold,
+      25,
+      'the reported spec states the service default it runs with',
+    );
   });
 
   it('ignores motion inside a mask: the moving block is masked, so every settled frame is gated', async () => {
-    const band = [{ x: 0, y: 0.3 }, { x: 1, y: 0.3 }, { x: 1, y: 0.7 }, { x: 0, y: 0.7 }];
+    const band = [
+      { x: 0, y: 0.3 },
+      { x: 1, y: 0.3 },
+      { x: 1, y: 0.7 },
+      { x: 0, y: 0.7 },
+    ];
     const { done, skipped } = await run('masked', { motionGate: gate([{ points: band }]) });
-    assert.deepEqual(skipped, [...Array(FRAMES).keys()].filter((s) => s >= SETTLE_FRAMES));
+    assert.deepEqual(
+      skipped,
+      [...Array(FRAMES).keys()].filter((s) => s >= SETTLE_FRAMES),
+    );
     assert.equal(await fx.ingest.metric('va_ingest_frames_gated_total', { camera: 'masked' }), done.framesGated);
   });
 

@@ -28,25 +28,40 @@ describe('RTSP source (real GStreamer RTSP server over TCP, real ffmpeg, real NA
   it('reconnects with back-off when the server dies mid-stream and resumes the same epoch when it returns', async () => {
     const tap = await tapFrames(nats.url, 'gate-rtsp');
     await ingest.add({ cameraId: 'gate-rtsp', url: rtsp.url, targetFps: 5, width: 384, height: 216 });
-    const running = await ingest.waitFor('gate-rtsp', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished >= 5, 'running with frames');
+    const running = await ingest.waitFor(
+      'gate-rtsp',
+      (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished >= 5,
+      'running with frames',
+    );
     assert.deepEqual([running.sourceWidth, running.sourceHeight], [768, 432]);
     const firstPid = running.ffmpegPid;
     assert.ok(firstPid > 0);
 
     await rtsp.kill();
-    const lost = await ingest.waitFor('gate-rtsp', (s) => s.restarts >= running.restarts + 2 && s.state !== StreamState.STREAM_STATE_RUNNING, 'backing off while the server is down');
+    const lost = await ingest.waitFor(
+      'gate-rtsp',
+      (s) => s.restarts >= running.restarts + 2 && s.state !== StreamState.STREAM_STATE_RUNNING,
+      'backing off while the server is down',
+    );
     assert.notEqual(lost.lastError, '', 'the reason is visible');
     const publishedWhileDown = lost.framesPublished;
     assert.ok((await ingest.metric('va_ingest_source_restarts_total', { camera: 'gate-rtsp' })) >= 2);
 
     await rtsp.restart();
-    const back = await ingest.waitFor('gate-rtsp', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished >= publishedWhileDown + 5, 'running again');
+    const back = await ingest.waitFor(
+      'gate-rtsp',
+      (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished >= publishedWhileDown + 5,
+      'running again',
+    );
     assert.notEqual(back.ffmpegPid, firstPid, 'a new ffmpeg');
     assert.equal(back.streamEpoch, running.streamEpoch, 'a reconnect is the same run of the stream');
     await tap.nc.flush();
     await tap.close();
     const seq = tap.frames.map((f) => f.sequence);
-    assert.ok(seq.every((s, i) => i === 0 || s > (seq[i - 1] ?? -1)), 'sequence numbers only go up across the reconnect');
+    assert.ok(
+      seq.every((s, i) => i === 0 || s > (seq[i - 1] ?? -1)),
+      'sequence numbers only go up across the reconnect',
+    );
     assert.ok(tap.frames.every((f) => f.streamEpoch === running.streamEpoch));
     assert.equal(await ingest.metric('va_ingest_stream_state', { camera: 'gate-rtsp', state: 'running' }), 1);
   });
@@ -54,7 +69,11 @@ describe('RTSP source (real GStreamer RTSP server over TCP, real ffmpeg, real NA
   it('shows a camera that never answers as backing off with the connection error, not as failed', async () => {
     await rtsp.kill();
     await ingest.add({ cameraId: 'dead-rtsp', url: rtsp.url.replace('/clip', '/none'), width: 320, height: 180 });
-    const s = await ingest.waitFor('dead-rtsp', (st) => st.restarts >= 1 && isState(StreamState.STREAM_STATE_BACKOFF)(st), 'backoff');
+    const s = await ingest.waitFor(
+      'dead-rtsp',
+      (st) => st.restarts >= 1 && isState(StreamState.STREAM_STATE_BACKOFF)(st),
+      'backoff',
+    );
     assert.match(s.lastError, /refused|Connection|connect/i);
     assert.ok(s.nextAttemptTsMs >= s.stateSinceTsMs);
     await rtsp.restart();
@@ -66,7 +85,12 @@ describe('RTSP source (real GStreamer RTSP server over TCP, real ffmpeg, real NA
     const s = await ingest.waitFor('secret-rtsp', (st) => st.framesPublished > 0, 'frames');
     assert.equal(s.spec?.url, rtsp.url.replace('rtsp://', 'rtsp://admin:***@'));
     // ffmpeg names the URL in its errors: those are redacted too.
-    await ingest.add({ cameraId: 'secret-dead', url: 'rtsp://admin:hunter22@127.0.0.1:1/live', width: 160, height: 90 });
+    await ingest.add({
+      cameraId: 'secret-dead',
+      url: 'rtsp://admin:hunter22@127.0.0.1:1/live',
+      width: 160,
+      height: 90,
+    });
     const dead = await ingest.waitFor('secret-dead', (st) => st.restarts >= 1, 'failed to connect');
     assert.notEqual(dead.lastError, '');
     assert.ok(!dead.lastError.includes('hunter22'), dead.lastError);

@@ -14,7 +14,10 @@ describe('a bus slower than the camera: newest frame wins, drops counted, memory
   before(async () => {
     nats = await startNatsServer();
     link = await startThrottledProxy(nats.port, 2 * MB);
-    ingest = await startIngest({ ...nats, url: link.url }, { VA_INGEST_BUS_MAX_PENDING_BYTES: String(4 * MB), VA_INGEST_MAX_FRAME_AGE_MS: '1000' });
+    ingest = await startIngest(
+      { ...nats, url: link.url },
+      { VA_INGEST_BUS_MAX_PENDING_BYTES: String(4 * MB), VA_INGEST_MAX_FRAME_AGE_MS: '1000' },
+    );
   });
   after(async () => {
     await ingest?.stop();
@@ -39,23 +42,46 @@ describe('a bus slower than the camera: newest frame wins, drops counted, memory
     const excessMb = ((read - published) * FRAME_BYTES) / MB;
 
     assert.equal(end.state, StreamState.STREAM_STATE_RUNNING);
-    assert.ok(published > 0 && published < read / 2, `the link limits publishing (read ${read}, published ${published})`);
+    assert.ok(
+      published > 0 && published < read / 2,
+      `the link limits publishing (read ${read}, published ${published})`,
+    );
     assert.ok(excessMb > 150, `the test offered far more than the link carries (${excessMb.toFixed(0)} MB dropped)`);
-    assert.ok(end.framesRead - end.framesPublished - end.framesDropped <= 2, 'at most the held frame is neither published nor dropped');
+    assert.ok(
+      end.framesRead - end.framesPublished - end.framesDropped <= 2,
+      'at most the held frame is neither published nor dropped',
+    );
     assert.ok(dropped >= read - published - 2);
     assert.ok((end.framesDroppedByReason.bus_backpressure ?? 0) > 0, JSON.stringify(end.framesDroppedByReason));
-    assert.ok((await ingest.metric('va_ingest_frames_dropped_total', { camera: 'busy' })) >= end.framesDropped, 'the metric counts the same drops (read a moment later)');
-    assert.ok(await ingest.metric('va_ingest_frames_dropped_total', { camera: 'busy', reason: 'bus_backpressure' }) > 0);
+    assert.ok(
+      (await ingest.metric('va_ingest_frames_dropped_total', { camera: 'busy' })) >= end.framesDropped,
+      'the metric counts the same drops (read a moment later)',
+    );
+    assert.ok(
+      (await ingest.metric('va_ingest_frames_dropped_total', { camera: 'busy', reason: 'bus_backpressure' })) > 0,
+    );
     const growthMb = (rss1 - rss0) / MB;
-    assert.ok(growthMb < 48, `RSS grew ${growthMb.toFixed(1)} MB while ${excessMb.toFixed(0)} MB of frames were dropped`);
-    assert.ok((await ingest.metric('va_ingest_bus_pending_bytes')) <= 4 * MB + FRAME_BYTES, 'the unconfirmed window stays bounded');
+    assert.ok(
+      growthMb < 48,
+      `RSS grew ${growthMb.toFixed(1)} MB while ${excessMb.toFixed(0)} MB of frames were dropped`,
+    );
+    assert.ok(
+      (await ingest.metric('va_ingest_bus_pending_bytes')) <= 4 * MB + FRAME_BYTES,
+      'the unconfirmed window stays bounded',
+    );
 
     await tap.nc.flush();
     await tap.close();
     assert.ok(tap.frames.length > 0);
     const ages = tap.frames.map((f) => f.publishTsMs - f.captureTsMs);
-    assert.ok(Math.max(...ages) <= 1000, `published frames are fresh, stale ones were dropped (max age ${Math.max(...ages)} ms)`);
+    assert.ok(
+      Math.max(...ages) <= 1000,
+      `published frames are fresh, stale ones were dropped (max age ${Math.max(...ages)} ms)`,
+    );
     const seq = tap.frames.map((f) => f.sequence);
-    assert.ok(seq.some((s, i) => i > 0 && s - (seq[i - 1] ?? 0) > 1), 'gaps in the sequence show the dropped frames');
+    assert.ok(
+      seq.some((s, i) => i > 0 && s - (seq[i - 1] ?? 0) > 1),
+      'gaps in the sequence show the dropped frames',
+    );
   });
 });

@@ -25,9 +25,16 @@ async function startHttp(handler: (path: string, res: ServerResponse) => void) {
 }
 
 describe('camera URLs cannot reach this machine or private networks (real ingest, default security)', () => {
-  const fx = ingestFixture({ VA_INGEST_ALLOW_LOCAL_NETWORK: 'false', VA_INGEST_BACKOFF_INITIAL_MS: '100', VA_INGEST_BACKOFF_MAX_MS: '300' });
+  const fx = ingestFixture({
+    VA_INGEST_ALLOW_LOCAL_NETWORK: 'false',
+    VA_INGEST_BACKOFF_INITIAL_MS: '100',
+    VA_INGEST_BACKOFF_MAX_MS: '300',
+  });
 
-  const refusal = (url: string) => outcomeOf(unary(fx.ingest.operator.addStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'probe', url }) }));
+  const refusal = (url: string) =>
+    outcomeOf(
+      unary(fx.ingest.operator.addStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'probe', url }) }),
+    );
 
   it('refuses every spelling of a local or special address with INVALID_ARGUMENT, before any ffmpeg', async () => {
     const cases: Array<[string, RegExp]> = [
@@ -66,7 +73,11 @@ describe('camera URLs cannot reach this machine or private networks (real ingest
     }
     const listed = await unary(fx.ingest.viewer.listStreams.bind(fx.ingest.viewer), {});
     assert.deepEqual(listed.streams, [], 'no refused URL became a stream');
-    assert.equal(await fx.ingest.metric('va_ingest_source_restarts_total', { camera: 'probe' }), 0, 'no ffmpeg ever ran for them');
+    assert.equal(
+      await fx.ingest.metric('va_ingest_source_restarts_total', { camera: 'probe' }),
+      0,
+      'no ffmpeg ever ran for them',
+    );
   });
 
   it('resolves a host name and refuses it when it points at this machine', async (t) => {
@@ -77,9 +88,16 @@ describe('camera URLs cannot reach this machine or private networks (real ingest
     if (addresses.every((a) => a.address.startsWith('127.') || a.address === '::1')) {
       assert.equal(r.code, status.INVALID_ARGUMENT, JSON.stringify(r));
       const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      assert.match(r.details, new RegExp(`host ${escaped} \\((127\\.[0-9.]+|::1)\\) is a loopback address on a local network; set VA_INGEST_ALLOW_LOCAL_NETWORK=true`));
+      assert.match(
+        r.details,
+        new RegExp(
+          `host ${escaped} \\((127\\.[0-9.]+|::1)\\) is a loopback address on a local network; set VA_INGEST_ALLOW_LOCAL_NETWORK=true`,
+        ),
+      );
     } else {
-      t.diagnostic(`${name} resolves to ${addresses.map((a) => a.address).join(', ')}; checked only when it is loopback`);
+      t.diagnostic(
+        `${name} resolves to ${addresses.map((a) => a.address).join(', ')}; checked only when it is loopback`,
+      );
     }
   });
 
@@ -91,24 +109,41 @@ describe('camera URLs cannot reach this machine or private networks (real ingest
     assert.match(s.lastError, /host camera\.invalid does not resolve/);
     assert.equal(s.ffmpegPid, 0);
     assert.equal(s.framesRead, 0);
-    assert.equal(await codeOf(unary(fx.ingest.operator.removeStream.bind(fx.ingest.operator), { cameraId: 'nowhere' })), 'OK');
+    assert.equal(
+      await codeOf(unary(fx.ingest.operator.removeStream.bind(fx.ingest.operator), { cameraId: 'nowhere' })),
+      'OK',
+    );
   });
 
   it('says the same for a file outside the root as for one that does not exist', async () => {
     const root = dirname(dirname(sharedFile(CLIP)));
-    const urls = ['file:///etc/passwd', 'file:///etc/no-such-file', `file://${join(root, 'no-such-clip.mp4')}`, `file://${join(root, '..', 'no-such-folder', 'x.mp4')}`, 'file:///etc'];
+    const urls = [
+      'file:///etc/passwd',
+      'file:///etc/no-such-file',
+      `file://${join(root, 'no-such-clip.mp4')}`,
+      `file://${join(root, '..', 'no-such-folder', 'x.mp4')}`,
+      'file:///etc',
+    ];
     const answers: string[] = [];
     for (const url of urls) {
       const r = await refusal(url);
       assert.equal(r.code, status.INVALID_ARGUMENT, url);
       answers.push(r.details.replace(decodeURIComponent(new URL(url).pathname), '<path>'));
     }
-    assert.deepEqual(new Set(answers), new Set(['file <path> is not a file under VA_INGEST_FILE_ROOT']), answers.join('\n'));
+    assert.deepEqual(
+      new Set(answers),
+      new Set(['file <path> is not a file under VA_INGEST_FILE_ROOT']),
+      answers.join('\n'),
+    );
   });
 });
 
 describe('HTTP cameras may not send ffmpeg elsewhere (real ingest, local network allowed for the test servers)', () => {
-  const fx = ingestFixture({ VA_INGEST_ALLOW_LOCAL_NETWORK: 'true', VA_INGEST_BACKOFF_INITIAL_MS: '100', VA_INGEST_BACKOFF_MAX_MS: '300' });
+  const fx = ingestFixture({
+    VA_INGEST_ALLOW_LOCAL_NETWORK: 'true',
+    VA_INGEST_BACKOFF_INITIAL_MS: '100',
+    VA_INGEST_BACKOFF_MAX_MS: '300',
+  });
   let inside: Awaited<ReturnType<typeof startHttp>>;
   let camera: Awaited<ReturnType<typeof startHttp>>;
   before(async () => {
@@ -118,7 +153,9 @@ describe('HTTP cameras may not send ffmpeg elsewhere (real ingest, local network
       if (path === '/redirect') res.writeHead(302, { location: `${inside.base}/admin` }).end();
       else if (path === '/playlist.m3u8') {
         res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
-        res.end(`#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n${inside.base}/segment.ts\n#EXT-X-ENDLIST\n`);
+        res.end(
+          `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n${inside.base}/segment.ts\n#EXT-X-ENDLIST\n`,
+        );
       } else res.writeHead(404).end();
     });
   });
@@ -130,7 +167,10 @@ describe('HTTP cameras may not send ffmpeg elsewhere (real ingest, local network
   it('does not follow a redirect, and says why the camera failed', async () => {
     await fx.ingest.add({ cameraId: 'redirecting', url: `${camera.base}/redirect` });
     const s = await fx.ingest.waitFor('redirecting', (st) => st.restarts >= 2, 'two failed connects');
-    assert.ok((camera.hits.get('/redirect') ?? 0) >= 2, `ffmpeg asked the camera (${JSON.stringify([...camera.hits])})`);
+    assert.ok(
+      (camera.hits.get('/redirect') ?? 0) >= 2,
+      `ffmpeg asked the camera (${JSON.stringify([...camera.hits])})`,
+    );
     assert.equal(inside.hits.size, 0, `the redirect target was reached: ${JSON.stringify([...inside.hits])}`);
     assert.notEqual(s.state, StreamState.STREAM_STATE_RUNNING);
     assert.equal(s.framesRead, 0);
@@ -140,15 +180,29 @@ describe('HTTP cameras may not send ffmpeg elsewhere (real ingest, local network
   it('does not open a playlist whose segments live elsewhere', async () => {
     await fx.ingest.add({ cameraId: 'playlist', url: `${camera.base}/playlist.m3u8` });
     const s = await fx.ingest.waitFor('playlist', (st) => st.restarts >= 2, 'two failed connects');
-    assert.ok((camera.hits.get('/playlist.m3u8') ?? 0) >= 2, `ffmpeg asked the camera (${JSON.stringify([...camera.hits])})`);
+    assert.ok(
+      (camera.hits.get('/playlist.m3u8') ?? 0) >= 2,
+      `ffmpeg asked the camera (${JSON.stringify([...camera.hits])})`,
+    );
     assert.equal(inside.hits.size, 0, `a playlist segment was fetched: ${JSON.stringify([...inside.hits])}`);
     assert.equal(s.framesRead, 0);
     assert.match(s.lastError, /Format not on whitelist/);
   });
 
   it('still refuses cloud metadata and unspecified addresses', async () => {
-    for (const url of ['http://[::ffff:169.254.169.254]/', 'http://169.254.169.254/', 'http://[::ffff:0:0]/', 'http://0.0.0.0:80/']) {
-      assert.equal(await codeOf(unary(fx.ingest.operator.addStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'meta', url }) })), status.INVALID_ARGUMENT, url);
+    for (const url of [
+      'http://[::ffff:169.254.169.254]/',
+      'http://169.254.169.254/',
+      'http://[::ffff:0:0]/',
+      'http://0.0.0.0:80/',
+    ]) {
+      assert.equal(
+        await codeOf(
+          unary(fx.ingest.operator.addStream.bind(fx.ingest.operator), { spec: streamSpec({ cameraId: 'meta', url }) }),
+        ),
+        status.INVALID_ARGUMENT,
+        url,
+      );
     }
   });
 });

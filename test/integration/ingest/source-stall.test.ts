@@ -23,7 +23,13 @@ describe('a source that stalls (connection open, no frames) is killed and restar
     nats = await startNatsServer();
     rtsp = await startRtspServer(sharedFile(CLIP));
     // ffmpeg's own socket timeout is far away: only ingest's stall watchdog can notice.
-    ingest = await startIngest(nats, { VA_INGEST_READ_TIMEOUT_MS: '60000', VA_INGEST_STALL_TIMEOUT_MS: '2000', VA_INGEST_CONNECT_TIMEOUT_MS: '10000', VA_INGEST_BACKOFF_INITIAL_MS: '200', VA_INGEST_BACKOFF_MAX_MS: '800' });
+    ingest = await startIngest(nats, {
+      VA_INGEST_READ_TIMEOUT_MS: '60000',
+      VA_INGEST_STALL_TIMEOUT_MS: '2000',
+      VA_INGEST_CONNECT_TIMEOUT_MS: '10000',
+      VA_INGEST_BACKOFF_INITIAL_MS: '200',
+      VA_INGEST_BACKOFF_MAX_MS: '800',
+    });
   });
   after(async () => {
     rtsp?.thaw();
@@ -34,7 +40,11 @@ describe('a source that stalls (connection open, no frames) is killed and restar
 
   it('kills the stalled ffmpeg, shows the stall, and resumes when the camera answers again', async () => {
     await ingest.add({ cameraId: 'hung', url: rtsp.url, width: 192, height: 108, targetFps: 5 });
-    const running = await ingest.waitFor('hung', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished >= 3, 'running');
+    const running = await ingest.waitFor(
+      'hung',
+      (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished >= 3,
+      'running',
+    );
     const started = startTimeOf(running.ffmpegPid);
     assert.ok(started, 'ffmpeg runs');
     rtsp.freeze();
@@ -43,7 +53,11 @@ describe('a source that stalls (connection open, no frames) is killed and restar
     assert.notEqual(startTimeOf(running.ffmpegPid), started, 'the stalled ffmpeg was killed');
     assert.equal(await ingest.metric('va_ingest_stream_state', { camera: 'hung', state: 'running' }), 0);
     rtsp.thaw();
-    const back = await ingest.waitFor('hung', (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished > stalled.framesPublished, 'running again');
+    const back = await ingest.waitFor(
+      'hung',
+      (s) => s.state === StreamState.STREAM_STATE_RUNNING && s.framesPublished > stalled.framesPublished,
+      'running again',
+    );
     assert.equal(back.streamEpoch, running.streamEpoch);
   });
 });

@@ -16,7 +16,7 @@ const lever = (name: string) => {
 };
 
 describe('bench:e2e ablation levers', () => {
-  it('each lever\'s environment is valid for its service and turns on what it names, the baseline nothing', () => {
+  it("each lever's environment is valid for its service and turns on what it names, the baseline nothing", () => {
     const ingest = (name: string) => loadIngestConfig({ PATH: process.env.PATH ?? '', ...lever(name).env.ingest });
     const inference = (name: string) => loadInferenceConfig(lever(name).env['batching-inference'] ?? {});
     assert.equal(ingest('baseline').defaultDetectEvery, 1);
@@ -31,11 +31,15 @@ describe('bench:e2e ablation levers', () => {
     assert.equal(combined.defaultDetectEvery, 2);
     assert.equal(combined.defaultMotionGate.enabled, true);
     assert.equal(inference('combined').detector, 'yolox_nano_int8');
-    for (const l of ABLATION_LEVERS.filter((x) => x.name !== 'letterbox_off')) assert.equal(l.letterbox, true, `${l.name} keeps ffmpeg's letterbox`);
+    for (const l of ABLATION_LEVERS.filter((x) => x.name !== 'letterbox_off'))
+      assert.equal(l.letterbox, true, `${l.name} keeps ffmpeg's letterbox`);
   });
 
-  it('--levers picks levers in the table\'s order and names the unknown ones', () => {
-    assert.deepEqual(selectLevers('int8, baseline').map((l) => l.name), ['baseline', 'int8']);
+  it("--levers picks levers in the table's order and names the unknown ones", () => {
+    assert.deepEqual(
+      selectLevers('int8, baseline').map((l) => l.name),
+      ['baseline', 'int8'],
+    );
     assert.equal(selectLevers(undefined).length, ABLATION_LEVERS.length);
     assert.throws(() => selectLevers('baseline,gpu'), /unknown lever\(s\) gpu; known: baseline, detect_every_2/);
   });

@@ -7,7 +7,21 @@ import type { PipelineScrape } from '@va/harness/pipeline/pipeline-scrape';
 import { MetricSet } from '@va/harness/prometheus-text';
 import { describeHops, hopAccounting, trackingGaps } from '../../../loadtest/hop-accounting.js';
 
-function scrape(t: { read: number; published: number; ingestShed: number; held: number; received: number; inferenceShed: Record<string, number>; pending: number; inFlight: number; detected: number; processed: number; late: number; shed: number; skipped: number }): PipelineScrape {
+function scrape(t: {
+  read: number;
+  published: number;
+  ingestShed: number;
+  held: number;
+  received: number;
+  inferenceShed: Record<string, number>;
+  pending: number;
+  inFlight: number;
+  detected: number;
+  processed: number;
+  late: number;
+  shed: number;
+  skipped: number;
+}): PipelineScrape {
   const text = (lines: string[]) => MetricSet.parse(`${lines.join('\n')}\n`);
   return {
     atMs: 0,
@@ -22,7 +36,9 @@ function scrape(t: { read: number; published: number; ingestShed: number; held: 
       'batching-inference': text([
         `va_inference_frames_received_total{camera="a"} ${t.received}`,
         `va_inference_frames_published_total{camera="a"} ${t.detected}`,
-        ...Object.entries(t.inferenceShed).map(([reason, n]) => `va_inference_frames_dropped_total{camera="a",reason="${reason}"} ${n}`),
+        ...Object.entries(t.inferenceShed).map(
+          ([reason, n]) => `va_inference_frames_dropped_total{camera="a",reason="${reason}"} ${n}`,
+        ),
         `va_inference_frames_pending ${t.pending}`,
         `va_inference_frames_in_flight ${t.inFlight}`,
       ]),
@@ -36,15 +52,48 @@ function scrape(t: { read: number; published: number; ingestShed: number; held: 
   };
 }
 
-const start = { read: 100, published: 60, ingestShed: 39, held: 1, received: 60, inferenceShed: { superseded: 40 }, pending: 1, inFlight: 2, detected: 17, processed: 17, late: 0, shed: 80, skipped: 0 };
+const start = {
+  read: 100,
+  published: 60,
+  ingestShed: 39,
+  held: 1,
+  received: 60,
+  inferenceShed: { superseded: 40 },
+  pending: 1,
+  inFlight: 2,
+  detected: 17,
+  processed: 17,
+  late: 0,
+  shed: 80,
+  skipped: 0,
+};
 
 describe('hop accounting', () => {
   it('adds up at every hop when every drop is counted, with the reasons per hop', () => {
-    const end = { read: 400, published: 160, ingestShed: 238, held: 2, received: 160, inferenceShed: { superseded: 100, stale: 20, timeout: 1 }, pending: 0, inFlight: 2, detected: 37, processed: 36, late: 1, shed: 340, skipped: 2 };
+    const end = {
+      read: 400,
+      published: 160,
+      ingestShed: 238,
+      held: 2,
+      received: 160,
+      inferenceShed: { superseded: 100, stale: 20, timeout: 1 },
+      pending: 0,
+      inFlight: 2,
+      detected: 37,
+      processed: 36,
+      late: 1,
+      shed: 340,
+      skipped: 2,
+    };
     const hops = hopAccounting(scrape(start), scrape(end));
     assert.deepEqual(
       hops.map((h) => [h.name, h.unaccounted]),
-      [['ingest', 0], ['bus', 0], ['inference', 0], ['tracking', 0]],
+      [
+        ['ingest', 0],
+        ['bus', 0],
+        ['inference', 0],
+        ['tracking', 0],
+      ],
       describeHops(hops),
     );
     assert.deepEqual(hops[2]?.shed, { superseded: 60, stale: 20, timeout: 1 });
@@ -52,7 +101,21 @@ describe('hop accounting', () => {
   });
 
   it('shows frames lost uncounted at the hop that lost them', () => {
-    const end = { read: 400, published: 160, ingestShed: 238, held: 2, received: 153, inferenceShed: { superseded: 100 }, pending: 1, inFlight: 2, detected: 50, processed: 50, late: 0, shed: 80, skipped: 0 };
+    const end = {
+      read: 400,
+      published: 160,
+      ingestShed: 238,
+      held: 2,
+      received: 153,
+      inferenceShed: { superseded: 100 },
+      pending: 1,
+      inFlight: 2,
+      detected: 50,
+      processed: 50,
+      late: 0,
+      shed: 80,
+      skipped: 0,
+    };
     const hops = hopAccounting(scrape(start), scrape(end));
     assert.equal(hops.find((h) => h.name === 'bus')?.unaccounted, 7, 'published but never received');
     assert.equal(hops.find((h) => h.name === 'inference')?.unaccounted, 0, 'inference accounts for what it received');

@@ -37,7 +37,9 @@ describe('process CPU meter on a fake /proc', () => {
   };
 
   test('parses a stat line whose command holds spaces and parentheses', () => {
-    const s = parseProcStat(statLine({ pid: 42, ppid: 7, comm: 'node (worker) x', utime: 150, stime: 30, cutime: 5, start: 999 }));
+    const s = parseProcStat(
+      statLine({ pid: 42, ppid: 7, comm: 'node (worker) x', utime: 150, stime: 30, cutime: 5, start: 999 }),
+    );
     assert.deepEqual(s, { pid: 42, ppid: 7, comm: 'node (worker) x', selfTicks: 180, childTicks: 5, startTicks: 999 });
     assert.equal(parseProcStat('garbage'), undefined);
   });
@@ -115,16 +117,26 @@ describe('process CPU meter on the real /proc', () => {
     const reportedMs = (usage.user + usage.system) / 1000;
     const metered = ProcessCpuMeter.cpuMsBetween(a, b).self as number;
     // Both count every thread; /proc rounds to clock ticks at each reading.
-    assert.ok(Math.abs(metered - reportedMs) <= 4 * tick + 0.05 * reportedMs, `metered ${metered} ms, the process reports ${reportedMs} ms (x=${x})`);
+    assert.ok(
+      Math.abs(metered - reportedMs) <= 4 * tick + 0.05 * reportedMs,
+      `metered ${metered} ms, the process reports ${reportedMs} ms (x=${x})`,
+    );
   });
 
   test('a child that runs and exits inside the window is counted', async () => {
     const meter = new ProcessCpuMeter({ self: () => process.pid });
     const a = meter.read();
     const selfA = process.cpuUsage();
-    const child = spawn(process.execPath, ['-e', 'let x=0;while(process.cpuUsage().user<300000)x+=Math.sqrt(x+1);const u=process.cpuUsage();console.log((u.user+u.system)/1000)'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'let x=0;while(process.cpuUsage().user<300000)x+=Math.sqrt(x+1);const u=process.cpuUsage();console.log((u.user+u.system)/1000)',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise((resolve) => child.once('exit', resolve));
@@ -136,7 +148,10 @@ describe('process CPU meter on the real /proc', () => {
     const childMs = Number(out.trim());
     const metered = ProcessCpuMeter.cpuMsBetween(a, b).self as number;
     // The child's figure misses its own start-up before node's counters and its exit; hence "at least".
-    assert.ok(metered >= childMs - 4 * tick, `metered ${metered} ms for this process and its child; the child reports ${childMs} ms, this process ${selfMs} ms`);
+    assert.ok(
+      metered >= childMs - 4 * tick,
+      `metered ${metered} ms for this process and its child; the child reports ${childMs} ms, this process ${selfMs} ms`,
+    );
   });
 
   test('finds the pid listening on a local port', async () => {

@@ -11,7 +11,11 @@ describe('JetStream Prometheus alert rules (promtool)', () => {
   });
 
   it('page at 80 % stream usage and on refused publishes, open a ticket on dead letters, and stay quiet otherwise', () => {
-    const { code, output } = promtool('test', 'rules', join('deploy', 'prometheus', 'tests', 'jetstream.rules.test.yml'));
+    const { code, output } = promtool(
+      'test',
+      'rules',
+      join('deploy', 'prometheus', 'tests', 'jetstream.rules.test.yml'),
+    );
     assert.equal(code, 0, output);
     assert.match(output, /SUCCESS/);
   });

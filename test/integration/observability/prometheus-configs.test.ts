@@ -21,14 +21,25 @@ describe('Prometheus configurations (promtool check config)', () => {
     const { output } = promtool('check', 'config', config('local'));
     assert.match(output, new RegExp(`SUCCESS: ${ruleFiles().length} rule files found`));
     const text = readFileSync(join(REPO_ROOT, config('local')), 'utf8');
-    for (const name of SERVICE_NAMES) assert.match(text, new RegExp(`job_name: ${name}\\n\\s+static_configs: \\[\\{ targets: \\["127.0.0.1:${DEFAULT_PORTS[name].http}"\\] \\}\\]`));
+    for (const name of SERVICE_NAMES)
+      assert.match(
+        text,
+        new RegExp(
+          `job_name: ${name}\\n\\s+static_configs: \\[\\{ targets: \\["127.0.0.1:${DEFAULT_PORTS[name].http}"\\] \\}\\]`,
+        ),
+      );
   });
 
   it('the Kubernetes pods carry the label and annotations the documented scrape configuration turns into job and port', () => {
     // deploy/README.md ("Prometheus on Kubernetes"): job from app.kubernetes.io/name, port from prometheus.io/port.
     for (const name of SERVICE_NAMES) {
       const manifest = readFileSync(join(REPO_ROOT, 'deploy', 'k8s', 'base', `${name}.yaml`), 'utf8');
-      assert.match(manifest, new RegExp(`labels: \\{ app.kubernetes.io/name: ${name} \\}\\n\\s+annotations: \\{ prometheus.io/scrape: "true", prometheus.io/port: "${DEFAULT_PORTS[name].http}" \\}`));
+      assert.match(
+        manifest,
+        new RegExp(
+          `labels: \\{ app.kubernetes.io/name: ${name} \\}\\n\\s+annotations: \\{ prometheus.io/scrape: "true", prometheus.io/port: "${DEFAULT_PORTS[name].http}" \\}`,
+        ),
+      );
     }
   });
 });

@@ -7,7 +7,15 @@ import { REPO_ROOT } from '@va/harness/shared';
 
 const RULES = join('deploy', 'prometheus', 'rules', 'slo.rules.yml');
 const TESTS = join('deploy', 'prometheus', 'tests', 'slo.rules.test.yml');
-const EXPECTED_ALERTS = ['VaServiceDown', 'VaInferenceSlow', 'VaCaptureToTracksSlow', 'VaErrorRatioHigh', 'VaFramesDropped', 'VaConsumerLagHigh', 'VaGpuMemoryHigh'];
+const EXPECTED_ALERTS = [
+  'VaServiceDown',
+  'VaInferenceSlow',
+  'VaCaptureToTracksSlow',
+  'VaErrorRatioHigh',
+  'VaFramesDropped',
+  'VaConsumerLagHigh',
+  'VaGpuMemoryHigh',
+];
 
 describe('SLO recording rules and alerts (promtool)', () => {
   it('are valid rule files with an alert for every objective of DESIGN.md', () => {
@@ -28,8 +36,14 @@ describe('SLO recording rules and alerts (promtool)', () => {
     const tests = readFileSync(join(REPO_ROOT, TESTS), 'utf8');
     for (const alert of EXPECTED_ALERTS) {
       const cases = [...tests.matchAll(new RegExp(`alertname: ${alert}\\n\\s+exp_alerts:( \\[\\])?`, 'g'))];
-      assert.ok(cases.some((c) => c[1] === undefined), `${alert}: no case where it fires`);
-      assert.ok(cases.some((c) => c[1] !== undefined), `${alert}: no case where it stays quiet`);
+      assert.ok(
+        cases.some((c) => c[1] === undefined),
+        `${alert}: no case where it fires`,
+      );
+      assert.ok(
+        cases.some((c) => c[1] !== undefined),
+        `${alert}: no case where it stays quiet`,
+      );
     }
   });
 });

@@ -14,7 +14,13 @@ describe('sanity-check refuses a bad configuration at start-up', () => {
     });
     assert.equal(await proc.exited, 2);
     const out = proc.output();
-    for (const key of ['VA_SANITY_DISABLED_RULES', 'VA_SANITY_DRIFT_PSI_THRESHOLD', 'VA_SANITY_LATENCY_SLO_MS', 'VA_SANITY_SEVERITY_OVERRIDES']) assert.match(out, new RegExp(key));
+    for (const key of [
+      'VA_SANITY_DISABLED_RULES',
+      'VA_SANITY_DRIFT_PSI_THRESHOLD',
+      'VA_SANITY_LATENCY_SLO_MS',
+      'VA_SANITY_SEVERITY_OVERRIDES',
+    ])
+      assert.match(out, new RegExp(key));
     assert.match(out, /4 problems/);
     assert.doesNotMatch(out, /cannot connect to NATS/);
   });

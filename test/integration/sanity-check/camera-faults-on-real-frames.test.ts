@@ -37,7 +37,10 @@ const ACCEPTED: Record<string, string[]> = {
  * Faults a clip cannot show: the grey parking lot has no colour balance for swapped channels to move, and
  * its featureless asphalt nothing for a shifted view to misalign (camera-fault leaves such views alone).
  */
-const INVISIBLE = new Set(['parking-lot-cars_768x432.mp4/red-blue-swapped', 'parking-lot-cars_768x432.mp4/knocked-shifted-zoomed']);
+const INVISIBLE = new Set([
+  'parking-lot-cars_768x432.mp4/red-blue-swapped',
+  'parking-lot-cars_768x432.mp4/knocked-shifted-zoomed',
+]);
 
 /** The new flags the service would raise: rules, then the flag folder (repeats of a flag fold into it). */
 function replay(stats: FrameStats[], cameraId: string): CandidateFlag[] {
@@ -49,7 +52,10 @@ function replay(stats: FrameStats[], cameraId: string): CandidateFlag[] {
     .filter((c) => folder.observe(c).outcome.kind === 'new');
 }
 
-const describeFlags = (flags: CandidateFlag[]) => flags.map((f) => `${f.rule}/${f.subject} sev ${f.severity} at ${(f.sequence / FPS).toFixed(1)} s: ${f.message}`).join('\n  ') || 'none';
+const describeFlags = (flags: CandidateFlag[]) =>
+  flags
+    .map((f) => `${f.rule}/${f.subject} sev ${f.severity} at ${(f.sequence / FPS).toFixed(1)} s: ${f.message}`)
+    .join('\n  ') || 'none';
 
 describe('camera faults on real frames', () => {
   for (const clip of CLIPS) {
@@ -69,9 +75,18 @@ describe('camera faults on real frames', () => {
       it('frozen-with-ticking-clock through H.264 with a key frame every second (each refreshes the frozen picture): still one freeze flag', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'va-frozen-'));
         try {
-          const fault = CAMERA_FAULTS.find((f) => f.name === 'frozen-with-ticking-clock') as (typeof CAMERA_FAULTS)[number];
-          const flags = replay(await encodedClipStats(video, fault.filter(FAULT_AT_S), FPS, SECONDS + 6, join(dir, 'frozen.mp4'), 10), 'frozen-h264');
-          assert.deepEqual(flags.map((f) => `${f.rule}/${f.subject}`), ['frame-freeze/freeze'], describeFlags(flags));
+          const fault = CAMERA_FAULTS.find(
+            (f) => f.name === 'frozen-with-ticking-clock',
+          ) as (typeof CAMERA_FAULTS)[number];
+          const flags = replay(
+            await encodedClipStats(video, fault.filter(FAULT_AT_S), FPS, SECONDS + 6, join(dir, 'frozen.mp4'), 10),
+            'frozen-h264',
+          );
+          assert.deepEqual(
+            flags.map((f) => `${f.rule}/${f.subject}`),
+            ['frame-freeze/freeze'],
+            describeFlags(flags),
+          );
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -87,10 +102,16 @@ describe('camera faults on real frames', () => {
           }
           assert.equal(flags.length, 1, `one fault, one flag; got:\n  ${describeFlags(flags)}`);
           const flag = flags[0] as CandidateFlag;
-          assert.ok(ACCEPTED[fault.kind]?.includes(`${flag.rule}/${flag.subject}`), `names ${fault.kind}: ${describeFlags(flags)}`);
+          assert.ok(
+            ACCEPTED[fault.kind]?.includes(`${flag.rule}/${flag.subject}`),
+            `names ${fault.kind}: ${describeFlags(flags)}`,
+          );
           assert.ok(flag.severity <= Severity.SEVERITY_ACT_TODAY, describeFlags(flags));
           const seconds = flag.sequence / FPS - FAULT_AT_S;
-          assert.ok(seconds >= 0 && seconds <= MAX_TIME_TO_FLAG_S, `flagged ${seconds.toFixed(1)} s after the fault began: ${describeFlags(flags)}`);
+          assert.ok(
+            seconds >= 0 && seconds <= MAX_TIME_TO_FLAG_S,
+            `flagged ${seconds.toFixed(1)} s after the fault began: ${describeFlags(flags)}`,
+          );
         });
       }
     });

@@ -9,7 +9,11 @@ import { toMessages, type FixtureFrame } from '@va/harness/sanity-scenes/scene-m
  * minute. yolox_nano reports about 15 boxes a frame (every class, score >= 0.1), so the 1500-box
  * baseline is the first 100 frames or so; clean, both sequences stay under the PSI thresholds.
  */
-export const SCENARIO_ENV = { VA_SANITY_DRIFT_BASELINE: '1500', VA_SANITY_DRIFT_WINDOW: '1000', VA_SANITY_DRIFT_EVAL_EVERY: '100' };
+export const SCENARIO_ENV = {
+  VA_SANITY_DRIFT_BASELINE: '1500',
+  VA_SANITY_DRIFT_WINDOW: '1000',
+  VA_SANITY_DRIFT_EVAL_EVERY: '100',
+};
 
 /** The real sequences, stretched (forwards then backwards) to about a minute each. */
 export const SCENARIO_LENGTHS = { pets: 420, tud: 284 } as const;
@@ -39,7 +43,13 @@ export async function scenarios(keys: SequenceKey[], kinds: readonly FaultKind[]
     for (const kind of kinds) {
       const { scene: faulty, fault } = await injectFault(scene, kind, 0.5);
       const cameraId = `${kind}-${key}`;
-      out.push({ key, kind, cameraId, fault, frames: toMessages(faulty, { cameraId, streamEpoch: `run-${key}`, t0: T0 }) });
+      out.push({
+        key,
+        kind,
+        cameraId,
+        fault,
+        frames: toMessages(faulty, { cameraId, streamEpoch: `run-${key}`, t0: T0 }),
+      });
     }
   }
   return out;

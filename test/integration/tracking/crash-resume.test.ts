@@ -3,7 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import type { NatsConnectionHandle } from '@va/common';
 import { startNatsServer, type TestNatsServer } from '@va/harness/nats-server';
 import { waitFor } from '@va/harness/ports';
-import { batch, connectTestNats, metricValue, person, publishBatch, startTracking, storedUpdates, waitForUpdates } from '@va/harness/tracking-service';
+import {
+  batch,
+  connectTestNats,
+  metricValue,
+  person,
+  publishBatch,
+  startTracking,
+  storedUpdates,
+  waitForUpdates,
+} from '@va/harness/tracking-service';
 
 const CAMERA = 'gate-9';
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
@@ -30,7 +39,10 @@ describe('tracking killed (SIGKILL) with frames in hand resumes without losing t
     for (const q of range(0, 10)) await publishBatch(nats, batch(CAMERA, q, walker(q)));
     await waitForUpdates(nats, CAMERA, 10);
     for (const q of range(11, 16)) await publishBatch(nats, batch(CAMERA, q, walker(q)));
-    await waitFor(async () => (await metricValue(first.httpPort, 'va_tracking_reorder_depth_frames', { camera: CAMERA })) === 5, { what: 'frames 11-15 held' });
+    await waitFor(
+      async () => (await metricValue(first.httpPort, 'va_tracking_reorder_depth_frames', { camera: CAMERA })) === 5,
+      { what: 'frames 11-15 held' },
+    );
     first.proc.kill('SIGKILL');
     await first.proc.exited;
 
@@ -45,8 +57,15 @@ describe('tracking killed (SIGKILL) with frames in hand resumes without losing t
         range(0, 21),
         'one TrackUpdate per frame, in frame order',
       );
-      await waitFor(async () => (await nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`)).num_ack_pending === 0, { what: 'every frame acknowledged' });
-      assert.equal(await metricValue(second.httpPort, 'va_tracking_late_frames_total', { camera: CAMERA }), 0, 'no frame dropped as late');
+      await waitFor(
+        async () => (await nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`)).num_ack_pending === 0,
+        { what: 'every frame acknowledged' },
+      );
+      assert.equal(
+        await metricValue(second.httpPort, 'va_tracking_late_frames_total', { camera: CAMERA }),
+        0,
+        'no frame dropped as late',
+      );
       assert.equal((await storedUpdates(nats, CAMERA)).length, 21);
       const ids = new Set(updates.slice(11).flatMap((u) => u.tracks.map((t) => t.trackId)));
       assert.equal(ids.size, 1, 'the walker keeps one identity across the held frames');

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listCameras, type TrackingProcess } from '@va/harness/tracking-service';
-import { assertCameraHistory, MEMBERSHIP_CAMERAS as CAMERAS, useMembershipFixture, waitForAllUpdates, waitForOwnership, type Ownership } from '../../helpers/tracking-membership.js';
+import {
+  assertCameraHistory,
+  MEMBERSHIP_CAMERAS as CAMERAS,
+  useMembershipFixture,
+  waitForAllUpdates,
+  waitForOwnership,
+  type Ownership,
+} from '../../helpers/tracking-membership.js';
 
 describe('dynamic membership: instances join and leave while detections flow (real NATS, real processes)', () => {
   const f = useMembershipFixture();
@@ -30,8 +37,14 @@ describe('dynamic membership: instances join and leave while detections flow (re
     await f.start('tracking-b');
     record(await waitForOwnership(instances(), CAMERAS, ['tracking-a', 'tracking-b']));
     const taken = CAMERAS.filter((c) => owners.get(c) === 'tracking-b');
-    assert.ok(taken.length > 0 && taken.length < CAMERAS.length, `tracking-b took ${taken.length} of ${CAMERAS.length}`);
-    assert.deepEqual((await listCameras(f.running.get('tracking-a') as TrackingProcess)).members, ['tracking-a', 'tracking-b']);
+    assert.ok(
+      taken.length > 0 && taken.length < CAMERAS.length,
+      `tracking-b took ${taken.length} of ${CAMERAS.length}`,
+    );
+    assert.deepEqual((await listCameras(f.running.get('tracking-a') as TrackingProcess)).members, [
+      'tracking-a',
+      'tracking-b',
+    ]);
   });
 
   it('a third instance joins and takes about a third of the cameras, each from its old owner', async () => {
@@ -68,6 +81,7 @@ describe('dynamic membership: instances join and leave while detections flow (re
     f.running.clear();
     const moved = [...moves.values()].reduce((sum, n) => sum + n, 0);
     assert.ok(moved >= 4, `hand-overs happened: ${JSON.stringify([...moves])}`);
-    for (const camera of CAMERAS) await assertCameraHistory(f.nats, camera, f.feed.published, 1 + (moves.get(camera) ?? 0));
+    for (const camera of CAMERAS)
+      await assertCameraHistory(f.nats, camera, f.feed.published, 1 + (moves.get(camera) ?? 0));
   });
 });

@@ -4,7 +4,15 @@ import { createClient, unary } from '@va/common';
 import { TrackEventType, TrackState } from '@va/proto/va/common/v1/track';
 import { TrackingServiceClient } from '@va/proto/va/tracking/v1/tracking';
 import { waitFor } from '@va/harness/ports';
-import { batch, metricValue, person, publishBatch, storedEvents, VIEWER_TOKEN, waitForUpdates } from '@va/harness/tracking-service';
+import {
+  batch,
+  metricValue,
+  person,
+  publishBatch,
+  storedEvents,
+  VIEWER_TOKEN,
+  waitForUpdates,
+} from '@va/harness/tracking-service';
 import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'lobby';
@@ -16,7 +24,10 @@ describe('tracking round trip: DetectionBatch in JetStream -> TrackUpdate and Tr
     // 20 frames with the person, then 10 without: confirmed, lost, ended after 5 frames.
     for (let q = 0; q < 30; q++) await publishBatch(t.nats, batch(CAMERA, q, q < 20 ? [person(200 + 8 * q, 300)] : []));
     const updates = await waitForUpdates(t.nats, CAMERA, 30);
-    assert.deepEqual(updates.map((u) => u.sequence), [...Array(30).keys()]);
+    assert.deepEqual(
+      updates.map((u) => u.sequence),
+      [...Array(30).keys()],
+    );
     const ids = new Set(updates.slice(0, 20).flatMap((u) => u.tracks.map((t) => t.trackId)));
     assert.equal(ids.size, 1, 'one identity while visible');
     const mid = updates[10]!;
@@ -47,13 +58,19 @@ describe('tracking round trip: DetectionBatch in JetStream -> TrackUpdate and Tr
   });
 
   it('acknowledges every detection once its outputs are stored (no consumer lag) and exports metrics', async () => {
-    await waitFor(async () => (await t.nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`)).num_ack_pending === 0, { what: 'all acked' });
+    await waitFor(
+      async () => (await t.nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`)).num_ack_pending === 0,
+      { what: 'all acked' },
+    );
     const info = await t.nats.jsm.consumers.info('VA_DETECTIONS', `tracking-${CAMERA}`);
     assert.equal(info.num_pending, 0);
     assert.equal(info.delivered.stream_seq, 30);
     assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_frames_processed_total', { camera: CAMERA }), 30);
     assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_tracks_started_total', { camera: CAMERA }), 1);
-    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_tracks_ended_total', { camera: CAMERA, reason: 'expired' }), 1);
+    assert.equal(
+      await metricValue(t.svc.httpPort, 'va_tracking_tracks_ended_total', { camera: CAMERA, reason: 'expired' }),
+      1,
+    );
     assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_association_seconds_count'), 30);
     assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_capture_to_tracks_seconds_count'), 30);
     assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_owned_cameras'), 1);

@@ -20,8 +20,18 @@ describe('sequences shed upstream do not hold the reorder window (real NATS, rea
       previous = q;
     }
     const updates = await waitForUpdates(t.nats, CAMERA, kept.length);
-    assert.deepEqual(updates.map((u) => u.sequence), kept);
-    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_shed_frames_total', { camera: CAMERA }), 30 - (kept.length - 1));
-    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_skipped_frames_total', { camera: CAMERA }), 0, 'no gap was given up on');
+    assert.deepEqual(
+      updates.map((u) => u.sequence),
+      kept,
+    );
+    assert.equal(
+      await metricValue(t.svc.httpPort, 'va_tracking_shed_frames_total', { camera: CAMERA }),
+      30 - (kept.length - 1),
+    );
+    assert.equal(
+      await metricValue(t.svc.httpPort, 'va_tracking_skipped_frames_total', { camera: CAMERA }),
+      0,
+      'no gap was given up on',
+    );
   });
 });

@@ -18,21 +18,31 @@ function track<T>(call: ClientReadableStream<T>) {
   const received: T[] = [];
   call.on('data', (m: T) => received.push(m));
   const ended = new Promise<Outcome>((resolve) => {
-    call.on('error', (err: { code?: number; details?: string }) => resolve({ code: err.code ?? -1, details: err.details ?? '' }));
+    call.on('error', (err: { code?: number; details?: string }) =>
+      resolve({ code: err.code ?? -1, details: err.details ?? '' }),
+    );
     call.on('end', () => resolve({ code: GrpcStatus.OK, details: '' }));
   });
   return { call, received, ended };
 }
 
 describe('concurrent server streams are bounded per connection and per server (real tracking process, real NATS)', () => {
-  const t = useTrackingFixture({ VA_GRPC_MAX_STREAMS_PER_CONNECTION: String(PER_CONNECTION), VA_GRPC_MAX_STREAMS: String(PER_SERVER) });
+  const t = useTrackingFixture({
+    VA_GRPC_MAX_STREAMS_PER_CONNECTION: String(PER_CONNECTION),
+    VA_GRPC_MAX_STREAMS: String(PER_SERVER),
+  });
   // Two clients on two HTTP/2 connections: grpc-js shares connections between clients unless told not to.
   const connection = () => ({ 'grpc.use_local_subchannel_pool': 1 });
   let tracksA: TrackingServiceClient;
   let healthA: HealthClient;
   let tracksB: TrackingServiceClient;
   const open = () => metricValue(t.svc.httpPort, 'grpc_server_streams_open');
-  const refused = (limit: string) => metricValue(t.svc.httpPort, 'grpc_server_streams_refused_total', { grpc_service: 'va.tracking.v1.TrackingService', grpc_method: 'WatchTracks', limit });
+  const refused = (limit: string) =>
+    metricValue(t.svc.httpPort, 'grpc_server_streams_refused_total', {
+      grpc_service: 'va.tracking.v1.TrackingService',
+      grpc_method: 'WatchTracks',
+      limit,
+    });
 
   before(() => {
     tracksA = createClient(TrackingServiceClient, { address: t.svc.address, token: VIEWER_TOKEN }, connection());
@@ -47,14 +57,19 @@ describe('concurrent server streams are bounded per connection and per server (r
   it('refuses the stream over the connection limit and then the server limit with RESOURCE_EXHAUSTED, and frees a slot when a stream is cancelled', async () => {
     const a1 = track(serverStream(tracksA.watchTracks.bind(tracksA), { cameraIds: ['hall'] }));
     const a2 = track(serverStream(healthA.watch.bind(healthA), { service: '' }));
-    await waitFor(async () => (await open()) === PER_CONNECTION, { what: `${PER_CONNECTION} streams open on connection A` });
+    await waitFor(async () => (await open()) === PER_CONNECTION, {
+      what: `${PER_CONNECTION} streams open on connection A`,
+    });
 
     // Connection A is full: WatchTracks and health Watch alike are refused there.
     const a3 = track(serverStream(tracksA.watchTracks.bind(tracksA), { cameraIds: ['hall'] }));
     const a3End = await a3.ended;
     assert.equal(a3End.code, GrpcStatus.RESOURCE_EXHAUSTED, JSON.stringify(a3End));
     assert.match(a3End.details, /VA_GRPC_MAX_STREAMS_PER_CONNECTION/);
-    assert.equal((await track(serverStream(healthA.watch.bind(healthA), { service: '' })).ended).code, GrpcStatus.RESOURCE_EXHAUSTED);
+    assert.equal(
+      (await track(serverStream(healthA.watch.bind(healthA), { service: '' })).ended).code,
+      GrpcStatus.RESOURCE_EXHAUSTED,
+    );
 
     // Connection B may open one more: then the server as a whole is full.
     const b1 = track(serverStream(tracksB.watchTracks.bind(tracksB), { cameraIds: ['hall'] }));

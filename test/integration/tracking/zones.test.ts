@@ -6,7 +6,15 @@ import { TrackEventType } from '@va/proto/va/common/v1/track';
 import { TrackingServiceClient, type SetZonesRequest } from '@va/proto/va/tracking/v1/tracking';
 import { codeOf } from '../../helpers/grpc.js';
 import { waitFor } from '@va/harness/ports';
-import { batch, metricValue, OPERATOR_TOKEN, person, publishBatch, storedEvents, VIEWER_TOKEN } from '@va/harness/tracking-service';
+import {
+  batch,
+  metricValue,
+  OPERATOR_TOKEN,
+  person,
+  publishBatch,
+  storedEvents,
+  VIEWER_TOKEN,
+} from '@va/harness/tracking-service';
 import { useTrackingFixture } from '../../helpers/tracking-fixture.js';
 
 const CAMERA = 'dock';
@@ -14,7 +22,18 @@ const CAMERA = 'dock';
 // the vertical line x = 700 drawn bottom to top (a->b points up: walking right is "in").
 const config: SetZonesRequest = {
   cameraId: CAMERA,
-  zones: [{ zoneId: 'loading-bay', polygon: [{ x: 400, y: 200 }, { x: 600, y: 200 }, { x: 600, y: 500 }, { x: 400, y: 500 }], classes: ['person'] }],
+  zones: [
+    {
+      zoneId: 'loading-bay',
+      polygon: [
+        { x: 400, y: 200 },
+        { x: 600, y: 200 },
+        { x: 600, y: 500 },
+        { x: 400, y: 500 },
+      ],
+      classes: ['person'],
+    },
+  ],
   lines: [{ lineId: 'door', a: { x: 700, y: 600 }, b: { x: 700, y: 100 }, classes: [] }],
 };
 
@@ -32,11 +51,29 @@ describe('zones and counting lines over gRPC, persisted in KV (real NATS, real p
     const { viewer, operator } = clients(t.svc.address);
     try {
       assert.equal(await codeOf(unary(viewer.setZones.bind(viewer), config)), GrpcStatus.PERMISSION_DENIED);
-      const badPolygon = { ...config, zones: [{ zoneId: 'z', polygon: [{ x: 0, y: 0 }, { x: 1, y: 1 }], classes: [] }] };
+      const badPolygon = {
+        ...config,
+        zones: [
+          {
+            zoneId: 'z',
+            polygon: [
+              { x: 0, y: 0 },
+              { x: 1, y: 1 },
+            ],
+            classes: [],
+          },
+        ],
+      };
       assert.equal(await codeOf(unary(operator.setZones.bind(operator), badPolygon)), GrpcStatus.INVALID_ARGUMENT);
-      const badCoordinate = { ...config, lines: [{ lineId: 'l', a: { x: NaN, y: 0 }, b: { x: 1, y: 1 }, classes: [] }] };
+      const badCoordinate = {
+        ...config,
+        lines: [{ lineId: 'l', a: { x: NaN, y: 0 }, b: { x: 1, y: 1 }, classes: [] }],
+      };
       assert.equal(await codeOf(unary(operator.setZones.bind(operator), badCoordinate)), GrpcStatus.INVALID_ARGUMENT);
-      assert.equal(await codeOf(unary(operator.setZones.bind(operator), { ...config, cameraId: 'no spaces' })), GrpcStatus.INVALID_ARGUMENT);
+      assert.equal(
+        await codeOf(unary(operator.setZones.bind(operator), { ...config, cameraId: 'no spaces' })),
+        GrpcStatus.INVALID_ARGUMENT,
+      );
 
       const { revision } = await unary(operator.setZones.bind(operator), config, { deadlineMs: 5_000 });
       assert.ok(revision > 0);
@@ -58,12 +95,29 @@ describe('zones and counting lines over gRPC, persisted in KV (real NATS, real p
       const e = (await storedEvents(t.nats, CAMERA)).filter((x) => x.type !== TrackEventType.TRACK_EVENT_TYPE_STARTED);
       return e.length >= 3 ? e : undefined;
     });
-    assert.deepEqual(events.map(describeEvent), ['ZONE_ENTER loading-bay', 'ZONE_EXIT loading-bay', 'LINE_CROSS door in']);
+    assert.deepEqual(events.map(describeEvent), [
+      'ZONE_ENTER loading-bay',
+      'ZONE_EXIT loading-bay',
+      'LINE_CROSS door in',
+    ]);
     // Feet at x = 300 + 12q: inside from q 9 (408) through q 25 (600 is the edge), across x 700 at q 34 (708).
-    assert.deepEqual(events.map((e) => e.sequence), [9, 26, 34]);
+    assert.deepEqual(
+      events.map((e) => e.sequence),
+      [9, 26, 34],
+    );
     assert.equal(new Set(events.map((e) => e.trackId)).size, 1);
-    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_line_crossings_total', { camera: CAMERA, line: 'door', direction: 'in' }), 1);
-    assert.equal(await metricValue(t.svc.httpPort, 'va_tracking_zone_events_total', { camera: CAMERA, zone: 'loading-bay' }), 2);
+    assert.equal(
+      await metricValue(t.svc.httpPort, 'va_tracking_line_crossings_total', {
+        camera: CAMERA,
+        line: 'door',
+        direction: 'in',
+      }),
+      1,
+    );
+    assert.equal(
+      await metricValue(t.svc.httpPort, 'va_tracking_zone_events_total', { camera: CAMERA, zone: 'loading-bay' }),
+      2,
+    );
   });
 
   it('zones survive a restart of the service and still apply', async () => {
@@ -79,21 +133,36 @@ describe('zones and counting lines over gRPC, persisted in KV (real NATS, real p
     // Walking back (right to left) through the line and the zone.
     for (let q = 40; q < 80; q++) await publishBatch(t.nats, batch(CAMERA, q, [person(820 - 12 * (q - 40), 300)]));
     const back = await waitFor(async () => {
-      const e = (await storedEvents(t.nats, CAMERA)).filter((x) => x.sequence >= 40 && x.type !== TrackEventType.TRACK_EVENT_TYPE_STARTED);
+      const e = (await storedEvents(t.nats, CAMERA)).filter(
+        (x) => x.sequence >= 40 && x.type !== TrackEventType.TRACK_EVENT_TYPE_STARTED,
+      );
       return e.length >= 3 ? e : undefined;
     });
-    assert.deepEqual(back.map(describeEvent), ['LINE_CROSS door out', 'ZONE_ENTER loading-bay', 'ZONE_EXIT loading-bay']);
+    assert.deepEqual(back.map(describeEvent), [
+      'LINE_CROSS door out',
+      'ZONE_ENTER loading-bay',
+      'ZONE_EXIT loading-bay',
+    ]);
   });
 
   it('a change made while the camera is tracked applies to the next frames', async () => {
     const { operator, viewer } = clients(t.svc.address);
     try {
-      const aisle = { cameraId: CAMERA, zones: [], lines: [{ lineId: 'aisle', a: { x: 0, y: 380 }, b: { x: 1280, y: 380 }, classes: [] }] };
+      const aisle = {
+        cameraId: CAMERA,
+        zones: [],
+        lines: [{ lineId: 'aisle', a: { x: 0, y: 380 }, b: { x: 1280, y: 380 }, classes: [] }],
+      };
       const { revision } = await unary(operator.setZones.bind(operator), aisle, { deadlineMs: 5_000 });
       // The change travels through the KV watch to the camera's owner.
-      await waitFor(async () => (await unary(viewer.listCameras.bind(viewer), {})).cameras.find((c) => c.cameraId === CAMERA)?.zonesRevision === revision, {
-        what: 'the owner to apply the new zones',
-      });
+      await waitFor(
+        async () =>
+          (await unary(viewer.listCameras.bind(viewer), {})).cameras.find((c) => c.cameraId === CAMERA)
+            ?.zonesRevision === revision,
+        {
+          what: 'the owner to apply the new zones',
+        },
+      );
     } finally {
       operator.close();
       viewer.close();
@@ -101,7 +170,9 @@ describe('zones and counting lines over gRPC, persisted in KV (real NATS, real p
     // Walking down across y = 380 (a->b points right: moving down is "in").
     for (let q = 80; q < 100; q++) await publishBatch(t.nats, batch(CAMERA, q, [person(640, 200 + 10 * (q - 80))]));
     const events = await waitFor(async () => {
-      const e = (await storedEvents(t.nats, CAMERA)).filter((x) => x.sequence >= 80 && x.type === TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS);
+      const e = (await storedEvents(t.nats, CAMERA)).filter(
+        (x) => x.sequence >= 80 && x.type === TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS,
+      );
       return e.length >= 1 ? e : undefined;
     });
     assert.deepEqual(events.map(describeEvent), ['LINE_CROSS aisle in']);

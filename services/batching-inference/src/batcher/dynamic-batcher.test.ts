@@ -39,7 +39,9 @@ function setup(options: Partial<BatcherOptions> = {}) {
   const clock = new ManualScheduler();
   const exec = controlledExecutor();
   const rejected: string[] = [];
-  const batcher = new DynamicBatcher<number, number>({ ...defaults, ...options }, exec.execute, clock, { rejected: (r) => rejected.push(r) });
+  const batcher = new DynamicBatcher<number, number>({ ...defaults, ...options }, exec.execute, clock, {
+    rejected: (r) => rejected.push(r),
+  });
   const outcomes = new Map<number, BatchResult<number> | Error>();
   const submit = (x: number, opts?: Parameters<typeof batcher.submit>[1]) => {
     const p = batcher.submit(x, opts);
@@ -126,7 +128,10 @@ describe('DynamicBatcher (Triton semantics, manual clock)', () => {
     void submit(1);
     void submit(2, { timeoutMs: 200 });
     await clock.advance(30);
-    assert.ok(outcomes.get(1) instanceof DeadlineExceededError, 'timed out at its own deadline, before the batch delay');
+    assert.ok(
+      outcomes.get(1) instanceof DeadlineExceededError,
+      'timed out at its own deadline, before the batch delay',
+    );
     assert.equal(outcomes.has(2), false);
     assert.deepEqual(rejected, ['timeout']);
     assert.equal(batcher.stats.timeoutCount, 1);
@@ -147,7 +152,11 @@ describe('DynamicBatcher (Triton semantics, manual clock)', () => {
   });
 
   it('holds the queue bound: requests beyond max_queue_size get RESOURCE_EXHAUSTED', async () => {
-    const { clock, exec, batcher, submit, outcomes, rejected } = setup({ maxBatchSize: 2, maxQueueDelayMs: 0, maxQueueSize: 3 });
+    const { clock, exec, batcher, submit, outcomes, rejected } = setup({
+      maxBatchSize: 2,
+      maxQueueDelayMs: 0,
+      maxQueueSize: 3,
+    });
     void submit(1);
     void submit(2);
     await clock.flush();
@@ -182,8 +191,17 @@ describe('DynamicBatcher (Triton semantics, manual clock)', () => {
     assert.equal((outcomes.get(3) as BatchResult<number>).value, 30);
 
     const clock2 = new ManualScheduler();
-    const failing = new DynamicBatcher<number, number>({ ...defaults, maxQueueDelayMs: 0 }, () => Promise.reject(new Error('session crashed')), clock2);
-    const results = [failing.submit(1), failing.submit(2)].map((p) => p.then(() => 'ok', (e: Error) => e.message));
+    const failing = new DynamicBatcher<number, number>(
+      { ...defaults, maxQueueDelayMs: 0 },
+      () => Promise.reject(new Error('session crashed')),
+      clock2,
+    );
+    const results = [failing.submit(1), failing.submit(2)].map((p) =>
+      p.then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     await clock2.flush();
     assert.deepEqual(await Promise.all(results), ['session crashed', 'session crashed']);
     assert.equal(failing.stats.failureCount, 2);

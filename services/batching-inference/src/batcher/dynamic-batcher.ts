@@ -115,8 +115,11 @@ export class DynamicBatcher<T, R> {
     private readonly observer: BatcherObserver = {},
   ) {
     if (options.maxBatchSize < 1) throw new RangeError('maxBatchSize must be >= 1');
-    this.preferred = [...new Set(options.preferredBatchSizes.filter((p) => p >= 1 && p <= options.maxBatchSize))].sort((a, b) => a - b);
-    this.maxPreferred = this.preferred.length > 0 ? (this.preferred[this.preferred.length - 1] as number) : options.maxBatchSize;
+    this.preferred = [...new Set(options.preferredBatchSizes.filter((p) => p >= 1 && p <= options.maxBatchSize))].sort(
+      (a, b) => a - b,
+    );
+    this.maxPreferred =
+      this.preferred.length > 0 ? (this.preferred[this.preferred.length - 1] as number) : options.maxBatchSize;
     this.queues = Array.from({ length: Math.max(1, options.priorityLevels) }, () => []);
   }
 
@@ -130,15 +133,27 @@ export class DynamicBatcher<T, R> {
 
   submit(item: T, options: SubmitOptions = {}): Promise<BatchResult<R>> {
     if (this.closed) return this.refuse('closed', new UnavailableError(`model ${this.options.name} is unloading`));
-    if (options.signal?.aborted) return this.refuse('cancelled', new CancelledError('request cancelled before it was queued'));
+    if (options.signal?.aborted)
+      return this.refuse('cancelled', new CancelledError('request cancelled before it was queued'));
     if (this.size >= this.options.maxQueueSize) {
-      return this.refuse('queue_full', new ResourceExhaustedError(`queue of model ${this.options.name} is full (${this.options.maxQueueSize} requests waiting)`));
+      return this.refuse(
+        'queue_full',
+        new ResourceExhaustedError(
+          `queue of model ${this.options.name} is full (${this.options.maxQueueSize} requests waiting)`,
+        ),
+      );
     }
     const levels = this.queues.length;
     const priority = Math.min(levels, Math.max(1, Math.floor(options.priority ?? levels)));
     const now = this.scheduler.now();
     return new Promise<BatchResult<R>>((resolve, reject) => {
-      const pending: Pending<T, R> = { item, enqueuedAt: now, deadline: now + (options.timeoutMs ?? this.options.timeoutMs), resolve, reject };
+      const pending: Pending<T, R> = {
+        item,
+        enqueuedAt: now,
+        deadline: now + (options.timeoutMs ?? this.options.timeoutMs),
+        resolve,
+        reject,
+      };
       const queue = this.queues[priority - 1] as Array<Pending<T, R>>;
       queue.push(pending);
       this.size++;
@@ -242,7 +257,8 @@ export class DynamicBatcher<T, R> {
     let results: Array<R | Error>;
     try {
       results = await this.execute(batch.map((p) => p.item));
-      if (results.length !== batch.length) throw new Error(`executor returned ${results.length} results for ${batch.length} requests`);
+      if (results.length !== batch.length)
+        throw new Error(`executor returned ${results.length} results for ${batch.length} requests`);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       results = batch.map(() => error);
@@ -275,7 +291,7 @@ export class DynamicBatcher<T, R> {
   private expire(now: number): void {
     let earliest = Infinity;
     for (const queue of this.queues) {
-      for (let i = 0; i < queue.length; ) {
+      for (let i = 0; i < queue.length;) {
         const p = queue[i] as Pending<T, R>;
         if (p.deadline <= now) {
           queue.splice(i, 1);
@@ -283,7 +299,11 @@ export class DynamicBatcher<T, R> {
           p.unlisten?.();
           this.stats.timeoutCount++;
           this.observer.rejected?.('timeout');
-          p.reject(new DeadlineExceededError(`request to model ${this.options.name} waited ${Math.round(now - p.enqueuedAt)} ms in the queue, past its timeout`));
+          p.reject(
+            new DeadlineExceededError(
+              `request to model ${this.options.name} waited ${Math.round(now - p.enqueuedAt)} ms in the queue, past its timeout`,
+            ),
+          );
         } else {
           earliest = Math.min(earliest, p.deadline);
           i++;
@@ -304,7 +324,8 @@ export class DynamicBatcher<T, R> {
     let at = Infinity;
     if (this.size > 0) {
       at = this.earliestDeadline;
-      if (this.busy < (this.options.instances ?? 1)) at = Math.min(at, this.oldestEnqueue() + this.options.maxQueueDelayMs);
+      if (this.busy < (this.options.instances ?? 1))
+        at = Math.min(at, this.oldestEnqueue() + this.options.maxQueueDelayMs);
     }
     if (at === this.timerAt) return;
     this.clearTimer();

@@ -42,7 +42,10 @@ export function assertFinite(data: ArrayLike<number>, model: string, output: str
   }
 }
 
-export function requireOutput(outputs: ItemOutputs, name: string): { data: ArrayLike<number>; dims: readonly number[] } {
+export function requireOutput(
+  outputs: ItemOutputs,
+  name: string,
+): { data: ArrayLike<number>; dims: readonly number[] } {
   const out = outputs[name];
   if (!out) throw new Error(`model output ${name} missing (have ${Object.keys(outputs).join(', ')})`);
   return out;

@@ -28,7 +28,9 @@ describe('YOLOX grid decode', () => {
     const c = decoder.decode({ output: { data, dims: [anchors, rowLen] } }, 0.3);
     assert.equal(c.length, 1);
     const got = [c.x1[0], c.y1[0], c.x2[0], c.y2[0]] as number[];
-    [28 - 8, 36 - 12, 28 + 8, 36 + 12].forEach((want, k) => assert.ok(Math.abs((got[k] as number) - want) < 1e-5, `corner ${k}: ${got[k]} vs ${want}`));
+    [28 - 8, 36 - 12, 28 + 8, 36 + 12].forEach((want, k) =>
+      assert.ok(Math.abs((got[k] as number) - want) < 1e-5, `corner ${k}: ${got[k]} vs ${want}`),
+    );
     assert.ok(Math.abs((c.score[0] as number) - 0.72) < 1e-6);
     assert.equal(c.classId[0], 1);
   });
@@ -46,13 +48,20 @@ describe('YOLOv5 and YOLOv8 outputs', () => {
   it('v8: channels first, no objectness', () => {
     const d = new UltralyticsDecoder('m', 'out', 'yolov8', 2);
     // 3 anchors, rows cx, cy, w, h, class0, class1.
-    const data = Float32Array.from([10, 20, 30, /* cx */ 10, 20, 30, /* cy */ 4, 4, 4, /* w */ 2, 2, 2, /* h */ 0.1, 0.9, 0.2, /* c0 */ 0.7, 0.1, 0.1 /* c1 */]);
+    const data = Float32Array.from([
+      10, 20, 30, /* cx */ 10, 20, 30, /* cy */ 4, 4, 4, /* w */ 2, 2, 2, /* h */ 0.1, 0.9, 0.2, /* c0 */ 0.7, 0.1,
+      0.1 /* c1 */,
+    ]);
     const c = d.decode({ out: { data, dims: [6, 3] } }, 0.5);
     assert.deepEqual(c.classId, [1, 0]);
     assert.deepEqual([c.x1[0], c.y1[0], c.x2[0], c.y2[0]], [8, 9, 12, 11]);
     const transposed = new Float32Array(18);
     for (let k = 0; k < 6; k++) for (let i = 0; i < 3; i++) transposed[i * 6 + k] = data[k * 3 + i] as number;
-    assert.deepEqual(d.decode({ out: { data: transposed, dims: [3, 6] } }, 0.5), c, 'a transposed export decodes the same');
+    assert.deepEqual(
+      d.decode({ out: { data: transposed, dims: [3, 6] } }, 0.5),
+      c,
+      'a transposed export decodes the same',
+    );
   });
 
   it('v5: objectness x class score', () => {

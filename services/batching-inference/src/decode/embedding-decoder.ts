@@ -12,16 +12,22 @@ export class EmbeddingDecoder {
   ) {}
 
   checkShape(dims: readonly (number | string | undefined)[]): void {
-    const size = dims.reduce<number | undefined>((a, d) => (a === undefined || typeof d !== 'number' ? undefined : a * d), 1);
+    const size = dims.reduce<number | undefined>(
+      (a, d) => (a === undefined || typeof d !== 'number' ? undefined : a * d),
+      1,
+    );
     if (size !== undefined && size !== this.dimensions) {
-      throw new ModelShapeMismatchError(`output ${this.output} has ${size} values per image but the config says ${this.dimensions} dimensions`);
+      throw new ModelShapeMismatchError(
+        `output ${this.output} has ${size} values per image but the config says ${this.dimensions} dimensions`,
+      );
     }
   }
 
   decode(outputs: ItemOutputs): number[] {
     const { data } = requireOutput(outputs, this.output);
     assertFinite(data, this.model, this.output);
-    if (data.length !== this.dimensions) throw new ModelShapeMismatchError(`output ${this.output} has ${data.length} values, expected ${this.dimensions}`);
+    if (data.length !== this.dimensions)
+      throw new ModelShapeMismatchError(`output ${this.output} has ${data.length} values, expected ${this.dimensions}`);
     let norm = 0;
     for (let i = 0; i < data.length; i++) norm += (data[i] as number) * (data[i] as number);
     const scale = this.normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;

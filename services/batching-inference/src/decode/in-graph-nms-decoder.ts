@@ -27,7 +27,8 @@ export class InGraphNmsDecoder {
       const cy = boxes[k * 4 + 1] as number;
       const w = boxes[k * 4 + 2] as number;
       const h = boxes[k * 4 + 3] as number;
-      if ((score - score) + (cx - cx) + (cy - cy) + (w - w) + (h - h) !== 0) throw new NonFiniteOutputError(this.model, IN_GRAPH_NMS.boxes);
+      if (score - score + (cx - cx) + (cy - cy) + (w - w) + (h - h) !== 0)
+        throw new NonFiniteOutputError(this.model, IN_GRAPH_NMS.boxes);
       if (score >= scoreThreshold) out.pushCenter(cx, cy, w, h, score, Number(index[k * 3 + 1]));
     }
     return out;

@@ -19,7 +19,8 @@ export function nms(c: Candidates, options: NmsOptions): number[] {
   order.sort((a, b) => (c.score[b] as number) - (c.score[a] as number) || a - b);
   if (order.length > options.preNmsTopK) order.length = options.preNmsTopK;
   const kept: number[] = [];
-  const area = (i: number) => Math.max(0, (c.x2[i] as number) - (c.x1[i] as number)) * Math.max(0, (c.y2[i] as number) - (c.y1[i] as number));
+  const area = (i: number) =>
+    Math.max(0, (c.x2[i] as number) - (c.x1[i] as number)) * Math.max(0, (c.y2[i] as number) - (c.y1[i] as number));
   for (const i of order) {
     if (kept.length >= options.maxDetections) break;
     let suppressed = false;

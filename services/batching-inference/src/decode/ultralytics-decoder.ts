@@ -21,7 +21,9 @@ export class UltralyticsDecoder implements DetectorDecoder {
     const [a, b] = dims;
     const width = this.version === 'yolov5' ? 5 + this.classes : 4 + this.classes;
     if (typeof a === 'number' && typeof b === 'number' && a !== width && b !== width) {
-      throw new ModelShapeMismatchError(`output ${this.output} is [${a},${b}] but ${this.version} with ${this.classes} classes needs ${width} values per box`);
+      throw new ModelShapeMismatchError(
+        `output ${this.output} is [${a},${b}] but ${this.version} with ${this.classes} classes needs ${width} values per box`,
+      );
     }
   }
 
@@ -32,13 +34,22 @@ export class UltralyticsDecoder implements DetectorDecoder {
     const out = new Candidates();
     if (this.version === 'yolov5') {
       const rowLen = 5 + this.classes;
-      if (b !== rowLen) throw new ModelShapeMismatchError(`output ${this.output} rows have ${b} values, expected ${rowLen}`);
+      if (b !== rowLen)
+        throw new ModelShapeMismatchError(`output ${this.output} rows have ${b} values, expected ${rowLen}`);
       for (let row = 0; row < a * rowLen; row += rowLen) {
         const obj = data[row + 4] as number;
         if (obj < scoreThreshold) continue;
         const [best, bestScore] = argmax(data, row + 5, 1, this.classes);
         const score = obj * bestScore;
-        if (score >= scoreThreshold) out.pushCenter(data[row] as number, data[row + 1] as number, data[row + 2] as number, data[row + 3] as number, score, best);
+        if (score >= scoreThreshold)
+          out.pushCenter(
+            data[row] as number,
+            data[row + 1] as number,
+            data[row + 2] as number,
+            data[row + 3] as number,
+            score,
+            best,
+          );
       }
       return out;
     }
@@ -46,9 +57,13 @@ export class UltralyticsDecoder implements DetectorDecoder {
     const channelsFirst = a === width;
     const anchors = channelsFirst ? b : a;
     // Element (k, i) of box i's k-th value.
-    const at = channelsFirst ? (k: number, i: number) => data[k * anchors + i] as number : (k: number, i: number) => data[i * width + k] as number;
+    const at = channelsFirst
+      ? (k: number, i: number) => data[k * anchors + i] as number
+      : (k: number, i: number) => data[i * width + k] as number;
     for (let i = 0; i < anchors; i++) {
-      const [best, score] = channelsFirst ? argmax(data, 4 * anchors + i, anchors, this.classes) : argmax(data, i * width + 4, 1, this.classes);
+      const [best, score] = channelsFirst
+        ? argmax(data, 4 * anchors + i, anchors, this.classes)
+        : argmax(data, i * width + 4, 1, this.classes);
       if (score >= scoreThreshold) out.pushCenter(at(0, i), at(1, i), at(2, i), at(3, i), score, best);
     }
     return out;

@@ -53,10 +53,14 @@ export class YoloxDecoder implements DetectorDecoder {
     const [anchors, width] = dims;
     const expected = this.grid.gx.length;
     if (typeof anchors === 'number' && anchors !== expected) {
-      throw new ModelShapeMismatchError(`output ${this.output} has ${anchors} anchors but the input size and strides give ${expected}`);
+      throw new ModelShapeMismatchError(
+        `output ${this.output} has ${anchors} anchors but the input size and strides give ${expected}`,
+      );
     }
     if (typeof width === 'number' && width !== 5 + this.classes) {
-      throw new ModelShapeMismatchError(`output ${this.output} rows have ${width} values but 5 + ${this.classes} classes need ${5 + this.classes}`);
+      throw new ModelShapeMismatchError(
+        `output ${this.output} rows have ${width} values but 5 + ${this.classes} classes need ${5 + this.classes}`,
+      );
     }
   }
 
@@ -66,7 +70,8 @@ export class YoloxDecoder implements DetectorDecoder {
     const { gx, gy, stride } = this.grid;
     const rowLen = 5 + this.classes;
     const n = gx.length;
-    if (data.length !== n * rowLen) throw new ModelShapeMismatchError(`output ${this.output} holds ${data.length} values, expected ${n} x ${rowLen}`);
+    if (data.length !== n * rowLen)
+      throw new ModelShapeMismatchError(`output ${this.output} holds ${data.length} values, expected ${n} x ${rowLen}`);
     const out = new Candidates();
     for (let i = 0, row = 0; i < n; i++, row += rowLen) {
       const obj = data[row + 4] as number;
@@ -84,11 +89,25 @@ export class YoloxDecoder implements DetectorDecoder {
       if (score < scoreThreshold) continue;
       const s = stride[i] as number;
       if (this.boxesDecoded) {
-        out.pushCenter(data[row] as number, data[row + 1] as number, data[row + 2] as number, data[row + 3] as number, score, best);
+        out.pushCenter(
+          data[row] as number,
+          data[row + 1] as number,
+          data[row + 2] as number,
+          data[row + 3] as number,
+          score,
+          best,
+        );
       } else {
         const cx = ((data[row] as number) + (gx[i] as number)) * s;
         const cy = ((data[row + 1] as number) + (gy[i] as number)) * s;
-        out.pushCenter(cx, cy, Math.exp(data[row + 2] as number) * s, Math.exp(data[row + 3] as number) * s, score, best);
+        out.pushCenter(
+          cx,
+          cy,
+          Math.exp(data[row + 2] as number) * s,
+          Math.exp(data[row + 3] as number) * s,
+          score,
+          best,
+        );
       }
     }
     return out;

@@ -35,7 +35,10 @@ describe('GpuMemoryMonitor', () => {
   it('runs the command and exports used and total bytes per card', async () => {
     // A stand-in executable for the unit test: the real binary exists only on GPU hosts.
     const fake = join(dir, 'nvidia-smi');
-    writeFileSync(fake, '#!/bin/sh\n[ "$1" = "--query-gpu=index,name,memory.used,memory.total" ] || exit 9\necho "0, NVIDIA H100 80GB HBM3, 2048, 81559"\n');
+    writeFileSync(
+      fake,
+      '#!/bin/sh\n[ "$1" = "--query-gpu=index,name,memory.used,memory.total" ] || exit 9\necho "0, NVIDIA H100 80GB HBM3, 2048, 81559"\n',
+    );
     chmodSync(fake, 0o755);
     const { monitor, samples } = setup(undefined, fake);
     assert.equal(await monitor.poll(), true);
@@ -56,7 +59,10 @@ describe('GpuMemoryMonitor', () => {
     assert.equal((await samples()).length, 4);
     output = '1, B, 3, 10\n';
     await monitor.poll();
-    assert.deepEqual(await samples(), ['va_inference_gpu_memory_used_bytes{gpu="1",name="B"} 3145728', 'va_inference_gpu_memory_total_bytes{gpu="1",name="B"} 10485760']);
+    assert.deepEqual(await samples(), [
+      'va_inference_gpu_memory_used_bytes{gpu="1",name="B"} 3145728',
+      'va_inference_gpu_memory_total_bytes{gpu="1",name="B"} 10485760',
+    ]);
     output = Object.assign(new Error('NVIDIA-SMI has failed'), { code: 9 });
     assert.equal(await monitor.poll(), true, 'a failing driver is polled again');
     assert.deepEqual(await samples(), []);
@@ -66,7 +72,11 @@ describe('GpuMemoryMonitor', () => {
   it('does nothing with polling off', async () => {
     let calls = 0;
     const registry = new Registry();
-    const monitor = new GpuMemoryMonitor(new InferenceMetrics(registry, 'va_inference_'), log, { command: 'x', pollMs: 0, run: async () => (calls++, '') });
+    const monitor = new GpuMemoryMonitor(new InferenceMetrics(registry, 'va_inference_'), log, {
+      command: 'x',
+      pollMs: 0,
+      run: async () => (calls++, ''),
+    });
     monitor.start();
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(calls, 0);

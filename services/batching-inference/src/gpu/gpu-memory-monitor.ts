@@ -13,7 +13,9 @@ export type RunCommand = (command: string, args: string[], timeoutMs: number) =>
 
 const runCommand: RunCommand = (command, args, timeoutMs) =>
   new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    execFile(command, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
   });
 
 /**
@@ -50,7 +52,11 @@ export class GpuMemoryMonitor {
   async poll(): Promise<boolean> {
     const run = this.options.run ?? runCommand;
     try {
-      const output = await run(this.options.command, NVIDIA_SMI_ARGS, Math.min(5_000, Math.max(1_000, this.options.pollMs)));
+      const output = await run(
+        this.options.command,
+        NVIDIA_SMI_ARGS,
+        Math.min(5_000, Math.max(1_000, this.options.pollMs)),
+      );
       const { gpus, problems } = parseNvidiaSmiMemory(output);
       this.report(problems.length > 0 ? `unreadable nvidia-smi lines: ${problems.join(' | ')}` : '');
       const seen = new Set<string>();

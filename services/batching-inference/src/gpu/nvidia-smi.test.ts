@@ -6,7 +6,9 @@ const MIB = 1024 * 1024;
 
 describe('parseNvidiaSmiMemory', () => {
   it('reads one line per card, MiB to bytes', () => {
-    const { gpus, problems } = parseNvidiaSmiMemory('0, NVIDIA H100 80GB HBM3, 1234, 81559\n1, NVIDIA H100 80GB HBM3, 0, 81559\n');
+    const { gpus, problems } = parseNvidiaSmiMemory(
+      '0, NVIDIA H100 80GB HBM3, 1234, 81559\n1, NVIDIA H100 80GB HBM3, 0, 81559\n',
+    );
     assert.deepEqual(problems, []);
     assert.deepEqual(gpus, [
       { index: '0', name: 'NVIDIA H100 80GB HBM3', usedBytes: 1234 * MIB, totalBytes: 81559 * MIB },
@@ -22,7 +24,7 @@ describe('parseNvidiaSmiMemory', () => {
 
   it('reports lines it cannot read instead of guessing', () => {
     const { gpus, problems } = parseNvidiaSmiMemory(
-      '0, NVIDIA A100, [N/A], 40960\nNVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver.\n1, NVIDIA A100, 5, 0\n3, NVIDIA A100, , 40960\n',
+      "0, NVIDIA A100, [N/A], 40960\nNVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n1, NVIDIA A100, 5, 0\n3, NVIDIA A100, , 40960\n",
     );
     assert.deepEqual(gpus, []);
     assert.equal(problems.length, 4);

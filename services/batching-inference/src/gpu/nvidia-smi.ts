@@ -28,7 +28,15 @@ export function parseNvidiaSmiMemory(output: string): { gpus: GpuMemory[]; probl
     const used = Number(fields.at(-2));
     const total = Number(fields.at(-1));
     const name = fields.slice(1, -2).join(', ');
-    if (fields.length < 4 || !/^\d+$/.test(index) || fields.at(-2) === '' || !Number.isFinite(used) || !Number.isFinite(total) || used < 0 || total <= 0) {
+    if (
+      fields.length < 4 ||
+      !/^\d+$/.test(index) ||
+      fields.at(-2) === '' ||
+      !Number.isFinite(used) ||
+      !Number.isFinite(total) ||
+      used < 0 ||
+      total <= 0
+    ) {
       problems.push(line);
       continue;
     }

@@ -1,4 +1,11 @@
-import { assertCameraId, InvalidArgumentError, NotFoundError, type AsyncService, type CallContext, type MethodRoles } from '@va/common';
+import {
+  assertCameraId,
+  InvalidArgumentError,
+  NotFoundError,
+  type AsyncService,
+  type CallContext,
+  type MethodRoles,
+} from '@va/common';
 import {
   type InferenceServiceService,
   type DetectRequest,
@@ -43,25 +50,44 @@ export const INFERENCE_ROLES: MethodRoles<Definition> = {
  * pipeline (at their own priority), so clients share batches with the cameras; a cancelled call
  * leaves the queue. Errors are our error classes, mapped to gRPC status at the server edge.
  */
-export function inferenceService(manager: ModelManager, embedder: EmbedderStage | undefined, intake: ImageIntake, options: InferenceServiceOptions): AsyncService<Definition> {
+export function inferenceService(
+  manager: ModelManager,
+  embedder: EmbedderStage | undefined,
+  intake: ImageIntake,
+  options: InferenceServiceOptions,
+): AsyncService<Definition> {
   const submit = (ctx: CallContext) => ({ priority: options.priority, signal: ctx.signal });
   const statusOf = (model: string) => manager.status(model);
 
   return {
     detect: async (req: DetectRequest, ctx): Promise<DetectResponse> => {
       const cameraId = req.cameraId ? assertCameraId(req.cameraId) : undefined;
-      if (!(req.scoreThreshold >= 0 && req.scoreThreshold <= 1)) throw new InvalidArgumentError('score_threshold must be in [0, 1]', 'score_threshold');
+      if (!(req.scoreThreshold >= 0 && req.scoreThreshold <= 1))
+        throw new InvalidArgumentError('score_threshold must be in [0, 1]', 'score_threshold');
       const model = req.model || options.defaultDetector;
-      if (!model) throw new NotFoundError('no detector is configured (VA_INFERENCE_DETECTOR=none) and the request names none');
+      if (!model)
+        throw new NotFoundError('no detector is configured (VA_INFERENCE_DETECTOR=none) and the request names none');
       const { images, release } = await intake.decode('detect', [{ bytes: req.image, what: 'image', kind: 'frame' }]);
       const image = images[0] as RgbImage;
       try {
-        const served = manager.resolve(model, { ...(req.version ? { version: req.version } : {}), ...(cameraId ? { cameraId } : {}) });
-        const r = await served.detect({ image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: req.scoreThreshold }, submit(ctx));
+        const served = manager.resolve(model, {
+          ...(req.version ? { version: req.version } : {}),
+          ...(cameraId ? { cameraId } : {}),
+        });
+        const r = await served.detect(
+          { image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: req.scoreThreshold },
+          submit(ctx),
+        );
         const { detections } = r.value.result;
-        const embedderRef = req.withEmbeddings && embedder
-          ? await embedder.attach(detections, image, { sourceWidth: image.width, sourceHeight: image.height, ...(cameraId ? { cameraId } : {}) }, { signal: ctx.signal })
-          : undefined;
+        const embedderRef =
+          req.withEmbeddings && embedder
+            ? await embedder.attach(
+                detections,
+                image,
+                { sourceWidth: image.width, sourceHeight: image.height, ...(cameraId ? { cameraId } : {}) },
+                { signal: ctx.signal },
+              )
+            : undefined;
         return {
           detections,
           model: { name: served.name, version: served.version },
@@ -80,10 +106,13 @@ export function inferenceService(manager: ModelManager, embedder: EmbedderStage 
     embed: async (req: EmbedRequest, ctx): Promise<EmbedResponse> => {
       const count = req.crops.length + req.boxes.length;
       if (count === 0) throw new InvalidArgumentError('give crops, or a source image and boxes', 'crops');
-      if (count > options.maxCrops) throw new InvalidArgumentError(`at most ${options.maxCrops} crops per call, got ${count}`, 'crops');
-      if (req.boxes.length > 0 && req.sourceImage.byteLength === 0) throw new InvalidArgumentError('boxes need the image they are in', 'source_image');
+      if (count > options.maxCrops)
+        throw new InvalidArgumentError(`at most ${options.maxCrops} crops per call, got ${count}`, 'crops');
+      if (req.boxes.length > 0 && req.sourceImage.byteLength === 0)
+        throw new InvalidArgumentError('boxes need the image they are in', 'source_image');
       const model = req.model || options.defaultEmbedder;
-      if (!model) throw new NotFoundError('no embedder is configured (VA_INFERENCE_EMBEDDER) and the request names none');
+      if (!model)
+        throw new NotFoundError('no embedder is configured (VA_INFERENCE_EMBEDDER) and the request names none');
       const served = manager.resolve(model, req.version ? { version: req.version } : {});
       const boxes = req.boxes.map((b, i) => {
         if (!(b.x2 > b.x1 && b.y2 > b.y1)) throw new InvalidArgumentError(`boxes[${i}] is empty or inverted`, 'boxes');
@@ -93,15 +122,24 @@ export function inferenceService(manager: ModelManager, embedder: EmbedderStage 
       if (boxes.length > 0) encoded.push({ bytes: req.sourceImage, what: 'source_image', kind: 'frame' });
       const { images, release } = await intake.decode('embed', encoded);
       try {
-        const inputs: Array<{ image: RgbImage; crop?: SourceRect }> = images.slice(0, req.crops.length).map((image) => ({ image }));
+        const inputs: Array<{ image: RgbImage; crop?: SourceRect }> = images
+          .slice(0, req.crops.length)
+          .map((image) => ({ image }));
         const source = images[req.crops.length];
         if (source) for (const crop of boxes) inputs.push({ image: source, crop });
         // Every request settles before the budget is returned: a batch may still be writing a crop after another failed.
-        const settled = await Promise.allSettled(inputs.map((input) => served.embed(input.image, input.crop, submit(ctx))));
+        const settled = await Promise.allSettled(
+          inputs.map((input) => served.embed(input.image, input.crop, submit(ctx))),
+        );
         const failed = settled.find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
-        const results = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof served.embed>>>).value);
-        return { embeddings: results.map((r) => ({ values: r.value.result })), model: { name: served.name, version: served.version } };
+        const results = settled.map(
+          (r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof served.embed>>>).value,
+        );
+        return {
+          embeddings: results.map((r) => ({ values: r.value.result })),
+          model: { name: served.name, version: served.version },
+        };
       } finally {
         release();
       }

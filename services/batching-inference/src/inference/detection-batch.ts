@@ -29,8 +29,23 @@ function frameFields(meta: FrameMeta) {
 }
 
 /** One frame's detections as published on va.detections.<camera>. */
-export function detectionBatch(meta: FrameMeta, detections: Detection[], detector: ModelRef, embedder: ModelRef | undefined, inferenceMs: number, detectedTsMs: number): DetectionBatch {
-  return { ...frameFields(meta), detections, detector, ...(embedder ? { embedder } : {}), detectedTsMs, inferenceMs, skipped: false };
+export function detectionBatch(
+  meta: FrameMeta,
+  detections: Detection[],
+  detector: ModelRef,
+  embedder: ModelRef | undefined,
+  inferenceMs: number,
+  detectedTsMs: number,
+): DetectionBatch {
+  return {
+    ...frameFields(meta),
+    detections,
+    detector,
+    ...(embedder ? { embedder } : {}),
+    detectedTsMs,
+    inferenceMs,
+    skipped: false,
+  };
 }
 
 /**

@@ -7,7 +7,10 @@ import { parseModelConfig } from '../repository/model-config.js';
 import type { OutputTensor } from '../tensors/tensors.js';
 import { DetectorHead } from './detector-head.js';
 
-const config = parseModelConfig(JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, 'yolox_nano', 'config.json'), 'utf8')), 'yolox_nano');
+const config = parseModelConfig(
+  JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, 'yolox_nano', 'config.json'), 'utf8')),
+  'yolox_nano',
+);
 const head = new DetectorHead('yolox_nano', config);
 const ANCHORS = 3549;
 
@@ -21,7 +24,12 @@ function output(cx: number, cy: number): Record<string, OutputTensor> {
   return { output: { data, dims: [1, ANCHORS, 85] } };
 }
 
-const image = (width: number, height: number) => ({ data: new Uint8Array(width * height * 3), width, height, order: 'RGB' as const });
+const image = (width: number, height: number) => ({
+  data: new Uint8Array(width * height * 3),
+  width,
+  height,
+  order: 'RGB' as const,
+});
 
 describe('detector head: where pixels go and where boxes come back', () => {
   it('letterboxes a full frame top-left as YOLOX does and maps boxes back to the frame', () => {
@@ -29,7 +37,13 @@ describe('detector head: where pixels go and where boxes come back', () => {
     const [d] = job.read(output(104, 52), 0).detections;
     const k = 768 / 416;
     assert.equal(d?.className, 'person');
-    for (const [got, want] of [[d?.box?.x1, 96 * k], [d?.box?.y1, 44 * k], [d?.box?.x2, 112 * k], [d?.box?.y2, 60 * k]] as const) assert.ok(Math.abs((got as number) - want) < 1e-3);
+    for (const [got, want] of [
+      [d?.box?.x1, 96 * k],
+      [d?.box?.y1, 44 * k],
+      [d?.box?.x2, 112 * k],
+      [d?.box?.y2, 60 * k],
+    ] as const)
+      assert.ok(Math.abs((got as number) - want) < 1e-3);
   });
 
   it('takes a frame ingest already letterboxed to 416x416 as it is, and uses its letterbox to map back', () => {

@@ -6,7 +6,14 @@ import { nms } from '../decode/nms.js';
 import { UltralyticsDecoder } from '../decode/ultralytics-decoder.js';
 import { YoloxDecoder } from '../decode/yolox-decoder.js';
 import type { RgbImage } from '../preprocess/image.js';
-import { fitImage, imageTransform, throughPlacement, toSourceBox, type InputTransform, type Placement } from '../preprocess/letterbox.js';
+import {
+  fitImage,
+  imageTransform,
+  throughPlacement,
+  toSourceBox,
+  type InputTransform,
+  type Placement,
+} from '../preprocess/letterbox.js';
 import { TensorWriter } from '../preprocess/tensor-writer.js';
 import type { ModelConfig } from '../repository/model-config.js';
 import type { InferenceJob } from '../tensors/inference-job.js';
@@ -53,7 +60,15 @@ export class DetectorHead {
     this.inGraph = mode.inGraphNms ? new InGraphNmsDecoder(model) : undefined;
     const { output, input, classes } = config;
     if (output.decoder === 'yolox') {
-      this.decoder = new YoloxDecoder(model, output.name, input.width, input.height, output.strides, classes.length, output.boxesDecoded);
+      this.decoder = new YoloxDecoder(
+        model,
+        output.name,
+        input.width,
+        input.height,
+        output.strides,
+        classes.length,
+        output.boxesDecoded,
+      );
     } else if (output.decoder === 'yolov5' || output.decoder === 'yolov8') {
       this.decoder = new UltralyticsDecoder(model, output.name, output.decoder, classes.length);
     } else {
@@ -73,7 +88,12 @@ export class DetectorHead {
 
   /** Whether an image can go into the input as it is (letterboxed by ingest to exactly the input size). */
   acceptsAsIs(image: RgbImage, letterbox: Letterbox | undefined): boolean {
-    return letterbox !== undefined && letterbox.scale > 0 && image.width === this.config.input.width && image.height === this.config.input.height;
+    return (
+      letterbox !== undefined &&
+      letterbox.scale > 0 &&
+      image.width === this.config.input.width &&
+      image.height === this.config.input.height
+    );
   }
 
   /** Where the image goes in the input: as it is, or resized (letterboxed or stretched) per the config. */
@@ -86,12 +106,19 @@ export class DetectorHead {
   job(input: DetectInput): InferenceJob<DetectOutput> {
     const { image, sourceWidth, sourceHeight, letterbox } = input;
     const placement = this.placement(image, letterbox);
-    const transform: InputTransform = throughPlacement(imageTransform(image, sourceWidth, sourceHeight, letterbox), image, placement);
-    const threshold = input.scoreThreshold && input.scoreThreshold > 0 ? input.scoreThreshold : this.config.thresholds.score;
+    const transform: InputTransform = throughPlacement(
+      imageTransform(image, sourceWidth, sourceHeight, letterbox),
+      image,
+      placement,
+    );
+    const threshold =
+      input.scoreThreshold && input.scoreThreshold > 0 ? input.scoreThreshold : this.config.thresholds.score;
     return {
       write: (slot) => this.writer.write(slot, image, placement),
       read: (outputs, index) => {
-        const candidates = this.inGraph ? this.inGraph.decode(outputs, index, threshold) : this.decoder.decode(itemOutputs(outputs, index), threshold);
+        const candidates = this.inGraph
+          ? this.inGraph.decode(outputs, index, threshold)
+          : this.decoder.decode(itemOutputs(outputs, index), threshold);
         return { detections: this.select(candidates, transform, sourceWidth, sourceHeight), transform };
       },
       scoreThreshold: threshold,
@@ -99,15 +126,39 @@ export class DetectorHead {
   }
 
   /** NMS (again, harmlessly, after in-graph NMS: it also applies the caps), then boxes to source pixels. */
-  private select(candidates: Candidates, transform: InputTransform, sourceWidth: number, sourceHeight: number): Detection[] {
+  private select(
+    candidates: Candidates,
+    transform: InputTransform,
+    sourceWidth: number,
+    sourceHeight: number,
+  ): Detection[] {
     const t = this.config.thresholds;
-    const kept = nms(candidates, { iouThreshold: t.nmsIou, classAgnostic: t.classAgnosticNms, preNmsTopK: t.preNmsTopK, maxDetections: t.maxDetections });
+    const kept = nms(candidates, {
+      iouThreshold: t.nmsIou,
+      classAgnostic: t.classAgnosticNms,
+      preNmsTopK: t.preNmsTopK,
+      maxDetections: t.maxDetections,
+    });
     const detections: Detection[] = [];
     for (const i of kept) {
-      const box = toSourceBox(candidates.x1[i] as number, candidates.y1[i] as number, candidates.x2[i] as number, candidates.y2[i] as number, transform, sourceWidth, sourceHeight);
+      const box = toSourceBox(
+        candidates.x1[i] as number,
+        candidates.y1[i] as number,
+        candidates.x2[i] as number,
+        candidates.y2[i] as number,
+        transform,
+        sourceWidth,
+        sourceHeight,
+      );
       if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1) continue; // entirely in the padding
       const classId = candidates.classId[i] as number;
-      detections.push({ box, score: candidates.score[i] as number, classId, className: this.config.classes[classId] ?? String(classId), embedding: [] });
+      detections.push({
+        box,
+        score: candidates.score[i] as number,
+        classId,
+        className: this.config.classes[classId] ?? String(classId),
+        embedding: [],
+      });
     }
     return detections;
   }

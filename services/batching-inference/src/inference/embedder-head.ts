@@ -20,7 +20,8 @@ export class EmbedderHead {
     /** The served graph takes uint8 pixels (normalisation in the graph). */
     rawInput = config.input.dtype === 'uint8',
   ) {
-    if (config.output.decoder !== 'embedding') throw new Error(`decoder ${config.output.decoder} is not an embedding decoder`);
+    if (config.output.decoder !== 'embedding')
+      throw new Error(`decoder ${config.output.decoder} is not an embedding decoder`);
     this.writer = new TensorWriter(pixelSpec(config, rawInput));
     this.decoder = new EmbeddingDecoder(model, config.output.name, config.output.dimensions, config.output.normalize);
   }
@@ -50,6 +51,9 @@ function clip(rect: SourceRect, image: RgbImage): SourceRect {
   const y1 = Math.max(0, rect.y);
   const x2 = Math.min(image.width, rect.x + rect.width);
   const y2 = Math.min(image.height, rect.y + rect.height);
-  if (x2 - x1 < 1 || y2 - y1 < 1) throw new InvalidArgumentError(`crop ${JSON.stringify(rect)} lies outside the ${image.width}x${image.height} image`);
+  if (x2 - x1 < 1 || y2 - y1 < 1)
+    throw new InvalidArgumentError(
+      `crop ${JSON.stringify(rect)} lies outside the ${image.width}x${image.height} image`,
+    );
   return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
 }

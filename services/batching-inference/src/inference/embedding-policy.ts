@@ -40,7 +40,17 @@ export function cropRect(
   letterbox?: Letterbox,
 ): SourceRect {
   const t = imageTransform(image, sourceWidth, sourceHeight, letterbox);
-  return { x: box.x1 * t.sx + t.padX, y: box.y1 * t.sy + t.padY, width: (box.x2 - box.x1) * t.sx, height: (box.y2 - box.y1) * t.sy };
+  return {
+    x: box.x1 * t.sx + t.padX,
+    y: box.y1 * t.sy + t.padY,
+    width: (box.x2 - box.x1) * t.sx,
+    height: (box.y2 - box.y1) * t.sy,
+  };
 }
 
-export const DEFAULT_EMBEDDING_POLICY: EmbeddingPolicy = { classes: new Set(['person']), minSidePx: 8, maxPerFrame: 32, minScore: 0.3 };
+export const DEFAULT_EMBEDDING_POLICY: EmbeddingPolicy = {
+  classes: new Set(['person']),
+  minSidePx: 8,
+  maxPerFrame: 32,
+  minScore: 0.3,
+};

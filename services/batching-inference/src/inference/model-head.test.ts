@@ -8,7 +8,8 @@ import { DetectorHead } from './detector-head.js';
 import { EmbedderHead } from './embedder-head.js';
 import { createModelHead, inputGeometry, plainGraphMode } from './model-head.js';
 
-const configOf = (name: string) => parseModelConfig(JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, name, 'config.json'), 'utf8')), name);
+const configOf = (name: string) =>
+  parseModelConfig(JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, name, 'config.json'), 'utf8')), name);
 
 describe('model head for a graph mode', () => {
   it('feeds the plain graph what its config says and a normalising graph raw uint8 pixels', () => {
@@ -23,7 +24,12 @@ describe('model head for a graph mode', () => {
     const inGraph = { rawInput: true, inGraphNms: true };
     const head = createModelHead('yolox_nano', config, inGraph);
     assert.equal(head.writer.spec.raw, true);
-    assert.deepEqual(inputGeometry(config, inGraph), { dtype: 'uint8', layout: config.input.layout, width: config.input.width, height: config.input.height });
+    assert.deepEqual(inputGeometry(config, inGraph), {
+      dtype: 'uint8',
+      layout: config.input.layout,
+      width: config.input.width,
+      height: config.input.height,
+    });
   });
 
   it('makes an embedder head for an embedding model', () => {

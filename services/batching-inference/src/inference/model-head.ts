@@ -12,10 +12,17 @@ export function plainGraphMode(config: ModelConfig): DetectorGraphMode {
 
 /** The head that feeds and reads a graph served in `mode` (NMS in the graph only matters to detectors). */
 export function createModelHead(model: string, config: ModelConfig, mode: DetectorGraphMode): ModelHead {
-  return config.kind === 'detector' ? new DetectorHead(model, config, mode) : new EmbedderHead(model, config, mode.rawInput);
+  return config.kind === 'detector'
+    ? new DetectorHead(model, config, mode)
+    : new EmbedderHead(model, config, mode.rawInput);
 }
 
 /** The input tensor of a graph served in `mode`. */
 export function inputGeometry(config: ModelConfig, mode: DetectorGraphMode): InputGeometry {
-  return { dtype: mode.rawInput ? 'uint8' : 'float32', layout: config.input.layout, width: config.input.width, height: config.input.height };
+  return {
+    dtype: mode.rawInput ? 'uint8' : 'float32',
+    layout: config.input.layout,
+    width: config.input.width,
+    height: config.input.height,
+  };
 }

@@ -31,9 +31,18 @@ export async function* detectVideo(options: DetectVideoOptions): AsyncGenerator<
   const start = options.startTsMs ?? 0;
   try {
     let pending: OfflineFrame[] = [];
-    const frames = readVideoFrames(options.video, { ...(options.frameStep ? { frameStep: options.frameStep } : {}), ...(options.maxFrames ? { maxFrames: options.maxFrames } : {}) });
+    const frames = readVideoFrames(options.video, {
+      ...(options.frameStep ? { frameStep: options.frameStep } : {}),
+      ...(options.maxFrames ? { maxFrames: options.maxFrames } : {}),
+    });
     for await (const frame of frames) {
-      pending.push({ image: frame.image, cameraId, sequence: frame.index, captureTsMs: Math.round(start + frame.ptsMs), streamEpoch: options.streamEpoch ?? 'offline' });
+      pending.push({
+        image: frame.image,
+        cameraId,
+        sequence: frame.index,
+        captureTsMs: Math.round(start + frame.ptsMs),
+        streamEpoch: options.streamEpoch ?? 'offline',
+      });
       if (pending.length === detector.batchSize) {
         yield* await detector.detect(pending);
         pending = [];
@@ -57,7 +66,9 @@ export interface CachedDetections {
  * ignored by git) keyed by the video file, the model files and configs and the options, so
  * repeated test and benchmark runs do not recompute it.
  */
-export async function detectVideoCached(options: DetectVideoOptions & { cacheDir?: string }): Promise<CachedDetections> {
+export async function detectVideoCached(
+  options: DetectVideoOptions & { cacheDir?: string },
+): Promise<CachedDetections> {
   const cacheDir = options.cacheDir ?? join(REPO_ROOT, '.cache', 'detections');
   const specs = OfflineDetector.resolve(options);
   const video = resolve(options.video);
@@ -66,9 +77,18 @@ export async function detectVideoCached(options: DetectVideoOptions & { cacheDir
     return { file, size: s.size, mtimeMs: s.mtimeMs };
   };
   const models = await Promise.all(
-    [specs.detector, ...(specs.embedder ? [specs.embedder] : [])].map(async (m) => ({ version: m.version, config: m.config, ...(await fileFacts(m.modelPath)) })),
+    [specs.detector, ...(specs.embedder ? [specs.embedder] : [])].map(async (m) => ({
+      version: m.version,
+      config: m.config,
+      ...(await fileFacts(m.modelPath)),
+    })),
   );
-  const key = cacheKey({ format: 1, video: await fileFacts(video), models, options: { ...options, log: undefined, cacheDir: undefined } });
+  const key = cacheKey({
+    format: 1,
+    video: await fileFacts(video),
+    models,
+    options: { ...options, log: undefined, cacheDir: undefined },
+  });
   const file = join(cacheDir, `${cameraIdFor(video)}-${specs.detector.name}-${key}.pb`);
   try {
     return { batches: await readDetectionBatches(file), file, fromCache: true };
@@ -83,5 +103,10 @@ export async function detectVideoCached(options: DetectVideoOptions & { cacheDir
 }
 
 function cameraIdFor(path: string): string {
-  return basename(path).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'video';
+  return (
+    basename(path)
+      .replace(/\.[^.]+$/, '')
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 64) || 'video'
+  );
 }

@@ -4,7 +4,12 @@ import type { Letterbox } from '@va/proto/va/common/v1/frame';
 import { detectionBatch } from '../inference/detection-batch.js';
 import { DetectorHead } from '../inference/detector-head.js';
 import { EmbedderHead } from '../inference/embedder-head.js';
-import { cropRect, DEFAULT_EMBEDDING_POLICY, selectForEmbedding, type EmbeddingPolicy } from '../inference/embedding-policy.js';
+import {
+  cropRect,
+  DEFAULT_EMBEDDING_POLICY,
+  selectForEmbedding,
+  type EmbeddingPolicy,
+} from '../inference/embedding-policy.js';
 import type { RgbImage } from '../preprocess/image.js';
 import { DEFAULT_REPOSITORY_DIR, DEFAULT_SHARED_DIR } from '../repository/default-paths.js';
 import type { ExecutionProvider } from '../repository/model-config.js';
@@ -71,7 +76,9 @@ export class OfflineDetector {
 
   /** The model versions `open` would load (resolved in the repository, nothing loaded). */
   static resolve(options: OfflineDetectorOptions = {}): { detector: ModelVersionSpec; embedder?: ModelVersionSpec } {
-    const repository = new ModelRepository(options.repository ?? DEFAULT_REPOSITORY_DIR, { sharedDir: options.sharedDir ?? DEFAULT_SHARED_DIR });
+    const repository = new ModelRepository(options.repository ?? DEFAULT_REPOSITORY_DIR, {
+      sharedDir: options.sharedDir ?? DEFAULT_SHARED_DIR,
+    });
     const detector = repository.resolve(options.model ?? 'yolox_nano', options.version);
     return options.embedder ? { detector, embedder: repository.resolve(options.embedder) } : { detector };
   }
@@ -79,7 +86,10 @@ export class OfflineDetector {
   static async open(options: OfflineDetectorOptions = {}): Promise<OfflineDetector> {
     const log = options.log ?? createLogger('offline-detector', 'warn');
     const specs = OfflineDetector.resolve(options);
-    const settings = { session: { intraOpThreads: options.threads ?? 1, allowSpinning: false }, providers: options.providers ?? ['cpu' as const] };
+    const settings = {
+      session: { intraOpThreads: options.threads ?? 1, allowSpinning: false },
+      providers: options.providers ?? ['cpu' as const],
+    };
     const det = await loadModel(specs.detector, settings, log);
     if (!(det.head instanceof DetectorHead)) {
       await det.runner.release();
@@ -93,7 +103,10 @@ export class OfflineDetector {
         throw new Error(`model ${options.embedder} is not an embedder`);
       }
     }
-    const policy: EmbeddingPolicy = { ...DEFAULT_EMBEDDING_POLICY, ...(options.embedClasses ? { classes: new Set(options.embedClasses) } : {}) };
+    const policy: EmbeddingPolicy = {
+      ...DEFAULT_EMBEDDING_POLICY,
+      ...(options.embedClasses ? { classes: new Set(options.embedClasses) } : {}),
+    };
     const batchSize = Math.max(1, Math.min(options.batchSize ?? det.maxBatchSize, det.maxBatchSize));
     return new OfflineDetector(det, emb, policy, options.scoreThreshold, batchSize);
   }
@@ -152,7 +165,10 @@ export class OfflineDetector {
     });
     for (let start = 0; start < work.length; start += emb.maxBatchSize) {
       const chunk = work.slice(start, start + emb.maxBatchSize);
-      const { results } = await executeBatch(emb.runner, chunk.map((w) => w.job));
+      const { results } = await executeBatch(
+        emb.runner,
+        chunk.map((w) => w.job),
+      );
       chunk.forEach((w, i) => {
         const r = results[i];
         if (r instanceof Error || r === undefined) throw r ?? new Error('missing embedding');

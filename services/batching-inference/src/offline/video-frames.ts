@@ -32,11 +32,24 @@ const run = promisify(execFile);
 export async function probeVideo(path: string): Promise<VideoInfo> {
   let stdout: string;
   try {
-    ({ stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,r_frame_rate', '-of', 'json', path]));
+    ({ stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height,r_frame_rate',
+      '-of',
+      'json',
+      path,
+    ]));
   } catch (err) {
-    throw new InvalidArgumentError(`ffprobe cannot read ${path}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);
+    throw new InvalidArgumentError(
+      `ffprobe cannot read ${path}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`,
+    );
   }
-  const stream = (JSON.parse(stdout) as { streams?: Array<{ width?: number; height?: number; r_frame_rate?: string }> }).streams?.[0];
+  const stream = (JSON.parse(stdout) as { streams?: Array<{ width?: number; height?: number; r_frame_rate?: string }> })
+    .streams?.[0];
   if (!stream?.width || !stream.height) throw new InvalidArgumentError(`${path} has no video stream`);
   const [num = 0, den = 1] = (stream.r_frame_rate ?? '0/1').split('/').map(Number);
   return { width: stream.width, height: stream.height, fps: den > 0 ? num / den : 0 };
@@ -80,6 +93,8 @@ export async function* readVideoFrames(path: string, options: ReadVideoOptions =
   }
   const code = await exited;
   if (code !== 0 && yielded < maxFrames && ffmpeg.signalCode === null) {
-    throw new InvalidArgumentError(`ffmpeg failed to decode ${path} (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new InvalidArgumentError(
+      `ffmpeg failed to decode ${path} (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
 }

@@ -40,11 +40,14 @@ describe('static -> dynamic batch rewrite', () => {
     const per = 3 * 416 * 416;
     const batch = 3;
     const data = images(batch, per);
-    const together = (await batched.run({ images: new ort.Tensor('float32', data, [batch, 3, 416, 416]) })).output as ort.Tensor;
+    const together = (await batched.run({ images: new ort.Tensor('float32', data, [batch, 3, 416, 416]) }))
+      .output as ort.Tensor;
     assert.deepEqual(together.dims, [batch, 3549, 85]);
     const out = together.data as Float32Array;
     for (let i = 0; i < batch; i++) {
-      const alone = (await single.run({ images: new ort.Tensor('float32', data.subarray(i * per, (i + 1) * per), [1, 3, 416, 416]) })).output as ort.Tensor;
+      const alone = (
+        await single.run({ images: new ort.Tensor('float32', data.subarray(i * per, (i + 1) * per), [1, 3, 416, 416]) })
+      ).output as ort.Tensor;
       const a = alone.data as Float32Array;
       assert.deepEqual(out.subarray(i * a.length, (i + 1) * a.length), a, `image ${i} differs from its own run`);
     }
@@ -70,14 +73,20 @@ describe('static -> dynamic batch rewrite', () => {
       inputs: [{ name: 'x', type: 'float32', dims: [1, 4] }],
       outputs: [{ name: 'y', type: 'float32', dims: [1, 2, 2] }],
       nodes: [
-        { opType: 'Constant', inputs: [], outputs: ['shape'], attributes: { value: { t: { type: 'int64', dims: [3], values: [1, 2, 2] } } } },
+        {
+          opType: 'Constant',
+          inputs: [],
+          outputs: ['shape'],
+          attributes: { value: { t: { type: 'int64', dims: [3], values: [1, 2, 2] } } },
+        },
         { opType: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] },
       ],
     });
     const rewrite = rewriteToDynamicBatch(bytes);
     assert.deepEqual(rewrite.reshapeConstants, ['shape']);
     const session = await ort.InferenceSession.create(rewrite.bytes, quiet);
-    const y = (await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]) })).y as ort.Tensor;
+    const y = (await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), [2, 4]) }))
+      .y as ort.Tensor;
     assert.deepEqual(y.dims, [2, 2, 2]);
     await session.release();
   });

@@ -57,7 +57,13 @@ export function rewriteToDynamicBatch(bytes: Uint8Array, dimName = 'batch'): Dyn
   const nodes = all(graph, F.graph.node).map((f) => parseFields(f.value));
   const shapeInputs = reshapeShapeInputs(nodes);
 
-  const result: Omit<DynamicBatchRewrite, 'bytes'> = { inputs: [], outputs: [], reshapeConstants: [], droppedValueInfo: 0, skipped: [] };
+  const result: Omit<DynamicBatchRewrite, 'bytes'> = {
+    inputs: [],
+    outputs: [],
+    reshapeConstants: [],
+    droppedValueInfo: 0,
+    skipped: [],
+  };
   const rewritten: WireField[] = [];
   for (const field of graph) {
     switch (field.no) {
@@ -129,11 +135,17 @@ function symbolicLeadingDim(field: WireField, dimName: string, what: string): Wi
                             const dim = parseFields((shape[dimIndex] as WireField).value);
                             const value = first(dim, F.dim.value);
                             if (value && asInt(value) !== 1) {
-                              throw new NotBatchableError(`${what} ${name} has a fixed leading dimension of ${asInt(value)}, not 1`);
+                              throw new NotBatchableError(
+                                `${what} ${name} has a fixed leading dimension of ${asInt(value)}, not 1`,
+                              );
                             }
                             const copy = [...shape];
                             const kept = dim.filter((d) => d.no !== F.dim.value && d.no !== F.dim.param);
-                            copy[dimIndex] = { no: F.shape.dim, type: WireType.LengthDelimited, value: writeFields([stringField(F.dim.param, dimName), ...kept]) };
+                            copy[dimIndex] = {
+                              no: F.shape.dim,
+                              type: WireType.LengthDelimited,
+                              value: writeFields([stringField(F.dim.param, dimName), ...kept]),
+                            };
                             return value || !first(dim, F.dim.param) ? copy : shape;
                           }),
                     ),
@@ -163,7 +175,11 @@ function reshapeShapeInputs(nodes: WireField[][]): Map<string, 'reshape-only' | 
   return uses;
 }
 
-function rewriteConstantNode(field: WireField, shapeInputs: Map<string, 'reshape-only' | 'shared'>, result: Omit<DynamicBatchRewrite, 'bytes'>): WireField {
+function rewriteConstantNode(
+  field: WireField,
+  shapeInputs: Map<string, 'reshape-only' | 'shared'>,
+  result: Omit<DynamicBatchRewrite, 'bytes'>,
+): WireField {
   const node = parseFields(field.value);
   if (asString(first(node, F.node.opType)) !== 'Constant') return field;
   const output = asString(first(node, F.node.output));

@@ -18,7 +18,12 @@ import {
 
 export type TensorType = 'float32' | 'int64' | 'uint8' | 'int32';
 
-const TYPE_CODE: Record<TensorType, number> = { float32: DataType.FLOAT, int64: DataType.INT64, uint8: DataType.UINT8, int32: DataType.INT32 };
+const TYPE_CODE: Record<TensorType, number> = {
+  float32: DataType.FLOAT,
+  int64: DataType.INT64,
+  uint8: DataType.UINT8,
+  int32: DataType.INT32,
+};
 
 /** A constant tensor (initializer or Constant node value). */
 export interface TensorSpec {
@@ -28,7 +33,8 @@ export interface TensorSpec {
   values: ArrayLike<number>;
 }
 
-export type AttributeValue = { f: number } | { i: number } | { s: string } | { floats: number[] } | { ints: number[] } | { t: TensorSpec };
+export type AttributeValue =
+  { f: number } | { i: number } | { s: string } | { floats: number[] } | { ints: number[] } | { t: TensorSpec };
 
 export interface NodeSpec {
   opType: string;
@@ -74,7 +80,9 @@ export function editGraph(bytes: Uint8Array, edit: GraphEdit): Uint8Array {
   if (!graphField) throw new Error('model has no graph');
   const graph = parseFields(graphField.value);
   const renames = new Map((edit.rename ?? []).map((r) => [r.from, r.to]));
-  const initializerNames = new Set(all(graph, F.graph.initializer).map((f) => asString(first(parseFields(f.value), F.tensor.name))));
+  const initializerNames = new Set(
+    all(graph, F.graph.initializer).map((f) => asString(first(parseFields(f.value), F.tensor.name))),
+  );
 
   const out: WireField[] = [];
   const prepended = (edit.prepend ?? []).map((n) => messageField(F.graph.node, nodeFields(n)));
@@ -109,10 +117,12 @@ export function tensorFields(t: TensorSpec): WireField[] {
   const n = t.values.length;
   let raw: Uint8Array;
   if (t.type === 'float32') raw = new Uint8Array(Float32Array.from(t.values).buffer);
-  else if (t.type === 'int64') raw = new Uint8Array(BigInt64Array.from(Array.from(t.values, (v) => BigInt(Math.trunc(v)))).buffer);
+  else if (t.type === 'int64')
+    raw = new Uint8Array(BigInt64Array.from(Array.from(t.values, (v) => BigInt(Math.trunc(v)))).buffer);
   else if (t.type === 'int32') raw = new Uint8Array(Int32Array.from(t.values).buffer);
   else raw = Uint8Array.from(t.values);
-  if (t.dims.reduce((a, b) => a * b, 1) !== n) throw new Error(`tensor ${t.name ?? ''} has ${n} values for dims [${t.dims.join(',')}]`);
+  if (t.dims.reduce((a, b) => a * b, 1) !== n)
+    throw new Error(`tensor ${t.name ?? ''} has ${n} values for dims [${t.dims.join(',')}]`);
   return [
     packedInts(F.tensor.dims, t.dims),
     intField(F.tensor.dataType, TYPE_CODE[t.type]),
@@ -127,7 +137,9 @@ function nodeFields(n: NodeSpec): WireField[] {
     ...n.outputs.map((o) => stringField(F.node.output, o)),
     stringField(F.node.name, n.name ?? `${n.opType}__${n.outputs[0] ?? ''}`),
     stringField(F.node.opType, n.opType),
-    ...Object.entries(n.attributes ?? {}).map(([name, value]) => messageField(F.node.attribute, attributeFields(name, value))),
+    ...Object.entries(n.attributes ?? {}).map(([name, value]) =>
+      messageField(F.node.attribute, attributeFields(name, value)),
+    ),
     ...(n.domain ? [stringField(F.node.domain, n.domain)] : []),
   ];
 }
@@ -136,16 +148,24 @@ function attributeFields(name: string, value: AttributeValue): WireField[] {
   const head = stringField(F.attribute.name, name);
   if ('f' in value) return [head, floatField(F.attribute.f, value.f), intField(F.attribute.type, ATTRIBUTE_TYPE.FLOAT)];
   if ('i' in value) return [head, intField(F.attribute.i, value.i), intField(F.attribute.type, ATTRIBUTE_TYPE.INT)];
-  if ('s' in value) return [head, stringField(F.attribute.s, value.s), intField(F.attribute.type, ATTRIBUTE_TYPE.STRING)];
-  if ('floats' in value) return [head, packedFloats(F.attribute.floats, value.floats), intField(F.attribute.type, ATTRIBUTE_TYPE.FLOATS)];
-  if ('ints' in value) return [head, packedInts(F.attribute.ints, value.ints), intField(F.attribute.type, ATTRIBUTE_TYPE.INTS)];
+  if ('s' in value)
+    return [head, stringField(F.attribute.s, value.s), intField(F.attribute.type, ATTRIBUTE_TYPE.STRING)];
+  if ('floats' in value)
+    return [head, packedFloats(F.attribute.floats, value.floats), intField(F.attribute.type, ATTRIBUTE_TYPE.FLOATS)];
+  if ('ints' in value)
+    return [head, packedInts(F.attribute.ints, value.ints), intField(F.attribute.type, ATTRIBUTE_TYPE.INTS)];
   return [head, messageField(F.attribute.t, tensorFields(value.t)), intField(F.attribute.type, ATTRIBUTE_TYPE.TENSOR)];
 }
 
 function valueInfoFields(v: ValueSpec): WireField[] {
-  const dims = v.dims.map((d) => messageField(F.shape.dim, [typeof d === 'number' ? intField(F.dim.value, d) : stringField(F.dim.param, d)]));
+  const dims = v.dims.map((d) =>
+    messageField(F.shape.dim, [typeof d === 'number' ? intField(F.dim.value, d) : stringField(F.dim.param, d)]),
+  );
   const tensorType = [intField(F.tensorType.elemType, TYPE_CODE[v.type]), messageField(F.tensorType.shape, dims)];
-  return [stringField(F.valueInfo.name, v.name), messageField(F.valueInfo.type, [messageField(F.type.tensorType, tensorType)])];
+  return [
+    stringField(F.valueInfo.name, v.name),
+    messageField(F.valueInfo.type, [messageField(F.type.tensorType, tensorType)]),
+  ];
 }
 
 function renameInNode(field: WireField, renames: Map<string, string>): WireField {
@@ -171,12 +191,21 @@ function raiseOpset(model: WireField[], min: number): WireField[] {
     const opset = parseFields(f.value);
     const domain = asString(first(opset, F.opset.domain));
     if ((domain !== '' && domain !== 'ai.onnx') || asInt(first(opset, F.opset.version)) >= min) return f;
-    return messageField(F.model.opsetImport, [...opset.filter((o) => o.no !== F.opset.version), intField(F.opset.version, min)]);
+    return messageField(F.model.opsetImport, [
+      ...opset.filter((o) => o.no !== F.opset.version),
+      intField(F.opset.version, min),
+    ]);
   });
 }
 
 /** A complete model from parts (IR 8, default-domain opset `opset`): small fixtures and tests. */
-export function buildModel(parts: { inputs: ValueSpec[]; outputs: ValueSpec[]; nodes: NodeSpec[]; initializers?: TensorSpec[]; opset?: number }): Uint8Array {
+export function buildModel(parts: {
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  nodes: NodeSpec[];
+  initializers?: TensorSpec[];
+  opset?: number;
+}): Uint8Array {
   const graph = [
     ...parts.nodes.map((n) => messageField(F.graph.node, nodeFields(n))),
     stringField(F.graph.name, 'graph'),

@@ -21,7 +21,16 @@ export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL:
 export const ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
 const ELEMENT_NAMES: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
 };
 
 /** One dimension: a number when fixed, a name when symbolic, undefined when unknown. */
@@ -69,7 +78,9 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModelInfo {
     throw new InvalidOnnxError(`not an ONNX model (protobuf parse failed: ${(err as Error).message})`, { cause: err });
   }
   try {
-    const initializerNames = new Set(all(graph, F.graph.initializer).map((f) => asString(first(parseFields(f.value), F.tensor.name))));
+    const initializerNames = new Set(
+      all(graph, F.graph.initializer).map((f) => asString(first(parseFields(f.value), F.tensor.name))),
+    );
     const inputs = all(graph, F.graph.input)
       .map((f) => readValueInfo(f.value))
       .filter((t) => !initializerNames.has(t.name));
@@ -77,7 +88,8 @@ export function readOnnxModel(bytes: Uint8Array): OnnxModelInfo {
     if (inputs.length === 0 || outputs.length === 0) throw new InvalidOnnxError('graph has no inputs or no outputs');
     return {
       irVersion: asInt(first(model, F.model.irVersion)),
-      producer: `${asString(first(model, F.model.producerName))} ${asString(first(model, F.model.producerVersion))}`.trim(),
+      producer:
+        `${asString(first(model, F.model.producerName))} ${asString(first(model, F.model.producerVersion))}`.trim(),
       opsets: all(model, F.model.opsetImport).map((f) => {
         const o = parseFields(f.value);
         return { domain: asString(first(o, F.opset.domain)), version: asInt(first(o, F.opset.version)) };

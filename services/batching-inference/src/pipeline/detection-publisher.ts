@@ -1,5 +1,13 @@
 import type { JetStreamClient } from 'nats';
-import { codecs, errorMessage, subjects, StreamFullError, UnavailableError, type Logger, type PublishRefusals } from '@va/common';
+import {
+  codecs,
+  errorMessage,
+  subjects,
+  StreamFullError,
+  UnavailableError,
+  type Logger,
+  type PublishRefusals,
+} from '@va/common';
 import type { DetectionBatch } from '@va/proto/va/common/v1/detection';
 import { detectionMsgId } from '../inference/detection-batch.js';
 import type { InferenceMetrics } from '../metrics.js';

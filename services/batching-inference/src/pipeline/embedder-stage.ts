@@ -46,7 +46,13 @@ export class EmbedderStage {
     const results = await Promise.allSettled(
       picked.map((i) => {
         const d = detections[i] as Detection;
-        const rect = cropRect(d.box as NonNullable<Detection['box']>, image, frame.sourceWidth, frame.sourceHeight, frame.letterbox);
+        const rect = cropRect(
+          d.box as NonNullable<Detection['box']>,
+          image,
+          frame.sourceWidth,
+          frame.sourceHeight,
+          frame.letterbox,
+        );
         return served.embed(image, rect, { priority: this.priority, ...request });
       }),
     );

@@ -34,11 +34,21 @@ describe('per-camera admission in front of the batcher', () => {
   it('keeps the newest frame when a camera outruns the model, and counts the dropped ones', async () => {
     const { admission, started, dropped, frame, finish } = setup();
     for (let i = 0; i < 5; i++) admission.offer(frame(i));
-    assert.deepEqual(started.map((f) => f.seq), [0]);
-    assert.deepEqual(dropped, [[1, 'superseded'], [2, 'superseded'], [3, 'superseded']]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0],
+    );
+    assert.deepEqual(dropped, [
+      [1, 'superseded'],
+      [2, 'superseded'],
+      [3, 'superseded'],
+    ]);
     assert.equal(admission.pending, 1);
     await finish();
-    assert.deepEqual(started.map((f) => f.seq), [0, 4]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 4],
+    );
   });
 
   it('keeps waiting frames in order up to the per-camera bound', async () => {
@@ -46,7 +56,10 @@ describe('per-camera admission in front of the batcher', () => {
     for (let i = 0; i < 4; i++) admission.offer(frame(i));
     await finish();
     await finish();
-    assert.deepEqual(started.map((f) => f.seq), [0, 1, 2]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 1, 2],
+    );
     assert.deepEqual(dropped, []);
   });
 
@@ -54,7 +67,10 @@ describe('per-camera admission in front of the batcher', () => {
     const { admission, started, frame } = setup();
     for (let i = 0; i < 5; i++) admission.offer(frame(i, 'busy'));
     admission.offer(frame(100, 'quiet'));
-    assert.deepEqual(started.map((f) => f.seq), [0, 100]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 100],
+    );
   });
 
   it('drops frames that became stale while they waited', async () => {
@@ -87,8 +103,15 @@ describe('per-camera admission in front of the batcher', () => {
     admission.offer(frame(1, 'a', 1_600));
     admission.offer(frame(0, 'a', 1_400));
     admission.offer(frame(2, 'a', 1_000));
-    assert.deepEqual(started.map((f) => f.seq), [1], 'only the frame within its budget started');
-    assert.deepEqual(dropped, [[0, 'stale'], [2, 'stale']]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [1],
+      'only the frame within its budget started',
+    );
+    assert.deepEqual(dropped, [
+      [0, 'stale'],
+      [2, 'stale'],
+    ]);
     assert.equal(admission.pending, 0, 'stale frames never took a place in the queue');
   });
 
@@ -98,14 +121,31 @@ describe('per-camera admission in front of the batcher', () => {
     admission.offer(frame(10, 'b'));
     for (let i = 20; i < 24; i++) admission.offer(frame(i, 'c'));
     for (let i = 1; i < 4; i++) admission.offer(frame(i, 'a'));
-    assert.deepEqual(started.map((f) => f.seq), [0, 10], 'two frames in the batcher, the others wait');
-    assert.deepEqual(dropped, [[20, 'superseded'], [21, 'superseded'], [22, 'superseded'], [1, 'superseded'], [2, 'superseded']]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 10],
+      'two frames in the batcher, the others wait',
+    );
+    assert.deepEqual(dropped, [
+      [20, 'superseded'],
+      [21, 'superseded'],
+      [22, 'superseded'],
+      [1, 'superseded'],
+      [2, 'superseded'],
+    ]);
     assert.equal(admission.pending, 2, 'one frame of c and one of a wait');
     assert.equal(admission.inFlight, 2);
     await finish();
-    assert.deepEqual(started.map((f) => f.seq), [0, 10, 23], 'c waited longest for a slot, so it goes first, with its newest frame');
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 10, 23],
+      'c waited longest for a slot, so it goes first, with its newest frame',
+    );
     await finish();
-    assert.deepEqual(started.map((f) => f.seq), [0, 10, 23, 3]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 10, 23, 3],
+    );
     assert.equal(admission.pending, 0);
   });
 
@@ -117,7 +157,10 @@ describe('per-camera admission in front of the batcher', () => {
     admission.offer(frame(100, 'quiet'));
     admission.offer(frame(3, 'busy'));
     for (let i = 0; i < 4; i++) await finish();
-    assert.deepEqual(started.map((f) => f.seq), [0, 1, 100, 2, 3]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 1, 100, 2, 3],
+    );
   });
 
   it('drops a waiting frame that aged past its budget while every slot was taken, and fills the slot with the next camera', async () => {
@@ -130,7 +173,10 @@ describe('per-camera admission in front of the batcher', () => {
     now = 1_600;
     await finish();
     assert.deepEqual(dropped, [[1, 'stale']]);
-    assert.deepEqual(started.map((f) => f.seq), [0, 2]);
+    assert.deepEqual(
+      started.map((f) => f.seq),
+      [0, 2],
+    );
     assert.equal(admission.pending, 0);
   });
 });

@@ -46,9 +46,18 @@ export class FramePipeline {
       log: this.log,
       handle: (frame) => {
         this.metrics.framesReceived.inc({ camera: frame.cameraId });
-        if (frame.captureTsMs > 0) this.metrics.frameLatency.observe({ stage: 'capture_to_received' }, Math.max(0, Date.now() - frame.captureTsMs) / 1000);
+        if (frame.captureTsMs > 0)
+          this.metrics.frameLatency.observe(
+            { stage: 'capture_to_received' },
+            Math.max(0, Date.now() - frame.captureTsMs) / 1000,
+          );
         this.processor.received(frame);
-        this.admission.offer({ frame, cameraId: frame.cameraId, captureTsMs: frame.captureTsMs, receivedAt: performance.now() });
+        this.admission.offer({
+          frame,
+          cameraId: frame.cameraId,
+          captureTsMs: frame.captureTsMs,
+          receivedAt: performance.now(),
+        });
       },
     });
     this.log.info({ subject: subjects.frames('*'), queueGroup: this.options.queueGroup }, 'frame pipeline subscribed');

@@ -53,12 +53,25 @@ function processorWith(maxFrameAgeMs: number) {
     },
   };
   const manager = { resolve: () => served } as unknown as ModelManager;
-  const publisher = { publish: (b: unknown) => Promise.resolve(void published.push(b)) } as unknown as DetectionPublisher;
+  const publisher = {
+    publish: (b: unknown) => Promise.resolve(void published.push(b)),
+  } as unknown as DetectionPublisher;
   const registry = new Registry();
   const metrics = new InferenceMetrics(registry, 'va_inference_');
-  const intake = new ImageIntake({ maxFramePixels: 64, maxCropPixels: 64, maxDecodedBytesPerRequest: 1024 }, new DecodeBudget(4096), () => {});
-  const processor = new FrameProcessor(manager, undefined, publisher, metrics, intake, createLogger('test', 'silent'), { detector: 'det', priority: 1, maxFrameAgeMs });
-  const dropped = async (reason: string) => (await registry.getSingleMetric('va_inference_frames_dropped_total')?.get())?.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+  const intake = new ImageIntake(
+    { maxFramePixels: 64, maxCropPixels: 64, maxDecodedBytesPerRequest: 1024 },
+    new DecodeBudget(4096),
+    () => {},
+  );
+  const processor = new FrameProcessor(manager, undefined, publisher, metrics, intake, createLogger('test', 'silent'), {
+    detector: 'det',
+    priority: 1,
+    maxFrameAgeMs,
+  });
+  const dropped = async (reason: string) =>
+    (await registry.getSingleMetric('va_inference_frames_dropped_total')?.get())?.values.find(
+      (v) => v.labels.reason === reason,
+    )?.value ?? 0;
   return { processor, submitted, published, dropped };
 }
 
@@ -67,7 +80,10 @@ describe('FrameProcessor: the age limit rules a frame’s life', () => {
     const p = processorWith(60_000);
     await p.processor.process({ frame: rawFrame(Date.now() - 1_000), cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
     const timeoutMs = p.submitted[0]?.timeoutMs;
-    assert.ok(timeoutMs !== undefined && timeoutMs > 50_000 && timeoutMs <= 59_000, `timeout ${timeoutMs} is the remaining budget, not the model's 2 s`);
+    assert.ok(
+      timeoutMs !== undefined && timeoutMs > 50_000 && timeoutMs <= 59_000,
+      `timeout ${timeoutMs} is the remaining budget, not the model's 2 s`,
+    );
     assert.equal(p.published.length, 1);
   });
 
@@ -89,7 +105,12 @@ describe('FrameProcessor: the age limit rules a frame’s life', () => {
 describe('FrameProcessor: frames the detection schedule skips', () => {
   it('publishes a skipped DetectionBatch without decoding or asking the detector, frame stats passed through', async () => {
     const p = processorWith(60_000);
-    const frame = { ...rawFrame(Date.now()), skipDetection: true, pixels: new Uint8Array(0), stats: FrameStats.fromPartial({ meanLuma: 90, lumaStddev: 3, thumbHash: 5 }) };
+    const frame = {
+      ...rawFrame(Date.now()),
+      skipDetection: true,
+      pixels: new Uint8Array(0),
+      stats: FrameStats.fromPartial({ meanLuma: 90, lumaStddev: 3, thumbHash: 5 }),
+    };
     await p.processor.process({ frame, cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
     assert.equal(p.submitted.length, 0, 'the detector was not asked');
     assert.equal(p.published.length, 1);
@@ -105,7 +126,11 @@ describe('FrameProcessor: frames the detection schedule skips', () => {
 describe('FrameProcessor: shed frames are announced to the tracker', () => {
   it('names, in the camera’s next DetectionBatch, what ingest shed before its frames and what this worker dropped', async () => {
     const p = processorWith(2_000);
-    const at = (sequence: number, captureTsMs: number, previousSequence?: number): Frame => ({ ...rawFrame(captureTsMs), sequence, ...(previousSequence !== undefined ? { previousSequence } : {}) });
+    const at = (sequence: number, captureTsMs: number, previousSequence?: number): Frame => ({
+      ...rawFrame(captureTsMs),
+      sequence,
+      ...(previousSequence !== undefined ? { previousSequence } : {}),
+    });
     const stale = at(5, Date.now() - 5_000, 2);
     p.processor.received(stale);
     await p.processor.process({ frame: stale, cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
@@ -116,7 +141,11 @@ describe('FrameProcessor: shed frames are announced to the tracker', () => {
     p.processor.received(fresh);
     await p.processor.process({ frame: fresh, cameraId: 'cam', captureTsMs: 0, receivedAt: 0 });
     assert.equal(p.published.length, 1);
-    assert.deepEqual((p.published[0] as DetectionBatch).shedSequences, [3, 4, 5, 6, 7], 'ingest shed 3, 4 and 7; this worker dropped 5 (stale) and 6 (superseded)');
+    assert.deepEqual(
+      (p.published[0] as DetectionBatch).shedSequences,
+      [3, 4, 5, 6, 7],
+      'ingest shed 3, 4 and 7; this worker dropped 5 (stale) and 6 (superseded)',
+    );
     assert.equal(await p.dropped('stale'), 1);
     assert.equal(await p.dropped('superseded'), 1);
   });

@@ -81,7 +81,13 @@ export class FrameProcessor {
     try {
       pixels = await this.intake.frame(frame);
     } catch (err) {
-      drop(err instanceof DecodeBudgetError ? 'decode_budget' : err instanceof InvalidImageError && err.reason === 'too_many_pixels' ? 'too_large' : 'invalid');
+      drop(
+        err instanceof DecodeBudgetError
+          ? 'decode_budget'
+          : err instanceof InvalidImageError && err.reason === 'too_many_pixels'
+            ? 'too_large'
+            : 'invalid',
+      );
       this.logInvalid(cameraId, frame.sequence, err);
       return;
     }
@@ -107,7 +113,12 @@ export class FrameProcessor {
   }
 
   /** Detection, embeddings and publishing; the decoded pixels are released as soon as the models are done with them. */
-  private async detect(frame: Frame, cameraId: string, receivedAt: number, { image, release }: { image: RgbImage; release(): void }): Promise<void> {
+  private async detect(
+    frame: Frame,
+    cameraId: string,
+    receivedAt: number,
+    { image, release }: { image: RgbImage; release(): void },
+  ): Promise<void> {
     const drop = (reason: string) => this.dropped(frame, reason);
     let served;
     try {
@@ -126,11 +137,22 @@ export class FrameProcessor {
     let result;
     try {
       result = await served.detect(
-        { image, sourceWidth: meta.sourceWidth, sourceHeight: meta.sourceHeight, ...(frame.letterbox ? { letterbox: frame.letterbox } : {}) },
+        {
+          image,
+          sourceWidth: meta.sourceWidth,
+          sourceHeight: meta.sourceHeight,
+          ...(frame.letterbox ? { letterbox: frame.letterbox } : {}),
+        },
         { priority: this.options.priority, ...(detectBudget !== undefined ? { timeoutMs: detectBudget } : {}) },
       );
     } catch (err) {
-      drop(err instanceof ResourceExhaustedError ? 'queue_full' : err instanceof DeadlineExceededError ? 'timeout' : 'failed');
+      drop(
+        err instanceof ResourceExhaustedError
+          ? 'queue_full'
+          : err instanceof DeadlineExceededError
+            ? 'timeout'
+            : 'failed',
+      );
       if (!(err instanceof ResourceExhaustedError || err instanceof DeadlineExceededError)) {
         this.log.error({ camera: cameraId, sequence: frame.sequence, err: errorMessage(err) }, 'detection failed');
       }
@@ -149,7 +171,14 @@ export class FrameProcessor {
         )
       : undefined;
     release();
-    const batch = detectionBatch(this.frameMeta(frame, cameraId), detections, { name: served.name, version: served.version }, embedder, result.value.inferMs, Date.now());
+    const batch = detectionBatch(
+      this.frameMeta(frame, cameraId),
+      detections,
+      { name: served.name, version: served.version },
+      embedder,
+      result.value.inferMs,
+      Date.now(),
+    );
     try {
       await this.publisher.publish(batch);
     } catch {
@@ -172,7 +201,11 @@ export class FrameProcessor {
   }
 
   private observeLatency(captureTsMs: number, detectedTsMs: number, receivedAt: number): void {
-    if (captureTsMs > 0) this.metrics.frameLatency.observe({ stage: 'capture_to_published' }, Math.max(0, detectedTsMs - captureTsMs) / 1000);
+    if (captureTsMs > 0)
+      this.metrics.frameLatency.observe(
+        { stage: 'capture_to_published' },
+        Math.max(0, detectedTsMs - captureTsMs) / 1000,
+      );
     this.metrics.frameLatency.observe({ stage: 'receive_to_published' }, (performance.now() - receivedAt) / 1000);
   }
 

@@ -9,7 +9,7 @@ const frame = (sequence: number, previousSequence?: number, epoch = 'e1', camera
 });
 
 describe('shed ledger: which sequences will never reach the tracker', () => {
-  it('announces what ingest shed before a frame and what this worker shed, once, with the camera\'s next batch', () => {
+  it("announces what ingest shed before a frame and what this worker shed, once, with the camera's next batch", () => {
     const ledger = new ShedLedger();
     ledger.received(frame(10, 7));
     ledger.shed(frame(10, 7));
@@ -18,7 +18,11 @@ describe('shed ledger: which sequences will never reach the tracker', () => {
     assert.deepEqual(ledger.take('cam', 'e1'), [], 'taken once');
     ledger.received(frame(13, 12));
     ledger.received(frame(14));
-    assert.deepEqual(ledger.take('cam', 'e1'), [], 'nothing shed between consecutive frames, nothing known without previous_sequence');
+    assert.deepEqual(
+      ledger.take('cam', 'e1'),
+      [],
+      'nothing shed between consecutive frames, nothing known without previous_sequence',
+    );
   });
 
   it('keeps cameras and epochs apart, forgets an old epoch, and stays bounded', () => {

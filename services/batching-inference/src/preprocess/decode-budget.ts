@@ -27,7 +27,9 @@ export class DecodeBudget {
   /** Reserves `bytes` or throws DecodeBudgetError; the returned function gives them back (once). */
   acquire(bytes: number, what: string): () => void {
     if (this.used + bytes > this.capacity) {
-      throw new DecodeBudgetError(`${what} would decode to ${formatBytes(bytes)}, but ${formatBytes(this.used)} of the service's ${formatBytes(this.capacity)} decoding budget are in use; try again shortly`);
+      throw new DecodeBudgetError(
+        `${what} would decode to ${formatBytes(bytes)}, but ${formatBytes(this.used)} of the service's ${formatBytes(this.capacity)} decoding budget are in use; try again shortly`,
+      );
     }
     this.used += bytes;
     this.onChange(this.used);

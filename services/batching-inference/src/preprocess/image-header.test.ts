@@ -10,7 +10,10 @@ import { InvalidImageError } from './image-errors.js';
 import { readImageHeader } from './image-header.js';
 
 const rejects = (bytes: Uint8Array, reason: InvalidImageError['reason'], message: RegExp) =>
-  assert.throws(() => readImageHeader(bytes, 'crops[0]'), (err: unknown) => err instanceof InvalidImageError && err.reason === reason && message.test(err.message));
+  assert.throws(
+    () => readImageHeader(bytes, 'crops[0]'),
+    (err: unknown) => err instanceof InvalidImageError && err.reason === reason && message.test(err.message),
+  );
 
 describe('image header: dimensions before decoding', () => {
   it('reads the size of real JPEG (baseline and progressive), PNG and WebP (lossy, lossless, with alpha) files', async () => {
@@ -23,14 +26,29 @@ describe('image header: dimensions before decoding', () => {
       ['lossless webp', await base.clone().webp({ lossless: true }).toBuffer(), 'webp'],
       ['webp with alpha', await base.clone().ensureAlpha(0.5).webp().toBuffer(), 'webp'],
     ];
-    for (const [name, bytes, format] of cases) assert.deepEqual(readImageHeader(bytes), { format, width: 37, height: 23 }, name);
+    for (const [name, bytes, format] of cases)
+      assert.deepEqual(readImageHeader(bytes), { format, width: 37, height: 23 }, name);
   });
 
   it('reads JPEG, PNG and WebP files written by ffmpeg', () => {
     const dir = mkdtempSync(join(tmpdir(), 'va-image-header-'));
     try {
-      for (const [file, format] of [['a.jpg', 'jpeg'], ['a.png', 'png'], ['a.webp', 'webp']] as const) {
-        execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=blue:s=50x30', '-frames:v', '1', join(dir, file)]);
+      for (const [file, format] of [
+        ['a.jpg', 'jpeg'],
+        ['a.png', 'png'],
+        ['a.webp', 'webp'],
+      ] as const) {
+        execFileSync('ffmpeg', [
+          '-v',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          'color=c=blue:s=50x30',
+          '-frames:v',
+          '1',
+          join(dir, file),
+        ]);
         assert.deepEqual(readImageHeader(readFileSync(join(dir, file))), { format, width: 50, height: 30 }, file);
       }
     } finally {
@@ -39,7 +57,10 @@ describe('image header: dimensions before decoding', () => {
   });
 
   it('skips EXIF and other segments in front of the JPEG frame header', async () => {
-    const jpeg = await sharp({ create: { width: 64, height: 40, channels: 3, background: 'white' } }).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 64, height: 40, channels: 3, background: 'white' } })
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     assert.deepEqual(readImageHeader(jpeg), { format: 'jpeg', width: 64, height: 40 });
   });
 
@@ -52,7 +73,11 @@ describe('image header: dimensions before decoding', () => {
       ['jpeg', claimDimensions(await solidImage('jpeg'), 20_000, 15_000), 20_000, 15_000],
     ];
     // libwebp refuses a VP8X canvas that differs from its bitstream; the parser only needs the claim.
-    assert.deepEqual(readImageHeader(await webpExtendedClaiming(20_000, 15_000)), { format: 'webp', width: 20_000, height: 15_000 });
+    assert.deepEqual(readImageHeader(await webpExtendedClaiming(20_000, 15_000)), {
+      format: 'webp',
+      width: 20_000,
+      height: 15_000,
+    });
     for (const [format, bytes, width, height] of bombs) {
       assert.deepEqual(readImageHeader(bytes), { format, width, height });
       const meta = await sharp(bytes, { limitInputPixels: false }).metadata(); // the header only
@@ -63,7 +88,9 @@ describe('image header: dimensions before decoding', () => {
   it('refuses empty input, unknown formats and cut or empty headers with a clear reason', async () => {
     rejects(new Uint8Array(), 'empty', /crops\[0\] is empty/);
     rejects(new TextEncoder().encode('this is not a picture'), 'unknown_format', /not a JPEG, PNG or WebP/);
-    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } })
+      .gif()
+      .toBuffer();
     rejects(gif, 'unknown_format', /not a JPEG, PNG or WebP/);
     const jpeg = await solidImage('jpeg');
     const png = await solidImage('png');

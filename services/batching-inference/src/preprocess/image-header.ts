@@ -17,10 +17,19 @@ export interface ImageHeader {
  */
 export function readImageHeader(bytes: Uint8Array, what = 'image'): ImageHeader {
   if (bytes.byteLength === 0) throw new InvalidImageError(`${what} is empty`, 'empty');
-  const header = startsWith(bytes, JPEG_SOI) ? jpegHeader(bytes, what) : startsWith(bytes, PNG_SIGNATURE) ? pngHeader(bytes, what) : isWebp(bytes) ? webpHeader(bytes, what) : undefined;
+  const header = startsWith(bytes, JPEG_SOI)
+    ? jpegHeader(bytes, what)
+    : startsWith(bytes, PNG_SIGNATURE)
+      ? pngHeader(bytes, what)
+      : isWebp(bytes)
+        ? webpHeader(bytes, what)
+        : undefined;
   if (!header) throw new InvalidImageError(`${what} is not a JPEG, PNG or WebP file`, 'unknown_format');
   if (header.width < 1 || header.height < 1) {
-    throw new InvalidImageError(`${what} (${header.format}) header claims ${header.width}x${header.height} pixels`, 'malformed_header');
+    throw new InvalidImageError(
+      `${what} (${header.format}) header claims ${header.width}x${header.height} pixels`,
+      'malformed_header',
+    );
   }
   return header;
 }
@@ -53,7 +62,8 @@ function jpegHeader(bytes: Uint8Array, what: string): ImageHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 2;
   while (at + 1 < bytes.byteLength) {
-    if (bytes[at] !== 0xff) throw new InvalidImageError(`${what} is a jpeg file with a broken marker at byte ${at}`, 'malformed_header');
+    if (bytes[at] !== 0xff)
+      throw new InvalidImageError(`${what} is a jpeg file with a broken marker at byte ${at}`, 'malformed_header');
     const marker = bytes[at + 1] as number;
     if (marker === 0xff) {
       at += 1; // fill byte
@@ -64,7 +74,8 @@ function jpegHeader(bytes: Uint8Array, what: string): ImageHeader {
     if (marker === 0xd9 || marker === 0xda) break; // end of image or start of scan before any frame header
     if (at + 2 > bytes.byteLength) break;
     const length = view.getUint16(at);
-    if (length < 2) throw new InvalidImageError(`${what} is a jpeg file with a segment of length ${length}`, 'malformed_header');
+    if (length < 2)
+      throw new InvalidImageError(`${what} is a jpeg file with a segment of length ${length}`, 'malformed_header');
     if (isStartOfFrame(marker)) {
       if (length < 8 || at + 7 > bytes.byteLength) break;
       return { format: 'jpeg', height: view.getUint16(at + 3), width: view.getUint16(at + 5) };
@@ -87,8 +98,18 @@ function webpHeader(bytes: Uint8Array, what: string): ImageHeader {
   switch (chunk) {
     case 'VP8 ': {
       // Frame tag (3 bytes), start code 9d 01 2a, then 14-bit width and height (2 bits of scale each).
-      if (bytes.byteLength < data + 10 || bytes[data + 3] !== 0x9d || bytes[data + 4] !== 0x01 || bytes[data + 5] !== 0x2a) throw truncated(what, 'webp', 'VP8 frame header');
-      return { format: 'webp', width: view.getUint16(data + 6, true) & 0x3fff, height: view.getUint16(data + 8, true) & 0x3fff };
+      if (
+        bytes.byteLength < data + 10 ||
+        bytes[data + 3] !== 0x9d ||
+        bytes[data + 4] !== 0x01 ||
+        bytes[data + 5] !== 0x2a
+      )
+        throw truncated(what, 'webp', 'VP8 frame header');
+      return {
+        format: 'webp',
+        width: view.getUint16(data + 6, true) & 0x3fff,
+        height: view.getUint16(data + 8, true) & 0x3fff,
+      };
     }
     case 'VP8L': {
       // Signature 0x2f, then width - 1 and height - 1 in 14 bits each.
@@ -99,7 +120,8 @@ function webpHeader(bytes: Uint8Array, what: string): ImageHeader {
     case 'VP8X': {
       // Flags (1 byte), reserved (3), canvas width - 1 and height - 1 in 24 bits each.
       if (bytes.byteLength < data + 10) throw truncated(what, 'webp', 'VP8X header');
-      const uint24 = (i: number) => (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16);
+      const uint24 = (i: number) =>
+        (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16);
       return { format: 'webp', width: uint24(data + 4) + 1, height: uint24(data + 7) + 1 };
     }
     default:

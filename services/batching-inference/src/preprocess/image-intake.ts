@@ -60,10 +60,14 @@ export class ImageIntake {
           'request_too_large',
         );
       }
-      const release = this.budget.acquire(total, encoded.length === 1 ? (encoded[0] as EncodedImage).what : `the request's ${encoded.length} images`);
+      const release = this.budget.acquire(
+        total,
+        encoded.length === 1 ? (encoded[0] as EncodedImage).what : `the request's ${encoded.length} images`,
+      );
       try {
         const images: RgbImage[] = [];
-        for (const [i, e] of encoded.entries()) images.push(await decodeImage(e.bytes, e.what, this.maxPixels(e), headers[i]));
+        for (const [i, e] of encoded.entries())
+          images.push(await decodeImage(e.bytes, e.what, this.maxPixels(e), headers[i]));
         return { images, release };
       } catch (err) {
         release();
@@ -82,7 +86,10 @@ export class ImageIntake {
     const check = (header: ImageHeader) => {
       if (header.format !== 'jpeg') throw new InvalidImageError(`${what} is a ${header.format} file`, 'unknown_format');
       if (header.width !== frame.width || header.height !== frame.height) {
-        throw new InvalidImageError(`frame header says ${frame.width}x${frame.height} but its JPEG is ${header.width}x${header.height}`, 'size_mismatch');
+        throw new InvalidImageError(
+          `frame header says ${frame.width}x${frame.height} but its JPEG is ${header.width}x${header.height}`,
+          'size_mismatch',
+        );
       }
     };
     const { images, release } = await this.decode('frame', [{ bytes: frame.pixels, what, kind: 'frame', check }]);

@@ -3,7 +3,6 @@ import { PixelFormat, type Frame } from '@va/proto/va/common/v1/frame';
 import { InvalidImageError } from './image-errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
 
-
 /** Packed 8-bit, three channels, row-major, no row padding. `data` may be a view of a message buffer. */
 export interface RgbImage {
   data: Uint8Array;
@@ -24,7 +23,10 @@ export function decodedBytes(size: { width: number; height: number }): number {
 export function assertPixels(size: { width: number; height: number }, maxPixels: number, what: string): void {
   const pixels = size.width * size.height;
   if (pixels > maxPixels) {
-    throw new InvalidImageError(`${what} is ${size.width}x${size.height} (${pixels} pixels); at most ${maxPixels} pixels are accepted`, 'too_many_pixels');
+    throw new InvalidImageError(
+      `${what} is ${size.width}x${size.height} (${pixels} pixels); at most ${maxPixels} pixels are accepted`,
+      'too_many_pixels',
+    );
   }
 }
 
@@ -39,7 +41,12 @@ export function configureImageDecoding(threads: number): void {
  * (or given, when the caller already read it) and an image over `maxPixels` is refused before
  * the decoder allocates; libvips gets the same limit, and what it decodes must match the header.
  */
-export async function decodeImage(bytes: Uint8Array, what = 'image', maxPixels = DEFAULT_MAX_FRAME_PIXELS, header: ImageHeader = readImageHeader(bytes, what)): Promise<RgbImage> {
+export async function decodeImage(
+  bytes: Uint8Array,
+  what = 'image',
+  maxPixels = DEFAULT_MAX_FRAME_PIXELS,
+  header: ImageHeader = readImageHeader(bytes, what),
+): Promise<RgbImage> {
   assertPixels(header, maxPixels, what);
   let decoded;
   try {
@@ -50,15 +57,27 @@ export async function decodeImage(bytes: Uint8Array, what = 'image', maxPixels =
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new InvalidImageError(`${what} could not be decoded as ${header.format}: ${(err as Error).message}`, 'undecodable', { cause: err });
+    throw new InvalidImageError(
+      `${what} could not be decoded as ${header.format}: ${(err as Error).message}`,
+      'undecodable',
+      { cause: err },
+    );
   }
   const { data, info } = decoded;
   if (info.channels !== 3) throw new InvalidImageError(`${what} decoded to ${info.channels} channels`, 'undecodable');
   // EXIF orientation may swap the sides; the pixel count must still be what the header said.
   if (info.width * info.height !== header.width * header.height) {
-    throw new InvalidImageError(`${what} header says ${header.width}x${header.height} but it decoded to ${info.width}x${info.height}`, 'size_mismatch');
+    throw new InvalidImageError(
+      `${what} header says ${header.width}x${header.height} but it decoded to ${info.width}x${info.height}`,
+      'size_mismatch',
+    );
   }
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, order: 'RGB' };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+    order: 'RGB',
+  };
 }
 
 /** A raw RGB24 or BGR24 frame's pixels as an image, without a copy, after checking size against the cap and the byte length. */
@@ -70,7 +89,10 @@ export function rawFrameImage(frame: Frame, maxPixels: number): RgbImage {
   assertPixels(frame, maxPixels, 'frame');
   const expected = decodedBytes(frame);
   if (pixels.byteLength !== expected) {
-    throw new InvalidImageError(`frame ${width}x${height} needs ${expected} bytes of packed pixels, got ${pixels.byteLength}`, 'size_mismatch');
+    throw new InvalidImageError(
+      `frame ${width}x${height} needs ${expected} bytes of packed pixels, got ${pixels.byteLength}`,
+      'size_mismatch',
+    );
   }
   return { data: pixels, width, height, order: frame.pixelFormat === PixelFormat.PIXEL_FORMAT_RGB24 ? 'RGB' : 'BGR' };
 }

@@ -50,12 +50,17 @@ export function imageTransform(
   sourceHeight: number,
   letterbox?: { scale: number; padX: number; padY: number },
 ): InputTransform {
-  if (letterbox && letterbox.scale > 0) return { sx: letterbox.scale, sy: letterbox.scale, padX: letterbox.padX, padY: letterbox.padY };
+  if (letterbox && letterbox.scale > 0)
+    return { sx: letterbox.scale, sy: letterbox.scale, padX: letterbox.padX, padY: letterbox.padY };
   return { sx: image.width / sourceWidth, sy: image.height / sourceHeight, padX: 0, padY: 0 };
 }
 
 /** Source to input: the source-to-image transform followed by placing the image at `placement`. */
-export function throughPlacement(t: InputTransform, image: { width: number; height: number }, placement: Placement): InputTransform {
+export function throughPlacement(
+  t: InputTransform,
+  image: { width: number; height: number },
+  placement: Placement,
+): InputTransform {
   const kx = placement.width / image.width;
   const ky = placement.height / image.height;
   return { sx: t.sx * kx, sy: t.sy * ky, padX: t.padX * kx + placement.x, padY: t.padY * ky + placement.y };

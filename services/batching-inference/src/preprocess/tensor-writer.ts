@@ -136,7 +136,18 @@ export class TensorWriter {
 }
 
 /** Blends two horizontally resized rows into one output row of an NCHW slot (planes R, G, B apart). */
-function blendPlanar(slot: InputArray, o: number, plane: number, r0: Float32Array, r1: Float32Array, wy: number, width: number, l0: Float32Array, l1: Float32Array, l2: Float32Array): void {
+function blendPlanar(
+  slot: InputArray,
+  o: number,
+  plane: number,
+  r0: Float32Array,
+  r1: Float32Array,
+  wy: number,
+  width: number,
+  l0: Float32Array,
+  l1: Float32Array,
+  l2: Float32Array,
+): void {
   for (let dx = 0, i = 0; dx < width; dx++, i += 3) {
     const a0 = r0[i] as number;
     const a1 = r0[i + 1] as number;
@@ -148,7 +159,17 @@ function blendPlanar(slot: InputArray, o: number, plane: number, r0: Float32Arra
 }
 
 /** The same for an NHWC slot (channels interleaved). */
-function blendInterleaved(slot: InputArray, k: number, r0: Float32Array, r1: Float32Array, wy: number, width: number, l0: Float32Array, l1: Float32Array, l2: Float32Array): void {
+function blendInterleaved(
+  slot: InputArray,
+  k: number,
+  r0: Float32Array,
+  r1: Float32Array,
+  wy: number,
+  width: number,
+  l0: Float32Array,
+  l1: Float32Array,
+  l2: Float32Array,
+): void {
   for (let i = 0; i < width * 3; i += 3, k += 3) {
     const a0 = r0[i] as number;
     const a1 = r0[i + 1] as number;

@@ -85,7 +85,12 @@ const batchingSchema = z
   })
   .superRefine((b, ctx) => {
     for (const p of b.preferredBatchSizes) {
-      if (p > b.maxBatchSize) ctx.addIssue({ code: 'custom', path: ['preferredBatchSizes'], message: `${p} exceeds maxBatchSize ${b.maxBatchSize}` });
+      if (p > b.maxBatchSize)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['preferredBatchSizes'],
+          message: `${p} exceeds maxBatchSize ${b.maxBatchSize}`,
+        });
     }
   });
 
@@ -105,7 +110,9 @@ const inGraphSchema = z.strictObject({
 
 export const modelConfigSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be lower-case letters, digits, "_", "-" or "." (max 64)'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be lower-case letters, digits, "_", "-" or "." (max 64)'),
     kind: z.enum(['detector', 'embedder']),
     description: z.string().default(''),
     input: inputSchema,
@@ -121,19 +128,30 @@ export const modelConfigSchema = z
      * version -> model file relative to the shared folder (VA_SHARED_DIR), used when
      * <version>/model.onnx does not exist. Lets the repository ship configs without model files.
      */
-    sources: z.record(z.string().regex(/^[0-9]{1,9}$/, 'versions are positive integers'), z.string().min(1)).default({}),
+    sources: z
+      .record(z.string().regex(/^[0-9]{1,9}$/, 'versions are positive integers'), z.string().min(1))
+      .default({}),
   })
   .superRefine((c, ctx) => {
     const isDetector = c.kind === 'detector';
     if (isDetector === (c.output.decoder === 'embedding')) {
-      ctx.addIssue({ code: 'custom', path: ['output', 'decoder'], message: `decoder ${c.output.decoder} does not fit kind ${c.kind}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['output', 'decoder'],
+        message: `decoder ${c.output.decoder} does not fit kind ${c.kind}`,
+      });
     }
-    if (isDetector && c.classes.length === 0) ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a detector needs its class names' });
+    if (isDetector && c.classes.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['classes'], message: 'a detector needs its class names' });
     if (c.inGraph.normalize === true && c.input.dtype !== 'float32') {
       ctx.addIssue({ code: 'custom', path: ['inGraph', 'normalize'], message: 'the model already takes uint8 input' });
     }
     if (c.inGraph.postprocess === true && c.output.decoder !== 'yolox') {
-      ctx.addIssue({ code: 'custom', path: ['inGraph', 'postprocess'], message: 'in-graph post-processing is implemented for the yolox decoder only' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inGraph', 'postprocess'],
+        message: 'in-graph post-processing is implemented for the yolox decoder only',
+      });
     }
   });
 
@@ -156,7 +174,10 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
 }
 
 /** The version's own config.json overrides the model's, one section at a time. */
-export function mergeConfigs(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+export function mergeConfigs(
+  base: Record<string, unknown>,
+  override: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const prev = out[key];

@@ -52,24 +52,47 @@ describe('model repository on disk', () => {
 
   it('says what is missing and how to fix it', () => {
     write('miss/config.json', { ...embedderConfig(), name: 'miss', sources: { '1': 'models/nowhere.onnx' } });
-    assert.throws(() => repo.resolve('miss', '1'), (err: Error) => err instanceof ModelFileMissingError && /nowhere\.onnx/.test(err.message) && /VA_SHARED_DIR/.test(err.message));
-    assert.throws(() => repo.resolve('emb', '7'), (err: Error) => err instanceof NotFoundError && /versions: 1, 3/.test(err.message));
-    assert.throws(() => repo.resolve('nope'), (err: Error) => err instanceof NotFoundError && /models: emb, miss/.test(err.message));
+    assert.throws(
+      () => repo.resolve('miss', '1'),
+      (err: Error) =>
+        err instanceof ModelFileMissingError && /nowhere\.onnx/.test(err.message) && /VA_SHARED_DIR/.test(err.message),
+    );
+    assert.throws(
+      () => repo.resolve('emb', '7'),
+      (err: Error) => err instanceof NotFoundError && /versions: 1, 3/.test(err.message),
+    );
+    assert.throws(
+      () => repo.resolve('nope'),
+      (err: Error) => err instanceof NotFoundError && /models: emb, miss/.test(err.message),
+    );
   });
 
   it('lists every problem of a bad config at once, with its path', () => {
-    write('bad/config.json', { name: 'bad', kind: 'detector', input: { name: 'images', width: -1, height: 416, layout: 'CHW' }, output: { decoder: 'yolox', name: 'output' }, tpyo: 1, batching: { maxBatchSize: 2, preferredBatchSizes: [4] } });
+    write('bad/config.json', {
+      name: 'bad',
+      kind: 'detector',
+      input: { name: 'images', width: -1, height: 416, layout: 'CHW' },
+      output: { decoder: 'yolox', name: 'output' },
+      tpyo: 1,
+      batching: { maxBatchSize: 2, preferredBatchSizes: [4] },
+    });
     write('bad/1/model.onnx', 'x');
     assert.throws(
       () => repo.resolve('bad'),
       (err: Error) => {
         assert.ok(err instanceof ModelConfigError);
-        for (const part of ['input.width', 'input.layout', 'tpyo', 'preferredBatchSizes']) assert.match(err.message, new RegExp(part));
+        for (const part of ['input.width', 'input.layout', 'tpyo', 'preferredBatchSizes'])
+          assert.match(err.message, new RegExp(part));
         return true;
       },
     );
     // Checks across fields run once every field is valid.
-    write('bad/config.json', { name: 'bad', kind: 'detector', input: { name: 'images', width: 416, height: 416 }, output: { decoder: 'yolox', name: 'output' } });
+    write('bad/config.json', {
+      name: 'bad',
+      kind: 'detector',
+      input: { name: 'images', width: 416, height: 416 },
+      output: { decoder: 'yolox', name: 'output' },
+    });
     assert.throws(() => repo.resolve('bad'), /classes: a detector needs its class names/);
     write('json/config.json', '{ not json');
     assert.throws(() => repo.versions('json'), /not valid JSON/);

@@ -62,7 +62,10 @@ export class ModelRepository {
   latestVersion(name: string): string {
     const versions = this.versions(name);
     const latest = versions[versions.length - 1];
-    if (latest === undefined) throw new ModelFileMissingError(`model ${name} has no versions in ${this.modelDir(name)} (add a numbered folder with model.onnx, or "sources" in config.json)`);
+    if (latest === undefined)
+      throw new ModelFileMissingError(
+        `model ${name} has no versions in ${this.modelDir(name)} (add a numbered folder with model.onnx, or "sources" in config.json)`,
+      );
     return latest;
   }
 
@@ -72,21 +75,27 @@ export class ModelRepository {
     if (!VERSION.test(v)) throw new NotFoundError(`model version "${v}" is not a number`);
     const base = this.readModelConfig(name);
     const versions = this.versions(name);
-    if (!versions.includes(v)) throw new NotFoundError(`model ${name} has no version ${v} (versions: ${versions.join(', ') || 'none'})`);
+    if (!versions.includes(v))
+      throw new NotFoundError(`model ${name} has no version ${v} (versions: ${versions.join(', ') || 'none'})`);
 
     const versionDir = join(this.modelDir(name), v);
     const versionConfigFile = join(versionDir, 'config.json');
     let raw = base.raw;
     if (existsSync(versionConfigFile)) raw = mergeConfigs(raw, readJson(versionConfigFile));
-    const configFile = existsSync(versionConfigFile) ? `${this.display(base.file)} + ${this.display(versionConfigFile)}` : this.display(base.file);
+    const configFile = existsSync(versionConfigFile)
+      ? `${this.display(base.file)} + ${this.display(versionConfigFile)}`
+      : this.display(base.file);
     const config = parseModelConfig(raw, configFile);
-    if (config.name !== name) throw new ModelConfigError(configFile, [`name: "${config.name}" does not match its folder "${name}"`]);
+    if (config.name !== name)
+      throw new ModelConfigError(configFile, [`name: "${config.name}" does not match its folder "${name}"`]);
 
     const local = join(versionDir, 'model.onnx');
     if (existsSync(local)) return { name, version: v, config, modelPath: local, origin: 'repository' };
     const source = config.sources[v];
     if (source === undefined) {
-      throw new ModelFileMissingError(`model ${name} version ${v}: ${this.display(local)} does not exist and config.json has no "sources" entry for version ${v}`);
+      throw new ModelFileMissingError(
+        `model ${name} version ${v}: ${this.display(local)} does not exist and config.json has no "sources" entry for version ${v}`,
+      );
     }
     const shared = resolve(this.options.sharedDir, source);
     if (!existsSync(shared)) {
@@ -99,10 +108,13 @@ export class ModelRepository {
   }
 
   private modelDir(name: string): string {
-    if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(name) || name.includes('..')) throw new NotFoundError(`"${name}" is not a model name`);
+    if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(name) || name.includes('..'))
+      throw new NotFoundError(`"${name}" is not a model name`);
     const dir = join(this.root, name);
     if (!existsSync(join(dir, 'config.json'))) {
-      throw new NotFoundError(`model ${name} is not in the repository ${this.root} (models: ${this.modelNames().join(', ') || 'none'})`);
+      throw new NotFoundError(
+        `model ${name} is not in the repository ${this.root} (models: ${this.modelNames().join(', ') || 'none'})`,
+      );
     }
     return dir;
   }
@@ -111,7 +123,8 @@ export class ModelRepository {
     const file = join(this.modelDir(name), 'config.json');
     const raw = readJson(file);
     const sources = raw.sources;
-    const config: Partial<ModelConfig> = typeof sources === 'object' && sources !== null ? { sources: sources as Record<string, string> } : {};
+    const config: Partial<ModelConfig> =
+      typeof sources === 'object' && sources !== null ? { sources: sources as Record<string, string> } : {};
     return { raw, config, file };
   }
 
@@ -134,6 +147,7 @@ function readJson(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ModelConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelConfigError(file, ['must hold a JSON object']);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ModelConfigError(file, ['must hold a JSON object']);
   return value as Record<string, unknown>;
 }

@@ -40,7 +40,13 @@ export async function verifyBatching(
   try {
     together = await many.run(batch);
   } catch (err) {
-    return { ok: false, batch, maxAbsDiff: NaN, maxAbsRef: NaN, reason: `batched run failed: ${errorMessage(err).split('\n')[0]}` };
+    return {
+      ok: false,
+      batch,
+      maxAbsDiff: NaN,
+      maxAbsRef: NaN,
+      reason: `batched run failed: ${errorMessage(err).split('\n')[0]}`,
+    };
   }
   let maxAbsDiff = 0;
   let maxAbsRef = 0;
@@ -49,10 +55,18 @@ export async function verifyBatching(
     const alone = await one.run(1);
     for (const [name, ref] of Object.entries(alone.outputs)) {
       const got = together.outputs[name];
-      if (!got) return { ok: false, batch, maxAbsDiff: NaN, maxAbsRef: NaN, reason: `batched run lacks output ${name}` };
+      if (!got)
+        return { ok: false, batch, maxAbsDiff: NaN, maxAbsRef: NaN, reason: `batched run lacks output ${name}` };
       const a = ref.data as ArrayLike<number>;
       const b = itemOf(got, i).data as ArrayLike<number>;
-      if (a.length !== b.length) return { ok: false, batch, maxAbsDiff: NaN, maxAbsRef: NaN, reason: `output ${name} has ${b.length} values per image batched, ${a.length} alone` };
+      if (a.length !== b.length)
+        return {
+          ok: false,
+          batch,
+          maxAbsDiff: NaN,
+          maxAbsRef: NaN,
+          reason: `output ${name} has ${b.length} values per image batched, ${a.length} alone`,
+        };
       for (let k = 0; k < a.length; k++) {
         const d = Math.abs((a[k] as number) - (b[k] as number));
         if (d > maxAbsDiff || Number.isNaN(d)) maxAbsDiff = Number.isNaN(d) ? Infinity : d;
@@ -64,7 +78,13 @@ export async function verifyBatching(
   const ok = maxAbsDiff <= RELATIVE_TOLERANCE * Math.max(1, maxAbsRef);
   return ok
     ? { ok, batch, maxAbsDiff, maxAbsRef }
-    : { ok, batch, maxAbsDiff, maxAbsRef, reason: `batched outputs differ from per-image outputs by up to ${maxAbsDiff.toPrecision(3)} (values up to ${maxAbsRef.toPrecision(3)})` };
+    : {
+        ok,
+        batch,
+        maxAbsDiff,
+        maxAbsRef,
+        reason: `batched outputs differ from per-image outputs by up to ${maxAbsDiff.toPrecision(3)} (values up to ${maxAbsRef.toPrecision(3)})`,
+      };
 }
 
 /** Deterministic pseudo-random pixels with some smooth structure, different per seed. */

@@ -9,7 +9,10 @@ import { planDynamicBatch } from './dynamic-batch-plan.js';
 
 const shared = process.env.VA_SHARED_DIR ?? DEFAULT_SHARED_DIR;
 const yoloxBytes = () => new Uint8Array(readFileSync(join(shared, 'models', 'yolox_nano.onnx')));
-const config = parseModelConfig(JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, 'yolox_nano', 'config.json'), 'utf8')), 'yolox_nano');
+const config = parseModelConfig(
+  JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, 'yolox_nano', 'config.json'), 'utf8')),
+  'yolox_nano',
+);
 
 describe('dynamic batch plan for a static batch of 1', () => {
   it('rewrites a batchable graph and says what it changed', () => {

@@ -11,8 +11,12 @@ export interface DynamicBatchCandidate {
  * What to try for a graph with a static batch of 1 that its config wants batched: the rewritten
  * graph, or a warning that it will be served one image per run.
  */
-export function planDynamicBatch(original: Uint8Array, config: ModelConfig): { rewrite: DynamicBatchCandidate } | { warning: string } {
-  if (config.batching.dynamicBatch === 'off') return { warning: 'static batch of 1 and dynamicBatch is off: served one image per run' };
+export function planDynamicBatch(
+  original: Uint8Array,
+  config: ModelConfig,
+): { rewrite: DynamicBatchCandidate } | { warning: string } {
+  if (config.batching.dynamicBatch === 'off')
+    return { warning: 'static batch of 1 and dynamicBatch is off: served one image per run' };
   try {
     const rewrite = rewriteToDynamicBatch(original);
     const description = `dynamic batch: inputs ${rewrite.inputs.join(',')}, outputs ${rewrite.outputs.join(',')}, ${rewrite.reshapeConstants.length} Reshape constants, ${rewrite.droppedValueInfo} value_info dropped`;

@@ -19,7 +19,11 @@ export interface BatchTimings {
  * Runs jobs as one batch on `runner`. A job that fails to write or read fails alone; a failed
  * session run fails the batch (thrown).
  */
-export async function executeBatch<R>(runner: ModelRunner, jobs: ReadonlyArray<InferenceJob<R>>, padTo = jobs.length): Promise<{ results: Array<R | Error>; timings: BatchTimings }> {
+export async function executeBatch<R>(
+  runner: ModelRunner,
+  jobs: ReadonlyArray<InferenceJob<R>>,
+  padTo = jobs.length,
+): Promise<{ results: Array<R | Error>; timings: BatchTimings }> {
   const results: Array<R | Error | undefined> = new Array(jobs.length);
   const t0 = performance.now();
   jobs.forEach((job, i) => {
@@ -44,5 +48,8 @@ export async function executeBatch<R>(runner: ModelRunner, jobs: ReadonlyArray<I
     }
   });
   const t3 = performance.now();
-  return { results: results as Array<R | Error>, timings: { inputMs: t1 - t0, inferMs: t2 - t1, outputMs: t3 - t2, ranBatch: run.ranBatch } };
+  return {
+    results: results as Array<R | Error>,
+    timings: { inputMs: t1 - t0, inferMs: t2 - t1, outputMs: t3 - t2, ranBatch: run.ranBatch },
+  };
 }

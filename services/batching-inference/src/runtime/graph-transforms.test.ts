@@ -6,7 +6,8 @@ import { DEFAULT_REPOSITORY_DIR } from '../repository/default-paths.js';
 import { parseModelConfig } from '../repository/model-config.js';
 import { wantedTransforms } from './graph-transforms.js';
 
-const shipped = (name: string) => parseModelConfig(JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, name, 'config.json'), 'utf8')), name);
+const shipped = (name: string) =>
+  parseModelConfig(JSON.parse(readFileSync(join(DEFAULT_REPOSITORY_DIR, name, 'config.json'), 'utf8')), name);
 
 describe('which in-graph transforms a session gets', () => {
   it('"auto" moves normalisation and post-processing into the graph on GPU providers only', () => {
@@ -18,6 +19,9 @@ describe('which in-graph transforms a session gets', () => {
 
   it('true forces them on any provider', () => {
     const yolox = shipped('yolox_nano');
-    assert.deepEqual(wantedTransforms({ ...yolox, inGraph: { normalize: true, postprocess: true } }, 'cpu'), { normalize: true, postprocess: true });
+    assert.deepEqual(wantedTransforms({ ...yolox, inGraph: { normalize: true, postprocess: true } }, 'cpu'), {
+      normalize: true,
+      postprocess: true,
+    });
   });
 });

@@ -18,14 +18,24 @@ export function wantedTransforms(config: ModelConfig, ep: ExecutionProvider): Gr
 }
 
 export function describeTransforms(t: GraphTransforms): string[] {
-  return [...(t.normalize ? ['uint8 input, normalisation in the graph'] : []), ...(t.postprocess ? ['grid decode, score threshold and NonMaxSuppression in the graph'] : [])];
+  return [
+    ...(t.normalize ? ['uint8 input, normalisation in the graph'] : []),
+    ...(t.postprocess ? ['grid decode, score threshold and NonMaxSuppression in the graph'] : []),
+  ];
 }
 
 /** The served graph with normalisation prepended and/or YOLOX post-processing appended. */
 export function applyGraphTransforms(bytes: Uint8Array, config: ModelConfig, t: GraphTransforms): Uint8Array {
   let out = bytes;
   const { input, output, thresholds, classes } = config;
-  if (t.normalize) out = prependNormalization(out, { input: input.name, layout: input.layout, scale: input.scale, mean: input.mean, std: input.std });
+  if (t.normalize)
+    out = prependNormalization(out, {
+      input: input.name,
+      layout: input.layout,
+      scale: input.scale,
+      mean: input.mean,
+      std: input.std,
+    });
   if (t.postprocess && output.decoder === 'yolox') {
     out = appendYoloxPostprocess(out, {
       output: output.name,

@@ -30,17 +30,28 @@ export async function inGraphVersion(
   let runner: ModelRunner;
   try {
     const created = await createSession(applyGraphTransforms(plainBytes, config, transforms), [ep], session, log);
-    runner = new ModelRunner(created.session, config.input.name, inputGeometry(config, mode), maxBatchSize, transforms.postprocess ? IN_GRAPH_NMS.scoreThreshold : undefined);
+    runner = new ModelRunner(
+      created.session,
+      config.input.name,
+      inputGeometry(config, mode),
+      maxBatchSize,
+      transforms.postprocess ? IN_GRAPH_NMS.scoreThreshold : undefined,
+    );
   } catch (err) {
     return { ok: false, reason: `the transformed graph does not load: ${errorMessage(err).split('\n')[0]}` };
   }
   const head = createModelHead(spec.name, config, mode);
-  const images = Array.from({ length: Math.min(maxBatchSize, 4) }, (_, i) => syntheticImage(config.input.width, config.input.height, i + 11));
+  const images = Array.from({ length: Math.min(maxBatchSize, 4) }, (_, i) =>
+    syntheticImage(config.input.width, config.input.height, i + 11),
+  );
   const check = await verifyTransforms(plain, { runner, head }, images);
   if (!check.ok) {
     await runner.release();
     return { ok: false, reason: `differs from the plain path (${check.reason})` };
   }
-  log.info({ model: spec.name, version: spec.version, compared: check.compared, transforms }, 'in-graph transforms verified against the plain path');
+  log.info(
+    { model: spec.name, version: spec.version, compared: check.compared, transforms },
+    'in-graph transforms verified against the plain path',
+  );
   return { ok: true, runner, head };
 }

@@ -48,7 +48,11 @@ export interface LoadedModel {
  * the configured in-graph transforms, creates the session on the first provider that works,
  * and warms it up at its largest batch, refusing a model that produces NaN or infinity.
  */
-export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, parentLog: Logger): Promise<LoadedModel> {
+export async function loadModel(
+  spec: ModelVersionSpec,
+  settings: LoadSettings,
+  parentLog: Logger,
+): Promise<LoadedModel> {
   const started = performance.now();
   const { config } = spec;
   const log = parentLog.child({ component: 'model-loader', model: spec.name, version: spec.version });
@@ -64,17 +68,41 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
   const plainMode = plainGraphMode(config);
   const plainHead = createModelHead(spec.name, config, plainMode);
   const geometry = inputGeometry(config, plainMode);
-  const batchCheck = { inputName: config.input.name, geometry, writer: plainHead.writer, batch: Math.min(wanted, settings.verifyBatch ?? 4) };
-  const plain = await plainSession(original, rewrite?.bytes, settings.providers ?? config.executionProviders, settings.session, batchCheck, log);
+  const batchCheck = {
+    inputName: config.input.name,
+    geometry,
+    writer: plainHead.writer,
+    batch: Math.min(wanted, settings.verifyBatch ?? 4),
+  };
+  const plain = await plainSession(
+    original,
+    rewrite?.bytes,
+    settings.providers ?? config.executionProviders,
+    settings.session,
+    batchCheck,
+    log,
+  );
   const { created, verification } = plain;
-  if (verification && !verification.ok) warnings.push(`rewritten dynamic batch failed verification (${verification.reason}): served one image per run`);
-  if (created.failed.length > 0) warnings.push(`execution provider fallback to ${created.ep}: ${created.failed.map((f) => `${f.ep} (${f.error})`).join('; ')}`);
+  if (verification && !verification.ok)
+    warnings.push(`rewritten dynamic batch failed verification (${verification.reason}): served one image per run`);
+  if (created.failed.length > 0)
+    warnings.push(
+      `execution provider fallback to ${created.ep}: ${created.failed.map((f) => `${f.ep} (${f.error})`).join('; ')}`,
+    );
   const batching: BatchingMode = verification?.ok ? 'rewritten' : check.batch === 'dynamic' ? 'native' : 'unbatched';
   const rewrites = verification?.ok && rewrite ? [rewrite.description] : [];
 
   const maxBatchSize = batching === 'unbatched' ? 1 : wanted;
   const plainRunner = new ModelRunner(created.session, config.input.name, geometry, maxBatchSize);
-  const served = await withInGraphTransforms(spec, plain.bytes, created.ep, settings.session, maxBatchSize, { runner: plainRunner, head: plainHead }, log);
+  const served = await withInGraphTransforms(
+    spec,
+    plain.bytes,
+    created.ep,
+    settings.session,
+    maxBatchSize,
+    { runner: plainRunner, head: plainHead },
+    log,
+  );
   rewrites.push(...served.rewrites);
   warnings.push(...served.warnings);
   const { runner, head } = served;
@@ -99,7 +127,16 @@ export async function loadModel(spec: ModelVersionSpec, settings: LoadSettings, 
     loadMs: performance.now() - started,
   };
   log.info(
-    { ep: loaded.ep, batching, maxBatchSize, origin: spec.origin, file: spec.modelPath, rewrites, verification, loadMs: Math.round(loaded.loadMs) },
+    {
+      ep: loaded.ep,
+      batching,
+      maxBatchSize,
+      origin: spec.origin,
+      file: spec.modelPath,
+      rewrites,
+      verification,
+      loadMs: Math.round(loaded.loadMs),
+    },
     'model version loaded',
   );
   return loaded;
@@ -129,7 +166,12 @@ async function withInGraphTransforms(
   const transforms = wantedTransforms(spec.config, ep);
   if (!transforms.normalize && !transforms.postprocess) return { ...plain, rewrites: [], warnings: [] };
   const inGraph = await inGraphVersion(spec, plainBytes, transforms, ep, session, maxBatchSize, plain, log);
-  if (!inGraph.ok) return { ...plain, rewrites: [], warnings: [`in-graph ${describeTransforms(transforms).join(' and ')} not used: ${inGraph.reason}`] };
+  if (!inGraph.ok)
+    return {
+      ...plain,
+      rewrites: [],
+      warnings: [`in-graph ${describeTransforms(transforms).join(' and ')} not used: ${inGraph.reason}`],
+    };
   await plain.runner.release();
   return { runner: inGraph.runner, head: inGraph.head, rewrites: describeTransforms(transforms), warnings: [] };
 }

@@ -29,7 +29,10 @@ export class ModelRunner {
     const { width, height, layout } = geometry;
     this.itemDims = layout === 'NCHW' ? [3, height, width] : [height, width, 3];
     this.itemSize = 3 * width * height;
-    this.input = geometry.dtype === 'uint8' ? new Uint8Array(maxBatch * this.itemSize) : new Float32Array(maxBatch * this.itemSize);
+    this.input =
+      geometry.dtype === 'uint8'
+        ? new Uint8Array(maxBatch * this.itemSize)
+        : new Float32Array(maxBatch * this.itemSize);
   }
 
   /** The part of the batch buffer that image i of the next run is written into. */
@@ -44,12 +47,14 @@ export class ModelRunner {
     if (n < 1 || batch > this.maxBatch) throw new RangeError(`batch of ${n} outside 1..${this.maxBatch}`);
     if (batch > n) this.input.fill(0, n * this.itemSize, batch * this.itemSize);
     const data = this.input.subarray(0, batch * this.itemSize);
-    const tensor = this.geometry.dtype === 'uint8'
-      ? new ort.Tensor('uint8', data as Uint8Array, [batch, ...this.itemDims])
-      : new ort.Tensor('float32', data as Float32Array, [batch, ...this.itemDims]);
+    const tensor =
+      this.geometry.dtype === 'uint8'
+        ? new ort.Tensor('uint8', data as Uint8Array, [batch, ...this.itemDims])
+        : new ort.Tensor('float32', data as Float32Array, [batch, ...this.itemDims]);
     const started = performance.now();
     const feeds: Record<string, ort.Tensor> = { [this.inputName]: tensor };
-    if (this.scoreThresholdInput) feeds[this.scoreThresholdInput] = new ort.Tensor('float32', Float32Array.of(scoreThreshold), [1]);
+    if (this.scoreThresholdInput)
+      feeds[this.scoreThresholdInput] = new ort.Tensor('float32', Float32Array.of(scoreThreshold), [1]);
     const results = await this.session.run(feeds);
     const ms = performance.now() - started;
     const outputs: Record<string, OutputTensor> = {};

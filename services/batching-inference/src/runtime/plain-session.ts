@@ -41,7 +41,14 @@ export async function plainSession(
   const reference = await ort.InferenceSession.create(original, sessionOptions(created.ep, settings));
   let verification: BatchVerification;
   try {
-    verification = await verifyBatching(created.session, reference, check.inputName, check.geometry, check.writer, check.batch);
+    verification = await verifyBatching(
+      created.session,
+      reference,
+      check.inputName,
+      check.geometry,
+      check.writer,
+      check.batch,
+    );
   } finally {
     await reference.release();
   }

@@ -18,16 +18,22 @@ describe('execution providers with fallback down the configured list', () => {
   it('falls back from cuda and webgpu to cpu, saying why each failed', async () => {
     const created = await createSession(model, ['cuda', 'webgpu', 'cpu'], settings, createLogger('test', 'silent'));
     assert.equal(created.ep, 'cpu');
-    assert.deepEqual(created.failed.map((f) => f.ep), ['cuda', 'webgpu']);
+    assert.deepEqual(
+      created.failed.map((f) => f.ep),
+      ['cuda', 'webgpu'],
+    );
     for (const f of created.failed) assert.ok(f.error.length > 0);
     await created.session.release();
   });
 
   it('fails with every reason when no provider in the list works', async () => {
-    await assert.rejects(createSession(model, ['tensorrt', 'cuda'], settings, createLogger('test', 'silent')), (err: Error) => {
-      assert.ok(err instanceof ExecutionProviderError);
-      assert.match(err.message, /tensorrt: .+; cuda: .+/);
-      return true;
-    });
+    await assert.rejects(
+      createSession(model, ['tensorrt', 'cuda'], settings, createLogger('test', 'silent')),
+      (err: Error) => {
+        assert.ok(err instanceof ExecutionProviderError);
+        assert.match(err.message, /tensorrt: .+; cuda: .+/);
+        return true;
+      },
+    );
   });
 });

@@ -23,7 +23,8 @@ export interface CreatedSession {
  * same way for every model: remembered per process so later loads skip straight past them.
  */
 const unavailableOnHost = new Map<ExecutionProvider, string>();
-const HOST_LEVEL_FAILURE = /failed to load (shared )?librar|no supported adapters|backend not found|not supported|cannot open shared object/i;
+const HOST_LEVEL_FAILURE =
+  /failed to load (shared )?librar|no supported adapters|backend not found|not supported|cannot open shared object/i;
 
 // Provider failures are reported by our own log with the reason; ORT's native error lines would only repeat them.
 ort.env.logLevel = 'fatal';

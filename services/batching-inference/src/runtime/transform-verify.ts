@@ -27,14 +27,19 @@ export async function verifyTransforms(
   images: RgbImage[],
 ): Promise<TransformVerification> {
   const jobsFor = (head: DetectorHead | EmbedderHead) =>
-    images.map((image) => (head instanceof DetectorHead ? head.job({ image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: VERIFY_SCORE }) : head.job(image)));
+    images.map((image) =>
+      head instanceof DetectorHead
+        ? head.job({ image, sourceWidth: image.width, sourceHeight: image.height, scoreThreshold: VERIFY_SCORE })
+        : head.job(image),
+    );
   const a = await executeBatch(plain.runner, jobsFor(plain.head) as never[]);
   const b = await executeBatch(transformed.runner, jobsFor(transformed.head) as never[]);
   let compared = 0;
   for (let i = 0; i < images.length; i++) {
     const x = a.results[i] as unknown;
     const y = b.results[i] as unknown;
-    if (x instanceof Error || y instanceof Error) return { ok: false, compared, reason: `image ${i}: ${(x instanceof Error ? x : (y as Error)).message}` };
+    if (x instanceof Error || y instanceof Error)
+      return { ok: false, compared, reason: `image ${i}: ${(x instanceof Error ? x : (y as Error)).message}` };
     if (Array.isArray(x)) {
       const diff = Math.max(...(x as number[]).map((v, k) => Math.abs(v - ((y as number[])[k] as number))));
       if (!(diff <= 1e-4)) return { ok: false, compared, reason: `embedding differs by ${diff}` };
@@ -43,10 +48,19 @@ export async function verifyTransforms(
     }
     const dx = (x as { detections: Detection[] }).detections;
     const dy = (y as { detections: Detection[] }).detections;
-    if (dx.length !== dy.length) return { ok: false, compared, reason: `image ${i}: ${dx.length} detections on the plain path, ${dy.length} in the graph` };
+    if (dx.length !== dy.length)
+      return {
+        ok: false,
+        compared,
+        reason: `image ${i}: ${dx.length} detections on the plain path, ${dy.length} in the graph`,
+      };
     for (const d of dx) {
       if (!dy.some((e) => e.classId === d.classId && Math.abs(e.score - d.score) <= 1e-3 && iou(e, d) >= 0.98)) {
-        return { ok: false, compared, reason: `image ${i}: a ${d.className} at score ${d.score.toFixed(3)} has no match in the graph's output` };
+        return {
+          ok: false,
+          compared,
+          reason: `image ${i}: a ${d.className} at score ${d.score.toFixed(3)} has no match in the graph's output`,
+        };
       }
     }
     compared += dx.length;

@@ -8,7 +8,12 @@ import type { ModelRunner } from './model-runner.js';
 export async function warmUp(runner: ModelRunner, head: ModelHead, model: string): Promise<void> {
   const { writer } = head;
   const { width, height } = runner.geometry;
-  const blank = { data: new Uint8Array(3 * width * height).fill(writer.spec.padValue), width, height, order: 'RGB' as const };
+  const blank = {
+    data: new Uint8Array(3 * width * height).fill(writer.spec.padValue),
+    width,
+    height,
+    order: 'RGB' as const,
+  };
   for (let i = 0; i < runner.maxBatch; i++) writer.write(runner.slot(i), blank, { x: 0, y: 0, width, height });
   let outputs;
   try {
@@ -21,7 +26,9 @@ export async function warmUp(runner: ModelRunner, head: ModelHead, model: string
       try {
         assertFinite(out.data, model, name);
       } catch {
-        throw new ModelWarmupError(`warm-up run of ${model} produced NaN or infinite values in output ${name} on a blank image`);
+        throw new ModelWarmupError(
+          `warm-up run of ${model} produced NaN or infinite values in output ${name} on a blank image`,
+        );
       }
     }
   }

@@ -1,4 +1,11 @@
-import { errorMessage, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError, type Logger } from '@va/common';
+import {
+  errorMessage,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+  type Logger,
+} from '@va/common';
 import { ModelState, type ModelVersionStatus } from '@va/proto/va/inference/v1/inference';
 import type { Scheduler } from '../batcher/scheduler.js';
 import type { InferenceMetrics } from '../metrics.js';
@@ -69,9 +76,14 @@ export class ModelManager {
       const targets = version ? [version] : [...versions.keys()];
       const rollout = this.rollouts.get(name);
       for (const v of targets) {
-        if (!versions.has(v)) throw new NotFoundError(`model ${name} version ${v} is not loaded (loaded: ${[...versions.keys()].join(', ')})`);
+        if (!versions.has(v))
+          throw new NotFoundError(
+            `model ${name} version ${v} is not loaded (loaded: ${[...versions.keys()].join(', ')})`,
+          );
         if (version && rollout?.canary && rollout.stable === v) {
-          throw new FailedPreconditionError(`version ${v} of ${name} is stable while version ${rollout.canary.version} is a canary: promote or roll back first`);
+          throw new FailedPreconditionError(
+            `version ${v} of ${name} is stable while version ${rollout.canary.version} is a canary: promote or roll back first`,
+          );
         }
       }
       if (rollout) {
@@ -84,12 +96,15 @@ export class ModelManager {
 
   /** Routes `share` of cameras to `version` (loading it first when needed). */
   setCanary(name: string, version: string, share: number): Promise<void> {
-    if (!(share > 0 && share <= 1)) return Promise.reject(new InvalidArgumentError(`share must be in (0, 1], got ${share}`, 'share'));
+    if (!(share > 0 && share <= 1))
+      return Promise.reject(new InvalidArgumentError(`share must be in (0, 1], got ${share}`, 'share'));
     if (!version) return Promise.reject(new InvalidArgumentError('a canary needs a version', 'version'));
     return this.withLock(name, async () => {
       const rollout = this.rollouts.get(name);
-      if (!rollout) throw new FailedPreconditionError(`model ${name} has no serving version to canary against: load one first`);
-      if (rollout.stable === version) throw new FailedPreconditionError(`version ${version} of ${name} is already the stable version`);
+      if (!rollout)
+        throw new FailedPreconditionError(`model ${name} has no serving version to canary against: load one first`);
+      if (rollout.stable === version)
+        throw new FailedPreconditionError(`version ${version} of ${name} is already the stable version`);
       await this.loadUnlocked(name, version);
       const previous = rollout.canary?.version;
       this.setRollout(name, { stable: rollout.stable, canary: { version, share } });
@@ -160,7 +175,9 @@ export class ModelManager {
    */
   resolve(name: string, options: { version?: string; cameraId?: string } = {}): ServedModel {
     const versions = this.entries.get(name);
-    const version = options.version || (this.rollouts.has(name) ? routeVersion(this.rollouts.get(name) as Rollout, options.cameraId) : undefined);
+    const version =
+      options.version ||
+      (this.rollouts.has(name) ? routeVersion(this.rollouts.get(name) as Rollout, options.cameraId) : undefined);
     if (!version) {
       const failed = [...(versions?.values() ?? [])].find((e) => e.state === 'UNAVAILABLE');
       if (failed?.state === 'UNAVAILABLE') throw new UnavailableError(`model ${name} is unavailable: ${failed.reason}`);
@@ -238,7 +255,9 @@ export class ModelManager {
     const existing = this.entries.get(name)?.get(spec.version);
     if (existing?.state === 'READY') return existing.served;
     if (existing?.state === 'LOADING') return existing.promise;
-    const promise = loadModel(spec, this.options.load, this.options.log).then((loaded) => new ServedModel(loaded, this.options.metrics, this.options.scheduler));
+    const promise = loadModel(spec, this.options.load, this.options.log).then(
+      (loaded) => new ServedModel(loaded, this.options.metrics, this.options.scheduler),
+    );
     this.record(name, spec.version, { state: 'LOADING', promise });
     try {
       const served = await promise;
@@ -248,7 +267,10 @@ export class ModelManager {
     } catch (err) {
       this.record(name, spec.version, { state: 'UNAVAILABLE', reason: errorMessage(err) });
       this.options.metrics.modelLoadFailures.inc({ model: name, reason: (err as Error).name ?? 'Error' });
-      this.log.error({ model: name, version: spec.version, file: spec.modelPath, err: errorMessage(err) }, 'model version failed to load; other models keep serving');
+      this.log.error(
+        { model: name, version: spec.version, file: spec.modelPath, err: errorMessage(err) },
+        'model version failed to load; other models keep serving',
+      );
       throw err;
     }
   }
@@ -289,14 +311,18 @@ export class ModelManager {
     const rollout = this.rollouts.get(name);
     const shares = rollout ? trafficShares(rollout) : new Map<string, number>();
     for (const [version, entry] of this.entries.get(name) ?? []) {
-      if (entry.state === 'READY') this.options.metrics.trafficShare.set({ model: name, version }, shares.get(version) ?? 0);
+      if (entry.state === 'READY')
+        this.options.metrics.trafficShare.set({ model: name, version }, shares.get(version) ?? 0);
     }
   }
 
   private withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(name) ?? Promise.resolve();
     const next = previous.then(fn, fn);
-    this.locks.set(name, next.catch(() => undefined));
+    this.locks.set(
+      name,
+      next.catch(() => undefined),
+    );
     return next;
   }
 }

@@ -8,10 +8,19 @@ import type { RolloutStore } from './rollout-store.js';
  * (their latest versions). Failures are logged and shown in ModelStatus; the service starts anyway
  * and serves what loaded. Then follows rollout changes made by any worker.
  */
-export async function startModels(manager: ModelManager, store: RolloutStore | undefined, models: readonly string[], log: Logger): Promise<void> {
+export async function startModels(
+  manager: ModelManager,
+  store: RolloutStore | undefined,
+  models: readonly string[],
+  log: Logger,
+): Promise<void> {
   const shared = store ? await store.current() : new Map();
   for (const [name, rollout] of shared) {
-    await manager.applyRollout(name, rollout).catch((err: unknown) => log.error({ model: name, rollout, err: errorMessage(err) }, 'shared rollout could not be applied'));
+    await manager
+      .applyRollout(name, rollout)
+      .catch((err: unknown) =>
+        log.error({ model: name, rollout, err: errorMessage(err) }, 'shared rollout could not be applied'),
+      );
   }
   const results = await manager.loadAll(models.filter((m) => !shared.has(m)));
   const failed = results.filter((r) => r.error);

@@ -8,7 +8,11 @@ describe('rollout store bucket', () => {
   it('is made with VA_JS_REPLICAS', async () => {
     const opened: Array<Partial<KvOptions>> = [];
     const nats = {
-      js: { views: { kv: (_bucket: string, options: Partial<KvOptions>) => Promise.resolve((opened.push(options), {} as KV)) } },
+      js: {
+        views: {
+          kv: (_bucket: string, options: Partial<KvOptions>) => Promise.resolve((opened.push(options), {} as KV)),
+        },
+      },
       jsm: { streams: { info: () => Promise.resolve({ config: { num_replicas: 3 } }) } },
     } as unknown as NatsConnectionHandle;
     await RolloutStore.open(nats, 'va_rollouts', 3, createLogger('test', 'silent'));

@@ -69,7 +69,10 @@ export class RolloutStore {
         try {
           await apply(entry.key, rollout);
         } catch (err) {
-          this.log.error({ model: entry.key, rollout, err: errorMessage(err) }, 'could not apply the shared rollout on this worker');
+          this.log.error(
+            { model: entry.key, rollout, err: errorMessage(err) },
+            'could not apply the shared rollout on this worker',
+          );
         }
       }
     })();

@@ -68,7 +68,11 @@ export class ServedModel {
         },
         completed: (ok, error) => {
           if (ok) metrics.requestSuccess.inc(labels);
-          else metrics.requestFailure.inc({ ...labels, reason: error instanceof NonFiniteOutputError ? 'non_finite_output' : 'error' });
+          else
+            metrics.requestFailure.inc({
+              ...labels,
+              reason: error instanceof NonFiniteOutputError ? 'non_finite_output' : 'error',
+            });
         },
         depth: (depth) => metrics.queueDepth.set(labels, depth),
       },
@@ -85,14 +89,16 @@ export class ServedModel {
   /** Detects objects in one image; boxes in the image's source-frame pixels. */
   detect(input: DetectInput, options?: SubmitOptions): Promise<BatchResult<Timed<DetectOutput>>> {
     const head = this.loaded.head;
-    if (!(head instanceof DetectorHead)) throw new FailedPreconditionError(`model ${this.name} is an embedder, not a detector`);
+    if (!(head instanceof DetectorHead))
+      throw new FailedPreconditionError(`model ${this.name} is an embedder, not a detector`);
     return this.batcher.submit(head.job(input), options) as Promise<BatchResult<Timed<DetectOutput>>>;
   }
 
   /** An L2-normalised embedding of the image or a crop of it. */
   embed(image: RgbImage, crop?: SourceRect, options?: SubmitOptions): Promise<BatchResult<Timed<number[]>>> {
     const head = this.loaded.head;
-    if (!(head instanceof EmbedderHead)) throw new FailedPreconditionError(`model ${this.name} is a detector, not an embedder`);
+    if (!(head instanceof EmbedderHead))
+      throw new FailedPreconditionError(`model ${this.name} is a detector, not an embedder`);
     return this.batcher.submit(head.job(image, crop), options) as Promise<BatchResult<Timed<number[]>>>;
   }
 

@@ -8,7 +8,11 @@ import sharp from 'sharp';
  */
 export async function solidImage(format: 'jpeg' | 'png' | 'webp', width = 16, height = 16): Promise<Buffer> {
   const image = sharp({ create: { width, height, channels: 3, background: { r: 40, g: 160, b: 90 } } });
-  return format === 'jpeg' ? image.jpeg().toBuffer() : format === 'png' ? image.png().toBuffer() : image.webp({ lossless: true }).toBuffer();
+  return format === 'jpeg'
+    ? image.jpeg().toBuffer()
+    : format === 'png'
+      ? image.png().toBuffer()
+      : image.webp({ lossless: true }).toBuffer();
 }
 
 /** The same bytes with the header claiming `width` x `height` (JPEG SOF, PNG IHDR with its CRC, WebP VP8L). */

@@ -29,16 +29,32 @@ describe('Elasticsearch configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'va-es-cfg-'));
     writeFileSync(join(dir, 'pw'), 'hunter22\n');
     writeFileSync(join(dir, 'key'), 'aWQ6a2V5\n');
-    const basic = loadElasticsearchConfig({ ES_URL: 'https://es:9200', ES_USERNAME: 'search', ES_PASSWORD_FILE: join(dir, 'pw') });
+    const basic = loadElasticsearchConfig({
+      ES_URL: 'https://es:9200',
+      ES_USERNAME: 'search',
+      ES_PASSWORD_FILE: join(dir, 'pw'),
+    });
     assert.equal(basic.password, 'hunter22');
     assert.equal(loadElasticsearchConfig({ ES_API_KEY_FILE: join(dir, 'key') }).apiKey, 'aWQ6a2V5');
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('names every bad key at once', () => {
-    assert.deepEqual(keysOf(() => loadElasticsearchConfig({ ES_URL: 'es:9200', ES_USERNAME: 'u', ES_REQUEST_TIMEOUT_MS: '5' })), ['ES_PASSWORD', 'ES_REQUEST_TIMEOUT_MS', 'ES_URL']);
-    assert.deepEqual(keysOf(() => loadElasticsearchConfig({ ES_USERNAME: 'u', ES_PASSWORD: 'p', ES_API_KEY: 'k' })), ['ES_API_KEY']);
-    assert.deepEqual(keysOf(() => loadElasticsearchConfig({ ES_URL: 'http://elastic:secret@es:9200' })), ['ES_URL']);
-    assert.deepEqual(keysOf(() => loadElasticsearchConfig({ ES_URL: 'http://es:9200', ES_CA_FILE: '/nonexistent/ca.pem' })), ['ES_CA_FILE', 'ES_CA_FILE']);
+    assert.deepEqual(
+      keysOf(() => loadElasticsearchConfig({ ES_URL: 'es:9200', ES_USERNAME: 'u', ES_REQUEST_TIMEOUT_MS: '5' })),
+      ['ES_PASSWORD', 'ES_REQUEST_TIMEOUT_MS', 'ES_URL'],
+    );
+    assert.deepEqual(
+      keysOf(() => loadElasticsearchConfig({ ES_USERNAME: 'u', ES_PASSWORD: 'p', ES_API_KEY: 'k' })),
+      ['ES_API_KEY'],
+    );
+    assert.deepEqual(
+      keysOf(() => loadElasticsearchConfig({ ES_URL: 'http://elastic:secret@es:9200' })),
+      ['ES_URL'],
+    );
+    assert.deepEqual(
+      keysOf(() => loadElasticsearchConfig({ ES_URL: 'http://es:9200', ES_CA_FILE: '/nonexistent/ca.pem' })),
+      ['ES_CA_FILE', 'ES_CA_FILE'],
+    );
   });
 });

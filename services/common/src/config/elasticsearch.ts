@@ -41,16 +41,30 @@ export function loadElasticsearchConfig(env: Env): ElasticsearchConfig {
     issues.push(...err.issues);
   }
   const given = (key: string) => Boolean(env[key] || env[`${key}_FILE`]);
-  const urls = (env.ES_URL ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0);
-  if (env.ES_URL !== undefined && env.ES_URL !== '' && urls.length === 0) issues.push({ key: 'ES_URL', message: 'needs at least one node URL' });
+  const urls = (env.ES_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
+  if (env.ES_URL !== undefined && env.ES_URL !== '' && urls.length === 0)
+    issues.push({ key: 'ES_URL', message: 'needs at least one node URL' });
   for (const url of urls) {
-    if (!/^https?:\/\/[^\s/]+/.test(url)) issues.push({ key: 'ES_URL', message: `"${url}" is not an http(s)://host:port URL` });
-    else if (/^https?:\/\/[^/]*@/.test(url)) issues.push({ key: 'ES_URL', message: 'credentials do not belong in the URL (they would be logged); use ES_USERNAME/ES_PASSWORD or ES_API_KEY' });
+    if (!/^https?:\/\/[^\s/]+/.test(url))
+      issues.push({ key: 'ES_URL', message: `"${url}" is not an http(s)://host:port URL` });
+    else if (/^https?:\/\/[^/]*@/.test(url))
+      issues.push({
+        key: 'ES_URL',
+        message:
+          'credentials do not belong in the URL (they would be logged); use ES_USERNAME/ES_PASSWORD or ES_API_KEY',
+      });
   }
-  if (given('ES_USERNAME') && !given('ES_PASSWORD')) issues.push({ key: 'ES_PASSWORD', message: 'required when ES_USERNAME is set' });
-  if (given('ES_PASSWORD') && !given('ES_USERNAME')) issues.push({ key: 'ES_USERNAME', message: 'required when ES_PASSWORD is set' });
-  if (given('ES_USERNAME') && given('ES_API_KEY')) issues.push({ key: 'ES_API_KEY', message: 'give either ES_USERNAME/ES_PASSWORD or ES_API_KEY, not both' });
-  if (env.ES_CA_FILE && urls.some((u) => u.startsWith('http://'))) issues.push({ key: 'ES_CA_FILE', message: 'set, but ES_URL is plain http://' });
+  if (given('ES_USERNAME') && !given('ES_PASSWORD'))
+    issues.push({ key: 'ES_PASSWORD', message: 'required when ES_USERNAME is set' });
+  if (given('ES_PASSWORD') && !given('ES_USERNAME'))
+    issues.push({ key: 'ES_USERNAME', message: 'required when ES_PASSWORD is set' });
+  if (given('ES_USERNAME') && given('ES_API_KEY'))
+    issues.push({ key: 'ES_API_KEY', message: 'give either ES_USERNAME/ES_PASSWORD or ES_API_KEY, not both' });
+  if (env.ES_CA_FILE && urls.some((u) => u.startsWith('http://')))
+    issues.push({ key: 'ES_CA_FILE', message: 'set, but ES_URL is plain http://' });
   if (issues.length > 0 || !e) throw new ConfigError(issues);
   return {
     nodes: e.ES_URL,

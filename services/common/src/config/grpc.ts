@@ -42,7 +42,12 @@ export function grpcServerEnv(defaults: { port: number }) {
     VA_GRPC_AUTH: oneOf(['required', 'disabled'] as const, 'required'),
     // "role:token" pairs separated by commas or new lines; or VA_GRPC_TOKENS_FILE.
     VA_GRPC_TOKENS: optionalString(),
-    VA_GRPC_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(32 * 1024 * 1024),
+    VA_GRPC_MAX_MESSAGE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(32 * 1024 * 1024),
     VA_GRPC_MAX_STREAMS_PER_CONNECTION: int(8, 1, 10_000),
     VA_GRPC_MAX_STREAMS: int(256, 1, 100_000),
     VA_GRPC_MAX_CALLS_PER_CONNECTION: int(128, 1, 10_000),
@@ -53,10 +58,17 @@ export function grpcServerEnv(defaults: { port: number }) {
  * "role:token" pairs. Each token must pass tokenProblem (length, no placeholder) unless
  * `checkStrength` is false (auth disabled: the tokens are not used).
  */
-export function parseTokens(text: string | undefined, key = 'VA_GRPC_TOKENS', checkStrength = true): { tokens: Map<string, Role>; issues: ConfigIssue[] } {
+export function parseTokens(
+  text: string | undefined,
+  key = 'VA_GRPC_TOKENS',
+  checkStrength = true,
+): { tokens: Map<string, Role>; issues: ConfigIssue[] } {
   const tokens = new Map<string, Role>();
   const issues: ConfigIssue[] = [];
-  const entries = (text ?? '').split(/[,\n]/).map((s) => s.trim()).filter((s) => s.length > 0 && !s.startsWith('#'));
+  const entries = (text ?? '')
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0 && !s.startsWith('#'));
   entries.forEach((entry, i) => {
     const colon = entry.indexOf(':');
     const role = colon > 0 ? entry.slice(0, colon) : '';
@@ -87,13 +99,15 @@ export function loadGrpcServerConfig(env: Env, defaults: { port: number }): Grpc
   try {
     e = parseEnv(grpcServerEnv(defaults), env);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError([...err.issues.filter((i) => i.key !== 'VA_GRPC_TOKENS_FILE'), ...issues]);
+    if (err instanceof ConfigError)
+      throw new ConfigError([...err.issues.filter((i) => i.key !== 'VA_GRPC_TOKENS_FILE'), ...issues]);
     throw err;
   }
   if (e.VA_GRPC_AUTH === 'required' && tokens.size === 0 && issues.length === 0) {
     issues.push({
       key: 'VA_GRPC_TOKENS',
-      message: 'gRPC auth is required but no tokens are configured (set VA_GRPC_TOKENS="viewer:...,admin:..." or VA_GRPC_AUTH=disabled)',
+      message:
+        'gRPC auth is required but no tokens are configured (set VA_GRPC_TOKENS="viewer:...,admin:..." or VA_GRPC_AUTH=disabled)',
     });
   }
   if (Boolean(e.VA_GRPC_TLS_CERT) !== Boolean(e.VA_GRPC_TLS_KEY)) {
@@ -106,7 +120,10 @@ export function loadGrpcServerConfig(env: Env, defaults: { port: number }): Grpc
     issues.push({ key: 'VA_GRPC_TLS_CLIENT_CA', message: 'required when VA_GRPC_TLS_REQUIRE_CLIENT_CERT is true' });
   }
   if (e.VA_GRPC_MAX_CALLS_PER_CONNECTION < e.VA_GRPC_MAX_STREAMS_PER_CONNECTION) {
-    issues.push({ key: 'VA_GRPC_MAX_CALLS_PER_CONNECTION', message: 'must be >= VA_GRPC_MAX_STREAMS_PER_CONNECTION (streams are calls too)' });
+    issues.push({
+      key: 'VA_GRPC_MAX_CALLS_PER_CONNECTION',
+      message: 'must be >= VA_GRPC_MAX_STREAMS_PER_CONNECTION (streams are calls too)',
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const tls: GrpcTlsConfig | undefined =
@@ -144,7 +161,10 @@ export interface GrpcClientConfig {
 export function loadGrpcClientConfig(env: Env, name: string, defaultAddress: string): GrpcClientConfig {
   const p = `VA_${name.toUpperCase().replace(/-/g, '_')}_GRPC_`;
   const shape = {
-    [`${p}ADDR`]: z.string().regex(/^[^\s/]+:\d+$/, 'must be host:port').default(defaultAddress),
+    [`${p}ADDR`]: z
+      .string()
+      .regex(/^[^\s/]+:\d+$/, 'must be host:port')
+      .default(defaultAddress),
     [`${p}TOKEN`]: optionalString(),
     [`${p}TLS_CA`]: readableFile().optional(),
     [`${p}TLS_CERT`]: readableFile().optional(),

@@ -41,7 +41,12 @@ export interface JetStreamLimits {
 export function jetStreamLimits(
   limits: Omit<JetStreamLimits, 'detectionsMaxBytes' | 'maxDeliver' | 'usagePollMs'> & Partial<JetStreamLimits>,
 ): JetStreamLimits {
-  return { detectionsMaxBytes: limits.maxBytes, maxDeliver: DEFAULT_MAX_DELIVER, usagePollMs: DEFAULT_USAGE_POLL_MS, ...limits };
+  return {
+    detectionsMaxBytes: limits.maxBytes,
+    maxDeliver: DEFAULT_MAX_DELIVER,
+    usagePollMs: DEFAULT_USAGE_POLL_MS,
+    ...limits,
+  };
 }
 
 export const DEFAULT_MAX_DELIVER = 5;
@@ -75,9 +80,11 @@ export function loadNatsConfig(env: Env): NatsConfig {
     }
   }
   // The user name is also its inbox prefix (_INBOX_<user>, bus-identities.ts): one subject token.
-  if (e.NATS_USER && !/^[A-Za-z0-9_-]{1,64}$/.test(e.NATS_USER)) issues.push({ key: 'NATS_USER', message: 'must be 1-64 of [A-Za-z0-9_-] (it names the user\'s inbox subject)' });
+  if (e.NATS_USER && !/^[A-Za-z0-9_-]{1,64}$/.test(e.NATS_USER))
+    issues.push({ key: 'NATS_USER', message: "must be 1-64 of [A-Za-z0-9_-] (it names the user's inbox subject)" });
   if (e.NATS_USER && !e.NATS_PASSWORD) issues.push({ key: 'NATS_PASSWORD', message: 'required when NATS_USER is set' });
-  if (e.NATS_USER && e.NATS_TOKEN) issues.push({ key: 'NATS_TOKEN', message: 'give either NATS_USER/NATS_PASSWORD or NATS_TOKEN, not both' });
+  if (e.NATS_USER && e.NATS_TOKEN)
+    issues.push({ key: 'NATS_TOKEN', message: 'give either NATS_USER/NATS_PASSWORD or NATS_TOKEN, not both' });
   if (Boolean(e.NATS_TLS_CERT) !== Boolean(e.NATS_TLS_KEY)) {
     issues.push({ key: 'NATS_TLS_CERT', message: 'NATS_TLS_CERT and NATS_TLS_KEY go together' });
   }

@@ -7,7 +7,20 @@ export const MIN_TOKEN_LENGTH = 24;
 
 // Placeholders found in this repository's examples (change-me-*, example-*, placeholder-*) and
 // the usual suspects; matched case-insensitively at the start of the token.
-const PLACEHOLDER_PREFIXES = ['change-me', 'changeme', 'change_me', 'example', 'placeholder', 'replace-me', 'replaceme', 'your-', 'todo', 'dummy', 'secret', 'password'];
+const PLACEHOLDER_PREFIXES = [
+  'change-me',
+  'changeme',
+  'change_me',
+  'example',
+  'placeholder',
+  'replace-me',
+  'replaceme',
+  'your-',
+  'todo',
+  'dummy',
+  'secret',
+  'password',
+];
 
 export function tokenProblem(token: string): string | undefined {
   const lower = token.toLowerCase();

@@ -8,7 +8,9 @@ import { isElasticsearchUnavailable, mapElasticsearchError } from './errors.js';
 
 describe('Elasticsearch client', () => {
   it('builds a client with the configured auth', async () => {
-    const client = createElasticsearchClient(loadElasticsearchConfig({ ES_URL: 'http://127.0.0.1:1', ES_API_KEY: 'aWQ6a2V5', ES_MAX_RETRIES: '0' }));
+    const client = createElasticsearchClient(
+      loadElasticsearchConfig({ ES_URL: 'http://127.0.0.1:1', ES_API_KEY: 'aWQ6a2V5', ES_MAX_RETRIES: '0' }),
+    );
     const err = await client.info().then(
       () => undefined,
       (e: unknown) => e,
@@ -18,8 +20,9 @@ describe('Elasticsearch client', () => {
     await client.close();
   });
 
-  it('treats 4xx answers as the caller\'s fault, 429 and 5xx as unavailable', () => {
-    const response = (statusCode: number) => new errors.ResponseError({ statusCode, body: {}, headers: {}, warnings: null, meta: {} as never });
+  it("treats 4xx answers as the caller's fault, 429 and 5xx as unavailable", () => {
+    const response = (statusCode: number) =>
+      new errors.ResponseError({ statusCode, body: {}, headers: {}, warnings: null, meta: {} as never });
     assert.equal(isElasticsearchUnavailable(response(400)), false);
     assert.equal(isElasticsearchUnavailable(response(404)), false);
     assert.equal(isElasticsearchUnavailable(response(429)), true);

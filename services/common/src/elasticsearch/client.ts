@@ -12,7 +12,10 @@ export function createElasticsearchClient(config: ElasticsearchConfig, options: 
     : config.username
       ? { username: config.username, password: config.password ?? '' }
       : undefined;
-  const tls = config.caFile || !config.tlsVerify ? { ...(config.caFile ? { ca: readFileSync(config.caFile, 'utf8') } : {}), rejectUnauthorized: config.tlsVerify } : undefined;
+  const tls =
+    config.caFile || !config.tlsVerify
+      ? { ...(config.caFile ? { ca: readFileSync(config.caFile, 'utf8') } : {}), rejectUnauthorized: config.tlsVerify }
+      : undefined;
   return new Client({
     nodes: config.nodes,
     ...(auth ? { auth } : {}),

@@ -14,7 +14,12 @@ export function elasticsearchStatus(err: unknown): number | undefined {
  * connection, timeout, overloaded, unavailable shards): worth waiting and retrying, unlike a 4xx.
  */
 export function isElasticsearchUnavailable(err: unknown): boolean {
-  if (err instanceof errors.ConnectionError || err instanceof errors.TimeoutError || err instanceof errors.NoLivingConnectionsError) return true;
+  if (
+    err instanceof errors.ConnectionError ||
+    err instanceof errors.TimeoutError ||
+    err instanceof errors.NoLivingConnectionsError
+  )
+    return true;
   if (err instanceof errors.ProductNotSupportedError) return false;
   const status = elasticsearchStatus(err);
   return status !== undefined && RETRYABLE_STATUSES.has(status);
@@ -22,6 +27,7 @@ export function isElasticsearchUnavailable(err: unknown): boolean {
 
 /** Turns an unavailable-class client error into our UnavailableError (gRPC UNAVAILABLE); other errors pass through. */
 export function mapElasticsearchError(err: unknown, what: string): unknown {
-  if (isElasticsearchUnavailable(err)) return new UnavailableError(`Elasticsearch unavailable during ${what}: ${errorMessage(err)}`, { cause: err });
+  if (isElasticsearchUnavailable(err))
+    return new UnavailableError(`Elasticsearch unavailable during ${what}: ${errorMessage(err)}`, { cause: err });
   return err;
 }

@@ -47,7 +47,8 @@ export class TokenAuthenticator {
     if (access === 'public') return { role: 'anonymous' };
     if (this.mode === 'disabled') return { role: 'admin' };
     const header = metadata.get('authorization')[0];
-    if (header === undefined) throw new UnauthenticatedError('missing bearer token (metadata "authorization: Bearer <token>")');
+    if (header === undefined)
+      throw new UnauthenticatedError('missing bearer token (metadata "authorization: Bearer <token>")');
     const match = /^Bearer\s+(\S+)$/i.exec(String(header));
     if (!match) throw new UnauthenticatedError('authorization metadata must be "Bearer <token>"');
     const role = this.roleOf(match[1] as string);

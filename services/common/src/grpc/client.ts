@@ -33,10 +33,18 @@ export function channelCredentials(tls: GrpcClientConfig['tls']): ChannelCredent
   );
 }
 
-type ClientConstructor<C> = new (address: string, creds: ChannelCredentials, options?: Partial<ChannelOptions> & { interceptors?: Interceptor[] }) => C;
+type ClientConstructor<C> = new (
+  address: string,
+  creds: ChannelCredentials,
+  options?: Partial<ChannelOptions> & { interceptors?: Interceptor[] },
+) => C;
 
 /** A typed client for one of our services from its ts-proto constructor and VA_<NAME>_GRPC_* settings. */
-export function createClient<C>(Client: ClientConstructor<C>, config: GrpcClientConfig, options: Partial<ChannelOptions> = {}): C {
+export function createClient<C>(
+  Client: ClientConstructor<C>,
+  config: GrpcClientConfig,
+  options: Partial<ChannelOptions> = {},
+): C {
   return new Client(config.address, channelCredentials(config.tls), {
     'grpc.max_receive_message_length': 32 * 1024 * 1024,
     'grpc.max_send_message_length': 32 * 1024 * 1024,
@@ -69,9 +77,17 @@ export function unary<Req, Res>(
   });
 }
 
-type StreamMethod<Req, Res> = (request: Req, metadata?: Metadata, options?: Partial<CallOptions>) => ClientReadableStream<Res>;
+type StreamMethod<Req, Res> = (
+  request: Req,
+  metadata?: Metadata,
+  options?: Partial<CallOptions>,
+) => ClientReadableStream<Res>;
 
 /** Opens a server stream; iterate it with for-await, cancel() to stop. */
-export function serverStream<Req, Res>(method: StreamMethod<Req, Res>, request: Req, options: { metadata?: Metadata } = {}): ClientReadableStream<Res> {
+export function serverStream<Req, Res>(
+  method: StreamMethod<Req, Res>,
+  request: Req,
+  options: { metadata?: Metadata } = {},
+): ClientReadableStream<Res> {
   return method(request, options.metadata ?? new Metadata(), {});
 }

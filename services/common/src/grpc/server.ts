@@ -106,44 +106,64 @@ export class GrpcServer {
     this.streamLimiter = new StreamLimiter(config.maxStreamsPerConnection, config.maxStreams);
     this.auth = new TokenAuthenticator(config.auth, config.tokens);
     const labels = ['grpc_service', 'grpc_method', 'grpc_type'];
-    this.started = getOrCreate(registry, 'grpc_server_started_total', () =>
-      new Counter({ name: 'grpc_server_started_total', help: 'RPCs started on the server.', labelNames: labels, registers: [registry] }),
+    this.started = getOrCreate(
+      registry,
+      'grpc_server_started_total',
+      () =>
+        new Counter({
+          name: 'grpc_server_started_total',
+          help: 'RPCs started on the server.',
+          labelNames: labels,
+          registers: [registry],
+        }),
     );
-    this.handled = getOrCreate(registry, 'grpc_server_handled_total', () =>
-      new Counter({
-        name: 'grpc_server_handled_total',
-        help: 'RPCs completed on the server, by status code.',
-        labelNames: [...labels, 'grpc_code'],
-        registers: [registry],
-      }),
+    this.handled = getOrCreate(
+      registry,
+      'grpc_server_handled_total',
+      () =>
+        new Counter({
+          name: 'grpc_server_handled_total',
+          help: 'RPCs completed on the server, by status code.',
+          labelNames: [...labels, 'grpc_code'],
+          registers: [registry],
+        }),
     );
-    this.handling = getOrCreate(registry, 'grpc_server_handling_seconds', () =>
-      new Histogram({
-        name: 'grpc_server_handling_seconds',
-        help: 'Time from an RPC starting to its status being sent.',
-        labelNames: labels,
-        buckets: LATENCY_BUCKETS_S,
-        registers: [registry],
-      }),
+    this.handling = getOrCreate(
+      registry,
+      'grpc_server_handling_seconds',
+      () =>
+        new Histogram({
+          name: 'grpc_server_handling_seconds',
+          help: 'Time from an RPC starting to its status being sent.',
+          labelNames: labels,
+          buckets: LATENCY_BUCKETS_S,
+          registers: [registry],
+        }),
     );
-    this.streamsRefused = getOrCreate(registry, 'grpc_server_streams_refused_total', () =>
-      new Counter({
-        name: 'grpc_server_streams_refused_total',
-        help: 'Server streams refused with RESOURCE_EXHAUSTED, by the limit reached (connection or server).',
-        labelNames: ['grpc_service', 'grpc_method', 'limit'],
-        registers: [registry],
-      }),
+    this.streamsRefused = getOrCreate(
+      registry,
+      'grpc_server_streams_refused_total',
+      () =>
+        new Counter({
+          name: 'grpc_server_streams_refused_total',
+          help: 'Server streams refused with RESOURCE_EXHAUSTED, by the limit reached (connection or server).',
+          labelNames: ['grpc_service', 'grpc_method', 'limit'],
+          registers: [registry],
+        }),
     );
     const limiter = this.streamLimiter;
-    getOrCreate(registry, 'grpc_server_streams_open', () =>
-      new Gauge({
-        name: 'grpc_server_streams_open',
-        help: 'Server streams open now, all callers together.',
-        registers: [registry],
-        collect() {
-          this.set(limiter.open);
-        },
-      }),
+    getOrCreate(
+      registry,
+      'grpc_server_streams_open',
+      () =>
+        new Gauge({
+          name: 'grpc_server_streams_open',
+          help: 'Server streams open now, all callers together.',
+          registers: [registry],
+          collect() {
+            this.set(limiter.open);
+          },
+        }),
     );
   }
 
@@ -182,11 +202,18 @@ export class GrpcServer {
         )
       : ServerCredentials.createInsecure();
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(`${config.host}:${config.port}`, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+      this.server.bindAsync(`${config.host}:${config.port}`, credentials, (err, port) =>
+        err ? reject(err) : resolve(port),
+      );
     });
     if (config.auth === 'disabled') this.log.warn('gRPC auth is disabled: every caller is admin');
     this.log.info(
-      { port: this.boundPort, tls: Boolean(config.tls), mutualTls: Boolean(config.tls?.requireClientCert), services: this.serviceNames },
+      {
+        port: this.boundPort,
+        tls: Boolean(config.tls),
+        mutualTls: Boolean(config.tls?.requireClientCert),
+        services: this.serviceNames,
+      },
       'gRPC listening',
     );
     return this.boundPort;
@@ -206,7 +233,13 @@ export class GrpcServer {
     this.server.forceShutdown();
   }
 
-  private wrapUnary(service: string, name: string, path: string, access: MethodAccess, impl: UnaryImpl<unknown, unknown>) {
+  private wrapUnary(
+    service: string,
+    name: string,
+    path: string,
+    access: MethodAccess,
+    impl: UnaryImpl<unknown, unknown>,
+  ) {
     const labels = { grpc_service: service, grpc_method: name, grpc_type: 'unary' };
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       this.started.inc(labels);
@@ -232,7 +265,13 @@ export class GrpcServer {
     };
   }
 
-  private wrapServerStream(service: string, name: string, path: string, access: MethodAccess, impl: ServerStreamImpl<unknown, unknown>) {
+  private wrapServerStream(
+    service: string,
+    name: string,
+    path: string,
+    access: MethodAccess,
+    impl: ServerStreamImpl<unknown, unknown>,
+  ) {
     const labels = { grpc_service: service, grpc_method: name, grpc_type: 'server_stream' };
     return (call: ServerWritableStream<unknown, unknown>) => {
       this.started.inc(labels);
@@ -289,7 +328,13 @@ export class GrpcServer {
     };
   }
 
-  private authorize(path: string, access: MethodAccess, metadata: Metadata, signal: AbortSignal, peer: string): CallContext {
+  private authorize(
+    path: string,
+    access: MethodAccess,
+    metadata: Metadata,
+    signal: AbortSignal,
+    peer: string,
+  ): CallContext {
     const caller = this.auth.authorize(path, access, metadata);
     return { method: path, role: caller.role, metadata, signal, peer };
   }
@@ -328,7 +373,11 @@ function endWithStatus(call: ServerWritableStream<unknown, unknown>, code: GrpcS
   call.emit('error', Object.assign(new Error(details), { code, details }));
 }
 
-function writeWithBackpressure(call: ServerWritableStream<unknown, unknown>, message: unknown, signal: AbortSignal): Promise<void> {
+function writeWithBackpressure(
+  call: ServerWritableStream<unknown, unknown>,
+  message: unknown,
+  signal: AbortSignal,
+): Promise<void> {
   if (signal.aborted) return Promise.reject(new CancelledError('stream closed'));
   if (call.write(message)) return Promise.resolve();
   return new Promise((resolve, reject) => {

@@ -26,7 +26,9 @@ export function statusName(code: GrpcStatus): string {
  * gRPC call keeps its code; anything else is INTERNAL with a generic message (the details
  * go to the log, not to the client).
  */
-export function toStatus(err: unknown): Partial<StatusObject> & { code: GrpcStatus; details: string; internal: boolean } {
+export function toStatus(
+  err: unknown,
+): Partial<StatusObject> & { code: GrpcStatus; details: string; internal: boolean } {
   if (err instanceof VaError) {
     return { code: CODE_TO_STATUS[err.code], details: err.message, internal: err.code === 'INTERNAL' };
   }

@@ -34,7 +34,9 @@ export class StreamLimiter {
     if (this.total >= this.maxTotal) {
       return {
         refused: 'server',
-        error: new ResourceExhaustedError(`too many open streams on this server (limit ${this.maxTotal}, VA_GRPC_MAX_STREAMS): try again later`),
+        error: new ResourceExhaustedError(
+          `too many open streams on this server (limit ${this.maxTotal}, VA_GRPC_MAX_STREAMS): try again later`,
+        ),
       };
     }
     this.perPeer.set(peer, mine + 1);

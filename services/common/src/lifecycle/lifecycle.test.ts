@@ -48,8 +48,18 @@ describe('Lifecycle', () => {
   it('forces hung steps after the grace deadline and exits non-zero', async () => {
     const { lc, exits } = lifecycle(100, 200);
     const forced: string[] = [];
-    lc.onShutdown({ name: 'hung', phase: 'server', graceful: () => new Promise(() => {}), force: () => void forced.push('hung') });
-    lc.onShutdown({ name: 'later', phase: 'connections', graceful: async () => {}, force: () => void forced.push('later') });
+    lc.onShutdown({
+      name: 'hung',
+      phase: 'server',
+      graceful: () => new Promise(() => {}),
+      force: () => void forced.push('hung'),
+    });
+    lc.onShutdown({
+      name: 'later',
+      phase: 'connections',
+      graceful: async () => {},
+      force: () => void forced.push('later'),
+    });
     lc.onShutdown({ name: 'done', phase: 'intake', graceful: async () => {}, force: () => void forced.push('done') });
     const code = await lc.shutdown('test');
     assert.equal(code, 1);

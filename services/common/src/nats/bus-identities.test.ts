@@ -20,9 +20,11 @@ describe('NATS permission table', () => {
         assert.doesNotMatch(subject, /\$JS\.API\.STREAM\.(UPDATE|DELETE|PURGE|MSG\.DELETE)/, `${id}: ${subject}`);
         assert.doesNotMatch(subject, /^(>|\$JS\.>|\$JS\.API\.>|va\.>|_INBOX\.>)$/, `${id}: ${subject}`);
         // Streams are created only for the identity's own KV buckets.
-        if (subject.startsWith('$JS.API.STREAM.CREATE.')) assert.match(subject, /\.KV_[A-Za-z0-9_-]+$/, `${id}: ${subject}`);
+        if (subject.startsWith('$JS.API.STREAM.CREATE.'))
+          assert.match(subject, /\.KV_[A-Za-z0-9_-]+$/, `${id}: ${subject}`);
       }
-      for (const stream of Object.values(STREAMS)) assert.ok(!publish.includes(`$JS.API.STREAM.CREATE.${stream.name}`), `${id} may create ${stream.name}`);
+      for (const stream of Object.values(STREAMS))
+        assert.ok(!publish.includes(`$JS.API.STREAM.CREATE.${stream.name}`), `${id} may create ${stream.name}`);
     }
   });
 
@@ -33,7 +35,7 @@ describe('NATS permission table', () => {
     }
   });
 
-  it('gives each identity its own inbox, and nobody another\'s', () => {
+  it("gives each identity its own inbox, and nobody another's", () => {
     for (const id of services) {
       const inboxes = permissions(id).subscribe.filter((s) => s.startsWith('_INBOX'));
       assert.deepEqual(inboxes, [`${inboxPrefix(id)}.>`], id);
@@ -54,10 +56,19 @@ describe('NATS permission table', () => {
     const readers = (subject: string) => services.filter((id) => permissions(id).subscribe.includes(subject));
     assert.deepEqual(readers('va.frames.*'), ['batching-inference']);
     assert.deepEqual(readers('va.evidence-frame.*'), ['ingest']);
-    assert.deepEqual(services.filter((id) => permissions(id).publish.includes('va.evidence-frame.*')), ['sanity-check']);
+    assert.deepEqual(
+      services.filter((id) => permissions(id).publish.includes('va.evidence-frame.*')),
+      ['sanity-check'],
+    );
     // Ingest answers through the requester's reply subject only, once per request.
-    assert.deepEqual(services.filter((id) => permissions(id).respond), ['ingest']);
-    assert.match(renderNatsAuthorization((id) => JSON.stringify(`pw-${id}`)), /user: "ingest"[\s\S]*?allow_responses: \{ max: 1, expires: "\d+ms" \}/);
+    assert.deepEqual(
+      services.filter((id) => permissions(id).respond),
+      ['ingest'],
+    );
+    assert.match(
+      renderNatsAuthorization((id) => JSON.stringify(`pw-${id}`)),
+      /user: "ingest"[\s\S]*?allow_responses: \{ max: 1, expires: "\d+ms" \}/,
+    );
   });
 
   it('renders a nats-server block with every user; a user that publishes nothing is denied everything', () => {

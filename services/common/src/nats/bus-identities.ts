@@ -14,7 +14,15 @@ import { subjects } from './subjects.js';
  * with one API subject, so the two cannot be told apart), and only tracking may delete one, on
  * VA_DETECTIONS, to hand a camera's durable over (DurableConsumer takeOver).
  */
-export const BUS_IDENTITIES = ['admin', 'ingest', 'batching-inference', 'tracking', 'embedding-search', 'sanity-check', 'observer'] as const;
+export const BUS_IDENTITIES = [
+  'admin',
+  'ingest',
+  'batching-inference',
+  'tracking',
+  'embedding-search',
+  'sanity-check',
+  'observer',
+] as const;
 export type BusIdentity = (typeof BUS_IDENTITIES)[number];
 export type ServiceIdentity = Exclude<BusIdentity, 'admin' | 'observer'>;
 
@@ -112,7 +120,10 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
       return 'all';
     case 'ingest':
       // Serves frames it published, on request, as evidence images (evidence-frame.ts).
-      return { ...service('ingest', { publish: [subjects.frames('*')], subscribe: [subjects.evidenceFrame('*')] }), respond: EVIDENCE_FRAME_RESPONSE };
+      return {
+        ...service('ingest', { publish: [subjects.frames('*')], subscribe: [subjects.evidenceFrame('*')] }),
+        respond: EVIDENCE_FRAME_RESPONSE,
+      };
     case 'batching-inference':
       return service('batching-inference', {
         publish: [subjects.detections('*'), ...declares('detections')],
@@ -142,19 +153,35 @@ export function busPermissions(identity: BusIdentity): BusPermissions | 'all' {
           ...deadLetters(),
         ],
         // WatchEvents copies va.track-events.* to gRPC callers.
-        subscribe: [subjects.trackEvents('*'), ...maxDeliveryAdvisories('detections', 'tracks', 'trackEvents', 'flags', 'reviews')],
+        subscribe: [
+          subjects.trackEvents('*'),
+          ...maxDeliveryAdvisories('detections', 'tracks', 'trackEvents', 'flags', 'reviews'),
+        ],
       });
     case 'sanity-check':
       return service('sanity-check', {
         // Evidence images are asked of ingest for flagged or sampled frames only; raw frames never
         // reach sanity-check (frame statistics ride on the detection batches).
-        publish: [subjects.flags('*'), subjects.reviews('*'), subjects.evidenceFrame('*'), ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads), ...deadLetters()],
+        publish: [
+          subjects.flags('*'),
+          subjects.reviews('*'),
+          subjects.evidenceFrame('*'),
+          ...(['detections', 'tracks', 'flags', 'reviews'] as const).flatMap(reads),
+          ...deadLetters(),
+        ],
         subscribe: [...maxDeliveryAdvisories('detections', 'tracks', 'flags', 'reviews')],
       });
     case 'observer':
       return {
         publish: [],
-        subscribe: [subjects.detections('*'), subjects.tracks('*'), subjects.trackEvents('*'), subjects.flags('*'), subjects.reviews('*'), `${inboxPrefix('observer')}.>`],
+        subscribe: [
+          subjects.detections('*'),
+          subjects.tracks('*'),
+          subjects.trackEvents('*'),
+          subjects.flags('*'),
+          subjects.reviews('*'),
+          `${inboxPrefix('observer')}.>`,
+        ],
       };
   }
 }

@@ -23,7 +23,11 @@ export interface Codec<T> {
  * (frame pixels are not copied). `validate` rejects payloads that parse but make no sense
  * (random bytes often parse as protobuf).
  */
-export function protoCodec<T>(typeName: string, fns: MessageFns<T>, validate?: (value: T) => string | undefined): Codec<T> {
+export function protoCodec<T>(
+  typeName: string,
+  fns: MessageFns<T>,
+  validate?: (value: T) => string | undefined,
+): Codec<T> {
   return {
     typeName,
     encode: (value) => fns.encode(value).finish(),
@@ -51,7 +55,17 @@ export const codecs = {
   }),
   detectionBatch: protoCodec('va.common.v1.DetectionBatch', DetectionBatch, (b) => cameraProblem(b.cameraId)),
   trackUpdate: protoCodec('va.common.v1.TrackUpdate', TrackUpdate, (u) => cameraProblem(u.cameraId)),
-  trackEvent: protoCodec('va.common.v1.TrackEvent', TrackEvent, (e) => cameraProblem(e.cameraId) ?? (e.eventId ? undefined : 'event has no id')),
-  flag: protoCodec('va.common.v1.Flag', Flag, (f) => cameraProblem(f.cameraId) ?? (f.flagId ? undefined : 'flag has no id')),
-  reviewDecision: protoCodec('va.common.v1.ReviewDecision', ReviewDecision, (r) => (r.flagId ? undefined : 'review has no flag id')),
+  trackEvent: protoCodec(
+    'va.common.v1.TrackEvent',
+    TrackEvent,
+    (e) => cameraProblem(e.cameraId) ?? (e.eventId ? undefined : 'event has no id'),
+  ),
+  flag: protoCodec(
+    'va.common.v1.Flag',
+    Flag,
+    (f) => cameraProblem(f.cameraId) ?? (f.flagId ? undefined : 'flag has no id'),
+  ),
+  reviewDecision: protoCodec('va.common.v1.ReviewDecision', ReviewDecision, (r) =>
+    r.flagId ? undefined : 'review has no flag id',
+  ),
 };

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import {
+  connect,
+  type ConnectionOptions,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+} from 'nats';
 import type { JetStreamLimits, NatsConfig } from '../config/nats.js';
 import { UnavailableError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -23,7 +29,10 @@ export class NatsConnectionHandle {
     void this.watchStatus();
   }
 
-  static async connect(config: NatsConfig, options: { name: string; log: Logger; timeoutMs?: number }): Promise<NatsConnectionHandle> {
+  static async connect(
+    config: NatsConfig,
+    options: { name: string; log: Logger; timeoutMs?: number },
+  ): Promise<NatsConnectionHandle> {
     const log = options.log.child({ component: 'nats' });
     const connectOptions: ConnectionOptions = {
       servers: config.servers,
@@ -49,11 +58,16 @@ export class NatsConnectionHandle {
     try {
       nc = await connect(connectOptions);
     } catch (err) {
-      throw new UnavailableError(`cannot connect to NATS at ${config.servers.join(', ')}: ${errorMessage(err)}`, { cause: err });
+      throw new UnavailableError(`cannot connect to NATS at ${config.servers.join(', ')}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     const jsm = await nc.jetstreamManager({ timeout: 10_000 }).catch((err: unknown) => {
       void nc.close();
-      throw new UnavailableError(`NATS at ${config.servers.join(', ')} has no JetStream (start nats-server with -js): ${errorMessage(err)}`, { cause: err });
+      throw new UnavailableError(
+        `NATS at ${config.servers.join(', ')} has no JetStream (start nats-server with -js): ${errorMessage(err)}`,
+        { cause: err },
+      );
     });
     log.info({ server: nc.getServer(), tls: Boolean(config.tls) }, 'connected to NATS');
     return new NatsConnectionHandle(nc, nc.jetstream(), jsm, config.jetstream, log);

@@ -137,7 +137,14 @@ export class DurableConsumer<T> {
     this.malformedLog = rateLimitedLogger(this.log);
     this.maxDeliver = options.maxDeliver ?? nats.jetstream.maxDeliver;
     const kind = options.deadLetterKind ?? deadLetterKindOf(options.durable);
-    this.deadLetters = new ConsumerDeadLetters(nats, options.durable, kind, options.metrics, options.filterSubject, this.log);
+    this.deadLetters = new ConsumerDeadLetters(
+      nats,
+      options.durable,
+      kind,
+      options.metrics,
+      options.filterSubject,
+      this.log,
+    );
   }
 
   async start(): Promise<void> {
@@ -206,7 +213,10 @@ export class DurableConsumer<T> {
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
     }
-    this.log.info({ ackFloor: floor, unacknowledged: info.num_ack_pending }, 'took the durable over: unacknowledged messages are delivered again from its ack floor');
+    this.log.info(
+      { ackFloor: floor, unacknowledged: info.num_ack_pending },
+      'took the durable over: unacknowledged messages are delivered again from its ack floor',
+    );
   }
 
   /** Messages in the stream this consumer has not been delivered yet, plus those awaiting ack. */
@@ -273,7 +283,16 @@ export class DurableConsumer<T> {
           await this.deadLetter(msg, err);
         } else {
           const delayMs = Math.min((o.nakDelayMs ?? 1_000) * 2 ** (msg.info.deliveryCount - 1), MAX_NAK_DELAY_MS);
-          this.log.error({ err, subject: msg.subject, delivery: msg.info.deliveryCount, maxDeliver: this.maxDeliver, retryInMs: delayMs }, 'handler failed; message will be redelivered');
+          this.log.error(
+            {
+              err,
+              subject: msg.subject,
+              delivery: msg.info.deliveryCount,
+              maxDeliver: this.maxDeliver,
+              retryInMs: delayMs,
+            },
+            'handler failed; message will be redelivered',
+          );
           msg.nak(delayMs);
         }
       }
@@ -307,7 +326,11 @@ export class DurableConsumer<T> {
 
 /** A subject token from a durable name: 'search-detections' stays, 'Sanity_Tracks' becomes 'sanity-tracks'. */
 function deadLetterKindOf(durable: string): string {
-  const kind = durable.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^[^a-z]+/, '').slice(0, 32);
+  const kind = durable
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 32);
   return kind || 'consumer';
 }
 

@@ -48,15 +48,30 @@ export class ConsumerDeadLetters {
     const subject = subjects.deadLetter(this.kind, subjects.cameraOf(m.subject) ?? 'unknown');
     let duplicate: boolean;
     try {
-      ({ duplicate } = await this.nats.js.publish(subject, m.data, { headers: h, msgID: `dl:${this.durable}:${m.stream}:${m.streamSeq}` }));
+      ({ duplicate } = await this.nats.js.publish(subject, m.data, {
+        headers: h,
+        msgID: `dl:${this.durable}:${m.stream}:${m.streamSeq}`,
+      }));
     } catch (err) {
       this.metrics.deadLetterFailures.inc({ source: this.source });
-      this.log.error({ err: errorMessage(err), subject: m.subject, seq: m.streamSeq }, 'could not dead-letter a message given up on; it stays unacknowledged in its stream');
+      this.log.error(
+        { err: errorMessage(err), subject: m.subject, seq: m.streamSeq },
+        'could not dead-letter a message given up on; it stays unacknowledged in its stream',
+      );
       throw err;
     }
     if (duplicate) return;
     this.metrics.deadLettered.inc({ source: this.source, reason: metricReason });
-    this.log.error({ subject: m.subject, seq: m.streamSeq, deliveries: m.deliveries, reason: m.reason.slice(0, 300), deadLetter: subject }, 'message given up on and dead-lettered');
+    this.log.error(
+      {
+        subject: m.subject,
+        seq: m.streamSeq,
+        deliveries: m.deliveries,
+        reason: m.reason.slice(0, 300),
+        deadLetter: subject,
+      },
+      'message given up on and dead-lettered',
+    );
   }
 
   /**
@@ -87,7 +102,15 @@ export class ConsumerDeadLetters {
       const stored = await this.nats.jsm.streams.getMessage(stream, { seq });
       const deliveries = advisory.deliveries ?? 0;
       await this.send(
-        { subject: stored.subject, data: stored.data, stream, streamSeq: seq, deliveries, reason: `not acknowledged after ${deliveries} deliveries`, errorType: 'max_deliveries' },
+        {
+          subject: stored.subject,
+          data: stored.data,
+          stream,
+          streamSeq: seq,
+          deliveries,
+          reason: `not acknowledged after ${deliveries} deliveries`,
+          errorType: 'max_deliveries',
+        },
         'not_acknowledged',
       );
     } catch (err) {

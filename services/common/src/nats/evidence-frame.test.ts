@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '../errors.js';
-import { encodeEvidenceFrameRequest, evidenceFrameAnswerHeaders, parseEvidenceFrameRequest, readEvidenceFrameAnswer } from './evidence-frame.js';
+import {
+  encodeEvidenceFrameRequest,
+  evidenceFrameAnswerHeaders,
+  parseEvidenceFrameRequest,
+  readEvidenceFrameAnswer,
+} from './evidence-frame.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -22,14 +27,36 @@ describe('evidence-frame request/reply', () => {
       [new Uint8Array(10_000), /at most 512/],
       [new Uint8Array([0xff, 0xfe]), /not JSON/],
     ];
-    for (const [data, message] of cases) assert.throws(() => parseEvidenceFrameRequest(data), (err: unknown) => err instanceof InvalidArgumentError && message.test(err.message));
+    for (const [data, message] of cases)
+      assert.throws(
+        () => parseEvidenceFrameRequest(data),
+        (err: unknown) => err instanceof InvalidArgumentError && message.test(err.message),
+      );
   });
 
   it('reads answers, and takes one that breaks the protocol for a failure', () => {
     const jpeg = new Uint8Array([0xff, 0xd8, 0xff]);
-    assert.deepEqual(readEvidenceFrameAnswer({ headers: evidenceFrameAnswerHeaders({ status: 'ok', width: 768, height: 432 }), data: jpeg }), { status: 'ok', jpeg, width: 768, height: 432 });
-    assert.deepEqual(readEvidenceFrameAnswer({ headers: evidenceFrameAnswerHeaders({ status: 'aged_out', error: 'gone\nfor good' }), data: new Uint8Array(0) }), { status: 'aged_out', error: 'gone?for good' });
+    assert.deepEqual(
+      readEvidenceFrameAnswer({
+        headers: evidenceFrameAnswerHeaders({ status: 'ok', width: 768, height: 432 }),
+        data: jpeg,
+      }),
+      { status: 'ok', jpeg, width: 768, height: 432 },
+    );
+    assert.deepEqual(
+      readEvidenceFrameAnswer({
+        headers: evidenceFrameAnswerHeaders({ status: 'aged_out', error: 'gone\nfor good' }),
+        data: new Uint8Array(0),
+      }),
+      { status: 'aged_out', error: 'gone?for good' },
+    );
     assert.equal(readEvidenceFrameAnswer({ data: jpeg }).status, 'failed');
-    assert.equal(readEvidenceFrameAnswer({ headers: evidenceFrameAnswerHeaders({ status: 'ok', width: 768, height: 432 }), data: new Uint8Array(0) }).status, 'failed');
+    assert.equal(
+      readEvidenceFrameAnswer({
+        headers: evidenceFrameAnswerHeaders({ status: 'ok', width: 768, height: 432 }),
+        data: new Uint8Array(0),
+      }).status,
+      'failed',
+    );
   });
 });

@@ -35,28 +35,40 @@ const EPOCH_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const H = { status: 'Va-Status', error: 'Va-Error', width: 'Va-Width', height: 'Va-Height' } as const;
 
 export function encodeEvidenceFrameRequest(request: EvidenceFrameRequest): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ streamEpoch: request.streamEpoch, sequence: request.sequence, quality: request.quality }));
+  return new TextEncoder().encode(
+    JSON.stringify({ streamEpoch: request.streamEpoch, sequence: request.sequence, quality: request.quality }),
+  );
 }
 
 /** Reads and checks a request; throws InvalidArgumentError saying what is wrong. */
 export function parseEvidenceFrameRequest(data: Uint8Array): EvidenceFrameRequest {
-  if (data.byteLength > EVIDENCE_FRAME_REQUEST_MAX_BYTES) throw new InvalidArgumentError(`request is ${data.byteLength} bytes; at most ${EVIDENCE_FRAME_REQUEST_MAX_BYTES}`);
+  if (data.byteLength > EVIDENCE_FRAME_REQUEST_MAX_BYTES)
+    throw new InvalidArgumentError(`request is ${data.byteLength} bytes; at most ${EVIDENCE_FRAME_REQUEST_MAX_BYTES}`);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
   } catch {
-    throw new InvalidArgumentError('request is not JSON: expected {"streamEpoch": string, "sequence": integer, "quality": 1-100}');
+    throw new InvalidArgumentError(
+      'request is not JSON: expected {"streamEpoch": string, "sequence": integer, "quality": 1-100}',
+    );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError('request must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidArgumentError('request must be a JSON object');
   const { streamEpoch, sequence, quality } = value as Record<string, unknown>;
-  if (typeof streamEpoch !== 'string' || !EPOCH_PATTERN.test(streamEpoch)) throw new InvalidArgumentError(`streamEpoch must match ${EPOCH_PATTERN.source}`, 'streamEpoch');
-  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) throw new InvalidArgumentError('sequence must be a whole number >= 0', 'sequence');
-  if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100) throw new InvalidArgumentError('quality must be a whole number from 1 to 100', 'quality');
+  if (typeof streamEpoch !== 'string' || !EPOCH_PATTERN.test(streamEpoch))
+    throw new InvalidArgumentError(`streamEpoch must match ${EPOCH_PATTERN.source}`, 'streamEpoch');
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0)
+    throw new InvalidArgumentError('sequence must be a whole number >= 0', 'sequence');
+  if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 1 || quality > 100)
+    throw new InvalidArgumentError('quality must be a whole number from 1 to 100', 'quality');
   return { streamEpoch, sequence, quality };
 }
 
 /** The headers of an answer (NATS headers are single-line ASCII: the error text is made so). */
-export function evidenceFrameAnswerHeaders(answer: { status: 'ok'; width: number; height: number } | { status: Exclude<EvidenceFrameStatus, 'ok'>; error: string }): MsgHdrs {
+export function evidenceFrameAnswerHeaders(
+  answer:
+    { status: 'ok'; width: number; height: number } | { status: Exclude<EvidenceFrameStatus, 'ok'>; error: string },
+): MsgHdrs {
   const h = natsHeaders();
   h.set(H.status, answer.status);
   if (answer.status === 'ok') {
@@ -71,10 +83,13 @@ export function evidenceFrameAnswerHeaders(answer: { status: 'ok'; width: number
 /** Reads an answer; one that does not follow the protocol is 'failed' with the reason. */
 export function readEvidenceFrameAnswer(msg: { headers?: MsgHdrs; data: Uint8Array }): EvidenceFrameAnswer {
   const status = msg.headers?.get(H.status) ?? '';
-  if (!(EVIDENCE_FRAME_STATUSES as readonly string[]).includes(status)) return { status: 'failed', error: `answer without a known ${H.status} header ("${status.slice(0, 40)}")` };
-  if (status !== 'ok') return { status: status as Exclude<EvidenceFrameStatus, 'ok'>, error: msg.headers?.get(H.error) ?? '' };
+  if (!(EVIDENCE_FRAME_STATUSES as readonly string[]).includes(status))
+    return { status: 'failed', error: `answer without a known ${H.status} header ("${status.slice(0, 40)}")` };
+  if (status !== 'ok')
+    return { status: status as Exclude<EvidenceFrameStatus, 'ok'>, error: msg.headers?.get(H.error) ?? '' };
   const width = Number(msg.headers?.get(H.width));
   const height = Number(msg.headers?.get(H.height));
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || msg.data.byteLength === 0) return { status: 'failed', error: 'ok answer without a JPEG or its size' };
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || msg.data.byteLength === 0)
+    return { status: 'failed', error: 'ok answer without a JPEG or its size' };
   return { status: 'ok', jpeg: msg.data, width, height };
 }

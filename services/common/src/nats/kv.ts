@@ -27,7 +27,12 @@ export function kvBucketOptions(replicas: number, options: KvBucketOptions): Par
  * error naming the admin's job. On a single server, replicas > 1 fails with NATS's "replicas > 1
  * not supported in non-clustered mode".
  */
-export async function openKvBucket(nats: { js: JetStreamClient; jsm: JetStreamManager }, bucket: string, replicas: number, options: KvBucketOptions): Promise<KV> {
+export async function openKvBucket(
+  nats: { js: JetStreamClient; jsm: JetStreamManager },
+  bucket: string,
+  replicas: number,
+  options: KvBucketOptions,
+): Promise<KV> {
   const kv = await nats.js.views.kv(bucket, kvBucketOptions(replicas, options));
   const stream = `KV_${bucket}`;
   const info = await nats.jsm.streams.info(stream);

@@ -16,7 +16,10 @@ runMain('nats-provision', async () => {
   try {
     const keys = Object.keys(STREAMS) as StreamKey[];
     await ensureStreams(nats.jsm, keys, config.jetstream);
-    log.info({ streams: keys.map((k) => STREAMS[k].name), user: config.user ?? '(none)' }, 'JetStream streams provisioned');
+    log.info(
+      { streams: keys.map((k) => STREAMS[k].name), user: config.user ?? '(none)' },
+      'JetStream streams provisioned',
+    );
   } finally {
     await nats.close();
   }

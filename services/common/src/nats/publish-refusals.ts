@@ -54,7 +54,12 @@ export class PublishRefusals {
    * Publishes to JetStream; a refusal is counted and thrown as a StreamFullError, any other failure
    * is thrown as it came.
    */
-  async publish(js: JetStreamClient, subject: string, data: Uint8Array, options?: Partial<JetStreamPublishOptions>): Promise<PubAck> {
+  async publish(
+    js: JetStreamClient,
+    subject: string,
+    data: Uint8Array,
+    options?: Partial<JetStreamPublishOptions>,
+  ): Promise<PubAck> {
     try {
       return await js.publish(subject, data, options);
     } catch (err) {

@@ -16,8 +16,12 @@ export function renderNatsAuthorization(password: (identity: BusIdentity) => str
     if (permissions !== 'all') {
       // An empty allow list would allow everything: an identity that publishes nothing is denied '>'.
       const publish = permissions.publish.length > 0 ? `allow: ${list(permissions.publish)}` : `deny: [">"]`;
-      const respond = permissions.respond ? `\n        allow_responses: { max: ${permissions.respond.max}, expires: "${permissions.respond.expiresMs}ms" }` : '';
-      fields.push(`permissions: {\n        publish: { ${publish} }\n        subscribe: { allow: ${list(permissions.subscribe)} }${respond}\n      }`);
+      const respond = permissions.respond
+        ? `\n        allow_responses: { max: ${permissions.respond.max}, expires: "${permissions.respond.expiresMs}ms" }`
+        : '';
+      fields.push(
+        `permissions: {\n        publish: { ${publish} }\n        subscribe: { allow: ${list(permissions.subscribe)} }${respond}\n      }`,
+      );
     }
     return `    {\n      ${fields.join('\n      ')}\n    }`;
   });
@@ -32,7 +36,8 @@ export function literalPassword(passwords: Record<BusIdentity, string>): (identi
   return (identity) => {
     const value = passwords[identity];
     // Generated passwords are hex; anything else could break out of the quoted string.
-    if (!/^[A-Za-z0-9_-]{16,}$/.test(value)) throw new Error(`password of NATS user ${identity} must be 16+ characters of [A-Za-z0-9_-]`);
+    if (!/^[A-Za-z0-9_-]{16,}$/.test(value))
+      throw new Error(`password of NATS user ${identity} must be 16+ characters of [A-Za-z0-9_-]`);
     return JSON.stringify(value);
   };
 }

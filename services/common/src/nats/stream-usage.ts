@@ -19,8 +19,18 @@ export class StreamUsage {
     private readonly streams: readonly string[],
     private readonly log: Logger,
   ) {
-    this.ratio = new Gauge({ name: 'va_jetstream_stream_usage_ratio', help: 'Bytes stored in the JetStream stream / its max_bytes (VA_JS_MAX_BYTES); at 1 publishes are refused.', labelNames: ['stream'], registers: [registry] });
-    this.bytes = new Gauge({ name: 'va_jetstream_stream_bytes', help: 'Bytes stored in the JetStream stream.', labelNames: ['stream'], registers: [registry] });
+    this.ratio = new Gauge({
+      name: 'va_jetstream_stream_usage_ratio',
+      help: 'Bytes stored in the JetStream stream / its max_bytes (VA_JS_MAX_BYTES); at 1 publishes are refused.',
+      labelNames: ['stream'],
+      registers: [registry],
+    });
+    this.bytes = new Gauge({
+      name: 'va_jetstream_stream_bytes',
+      help: 'Bytes stored in the JetStream stream.',
+      labelNames: ['stream'],
+      registers: [registry],
+    });
   }
 
   /** Reads every stream's state once; a stream that cannot be read keeps its last value. */

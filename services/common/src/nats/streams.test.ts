@@ -20,10 +20,14 @@ describe('stream limits', () => {
 });
 
 describe('nothing lost silently when a stream is full', () => {
-  const limits = loadNatsConfig({ VA_JS_MAX_BYTES: String(2 << 20), VA_JS_DETECTIONS_MAX_BYTES: String(8 << 20) }).jetstream;
+  const limits = loadNatsConfig({
+    VA_JS_MAX_BYTES: String(2 << 20),
+    VA_JS_DETECTIONS_MAX_BYTES: String(8 << 20),
+  }).jetstream;
 
   it('declares every stream discard-new: a full stream refuses new messages instead of deleting stored ones', () => {
-    for (const key of Object.keys(STREAMS) as StreamKey[]) assert.equal(streamConfig(key, limits).discard, DiscardPolicy.New, key);
+    for (const key of Object.keys(STREAMS) as StreamKey[])
+      assert.equal(streamConfig(key, limits).discard, DiscardPolicy.New, key);
   });
 
   it('gives VA_DETECTIONS its own byte budget', () => {

@@ -12,12 +12,28 @@ import { STAGES } from './subjects.js';
  * va_jetstream_stream_usage_ratio, alerted on at 80 %. Only max age deletes, a documented bound.
  */
 export const STREAMS = {
-  detections: { name: 'VA_DETECTIONS', subjects: [`${STAGES.detections}.*`], description: 'Detections per frame (DetectionBatch)' },
+  detections: {
+    name: 'VA_DETECTIONS',
+    subjects: [`${STAGES.detections}.*`],
+    description: 'Detections per frame (DetectionBatch)',
+  },
   tracks: { name: 'VA_TRACKS', subjects: [`${STAGES.tracks}.*`], description: 'Tracker state per frame (TrackUpdate)' },
-  trackEvents: { name: 'VA_TRACK_EVENTS', subjects: [`${STAGES.trackEvents}.*`], description: 'Track lifecycle, zone and line events (TrackEvent)' },
+  trackEvents: {
+    name: 'VA_TRACK_EVENTS',
+    subjects: [`${STAGES.trackEvents}.*`],
+    description: 'Track lifecycle, zone and line events (TrackEvent)',
+  },
   flags: { name: 'VA_FLAGS', subjects: [`${STAGES.flags}.*`], description: 'Sanity flags (Flag)' },
-  reviews: { name: 'VA_REVIEWS', subjects: [`${STAGES.reviews}.*`], description: 'Human review decisions (ReviewDecision)' },
-  deadLetters: { name: 'VA_DEAD_LETTERS', subjects: ['va.deadletter.>'], description: 'Messages that could not be processed, reason in headers' },
+  reviews: {
+    name: 'VA_REVIEWS',
+    subjects: [`${STAGES.reviews}.*`],
+    description: 'Human review decisions (ReviewDecision)',
+  },
+  deadLetters: {
+    name: 'VA_DEAD_LETTERS',
+    subjects: ['va.deadletter.>'],
+    description: 'Messages that could not be processed, reason in headers',
+  },
 } as const;
 export type StreamKey = keyof typeof STREAMS;
 
@@ -70,7 +86,12 @@ export interface EnsureStreamsResult {
  * (bus-identities.ts), so for it (`verifyOnly`, or when the server refuses) this checks that each
  * stream exists and reports those whose settings differ. A missing stream is then a clear error.
  */
-export async function ensureStreams(jsm: JetStreamManager, keys: StreamKey[], limits: JetStreamLimits, options: { verifyOnly?: boolean } = {}): Promise<EnsureStreamsResult> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  keys: StreamKey[],
+  limits: JetStreamLimits,
+  options: { verifyOnly?: boolean } = {},
+): Promise<EnsureStreamsResult> {
   const notUpdated: string[] = [];
   for (const key of keys) {
     const config = streamConfig(key, limits);
@@ -96,7 +117,10 @@ export async function ensureStreams(jsm: JetStreamManager, keys: StreamKey[], li
     } catch (err) {
       if (!isStreamNotFound(err)) throw err;
       const missing = (cause?: unknown) =>
-        new UnavailableError(`JetStream stream ${name} does not exist and this NATS user may not create it: provision the bus as the admin user first (deploy/README.md, "NATS users")`, { cause });
+        new UnavailableError(
+          `JetStream stream ${name} does not exist and this NATS user may not create it: provision the bus as the admin user first (deploy/README.md, "NATS users")`,
+          { cause },
+        );
       if (options.verifyOnly) throw missing();
       await jsm.streams.add(config).catch((addErr: unknown) => {
         throw isPermissionDenied(addErr) ? missing(addErr) : addErr;

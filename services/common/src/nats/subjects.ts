@@ -48,7 +48,8 @@ export const subjects = {
   evidenceFrame: (camera: CameraSelector) => `va.evidence-frame.${camera === '*' ? '*' : assertCameraId(camera)}`,
   /** Messages that could not be processed, with the reason in headers: va.deadletter.<kind>.<camera>. */
   deadLetter: (kind: string, camera: CameraSelector) => {
-    if (!/^[a-z][a-z0-9-]{0,31}$/.test(kind)) throw new InvalidArgumentError(`dead-letter kind "${kind}" is not a subject token`);
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(kind))
+      throw new InvalidArgumentError(`dead-letter kind "${kind}" is not a subject token`);
     return `va.deadletter.${kind}.${camera === '*' ? '*' : assertCameraId(camera)}`;
   },
   /** The camera id in a stage subject, or undefined when the subject is not one of ours. */

@@ -27,10 +27,20 @@ export function detectionBatchDoc(b: DetectionBatchF32): DocDraft {
       count: b.detections.length,
       class_names: [...new Set(b.detections.map((d) => d.className).filter((n) => n.length > 0))],
       detections: b.detections.map((d) =>
-        compact({ class_id: d.classId, class_name: d.className, score: finite(d.score), box: boxDoc(d.box), has_embedding: d.embedding.length > 0 }),
+        compact({
+          class_id: d.classId,
+          class_name: d.className,
+          score: finite(d.score),
+          box: boxDoc(d.box),
+          has_embedding: d.embedding.length > 0,
+        }),
       ),
       frame_stats: b.frameStats
-        ? compact({ mean_luma: finite(b.frameStats.meanLuma), luma_stddev: finite(b.frameStats.lumaStddev), thumb_hash: String(b.frameStats.thumbHash) })
+        ? compact({
+            mean_luma: finite(b.frameStats.meanLuma),
+            luma_stddev: finite(b.frameStats.lumaStddev),
+            thumb_hash: String(b.frameStats.thumbHash),
+          })
         : undefined,
     }),
   };

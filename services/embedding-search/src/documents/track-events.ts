@@ -1,4 +1,9 @@
-import { TrackEventType, trackEventTypeFromJSON, trackEventTypeToJSON, type TrackEvent } from '@va/proto/va/common/v1/track';
+import {
+  TrackEventType,
+  trackEventTypeFromJSON,
+  trackEventTypeToJSON,
+  type TrackEvent,
+} from '@va/proto/va/common/v1/track';
 import { boxDoc, boxFromDoc, compact, enumName, eventTime, finite, type DocDraft } from './fields.js';
 
 const PREFIX = 'TRACK_EVENT_TYPE_';

@@ -7,14 +7,22 @@ import { TrackPathSampler } from './track-path-sampler.js';
 const T0 = Date.UTC(2030, 0, 1);
 
 /** Frame `seq` of camera `cam` at 10 fps; tracks matched a detection unless listed in `unmatched`. */
-function update(seq: number, trackIds: string[], opts: { predicted?: boolean; unmatched?: string[] } = {}): TrackUpdate {
+function update(
+  seq: number,
+  trackIds: string[],
+  opts: { predicted?: boolean; unmatched?: string[] } = {},
+): TrackUpdate {
   return TrackUpdate.fromPartial({
     cameraId: 'cam',
     streamEpoch: 'e1',
     sequence: seq,
     captureTsMs: T0 + seq * 100,
     predicted: opts.predicted ?? false,
-    tracks: trackIds.map((trackId) => ({ trackId, detectionIndex: opts.predicted || opts.unmatched?.includes(trackId) ? -1 : 0, box: { x1: seq, y1: 0, x2: seq + 10, y2: 10 } })),
+    tracks: trackIds.map((trackId) => ({
+      trackId,
+      detectionIndex: opts.predicted || opts.unmatched?.includes(trackId) ? -1 : 0,
+      box: { x1: seq, y1: 0, x2: seq + 10, y2: 10 },
+    })),
   });
 }
 
@@ -26,7 +34,11 @@ describe('track path sampler: a point per track per interval, plus first, last a
     const out: string[] = [];
     for (let seq = 0; seq <= 25; seq++) out.push(...ids(s.sample(update(seq, ['a']))));
     assert.deepEqual(out, ['cam:e1:0:a', 'cam:e1:10:a', 'cam:e1:20:a']);
-    assert.deepEqual(ids(s.sample(update(26, ['b']))), ['cam:e1:26:b', 'cam:e1:25:a'], 'b is new; a left, so its last point');
+    assert.deepEqual(
+      ids(s.sample(update(26, ['b']))),
+      ['cam:e1:26:b', 'cam:e1:25:a'],
+      'b is new; a left, so its last point',
+    );
     assert.equal(s.size, 1);
   });
 
@@ -39,7 +51,11 @@ describe('track path sampler: a point per track per interval, plus first, last a
     assert.deepEqual(ids(s.sample(update(12, ['a']))), ['cam:e1:12:a']);
     s.sample(update(13, ['a']));
     s.sample(update(14, ['a'], { predicted: true }));
-    assert.deepEqual(ids(s.sample(update(15, []))), ['cam:e1:13:a'], 'the last detected point, not the trailing prediction');
+    assert.deepEqual(
+      ids(s.sample(update(15, []))),
+      ['cam:e1:13:a'],
+      'the last detected point, not the trailing prediction',
+    );
   });
 
   it('writes the held last point at the ENDED event, and a point at zone and line events', () => {
@@ -47,19 +63,63 @@ describe('track path sampler: a point per track per interval, plus first, last a
     const s = new TrackPathSampler({ intervalMs: 1_000, maxTracks: 100, metrics });
     s.sample(update(0, ['a']));
     s.sample(update(3, ['a']));
-    const zone = TrackEvent.fromPartial({ eventId: 'z', cameraId: 'cam', trackId: 'a', type: TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, sequence: 2, tsMs: T0 + 200, box: { x1: 1, y1: 2, x2: 3, y2: 4 } });
+    const zone = TrackEvent.fromPartial({
+      eventId: 'z',
+      cameraId: 'cam',
+      trackId: 'a',
+      type: TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER,
+      sequence: 2,
+      tsMs: T0 + 200,
+      box: { x1: 1, y1: 2, x2: 3, y2: 4 },
+    });
     const zonePoint = s.pointsOf(zone);
     assert.deepEqual(ids(zonePoint), ['cam:e1:2:a'], 'same id as the frame’s own point, epoch from the track');
     assert.deepEqual(zonePoint[0]?.doc.box, { x1: 1, y1: 2, x2: 3, y2: 4 });
-    assert.deepEqual(ids(s.pointsOf(TrackEvent.fromPartial({ eventId: 's', cameraId: 'cam', trackId: 'a', type: TrackEventType.TRACK_EVENT_TYPE_LOST, sequence: 3, tsMs: T0 + 300 }))), []);
-    assert.deepEqual(ids(s.pointsOf(TrackEvent.fromPartial({ eventId: 'x', cameraId: 'cam', trackId: 'a', type: TrackEventType.TRACK_EVENT_TYPE_ENDED, sequence: 3, tsMs: T0 + 300 }))), ['cam:e1:3:a']);
+    assert.deepEqual(
+      ids(
+        s.pointsOf(
+          TrackEvent.fromPartial({
+            eventId: 's',
+            cameraId: 'cam',
+            trackId: 'a',
+            type: TrackEventType.TRACK_EVENT_TYPE_LOST,
+            sequence: 3,
+            tsMs: T0 + 300,
+          }),
+        ),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      ids(
+        s.pointsOf(
+          TrackEvent.fromPartial({
+            eventId: 'x',
+            cameraId: 'cam',
+            trackId: 'a',
+            type: TrackEventType.TRACK_EVENT_TYPE_ENDED,
+            sequence: 3,
+            tsMs: T0 + 300,
+          }),
+        ),
+      ),
+      ['cam:e1:3:a'],
+    );
     assert.equal(s.size, 0);
     assert.deepEqual(ids(s.sample(update(4, []))), [], 'an ended track is not ended twice');
   });
 
   it('never lets an event point overwrite the frame’s own point', () => {
     const s = new TrackPathSampler({ intervalMs: 1_000, maxTracks: 100, metrics: testMetrics() });
-    const at = (sequence: number) => TrackEvent.fromPartial({ eventId: `l${sequence}`, cameraId: 'cam', trackId: 'a', type: TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS, sequence, tsMs: T0 + sequence * 100 });
+    const at = (sequence: number) =>
+      TrackEvent.fromPartial({
+        eventId: `l${sequence}`,
+        cameraId: 'cam',
+        trackId: 'a',
+        type: TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS,
+        sequence,
+        tsMs: T0 + sequence * 100,
+      });
     s.sample(update(0, ['a']));
     assert.deepEqual(s.pointsOf(at(0)), [], 'already indexed as the first point');
     s.sample(update(1, ['a']));
@@ -77,7 +137,11 @@ describe('track path sampler: a point per track per interval, plus first, last a
     const bounded = new TrackPathSampler({ intervalMs: 1_000, maxTracks: 2, metrics });
     bounded.sample(update(0, ['a', 'b']));
     bounded.sample(update(1, ['a', 'b']));
-    assert.deepEqual(ids(bounded.sample(update(2, ['a', 'b', 'c']))), ['cam:e1:2:c', 'cam:e1:2:a'], 'the least recently updated track is ended early, its last point written');
+    assert.deepEqual(
+      ids(bounded.sample(update(2, ['a', 'b', 'c']))),
+      ['cam:e1:2:c', 'cam:e1:2:a'],
+      'the least recently updated track is ended early, its last point written',
+    );
     const counts = Object.fromEntries((await metrics.pathPoints.get()).values.map((v) => [v.labels.outcome, v.value]));
     assert.deepEqual(counts, { indexed: 4, deferred: 4 });
   });

@@ -22,7 +22,11 @@ interface PathState {
   held: { update: TrackUpdate; track: Track; tsMs: number } | undefined;
 }
 
-const EVENT_POINT_TYPES = new Set([TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER, TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT, TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS]);
+const EVENT_POINT_TYPES = new Set([
+  TrackEventType.TRACK_EVENT_TYPE_ZONE_ENTER,
+  TrackEventType.TRACK_EVENT_TYPE_ZONE_EXIT,
+  TrackEventType.TRACK_EVENT_TYPE_LINE_CROSS,
+]);
 
 /**
  * Chooses which track points are indexed: people search paths at seconds' resolution, and every
@@ -65,7 +69,14 @@ export class TrackPathSampler {
       const detected = !u.predicted && t.detectionIndex >= 0;
       let s = this.tracks.get(key);
       if (!s) {
-        s = { key, cameraId: u.cameraId, streamEpoch: u.streamEpoch, lastIndexedTsMs: tsMs, lastIndexedSequence: u.sequence, held: undefined };
+        s = {
+          key,
+          cameraId: u.cameraId,
+          streamEpoch: u.streamEpoch,
+          lastIndexedTsMs: tsMs,
+          lastIndexedSequence: u.sequence,
+          held: undefined,
+        };
         out.push(trackPointDoc(u, t, tsMs));
       } else if (detected && tsMs - s.lastIndexedTsMs >= intervalMs) {
         s.lastIndexedTsMs = tsMs;

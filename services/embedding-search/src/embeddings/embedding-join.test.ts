@@ -7,15 +7,32 @@ import { EmbeddingJoin } from './embedding-join.js';
 const DIMS = 4;
 const vec = (x: number) => [x, 1, 0, 0];
 const batch = (camera: string, sequence: number, embeddings: Array<number[] | undefined>) =>
-  receivedBatch({ cameraId: camera, sequence, captureTsMs: 1000 + sequence, streamEpoch: 'e', detections: embeddings.map((e, i) => ({ score: 0.5 + i / 10, className: 'person', embedding: e ?? [] })) });
+  receivedBatch({
+    cameraId: camera,
+    sequence,
+    captureTsMs: 1000 + sequence,
+    streamEpoch: 'e',
+    detections: embeddings.map((e, i) => ({ score: 0.5 + i / 10, className: 'person', embedding: e ?? [] })),
+  });
 const update = (camera: string, sequence: number, matches: Array<[string, number]>) =>
-  TrackUpdate.fromPartial({ cameraId: camera, sequence, captureTsMs: 1000 + sequence, streamEpoch: 'e', tracks: matches.map(([trackId, detectionIndex]) => ({ trackId, detectionIndex, className: 'person' })) });
+  TrackUpdate.fromPartial({
+    cameraId: camera,
+    sequence,
+    captureTsMs: 1000 + sequence,
+    streamEpoch: 'e',
+    tracks: matches.map(([trackId, detectionIndex]) => ({ trackId, detectionIndex, className: 'person' })),
+  });
 
 describe('joining track updates with their detections', () => {
   it('detections first: the update picks its matched detection', () => {
     const join = new EmbeddingJoin({ framesPerCamera: 10, maxCameras: 10, dims: DIMS, metrics: testMetrics() });
     assert.deepEqual(join.addDetections(batch('c', 1, [vec(1), vec(2)])), []);
-    const out = join.matchTracks(update('c', 1, [['a', 1], ['b', -1]]));
+    const out = join.matchTracks(
+      update('c', 1, [
+        ['a', 1],
+        ['b', -1],
+      ]),
+    );
     assert.equal(out.length, 1);
     assert.equal(out[0]?.track.trackId, 'a');
     assert.deepEqual(Array.from(out[0]?.embedding ?? []), vec(2));
@@ -36,7 +53,17 @@ describe('joining track updates with their detections', () => {
   it('skips detections without a usable embedding', () => {
     const join = new EmbeddingJoin({ framesPerCamera: 10, maxCameras: 10, dims: DIMS, metrics: testMetrics() });
     join.addDetections(batch('c', 1, [undefined, [1, 2], [0, 0, 0, 0], [Number.NaN, 1, 1, 1]]));
-    assert.deepEqual(join.matchTracks(update('c', 1, [['a', 0], ['b', 1], ['c', 2], ['d', 3]])), []);
+    assert.deepEqual(
+      join.matchTracks(
+        update('c', 1, [
+          ['a', 0],
+          ['b', 1],
+          ['c', 2],
+          ['d', 3],
+        ]),
+      ),
+      [],
+    );
   });
 
   it('stays bounded: old frames, old pending matches and quiet cameras are dropped', () => {
@@ -49,7 +76,13 @@ describe('joining track updates with their detections', () => {
     join.addDetections(batch('c2', 1, [vec(1)]));
     join.addDetections(batch('c3', 1, [vec(1)]));
     assert.equal(join.size.cameras, 2);
-    const global = new EmbeddingJoin({ framesPerCamera: 100, maxCameras: 100, dims: DIMS, metrics: testMetrics(), maxEmbeddings: 5 });
+    const global = new EmbeddingJoin({
+      framesPerCamera: 100,
+      maxCameras: 100,
+      dims: DIMS,
+      metrics: testMetrics(),
+      maxEmbeddings: 5,
+    });
     for (let s = 0; s < 4; s++) global.addDetections(batch(`cam${s}`, s, [vec(1), vec(2)]));
     assert.ok(global.size.embeddings <= 5);
   });

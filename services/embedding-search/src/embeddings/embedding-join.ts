@@ -141,7 +141,15 @@ export class EmbeddingJoin {
   private candidate(track: TrackInfo, frame: CachedFrame, index: number): EmbeddingCandidate | undefined {
     const d = frame.detections.get(index);
     if (!d) return undefined;
-    return { track, sequence: track.sequence, tsMs: frame.tsMs, score: d.score, box: d.box, embedding: d.embedding, embedder: frame.embedder };
+    return {
+      track,
+      sequence: track.sequence,
+      tsMs: frame.tsMs,
+      score: d.score,
+      box: d.box,
+      embedding: d.embedding,
+      embedder: frame.embedder,
+    };
   }
 
   /** Wrong sizes and zero or non-finite vectors cannot be indexed. The vector is the decoder's own copy, kept as is. */

@@ -10,7 +10,12 @@ import { TrackSummaries } from './track-summaries.js';
 import type { StoredSummary, TrackSummaryStore } from './track-summary-store.js';
 
 const T0 = Date.UTC(2030, 0, 1, 12);
-const router = new IndexRouter(new IndexNames('va'), Object.fromEntries(INDEX_KINDS.map((k) => [k, 30])) as never, testMetrics(), () => T0);
+const router = new IndexRouter(
+  new IndexNames('va'),
+  Object.fromEntries(INDEX_KINDS.map((k) => [k, 30])) as never,
+  testMetrics(),
+  () => T0,
+);
 
 function store(stored: Record<string, StoredSummary> = {}): TrackSummaryStore & { loads: number } {
   const s = {
@@ -29,13 +34,28 @@ const update = (sequence: number, trackIds: string[], camera = 'cam') =>
     sequence,
     captureTsMs: T0 + sequence * 100,
     streamEpoch: 'e',
-    tracks: trackIds.map((trackId) => ({ trackId, className: 'person', hits: sequence + 1, firstSeenTsMs: T0, lastSeenTsMs: T0 + sequence * 100, detectionIndex: 0 })),
+    tracks: trackIds.map((trackId) => ({
+      trackId,
+      className: 'person',
+      hits: sequence + 1,
+      firstSeenTsMs: T0,
+      lastSeenTsMs: T0 + sequence * 100,
+      detectionIndex: 0,
+    })),
   });
 
 function candidate(u: TrackUpdate, trackId: string, score: number): EmbeddingCandidate {
   const t = u.tracks.find((x) => x.trackId === trackId);
   assert.ok(t);
-  return { track: trackInfo(u, t), sequence: u.sequence, tsMs: u.captureTsMs, score, box: undefined, embedding: Float32Array.from([score, 1]), embedder: { name: 'osnet', version: '1' } };
+  return {
+    track: trackInfo(u, t),
+    sequence: u.sequence,
+    tsMs: u.captureTsMs,
+    score,
+    box: undefined,
+    embedding: Float32Array.from([score, 1]),
+    embedder: { name: 'osnet', version: '1' },
+  };
 }
 
 describe('track summaries: one representative embedding per track', () => {
@@ -55,7 +75,11 @@ describe('track summaries: one representative embedding per track', () => {
 
     for (let seq = 2; seq < 6; seq++) {
       const u = update(seq, ['a']);
-      assert.deepEqual(s.observe(u, [candidate(u, 'a', 0.6 + seq / 100)]), [], `nothing before ${5} frames (seq ${seq})`);
+      assert.deepEqual(
+        s.observe(u, [candidate(u, 'a', 0.6 + seq / 100)]),
+        [],
+        `nothing before ${5} frames (seq ${seq})`,
+      );
     }
     const u6 = update(6, ['a']);
     const w6 = s.observe(u6, [candidate(u6, 'a', 0.5)]);
@@ -71,15 +95,34 @@ describe('track summaries: one representative embedding per track', () => {
     s.observe(update(0, ['a', 'b']), []);
     s.observe(update(1, ['a', 'b']), []);
     const w = s.observe(update(2, ['b']), []);
-    assert.deepEqual(w.map((x) => x.id), ['cam/a']);
+    assert.deepEqual(
+      w.map((x) => x.id),
+      ['cam/a'],
+    );
     assert.equal(w[0]?.doc.last_sequence, 1);
     assert.equal(s.size, 1);
-    assert.deepEqual(s.observe(update(3, ['b'], 'other-cam'), []).map((y) => y.id), ['other-cam/b'], 'other cameras do not end this camera\'s tracks');
+    assert.deepEqual(
+      s.observe(update(3, ['b'], 'other-cam'), []).map((y) => y.id),
+      ['other-cam/b'],
+      "other cameras do not end this camera's tracks",
+    );
   });
 
   it('continues a track stored before a restart: best embedding and version carry on', async () => {
     const stored = {
-      'cam/a': { version: 7, source: { first_seen_ts: T0 - 1000, last_seen_ts: T0, last_sequence: 40, hits: 41, best_score: 0.9, best_sequence: 30, best_ts: T0 - 500, embedding: [0.9, 1] } },
+      'cam/a': {
+        version: 7,
+        source: {
+          first_seen_ts: T0 - 1000,
+          last_seen_ts: T0,
+          last_sequence: 40,
+          hits: 41,
+          best_score: 0.9,
+          best_sequence: 30,
+          best_ts: T0 - 500,
+          embedding: [0.9, 1],
+        },
+      },
     };
     const st = store(stored);
     const s = new TrackSummaries({ router, store: st, metrics: testMetrics(), refreshMs: 500, maxTracks: 100 });
@@ -112,7 +155,12 @@ describe('track summaries: one representative embedding per track', () => {
 
   it('skips tracks that started before the retention window', async () => {
     const s = new TrackSummaries({ router, store: store(), metrics: testMetrics(), refreshMs: 100, maxTracks: 10 });
-    const old = TrackUpdate.fromPartial({ cameraId: 'cam', sequence: 1, captureTsMs: T0, tracks: [{ trackId: 'ancient', firstSeenTsMs: T0 - 90 * 86_400_000, lastSeenTsMs: T0 }] });
+    const old = TrackUpdate.fromPartial({
+      cameraId: 'cam',
+      sequence: 1,
+      captureTsMs: T0,
+      tracks: [{ trackId: 'ancient', firstSeenTsMs: T0 - 90 * 86_400_000, lastSeenTsMs: T0 }],
+    });
     assert.deepEqual(s.observe(old, []), []);
   });
 });

@@ -123,7 +123,14 @@ export class TrackSummaries {
     if (!s) return undefined;
     if (s.best && !(c.score > s.best.score)) return s;
     if (!s.best) s.urgent = true;
-    s.best = { score: c.score, sequence: c.sequence, tsMs: c.tsMs, box: c.box, embedding: c.embedding, embedder: c.embedder };
+    s.best = {
+      score: c.score,
+      sequence: c.sequence,
+      tsMs: c.tsMs,
+      box: c.box,
+      embedding: c.embedding,
+      embedder: c.embedder,
+    };
     s.dirty = true;
     return s;
   }
@@ -189,7 +196,10 @@ export class TrackSummaries {
     try {
       while (this.toSeed.size > 0) {
         const keys = [...this.toSeed].slice(0, 500);
-        const refs = keys.map((key) => this.tracks.get(key)).filter((s) => s !== undefined).map((s) => ({ index: s.index, id: s.key }));
+        const refs = keys
+          .map((key) => this.tracks.get(key))
+          .filter((s) => s !== undefined)
+          .map((s) => ({ index: s.index, id: s.key }));
         const stored = await this.options.store.load(refs);
         for (const key of keys) {
           this.toSeed.delete(key);

@@ -17,9 +17,12 @@ export function elasticsearchSummaryStore(client: Client): TrackSummaryStore {
     async load(refs) {
       const found = new Map<string, StoredSummary>();
       if (refs.length === 0) return found;
-      const res = await client.mget<Record<string, unknown>>({ docs: refs.map((r) => ({ _index: r.index, _id: r.id })) });
+      const res = await client.mget<Record<string, unknown>>({
+        docs: refs.map((r) => ({ _index: r.index, _id: r.id })),
+      });
       for (const doc of res.docs) {
-        if ('found' in doc && doc.found && doc._source) found.set(doc._id, { source: doc._source, version: doc._version ?? 0 });
+        if ('found' in doc && doc.found && doc._source)
+          found.set(doc._id, { source: doc._source, version: doc._version ?? 0 });
         else if ('error' in doc && doc.error && doc.error.type !== 'index_not_found_exception') {
           throw new Error(`cannot read track summary ${doc._id}: ${doc.error.reason ?? doc.error.type}`);
         }

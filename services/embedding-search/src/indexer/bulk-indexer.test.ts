@@ -22,7 +22,9 @@ function fakeClient(answer: (id: string, attempt: number) => Item | Error, gate?
     async bulk({ operations }: { operations: string }) {
       await gate;
       const lines = operations.trim().split('\n');
-      const ids = lines.filter((_, i) => i % 2 === 0).map((l) => (JSON.parse(l) as { index: { _id: string } }).index._id);
+      const ids = lines
+        .filter((_, i) => i % 2 === 0)
+        .map((l) => (JSON.parse(l) as { index: { _id: string } }).index._id);
       requests.push(ids);
       const answers = ids.map((id) => {
         const n = (attempts.get(id) ?? 0) + 1;
@@ -38,10 +40,21 @@ function fakeClient(answer: (id: string, attempt: number) => Item | Error, gate?
   return { client: client as unknown as Client, requests };
 }
 
-function setup(answer: (id: string, attempt: number) => Item | Error, config: { maxDocs?: number; flushMs?: number; bufferDocs?: number; gate?: Promise<void> } = {}) {
+function setup(
+  answer: (id: string, attempt: number) => Item | Error,
+  config: { maxDocs?: number; flushMs?: number; bufferDocs?: number; gate?: Promise<void> } = {},
+) {
   const metrics = testMetrics();
   let probeOk = true;
-  const health = new ElasticsearchHealth({ probe: async () => { if (!probeOk) throw new Error('down'); }, log, metrics, minIntervalMs: 5, maxIntervalMs: 20 });
+  const health = new ElasticsearchHealth({
+    probe: async () => {
+      if (!probeOk) throw new Error('down');
+    },
+    log,
+    metrics,
+    minIntervalMs: 5,
+    maxIntervalMs: 20,
+  });
   health.start();
   // The health probe's timer is unref'd (it must not keep a service alive); the test keeps the loop alive.
   const keepAlive = setInterval(() => {}, 1_000);
@@ -57,8 +70,21 @@ function setup(answer: (id: string, attempt: number) => Item | Error, config: { 
       retry: { maxItemRetries: 3, baseMs: 1, maxMs: 5 },
     },
   });
-  const ops = (...ids: string[]): BulkOp[] => ids.map((id) => ({ kind: 'track-events', index: 'va-track-events-2030.01.01', id, doc: { id } }));
-  return { indexer, health, metrics, ops, requests: fake.requests, setProbe: (ok: boolean) => (probeOk = ok), close: () => { indexer.close(); health.close(); clearInterval(keepAlive); } };
+  const ops = (...ids: string[]): BulkOp[] =>
+    ids.map((id) => ({ kind: 'track-events', index: 'va-track-events-2030.01.01', id, doc: { id } }));
+  return {
+    indexer,
+    health,
+    metrics,
+    ops,
+    requests: fake.requests,
+    setProbe: (ok: boolean) => (probeOk = ok),
+    close: () => {
+      indexer.close();
+      health.close();
+      clearInterval(keepAlive);
+    },
+  };
 }
 
 const created: Item = { status: 201, result: 'created' };
@@ -79,10 +105,19 @@ describe('bulk indexer', () => {
 
   it('retries 429 items, rejects 4xx items for good, and counts older versioned writes as superseded', async () => {
     const t = setup((id, attempt) => {
-      if (id === 'busy') return attempt < 3 ? { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } : created;
-      if (id === 'bad') return { status: 400, error: { type: 'document_parsing_exception', reason: 'failed to parse field [track_id]' } };
-      if (id === 'old') return { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'newer version' } };
-      if (id === 'hopeless') return { status: 503, error: { type: 'unavailable_shards_exception', reason: 'no shard' } };
+      if (id === 'busy')
+        return attempt < 3
+          ? { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } }
+          : created;
+      if (id === 'bad')
+        return {
+          status: 400,
+          error: { type: 'document_parsing_exception', reason: 'failed to parse field [track_id]' },
+        };
+      if (id === 'old')
+        return { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'newer version' } };
+      if (id === 'hopeless')
+        return { status: 503, error: { type: 'unavailable_shards_exception', reason: 'no shard' } };
       return created;
     });
     await t.health.whenAvailable();
@@ -91,7 +126,12 @@ describe('bulk indexer', () => {
     const outcomes = await (await t.indexer.submit(ops)).settled;
     assert.deepEqual(outcomes[0], { ok: true, result: 'created' });
     assert.deepEqual(outcomes[1], { ok: true, result: 'created' });
-    assert.deepEqual(outcomes[2], { ok: false, status: 400, errorType: 'document_parsing_exception', reason: 'failed to parse field [track_id]' });
+    assert.deepEqual(outcomes[2], {
+      ok: false,
+      status: 400,
+      errorType: 'document_parsing_exception',
+      reason: 'failed to parse field [track_id]',
+    });
     assert.deepEqual(outcomes[3], { ok: true, result: 'superseded' });
     assert.equal(outcomes[4]?.ok, false);
     assert.match((outcomes[4] as { reason: string }).reason, /gave up after 3 retries/);
@@ -114,7 +154,10 @@ describe('bulk indexer', () => {
     assert.equal(waited, false, 'new work waits while Elasticsearch is down');
     down = false;
     t.setProbe(true);
-    assert.deepEqual(await settled, [{ ok: true, result: 'created' }, { ok: true, result: 'created' }]);
+    assert.deepEqual(await settled, [
+      { ok: true, result: 'created' },
+      { ok: true, result: 'created' },
+    ]);
     await blocked;
     t.close();
   });
@@ -134,7 +177,9 @@ describe('bulk indexer', () => {
     assert.equal(admitted, false);
     release();
     await first.settled;
-    await (await second).settled;
+    await (
+      await second
+    ).settled;
     assert.equal(admitted, true);
     t.close();
   });

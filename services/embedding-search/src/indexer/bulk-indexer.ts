@@ -1,5 +1,12 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { CancelledError, RETRYABLE_STATUSES, elasticsearchStatus, errorMessage, isElasticsearchUnavailable, type Logger } from '@va/common';
+import {
+  CancelledError,
+  RETRYABLE_STATUSES,
+  elasticsearchStatus,
+  errorMessage,
+  isElasticsearchUnavailable,
+  type Logger,
+} from '@va/common';
 import type { IndexerConfig } from '../config.js';
 import type { ElasticsearchHealth } from '../elasticsearch-health.js';
 import type { BulkOp } from '../indices/bulk-op.js';
@@ -38,7 +45,14 @@ export interface BulkIndexerOptions {
   log: Logger;
 }
 
-const FILTER_PATH = ['errors', 'items.*.status', 'items.*.result', 'items.*.error.type', 'items.*.error.reason', 'items.*.error.caused_by.reason'];
+const FILTER_PATH = [
+  'errors',
+  'items.*.status',
+  'items.*.result',
+  'items.*.error.type',
+  'items.*.error.reason',
+  'items.*.error.caused_by.reason',
+];
 
 /**
  * Buffers documents from every consumer and writes them with _bulk: a request goes out when it
@@ -123,7 +137,11 @@ export class BulkIndexer {
     this.closed = true;
     clearTimeout(this.flushTimer);
     clearTimeout(this.retryTimer);
-    if (this.heldDocs > 0) this.log.warn({ docs: this.heldDocs }, 'closed with documents not yet accepted; their messages will be redelivered');
+    if (this.heldDocs > 0)
+      this.log.warn(
+        { docs: this.heldDocs },
+        'closed with documents not yet accepted; their messages will be redelivered',
+      );
   }
 
   private entryFor(op: BulkOp): Entry {
@@ -224,7 +242,10 @@ export class BulkIndexer {
     metrics.bulkDocs.observe(batch.length);
     try {
       // A prepared NDJSON string goes out as is; the client does not serialize it again.
-      const response = await client.bulk({ operations: batch.map((e) => e.line).join('') as never, filter_path: FILTER_PATH });
+      const response = await client.bulk({
+        operations: batch.map((e) => e.line).join('') as never,
+        filter_path: FILTER_PATH,
+      });
       endTimer({ outcome: response.errors ? 'partial' : 'ok' });
       this.batchCap = this.options.config.bulk.maxDocs;
       this.settleItems(batch, response.items);
@@ -246,7 +267,8 @@ export class BulkIndexer {
       if (status >= 200 && status < 300) {
         const result = item?.result === 'created' ? 'created' : 'updated';
         metrics.indexedDocs.inc({ index: entry.kind, result });
-        if (entry.eventTsMs) metrics.captureToIndexed.observe({ index: entry.kind }, Math.max(0, now - entry.eventTsMs) / 1000);
+        if (entry.eventTsMs)
+          metrics.captureToIndexed.observe({ index: entry.kind }, Math.max(0, now - entry.eventTsMs) / 1000);
         entry.resolve({ ok: true, result });
         return;
       }
@@ -257,7 +279,8 @@ export class BulkIndexer {
       }
       metrics.itemFailures.inc({ index: entry.kind, status: String(status) });
       const errorType = item?.error?.type ?? (item ? 'unknown' : 'missing_item');
-      const reason = [item?.error?.reason, item?.error?.caused_by?.reason].filter(Boolean).join(': ') || `status ${status}`;
+      const reason =
+        [item?.error?.reason, item?.error?.caused_by?.reason].filter(Boolean).join(': ') || `status ${status}`;
       if (RETRYABLE_STATUSES.has(status) && entry.attempts < config.retry.maxItemRetries) {
         entry.attempts++;
         metrics.retries.inc({ index: entry.kind, reason: String(status) });
@@ -274,7 +297,10 @@ export class BulkIndexer {
     const status = elasticsearchStatus(err);
     if (status === 413 && batch.length > 1) {
       this.batchCap = Math.max(1, Math.floor(batch.length / 2));
-      this.log.warn({ docs: batch.length, nextCap: this.batchCap }, 'bulk request too large for the cluster; splitting');
+      this.log.warn(
+        { docs: batch.length, nextCap: this.batchCap },
+        'bulk request too large for the cluster; splitting',
+      );
       metrics.bulkFailures.inc({ reason: 'too_large' });
       this.enqueue(batch, true);
       return;
@@ -307,15 +333,18 @@ export class BulkIndexer {
     clearTimeout(this.retryTimer);
     if (this.delayed.length === 0 || this.closed) return;
     const next = Math.min(...this.delayed.map((e) => e.notBefore));
-    this.retryTimer = setTimeout(() => {
-      const now = Date.now();
-      const due = this.delayed.filter((e) => e.notBefore <= now);
-      this.delayed = this.delayed.filter((e) => e.notBefore > now);
-      if (due.length > 0) {
-        this.enqueue(due, true);
-        this.schedule();
-      }
-      this.armRetryTimer();
-    }, Math.max(1, next - Date.now()));
+    this.retryTimer = setTimeout(
+      () => {
+        const now = Date.now();
+        const due = this.delayed.filter((e) => e.notBefore <= now);
+        this.delayed = this.delayed.filter((e) => e.notBefore > now);
+        if (due.length > 0) {
+          this.enqueue(due, true);
+          this.schedule();
+        }
+        this.armRetryTimer();
+      },
+      Math.max(1, next - Date.now()),
+    );
   }
 }

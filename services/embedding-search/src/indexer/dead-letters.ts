@@ -40,7 +40,12 @@ export class DeadLetters {
     this.log = deps.log.child({ component: 'dead-letters' });
   }
 
-  async send(msg: JsMsg, camera: string | undefined, rejections: readonly Rejection[], signal?: AbortSignal): Promise<void> {
+  async send(
+    msg: JsMsg,
+    camera: string | undefined,
+    rejections: readonly Rejection[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { nats, indexer, names, metrics } = this.deps;
     const docs: BulkOp[] = [];
     for (const r of rejections) {
@@ -55,9 +60,22 @@ export class DeadLetters {
       h.set('Va-Source-Seq', String(msg.info.streamSequence));
       const key = digest(`${r.kind}\n${r.docId}`);
       // Same id on a redelivery: JetStream's duplicate window keeps one copy.
-      await nats.js.publish(subjects.deadLetter(`search-${r.kind}`, camera ?? 'unknown'), msg.data, { msgID: `search-dl-${key}`, headers: h });
+      await nats.js.publish(subjects.deadLetter(`search-${r.kind}`, camera ?? 'unknown'), msg.data, {
+        msgID: `search-dl-${key}`,
+        headers: h,
+      });
       metrics.deadLetters.inc({ index: r.kind, reason: r.errorType });
-      this.log.warn({ kind: r.kind, docId: r.docId.slice(0, 200), status: r.status, errorType: r.errorType, reason: r.reason.slice(0, 300), subject: msg.subject }, 'document dead-lettered');
+      this.log.warn(
+        {
+          kind: r.kind,
+          docId: r.docId.slice(0, 200),
+          status: r.status,
+          errorType: r.errorType,
+          reason: r.reason.slice(0, 300),
+          subject: msg.subject,
+        },
+        'document dead-lettered',
+      );
       const ts = r.eventTsMs > 0 ? r.eventTsMs : Date.now();
       docs.push({
         kind: 'dead-letters',
@@ -85,7 +103,10 @@ export class DeadLetters {
       if (o.ok) continue;
       // The NATS copy is stored; only the searchable copy is missing.
       metrics.deadLetterIndexFailures.inc();
-      this.log.error({ docId: docs[i]?.id, status: o.status, reason: o.reason }, 'dead letter kept on NATS but not indexed');
+      this.log.error(
+        { docId: docs[i]?.id, status: o.status, reason: o.reason },
+        'dead letter kept on NATS but not indexed',
+      );
     }
   }
 }

@@ -72,18 +72,35 @@ export class MessagePipeline {
     clearInterval(this.keepAlive);
   }
 
-  private async finish(msg: JsMsg, camera: string | undefined, produced: Produced, outcomes: OpOutcome[]): Promise<void> {
+  private async finish(
+    msg: JsMsg,
+    camera: string | undefined,
+    produced: Produced,
+    outcomes: OpOutcome[],
+  ): Promise<void> {
     const rejections: Rejection[] = [...produced.rejections];
     outcomes.forEach((o, i) => {
       const op = produced.ops[i] as BulkOp;
-      if (!o.ok) rejections.push({ op, kind: op.kind, docId: op.id, status: o.status, errorType: o.errorType, reason: o.reason, eventTsMs: op.eventTsMs ?? 0 });
+      if (!o.ok)
+        rejections.push({
+          op,
+          kind: op.kind,
+          docId: op.id,
+          status: o.status,
+          errorType: o.errorType,
+          reason: o.reason,
+          eventTsMs: op.eventTsMs ?? 0,
+        });
     });
     try {
       if (rejections.length > 0) await this.options.deadLetters.send(msg, camera, rejections, this.options.signal);
       msg.ack();
     } catch (err) {
       // Not acked: JetStream redelivers, the documents are rewritten under the same ids and the dead letter is tried again.
-      this.log.error({ err: errorMessage(err), subject: msg.subject }, 'could not dead-letter; message will be redelivered');
+      this.log.error(
+        { err: errorMessage(err), subject: msg.subject },
+        'could not dead-letter; message will be redelivered',
+      );
       msg.nak(5_000);
     } finally {
       this.release(msg);

@@ -42,8 +42,20 @@ export class SearchIndexer {
     const router = new IndexRouter(names, indices.retentionDays, metrics);
     this.bulk = new BulkIndexer({ client, health, config, metrics, log });
     const deadLetters = new DeadLetters({ nats, indexer: this.bulk, names, metrics, log });
-    this.pipeline = new MessagePipeline({ indexer: this.bulk, deadLetters, metrics, log, ackWaitMs: config.consumer.ackWaitMs, signal: this.intake.signal });
-    const join = new EmbeddingJoin({ framesPerCamera: config.embeddings.joinFramesPerCamera, maxCameras: config.embeddings.joinMaxCameras, dims: indices.vector.dims, metrics });
+    this.pipeline = new MessagePipeline({
+      indexer: this.bulk,
+      deadLetters,
+      metrics,
+      log,
+      ackWaitMs: config.consumer.ackWaitMs,
+      signal: this.intake.signal,
+    });
+    const join = new EmbeddingJoin({
+      framesPerCamera: config.embeddings.joinFramesPerCamera,
+      maxCameras: config.embeddings.joinMaxCameras,
+      dims: indices.vector.dims,
+      metrics,
+    });
     this.summaries = new TrackSummaries({
       router,
       store: elasticsearchSummaryStore(client),
@@ -51,8 +63,24 @@ export class SearchIndexer {
       refreshMs: config.embeddings.refreshMs,
       maxTracks: config.embeddings.maxActiveTracks,
     });
-    const paths = new TrackPathSampler({ intervalMs: config.pathIntervalMs, maxTracks: config.embeddings.maxActiveTracks, metrics });
-    this.consumers = createSourceConsumers({ nats, consumerMetrics: deps.consumerMetrics, log, pipeline: this.pipeline, router, join, summaries: this.summaries, paths, config, metrics, signal: this.intake.signal });
+    const paths = new TrackPathSampler({
+      intervalMs: config.pathIntervalMs,
+      maxTracks: config.embeddings.maxActiveTracks,
+      metrics,
+    });
+    this.consumers = createSourceConsumers({
+      nats,
+      consumerMetrics: deps.consumerMetrics,
+      log,
+      pipeline: this.pipeline,
+      router,
+      join,
+      summaries: this.summaries,
+      paths,
+      config,
+      metrics,
+      signal: this.intake.signal,
+    });
   }
 
   async start(): Promise<void> {

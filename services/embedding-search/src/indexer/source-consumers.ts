@@ -1,4 +1,14 @@
-import { DurableConsumer, STREAMS, codecs, subjects, type Codec, type ConsumerMetrics, type Logger, type NatsConnectionHandle, type StreamKey } from '@va/common';
+import {
+  DurableConsumer,
+  STREAMS,
+  codecs,
+  subjects,
+  type Codec,
+  type ConsumerMetrics,
+  type Logger,
+  type NatsConnectionHandle,
+  type StreamKey,
+} from '@va/common';
 import type { JsMsg } from 'nats';
 import type { IndexerConfig } from '../config.js';
 import { detectionBatchDoc } from '../documents/detections.js';
@@ -54,16 +64,27 @@ export function createSourceConsumers(deps: SourceConsumersDeps): Array<DurableC
     await pipeline.process(msg, u.cameraId, withOps(produce('tracks', paths.sample(u)), summaryOps));
   });
   const events = consumer(deps, 'trackEvents', codecs.trackEvent, (e, msg) =>
-    pipeline.process(msg, e.cameraId, withProduced(produce('track-events', [trackEventDoc(e)]), produce('tracks', paths.pointsOf(e)))),
+    pipeline.process(
+      msg,
+      e.cameraId,
+      withProduced(produce('track-events', [trackEventDoc(e)]), produce('tracks', paths.pointsOf(e))),
+    ),
   );
-  const flags = consumer(deps, 'flags', codecs.flag, (f, msg) => pipeline.process(msg, f.cameraId, produce('flags', [flagDoc(f)])));
+  const flags = consumer(deps, 'flags', codecs.flag, (f, msg) =>
+    pipeline.process(msg, f.cameraId, produce('flags', [flagDoc(f)])),
+  );
   const reviews = consumer(deps, 'reviews', codecs.reviewDecision, (r, msg) =>
     pipeline.process(msg, subjects.cameraOf(msg.subject) ?? r.cameraId, produce('reviews', [reviewDoc(r)])),
   );
   return [detections, tracks, events, flags, reviews] as Array<DurableConsumer<unknown>>;
 }
 
-function consumer<T>(deps: SourceConsumersDeps, stream: StreamKey, codec: Codec<T>, handle: (value: T, msg: JsMsg) => Promise<void>): DurableConsumer<T> {
+function consumer<T>(
+  deps: SourceConsumersDeps,
+  stream: StreamKey,
+  codec: Codec<T>,
+  handle: (value: T, msg: JsMsg) => Promise<void>,
+): DurableConsumer<T> {
   const { config } = deps;
   const decl = STREAMS[stream];
   const kind = decl.subjects[0]?.split('.')[1] ?? stream;
@@ -90,11 +111,19 @@ function produced(kind: IndexKind, drafts: DocDraft[], router: IndexRouter): Pro
   const rejections: Rejection[] = [];
   for (const d of drafts) {
     if (!(d.tsMs > 0)) {
-      rejections.push({ kind, docId: d.id, status: 0, errorType: 'invalid_message', reason: 'message has no event time (capture/event timestamps are 0)', eventTsMs: 0 });
+      rejections.push({
+        kind,
+        docId: d.id,
+        status: 0,
+        errorType: 'invalid_message',
+        reason: 'message has no event time (capture/event timestamps are 0)',
+        eventTsMs: 0,
+      });
       continue;
     }
     const index = router.route(kind, d.tsMs);
-    if (index) ops.push({ kind, index, id: d.id, doc: d.doc, eventTsMs: d.tsMs, ...(d.version ? { version: d.version } : {}) });
+    if (index)
+      ops.push({ kind, index, id: d.id, doc: d.doc, eventTsMs: d.tsMs, ...(d.version ? { version: d.version } : {}) });
   }
   return { ops, rejections };
 }

@@ -3,7 +3,15 @@
  * template, daily indices `<prefix>-<kind>-YYYY.MM.DD` (UTC) and a read alias `<prefix>-<kind>`
  * over all of them.
  */
-export const INDEX_KINDS = ['detections', 'tracks', 'track-events', 'embeddings', 'flags', 'reviews', 'dead-letters'] as const;
+export const INDEX_KINDS = [
+  'detections',
+  'tracks',
+  'track-events',
+  'embeddings',
+  'flags',
+  'reviews',
+  'dead-letters',
+] as const;
 export type IndexKind = (typeof INDEX_KINDS)[number];
 
 const DAY_MS = 86_400_000;

@@ -11,7 +11,12 @@ import { SCHEMA_VERSION, mappingFor } from './mappings.js';
  * that already exist get the mappings too when the change is additive; a conflicting change only
  * applies from the next daily index on (logged).
  */
-export async function applyIndexTemplates(client: Client, names: IndexNames, config: IndicesConfig, log: Logger): Promise<void> {
+export async function applyIndexTemplates(
+  client: Client,
+  names: IndexNames,
+  config: IndicesConfig,
+  log: Logger,
+): Promise<void> {
   for (const kind of INDEX_KINDS) {
     const mappings = mappingFor(kind, config.vector);
     await client.indices.putIndexTemplate({
@@ -26,20 +31,38 @@ export async function applyIndexTemplates(client: Client, names: IndexNames, con
           number_of_replicas: config.replicas,
           refresh_interval: `${config.refreshIntervalMs}ms`,
           // Synthetic source rebuilds the vector from the index instead of keeping its JSON as well; reads return it as before.
-          ...(kind === 'embeddings' && config.embeddingsSource === 'synthetic' ? { 'index.mapping.source.mode': 'synthetic' } : {}),
+          ...(kind === 'embeddings' && config.embeddingsSource === 'synthetic'
+            ? { 'index.mapping.source.mode': 'synthetic' }
+            : {}),
         },
         mappings,
         aliases: { [names.alias(kind)]: {} },
       },
     });
-    const existing = await client.indices.get({ index: names.pattern(kind), ignore_unavailable: true, allow_no_indices: true, features: ['mappings'] });
+    const existing = await client.indices.get({
+      index: names.pattern(kind),
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      features: ['mappings'],
+    });
     const indices = Object.keys(existing);
     if (indices.length === 0) continue;
     try {
-      await client.indices.putMapping({ index: indices, dynamic: mappings.dynamic, properties: mappings.properties, ...(mappings.dynamic_templates ? { dynamic_templates: mappings.dynamic_templates } : {}) });
+      await client.indices.putMapping({
+        index: indices,
+        dynamic: mappings.dynamic,
+        properties: mappings.properties,
+        ...(mappings.dynamic_templates ? { dynamic_templates: mappings.dynamic_templates } : {}),
+      });
     } catch (err) {
-      log.warn({ kind, indices: indices.length, error: errorMessage(err) }, 'existing indices keep their older mapping; the new one applies from the next daily index');
+      log.warn(
+        { kind, indices: indices.length, error: errorMessage(err) },
+        'existing indices keep their older mapping; the new one applies from the next daily index',
+      );
     }
   }
-  log.info({ kinds: INDEX_KINDS, prefix: names.prefix, schemaVersion: SCHEMA_VERSION, vector: config.vector.type }, 'index templates applied');
+  log.info(
+    { kinds: INDEX_KINDS, prefix: names.prefix, schemaVersion: SCHEMA_VERSION, vector: config.vector.type },
+    'index templates applied',
+  );
 }

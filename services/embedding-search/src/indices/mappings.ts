@@ -36,7 +36,9 @@ function detections(): Properties {
     count: int,
     class_names: keyword,
     // Plain objects, not nested: filters on class and score match per frame, not per detection.
-    detections: { properties: { class_id: int, class_name: keyword, score: float, box, has_embedding: { type: 'boolean' } } },
+    detections: {
+      properties: { class_id: int, class_name: keyword, score: float, box, has_embedding: { type: 'boolean' } },
+    },
     frame_stats: { properties: { mean_luma: float, luma_stddev: float, thumb_hash: keyword } },
   };
 }
@@ -136,7 +138,15 @@ function flags(): Properties {
 }
 
 function reviews(): Properties {
-  return { ...common, review_id: keyword, flag_id: keyword, revision: int, decision: keyword, note: { type: 'text' }, reviewer: keyword };
+  return {
+    ...common,
+    review_id: keyword,
+    flag_id: keyword,
+    revision: int,
+    decision: keyword,
+    note: { type: 'text' },
+    reviewer: keyword,
+  };
 }
 
 function deadLetters(): Properties {

@@ -30,7 +30,9 @@ export class RetentionSweeper {
 
   start(): void {
     const tick = () => {
-      this.running = this.sweep().catch((err: unknown) => this.log.warn({ error: errorMessage(err) }, 'retention sweep failed; retrying next interval'));
+      this.running = this.sweep().catch((err: unknown) =>
+        this.log.warn({ error: errorMessage(err) }, 'retention sweep failed; retrying next interval'),
+      );
     };
     tick();
     this.timer = setInterval(tick, this.options.intervalMs);
@@ -49,11 +51,16 @@ export class RetentionSweeper {
     const deleted: string[] = [];
     for (const kind of INDEX_KINDS) {
       const cutoff = retentionCutoff(now, retentionDays[kind]);
-      const resolved = await client.indices.resolveIndex({ name: names.pattern(kind), expand_wildcards: ['open', 'closed'] });
-      const expired = resolved.indices.map((i) => i.name).filter((name) => {
-        const day = names.dayOf(kind, name);
-        return day !== undefined && day < cutoff;
+      const resolved = await client.indices.resolveIndex({
+        name: names.pattern(kind),
+        expand_wildcards: ['open', 'closed'],
       });
+      const expired = resolved.indices
+        .map((i) => i.name)
+        .filter((name) => {
+          const day = names.dayOf(kind, name);
+          return day !== undefined && day < cutoff;
+        });
       for (let i = 0; i < expired.length; i += 50) {
         const chunk = expired.slice(i, i + 50);
         await client.indices.delete({ index: chunk, ignore_unavailable: true });

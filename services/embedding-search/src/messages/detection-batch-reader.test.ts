@@ -12,7 +12,13 @@ const full = DetectionBatch.fromPartial({
   frameWidth: 768,
   frameHeight: 576,
   detections: [
-    { box: { x1: 1.5, y1: 2, x2: 30, y2: 40 }, score: 0.75, classId: 0, className: 'person', embedding: [0.5, -0.25, 0.125, 1e-3] },
+    {
+      box: { x1: 1.5, y1: 2, x2: 30, y2: 40 },
+      score: 0.75,
+      classId: 0,
+      className: 'person',
+      embedding: [0.5, -0.25, 0.125, 1e-3],
+    },
     { box: { x1: 5, y1: 6, x2: 7, y2: 8 }, score: 0.5, classId: 2, className: 'car' },
   ],
   detector: { name: 'yolox_nano', version: '1' },
@@ -38,7 +44,11 @@ describe('DetectionBatch reader: embeddings straight into Float32Array', () => {
     assert.deepEqual(b, expected(bytes));
     assert.ok(b.detections[0]?.embedding instanceof Float32Array);
     assert.equal(b.detections[1]?.embedding.length, 0);
-    assert.deepEqual(detectionBatchF32Codec.decode(detectionBatchF32Codec.encode(b)), b, 'its encoder writes what it reads');
+    assert.deepEqual(
+      detectionBatchF32Codec.decode(detectionBatchF32Codec.encode(b)),
+      b,
+      'its encoder writes what it reads',
+    );
   });
 
   it('owns its embeddings: the message buffer can be reused', () => {
@@ -66,9 +76,22 @@ describe('DetectionBatch reader: embeddings straight into Float32Array', () => {
   it('rejects malformed bytes with a clear error', () => {
     const det = new BinaryWriter().uint32(42).bytes(new Uint8Array(6)).finish(); // 6 bytes of packed floats
     const ragged = new BinaryWriter().uint32(10).string('cam-1').uint32(50).bytes(det).finish();
-    assert.throws(() => detectionBatchF32Codec.decode(ragged, 'va.detections.cam-1'), (err: unknown) => err instanceof MalformedMessageError && /multiple of 4/.test(err.message) && /va\.detections\.cam-1/.test(err.message));
+    assert.throws(
+      () => detectionBatchF32Codec.decode(ragged, 'va.detections.cam-1'),
+      (err: unknown) =>
+        err instanceof MalformedMessageError &&
+        /multiple of 4/.test(err.message) &&
+        /va\.detections\.cam-1/.test(err.message),
+    );
     const bytes = DetectionBatch.encode(full).finish();
-    assert.throws(() => detectionBatchF32Codec.decode(bytes.subarray(0, bytes.length - 700)), MalformedMessageError, 'truncated');
-    assert.throws(() => detectionBatchF32Codec.decode(DetectionBatch.encode({ ...full, cameraId: 'a b' }).finish()), /not a camera id/);
+    assert.throws(
+      () => detectionBatchF32Codec.decode(bytes.subarray(0, bytes.length - 700)),
+      MalformedMessageError,
+      'truncated',
+    );
+    assert.throws(
+      () => detectionBatchF32Codec.decode(DetectionBatch.encode({ ...full, cameraId: 'a b' }).finish()),
+      /not a camera id/,
+    );
   });
 });

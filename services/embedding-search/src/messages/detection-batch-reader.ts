@@ -162,5 +162,8 @@ function safeNumber(int64: bigint | string): number {
 
 /** The generated encoder, for tests and tools that build batches in this shape. */
 function encodeDetectionBatchF32(b: DetectionBatchF32, writer?: BinaryWriter): BinaryWriter {
-  return DetectionBatch.encode({ ...b, detections: b.detections.map((d) => ({ ...d, embedding: Array.from(d.embedding) })) }, writer);
+  return DetectionBatch.encode(
+    { ...b, detections: b.detections.map((d) => ({ ...d, embedding: Array.from(d.embedding) })) },
+    writer,
+  );
 }

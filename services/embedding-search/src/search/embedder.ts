@@ -20,22 +20,34 @@ export interface EmbedderOptions {
 export class Embedder {
   constructor(private readonly options: EmbedderOptions) {}
 
-  async embed(image: Uint8Array, model: string, signal?: AbortSignal): Promise<{ vector: number[]; model: ModelRef | undefined }> {
+  async embed(
+    image: Uint8Array,
+    model: string,
+    signal?: AbortSignal,
+  ): Promise<{ vector: number[]; model: ModelRef | undefined }> {
     const { client, timeoutMs, maxImageBytes, dims } = this.options;
     if (image.length === 0) throw new InvalidArgumentError('image is empty', 'image');
-    if (image.length > maxImageBytes) throw new InvalidArgumentError(`image is ${image.length} bytes; at most ${maxImageBytes}`, 'image');
+    if (image.length > maxImageBytes)
+      throw new InvalidArgumentError(`image is ${image.length} bytes; at most ${maxImageBytes}`, 'image');
     if (!imageFormat(image)) throw new InvalidArgumentError('image is not a JPEG, PNG or WebP file', 'image');
     let res;
     try {
-      res = await unary(client.embed.bind(client), { crops: [image], model, version: '', sourceImage: new Uint8Array(), boxes: [] }, { deadlineMs: timeoutMs, ...(signal ? { signal } : {}) });
+      res = await unary(
+        client.embed.bind(client),
+        { crops: [image], model, version: '', sourceImage: new Uint8Array(), boxes: [] },
+        { deadlineMs: timeoutMs, ...(signal ? { signal } : {}) },
+      );
     } catch (err) {
       throw embedError(err);
     }
     const vector = res.embeddings[0]?.values ?? [];
     if (vector.length !== dims) {
-      throw new FailedPreconditionError(`the embedder answered with ${vector.length} dimensions; the index holds ${dims} (VA_SEARCH_EMBEDDING_DIMS)`);
+      throw new FailedPreconditionError(
+        `the embedder answered with ${vector.length} dimensions; the index holds ${dims} (VA_SEARCH_EMBEDDING_DIMS)`,
+      );
     }
-    if (!vector.some((v) => v !== 0) || !vector.every(Number.isFinite)) throw new InvalidArgumentError('image has no usable embedding (zero or non-finite vector)', 'image');
+    if (!vector.some((v) => v !== 0) || !vector.every(Number.isFinite))
+      throw new InvalidArgumentError('image has no usable embedding (zero or non-finite vector)', 'image');
     return { vector, model: res.model };
   }
 }

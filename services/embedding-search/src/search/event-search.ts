@@ -9,7 +9,14 @@ import { checkId, eventTypeNames, filterClauses, pageSize, validateFilter } from
 
 /** SearchEvents: track events by camera, class, time, type and track, newest (or oldest) first, paged with search_after. */
 export class EventSearch {
-  constructor(private readonly deps: { client: Client; names: IndexNames; cameras: CameraDirectory | undefined; limits: QueryConfig }) {}
+  constructor(
+    private readonly deps: {
+      client: Client;
+      names: IndexNames;
+      cameras: CameraDirectory | undefined;
+      limits: QueryConfig;
+    },
+  ) {}
 
   async search(req: SearchEventsRequest, signal: AbortSignal): Promise<SearchEventsResponse> {
     const { client, names, limits } = this.deps;

@@ -32,7 +32,10 @@ export class EventWatch {
     const from = req.filter?.timeRange?.fromMs ?? 0;
     const to = req.filter?.timeRange?.toMs ?? 0;
     const matches = (e: TrackEvent) =>
-      (types.size === 0 || types.has(eventTypeName(e.type))) && (classes.size === 0 || classes.has(e.className)) && (from === 0 || e.tsMs >= from) && (to === 0 || e.tsMs <= to);
+      (types.size === 0 || types.has(eventTypeName(e.type))) &&
+      (classes.size === 0 || classes.has(e.className)) &&
+      (from === 0 || e.tsMs >= from) &&
+      (to === 0 || e.tsMs <= to);
 
     const cameras = req.filter?.cameraIds ?? [];
     metrics.watchStreams.inc();

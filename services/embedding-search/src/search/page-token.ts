@@ -24,9 +24,12 @@ export function decodePageToken(token: string, query: unknown): SortValue[] | un
     throw bad('not a token this service issued');
   }
   const t = parsed as { v?: unknown; q?: unknown; a?: unknown };
-  if (t?.v !== 1 || typeof t.q !== 'string' || !Array.isArray(t.a) || t.a.length === 0 || t.a.length > 8) throw bad('not a token this service issued');
-  if (!t.a.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))) throw bad('not a token this service issued');
-  if (t.q !== fingerprint(query)) throw bad('it belongs to a different query (filters must stay the same while paging)');
+  if (t?.v !== 1 || typeof t.q !== 'string' || !Array.isArray(t.a) || t.a.length === 0 || t.a.length > 8)
+    throw bad('not a token this service issued');
+  if (!t.a.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x)))
+    throw bad('not a token this service issued');
+  if (t.q !== fingerprint(query))
+    throw bad('it belongs to a different query (filters must stay the same while paging)');
   return t.a as SortValue[];
 }
 

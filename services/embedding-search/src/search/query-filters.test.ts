@@ -15,7 +15,13 @@ describe('query validation and filters', () => {
       { range: { '@timestamp': { gte: 10, lte: 20 } } },
     ]);
     // Tracks overlap the range: started before its end, last seen after its start.
-    assert.deepEqual(filterClauses({ cameraIds: [], classNames: [], timeRange: { fromMs: 10, toMs: 0 } }, { from: 'first_seen_ts', to: 'last_seen_ts' }), [{ range: { last_seen_ts: { gte: 10 } } }]);
+    assert.deepEqual(
+      filterClauses(
+        { cameraIds: [], classNames: [], timeRange: { fromMs: 10, toMs: 0 } },
+        { from: 'first_seen_ts', to: 'last_seen_ts' },
+      ),
+      [{ range: { last_seen_ts: { gte: 10 } } }],
+    );
     assert.deepEqual(filterClauses(undefined, { at: 'x' }), []);
   });
 

@@ -24,7 +24,8 @@ export class SimilarSearch {
     const { limits, client, names } = this.deps;
     const k = req.k === 0 ? Math.min(10, limits.maxK) : req.k;
     if (k > limits.maxK) throw new InvalidArgumentError(`k must be 1..${limits.maxK}`, 'k');
-    const numCandidates = req.numCandidates === 0 ? Math.min(limits.maxNumCandidates, Math.max(10 * k, 100)) : req.numCandidates;
+    const numCandidates =
+      req.numCandidates === 0 ? Math.min(limits.maxNumCandidates, Math.max(10 * k, 100)) : req.numCandidates;
     if (numCandidates < k || numCandidates > limits.maxNumCandidates) {
       throw new InvalidArgumentError(`num_candidates must be k..${limits.maxNumCandidates}`, 'num_candidates');
     }
@@ -44,14 +45,23 @@ export class SimilarSearch {
       vector = await this.embeddingOf(ref as string, signal);
       exclude.push(ref as string);
     }
-    const filter: estypes.QueryDslQueryContainer[] = filterClauses(req.filter, { from: 'first_seen_ts', to: 'last_seen_ts' });
+    const filter: estypes.QueryDslQueryContainer[] = filterClauses(req.filter, {
+      from: 'first_seen_ts',
+      to: 'last_seen_ts',
+    });
     if (exclude.length > 0) filter.push({ bool: { must_not: { ids: { values: exclude } } } });
     const res = await client.search<Record<string, unknown>>(
       {
         index: names.alias('embeddings'),
         ignore_unavailable: true,
         allow_no_indices: true,
-        knn: { field: 'embedding', query_vector: vector, k, num_candidates: numCandidates, ...(filter.length > 0 ? { filter } : {}) },
+        knn: {
+          field: 'embedding',
+          query_vector: vector,
+          k,
+          num_candidates: numCandidates,
+          ...(filter.length > 0 ? { filter } : {}),
+        },
         size: k,
         _source: { excludes: ['embedding'] },
       },
@@ -65,13 +75,23 @@ export class SimilarSearch {
 
   private async embeddingOf(ref: string, signal: AbortSignal): Promise<number[]> {
     const res = await this.deps.client.search<Record<string, unknown>>(
-      { index: this.deps.names.alias('embeddings'), ignore_unavailable: true, allow_no_indices: true, query: { ids: { values: [ref] } }, size: 1, _source: ['embedding'] },
+      {
+        index: this.deps.names.alias('embeddings'),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: { ids: { values: [ref] } },
+        size: 1,
+        _source: ['embedding'],
+      },
       { signal, requestTimeout: this.deps.limits.queryTimeoutMs },
     );
     const doc = res.hits.hits[0]?._source;
     if (!doc) throw new NotFoundError(`track ${ref} is not indexed`);
     const embedding = doc.embedding;
-    if (!Array.isArray(embedding)) throw new FailedPreconditionError(`track ${ref} has no embedding (its class is not embedded, or no crop was embedded yet)`);
+    if (!Array.isArray(embedding))
+      throw new FailedPreconditionError(
+        `track ${ref} has no embedding (its class is not embedded, or no crop was embedded yet)`,
+      );
     return embedding as number[];
   }
 }

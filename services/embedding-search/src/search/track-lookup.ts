@@ -23,19 +23,43 @@ export class TrackLookup {
     const identity = { c: req.cameraId, t: req.trackId };
     const after = decodePageToken(req.pageToken, identity);
     const options = { signal, requestTimeout: limits.queryTimeoutMs };
-    const ofTrack: estypes.QueryDslQueryContainer = { bool: { filter: [{ term: { camera_id: req.cameraId } }, { term: { track_id: req.trackId } }] } };
+    const ofTrack: estypes.QueryDslQueryContainer = {
+      bool: { filter: [{ term: { camera_id: req.cameraId } }, { term: { track_id: req.trackId } }] },
+    };
     const common = { ignore_unavailable: true, allow_no_indices: true, query: ofTrack };
 
     const [summary, events, path] = await Promise.all([
-      client.search<Record<string, unknown>>({ index: names.alias('embeddings'), ...common, size: 1, _source: { excludes: ['embedding'] } }, options),
-      client.search<Record<string, unknown>>({ index: names.alias('track-events'), ...common, size: MAX_EVENTS, sort: [{ '@timestamp': 'asc' }, { event_id: 'asc' }] }, options),
+      client.search<Record<string, unknown>>(
+        { index: names.alias('embeddings'), ...common, size: 1, _source: { excludes: ['embedding'] } },
+        options,
+      ),
+      client.search<Record<string, unknown>>(
+        {
+          index: names.alias('track-events'),
+          ...common,
+          size: MAX_EVENTS,
+          sort: [{ '@timestamp': 'asc' }, { event_id: 'asc' }],
+        },
+        options,
+      ),
       client.search<Record<string, unknown>>(
         {
           index: names.alias('tracks'),
           ...common,
           size: size + 1,
           sort: [{ '@timestamp': 'asc' }, { sequence: 'asc' }],
-          _source: ['sequence', '@timestamp', 'box', 'score', 'class_id', 'class_name', 'first_seen_ts', 'last_seen_ts', 'hits', 'stream_epoch'],
+          _source: [
+            'sequence',
+            '@timestamp',
+            'box',
+            'score',
+            'class_id',
+            'class_name',
+            'first_seen_ts',
+            'last_seen_ts',
+            'hits',
+            'stream_epoch',
+          ],
           ...(after ? { search_after: after as estypes.SortResults } : {}),
         },
         options,

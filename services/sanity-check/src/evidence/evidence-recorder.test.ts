@@ -31,13 +31,33 @@ async function bed(answers: (sequence: number) => FetchedFrame, queueSize = 16) 
   const registry = new Registry();
   const metrics = new SanityMetrics(registry, 'va_sanity_');
   const source = new FakeIngest(answers);
-  const recorder = new EvidenceRecorder(source, store, metrics, createLogger('test', 'silent'), { queueSize, jpegQuality: 90, maxFramePixels: 1000 * 1000 });
-  const missing = async () => Object.fromEntries((await registry.getSingleMetric('va_sanity_evidence_missing_total')!.get()).values.map((v) => [v.labels.reason, v.value]));
+  const recorder = new EvidenceRecorder(source, store, metrics, createLogger('test', 'silent'), {
+    queueSize,
+    jpegQuality: 90,
+    maxFramePixels: 1000 * 1000,
+  });
+  const missing = async () =>
+    Object.fromEntries(
+      (await registry.getSingleMetric('va_sanity_evidence_missing_total')!.get()).values.map((v) => [
+        v.labels.reason,
+        v.value,
+      ]),
+    );
   return { store, source, recorder, missing };
 }
 
-const request = (sequence: number, flagId = `f${sequence}`): EvidenceRequest => ({ kind: 'flag', cameraId: 'cam', streamEpoch: 'e1', sequence, captureTsMs: 1000 + sequence, flagId, detections: [] });
-const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 120, b: 30 } } }).jpeg().toBuffer();
+const request = (sequence: number, flagId = `f${sequence}`): EvidenceRequest => ({
+  kind: 'flag',
+  cameraId: 'cam',
+  streamEpoch: 'e1',
+  sequence,
+  captureTsMs: 1000 + sequence,
+  flagId,
+  detections: [],
+});
+const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 120, b: 30 } } })
+  .jpeg()
+  .toBuffer();
 
 describe('evidence recorder (frames fetched from ingest)', () => {
   it('stores the JPEG ingest serves, once per frame, with every reason', async () => {
@@ -68,12 +88,21 @@ describe('evidence recorder (frames fetched from ingest)', () => {
     const b = await bed((s) => answers[s] as FetchedFrame);
     for (let s = 1; s <= 8; s++) b.recorder.request(request(s));
     await b.recorder.drain();
-    assert.deepEqual(await b.missing(), { frame_gone: 1, frame_not_published: 1, unknown_camera: 1, ingest_busy: 1, ingest_unavailable: 1, fetch_failed: 3 });
+    assert.deepEqual(await b.missing(), {
+      frame_gone: 1,
+      frame_not_published: 1,
+      unknown_camera: 1,
+      ingest_busy: 1,
+      ingest_unavailable: 1,
+      fetch_failed: 3,
+    });
     assert.equal(b.store.images, 0);
   });
 
   it('refuses an image larger than the pixel limit by its header, and drops requests past the queue', async () => {
-    const huge = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().toBuffer();
+    const huge = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+      .jpeg()
+      .toBuffer();
     const b = await bed(() => ({ status: 'ok', jpeg: huge, width: 2000, height: 1000 }), 2);
     for (let s = 1; s <= 4; s++) b.recorder.request(request(s));
     await b.recorder.drain();

@@ -66,7 +66,9 @@ export class EvidenceRecorder {
   request(request: EvidenceRequest): void {
     const key = EvidenceStore.key(request.cameraId, request.streamEpoch, request.sequence);
     if (this.store.has(key)) {
-      void this.store.addReason(key, request.kind, request.flagId).catch((err: unknown) => this.log.warn({ err: errorMessage(err), key }, 'evidence metadata update failed'));
+      void this.store
+        .addReason(key, request.kind, request.flagId)
+        .catch((err: unknown) => this.log.warn({ err: errorMessage(err), key }, 'evidence metadata update failed'));
       return;
     }
     if (this.queue.length >= this.options.queueSize) {
@@ -106,12 +108,20 @@ export class EvidenceRecorder {
     const answer = await this.source.fetch(request, this.options.jpegQuality);
     if (answer.status !== 'ok') {
       this.missing(MISSING_BY_STATUS[answer.status]);
-      const log = answer.status === 'aged_out' || answer.status === 'not_published' ? this.log.debug.bind(this.log) : this.log.warn.bind(this.log);
-      log({ status: answer.status, err: answer.error, ...where }, 'evidence frame not fetched; the flag stays without an image');
+      const log =
+        answer.status === 'aged_out' || answer.status === 'not_published'
+          ? this.log.debug.bind(this.log)
+          : this.log.warn.bind(this.log);
+      log(
+        { status: answer.status, err: answer.error, ...where },
+        'evidence frame not fetched; the flag stays without an image',
+      );
       return;
     }
     // The header only: the image is checked against the pixel limit before anything is decoded or kept.
-    const header = await sharp(answer.jpeg, { limitInputPixels: false }).metadata().catch(() => undefined);
+    const header = await sharp(answer.jpeg, { limitInputPixels: false })
+      .metadata()
+      .catch(() => undefined);
     if (!header || header.format !== 'jpeg' || header.width !== answer.width || header.height !== answer.height) {
       this.missing('fetch_failed');
       this.log.warn({ ...where, format: header?.format }, 'evidence frame answer is not the JPEG it says it is');

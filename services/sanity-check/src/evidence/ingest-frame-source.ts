@@ -1,5 +1,11 @@
 import { ErrorCode, type NatsConnection, type NatsError } from 'nats';
-import { encodeEvidenceFrameRequest, errorMessage, readEvidenceFrameAnswer, subjects, type EvidenceFrameAnswer } from '@va/common';
+import {
+  encodeEvidenceFrameRequest,
+  errorMessage,
+  readEvidenceFrameAnswer,
+  subjects,
+  type EvidenceFrameAnswer,
+} from '@va/common';
 
 export interface FrameLocation {
   cameraId: string;
@@ -29,12 +35,19 @@ export class IngestFrameSource implements EvidenceFrameSource {
   async fetch(frame: FrameLocation, quality: number): Promise<FetchedFrame> {
     const request = encodeEvidenceFrameRequest({ streamEpoch: frame.streamEpoch, sequence: frame.sequence, quality });
     try {
-      return readEvidenceFrameAnswer(await this.nc.request(subjects.evidenceFrame(frame.cameraId), request, { timeout: this.timeoutMs }));
+      return readEvidenceFrameAnswer(
+        await this.nc.request(subjects.evidenceFrame(frame.cameraId), request, { timeout: this.timeoutMs }),
+      );
     } catch (err) {
       const code = (err as NatsError).code;
       // Each ingest listens for the cameras it has frames of (services/ingest, "Evidence frames").
-      if (code === ErrorCode.NoResponders) return { status: 'unknown_camera', error: `no ingest holds frames of camera ${frame.cameraId} (or none is running)` };
-      if (code === ErrorCode.Timeout) return { status: 'unavailable', error: `ingest did not answer within ${this.timeoutMs} ms` };
+      if (code === ErrorCode.NoResponders)
+        return {
+          status: 'unknown_camera',
+          error: `no ingest holds frames of camera ${frame.cameraId} (or none is running)`,
+        };
+      if (code === ErrorCode.Timeout)
+        return { status: 'unavailable', error: `ingest did not answer within ${this.timeoutMs} ms` };
       return { status: 'unavailable', error: errorMessage(err) };
     }
   }

@@ -9,13 +9,24 @@ describe('low-confidence sampler', () => {
     const picks = [];
     for (let s = 0; s < 40; s++) {
       const scores = s % 2 ? [0.9, 0.3] : [0.9];
-      if (sampler.shouldSample(batch(s, scores.map((sc) => det([0, 0, 10, 10], sc))))) picks.push(s);
+      if (
+        sampler.shouldSample(
+          batch(
+            s,
+            scores.map((sc) => det([0, 0, 10, 10], sc)),
+          ),
+        )
+      )
+        picks.push(s);
     }
     assert.deepEqual(picks, [1, 11, 21, 31]);
     assert.ok(sampler.shouldSample(batch(2, [det([0, 0, 1, 1], 0.1)], { camera: 'cam-2' })));
   });
 
   it('is off at 0', () => {
-    assert.equal(new LowConfidenceSampler({ below: 0, intervalMs: 0 }).shouldSample(batch(0, [det([0, 0, 1, 1], 0.01)])), false);
+    assert.equal(
+      new LowConfidenceSampler({ below: 0, intervalMs: 0 }).shouldSample(batch(0, [det([0, 0, 1, 1], 0.01)])),
+      false,
+    );
   });
 });

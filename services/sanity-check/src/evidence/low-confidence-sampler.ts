@@ -21,7 +21,8 @@ export class LowConfidenceSampler {
     if (this.options.below <= 0) return false;
     if (!batch.detections.some((d) => d.score < this.options.below)) return false;
     const last = this.last.get(batch.cameraId);
-    if (last !== undefined && batch.captureTsMs - last < this.options.intervalMs && batch.captureTsMs >= last) return false;
+    if (last !== undefined && batch.captureTsMs - last < this.options.intervalMs && batch.captureTsMs >= last)
+      return false;
     this.last.set(batch.cameraId, batch.captureTsMs);
     return true;
   }

@@ -90,7 +90,8 @@ export class CocoExporter {
         const key = EvidenceStore.key(meta.cameraId, meta.streamEpoch, meta.sequence);
         if (pending.has(key) || !meta.kinds.includes('low-confidence')) continue;
         if (request.cameraIds.length > 0 && !request.cameraIds.includes(meta.cameraId)) continue;
-        if ((request.fromMs && meta.captureTsMs < request.fromMs) || (request.toMs && meta.captureTsMs > request.toMs)) continue;
+        if ((request.fromMs && meta.captureTsMs < request.fromMs) || (request.toMs && meta.captureTsMs > request.toMs))
+          continue;
         if (!meta.detections.some((d) => d.score < request.lowConfidenceBelow)) continue;
         chosen.push({ key, meta, flags: [], source: 'low-confidence' });
       }
@@ -138,13 +139,24 @@ export class CocoExporter {
           const bbox = cocoBox(box, meta.width, meta.height);
           if (!bbox) return;
           flagBoxes.push({ box, className });
-          rawAnnotations.push({ image_id: id, bbox, area: bbox[2] * bbox[3], iscrowd: 0, score: flag.scores[b] ?? 0, va_source: 'flag', va_flag_id: flag.flagId, va_rule: flag.rule, className });
+          rawAnnotations.push({
+            image_id: id,
+            bbox,
+            area: bbox[2] * bbox[3],
+            iscrowd: 0,
+            score: flag.scores[b] ?? 0,
+            va_source: 'flag',
+            va_flag_id: flag.flagId,
+            va_rule: flag.rule,
+            className,
+          });
         });
       }
       for (const d of meta.detections) {
         const box = { x1: d.box[0], y1: d.box[1], x2: d.box[2], y2: d.box[3] };
         const className = d.className || 'unknown';
-        if (flagBoxes.some((f) => f.className === className && isFiniteBox(box) && iou(f.box, box) >= SAME_OBJECT_IOU)) continue;
+        if (flagBoxes.some((f) => f.className === className && isFiniteBox(box) && iou(f.box, box) >= SAME_OBJECT_IOU))
+          continue;
         const bbox = cocoBox(box, meta.width, meta.height);
         if (!bbox) continue;
         rawAnnotations.push({
@@ -161,10 +173,18 @@ export class CocoExporter {
     });
     const names = [...new Set(rawAnnotations.map((a) => a.className))].sort();
     const categoryOf = new Map(names.map((n, i) => [n, i + 1]));
-    rawAnnotations.forEach(({ className, ...a }, i) => annotations.push({ id: i + 1, category_id: categoryOf.get(className) as number, ...a }));
+    rawAnnotations.forEach(({ className, ...a }, i) =>
+      annotations.push({ id: i + 1, category_id: categoryOf.get(className) as number, ...a }),
+    );
     const now = new Date(this.clock());
     return {
-      info: { description: 'va sanity-check labeling set: confirmed flags and low-confidence samples', version: '1', year: now.getUTCFullYear(), date_created: now.toISOString(), contributor: 'va sanity-check' },
+      info: {
+        description: 'va sanity-check labeling set: confirmed flags and low-confidence samples',
+        version: '1',
+        year: now.getUTCFullYear(),
+        date_created: now.toISOString(),
+        contributor: 'va sanity-check',
+      },
       licenses: [],
       images,
       annotations,
@@ -180,7 +200,14 @@ export class CocoExporter {
     try {
       for (const c of chosen) await copyFile(this.evidence.imagePath(c.key), join(imagesDir, fileName(c.meta)));
       await writeFile(join(tmp, 'annotations.json'), JSON.stringify(dataset));
-      const skippedList = skipped.map((f) => ({ flag_id: f.flagId, rule: f.rule, camera_id: f.cameraId, sequence: f.sequence, ts_ms: f.tsMs, reason: 'frame not captured (gone from the frame ring or never received)' }));
+      const skippedList = skipped.map((f) => ({
+        flag_id: f.flagId,
+        rule: f.rule,
+        camera_id: f.cameraId,
+        sequence: f.sequence,
+        ts_ms: f.tsMs,
+        reason: 'frame not captured (gone from the frame ring or never received)',
+      }));
       await writeFile(join(tmp, 'skipped.json'), JSON.stringify(skippedList, null, 1));
       const problems = [...cocoProblems(dataset), ...(await cocoFileProblems(dataset, imagesDir))];
       if (problems.length > 0) throw new Error(`export failed validation: ${problems.slice(0, 5).join('; ')}`);

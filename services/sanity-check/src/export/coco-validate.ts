@@ -23,15 +23,18 @@ export function cocoProblems(data: CocoDataset): string[] {
   for (const img of data.images) {
     if (!Number.isInteger(img.id) || img.id <= 0) problems.push(`image id ${img.id} is not a positive integer`);
     if (images.has(img.id)) problems.push(`image id ${img.id} is used twice`);
-    if (!img.file_name || files.has(img.file_name)) problems.push(`image ${img.id}: file_name "${img.file_name}" is empty or used twice`);
-    if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width <= 0 || img.height <= 0) problems.push(`image ${img.id}: size ${img.width}x${img.height} is not positive`);
+    if (!img.file_name || files.has(img.file_name))
+      problems.push(`image ${img.id}: file_name "${img.file_name}" is empty or used twice`);
+    if (!Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width <= 0 || img.height <= 0)
+      problems.push(`image ${img.id}: size ${img.width}x${img.height} is not positive`);
     images.set(img.id, { width: img.width, height: img.height });
     files.add(img.file_name);
   }
   const categories = new Set<number>();
   const names = new Set<string>();
   for (const c of data.categories) {
-    if (!Number.isInteger(c.id) || c.id <= 0 || categories.has(c.id)) problems.push(`category id ${c.id} is not a unique positive integer`);
+    if (!Number.isInteger(c.id) || c.id <= 0 || categories.has(c.id))
+      problems.push(`category id ${c.id} is not a unique positive integer`);
     if (!c.name || names.has(c.name)) problems.push(`category ${c.id}: name "${c.name}" is empty or used twice`);
     categories.add(c.id);
     names.add(c.name);
@@ -39,7 +42,8 @@ export function cocoProblems(data: CocoDataset): string[] {
   const annotationIds = new Set<number>();
   for (const a of data.annotations) {
     const where = `annotation ${a.id}`;
-    if (!Number.isInteger(a.id) || a.id <= 0 || annotationIds.has(a.id)) problems.push(`${where}: id is not a unique positive integer`);
+    if (!Number.isInteger(a.id) || a.id <= 0 || annotationIds.has(a.id))
+      problems.push(`${where}: id is not a unique positive integer`);
     annotationIds.add(a.id);
     const img = images.get(a.image_id);
     if (!img) problems.push(`${where}: image_id ${a.image_id} does not exist`);
@@ -66,7 +70,8 @@ export async function cocoFileProblems(data: CocoDataset, imagesDir: string): Pr
     try {
       const meta = await sharp(join(imagesDir, img.file_name)).metadata();
       if (meta.format !== 'jpeg') problems.push(`${img.file_name}: is ${meta.format}, not jpeg`);
-      if (meta.width !== img.width || meta.height !== img.height) problems.push(`${img.file_name}: is ${meta.width}x${meta.height}, dataset says ${img.width}x${img.height}`);
+      if (meta.width !== img.width || meta.height !== img.height)
+        problems.push(`${img.file_name}: is ${meta.width}x${meta.height}, dataset says ${img.width}x${img.height}`);
     } catch (err) {
       problems.push(`${img.file_name}: unreadable (${(err as Error).message})`);
     }

@@ -37,7 +37,10 @@ describe('flag folder', () => {
     const flag = first.flag;
     assert.equal(flag.count, 1);
     assert.equal(flag.reviewStatus, ReviewStatus.REVIEW_STATUS_PENDING);
-    assert.equal(flag.flagId, flagId({ cameraId: 'cam-1', streamEpoch: 'e1', rule: 'dark-or-blank-frame', subject: 'dark', sequence: 0 }));
+    assert.equal(
+      flag.flagId,
+      flagId({ cameraId: 'cam-1', streamEpoch: 'e1', rule: 'dark-or-blank-frame', subject: 'dark', sequence: 0 }),
+    );
     folder.published(flag);
     for (let s = 1; s <= 3000; s++) assert.equal(folder.observe(candidate(s)).outcome.kind, 'folded');
     const [update] = folder.updates();
@@ -56,13 +59,19 @@ describe('flag folder', () => {
     const later = folder.observe(candidate(5 + 101));
     assert.equal(later.outcome.kind, 'new');
     assert.notEqual(later.outcome.flag.flagId, a.flagId);
-    assert.deepEqual(later.closed.map((f) => [f.flagId, f.count]), [[a.flagId, 2]]);
+    assert.deepEqual(
+      later.closed.map((f) => [f.flagId, f.count]),
+      [[a.flagId, 2]],
+    );
   });
 
   it('rate-limits new flags per camera and rule into one overflow flag with a count', () => {
     const folder = new FlagFolder(options);
     const kinds = [];
-    for (let i = 0; i < 50; i++) kinds.push(folder.observe(candidate(i, `track-${i}`, { rule: 'track-without-detection', trackId: String(i) })).outcome);
+    for (let i = 0; i < 50; i++)
+      kinds.push(
+        folder.observe(candidate(i, `track-${i}`, { rule: 'track-without-detection', trackId: String(i) })).outcome,
+      );
     assert.equal(kinds.filter((k) => k.kind === 'new').length, 2, 'the burst');
     const suppressed = kinds.filter((k) => k.kind === 'suppressed');
     assert.equal(suppressed.length, 48);
@@ -71,7 +80,10 @@ describe('flag folder', () => {
     assert.equal(overflow.subject, RATE_LIMITED_SUBJECT);
     assert.equal(overflow.count, 48);
     // Other cameras and rules have their own budget.
-    assert.equal(folder.observe(candidate(1, 'x', { cameraId: 'cam-2', rule: 'track-without-detection' })).outcome.kind, 'new');
+    assert.equal(
+      folder.observe(candidate(1, 'x', { cameraId: 'cam-2', rule: 'track-without-detection' })).outcome.kind,
+      'new',
+    );
     assert.equal(folder.observe(candidate(1, 'y', { rule: 'class-flip' })).outcome.kind, 'new');
     // A minute later (message time) the bucket has refilled.
     assert.equal(folder.observe(candidate(700, 'late', { rule: 'track-without-detection' })).outcome.kind, 'new');
@@ -90,7 +102,10 @@ describe('flag folder', () => {
     const f = folder.observe(candidate(0)).outcome.flag;
     folder.published(f);
     folder.observe(candidate(1));
-    assert.deepEqual(folder.closeAll().map((x) => x.count), [2]);
+    assert.deepEqual(
+      folder.closeAll().map((x) => x.count),
+      [2],
+    );
     assert.equal(folder.size, 0);
   });
 });

@@ -6,7 +6,13 @@ import { createHash } from 'node:crypto';
  * second instance, a replay) gives the same id, so JetStream de-duplicates the publish and the
  * search index overwrites the same document.
  */
-export function flagId(parts: { cameraId: string; streamEpoch: string; rule: string; subject: string; sequence: number }): string {
+export function flagId(parts: {
+  cameraId: string;
+  streamEpoch: string;
+  rule: string;
+  subject: string;
+  sequence: number;
+}): string {
   return createHash('sha256')
     .update([parts.cameraId, parts.streamEpoch, parts.rule, parts.subject, String(parts.sequence)].join('\u0000'))
     .digest('hex')

@@ -40,8 +40,12 @@ export class FlagPublisher {
       } catch (err) {
         // A full VA_FLAGS (discard-new) refuses: counted (refusals.publish), and retried like any failure.
         this.metrics.flagPublishErrors.inc();
-        if (this.stopped) throw new UnavailableError(`flag ${flag.flagId} not published before shutdown: ${errorMessage(err)}`, { cause: err });
-        if (attempt === 1 || attempt % 10 === 0) this.log.warn({ err: errorMessage(err), flagId: flag.flagId, attempt }, 'flag publish failed; retrying');
+        if (this.stopped)
+          throw new UnavailableError(`flag ${flag.flagId} not published before shutdown: ${errorMessage(err)}`, {
+            cause: err,
+          });
+        if (attempt === 1 || attempt % 10 === 0)
+          this.log.warn({ err: errorMessage(err), flagId: flag.flagId, attempt }, 'flag publish failed; retrying');
         await this.sleep(delay);
         delay = Math.min(delay * 2, this.options.maxRetryMs);
       }

@@ -1,4 +1,11 @@
-import { codecs, errorMessage, STREAMS, type ConsumerMetrics, type Logger, type NatsConnectionHandle } from '@va/common';
+import {
+  codecs,
+  errorMessage,
+  STREAMS,
+  type ConsumerMetrics,
+  type Logger,
+  type NatsConnectionHandle,
+} from '@va/common';
 import type { JsMsg } from 'nats';
 import type { SanityMetrics } from '../metrics.js';
 import type { FlagStore } from './flag-store.js';
@@ -22,11 +29,14 @@ export class FlagReplay {
     private readonly log: Logger,
   ) {}
 
-  readinessCheck = (): true | string => (this.caughtUp ? true : 'flag view not yet rebuilt from VA_FLAGS and VA_REVIEWS');
+  readinessCheck = (): true | string =>
+    this.caughtUp ? true : 'flag view not yet rebuilt from VA_FLAGS and VA_REVIEWS';
 
   async start(): Promise<void> {
     await this.follow(STREAMS.flags.name, 'flags', (m) => this.store.applyFlag(codecs.flag.decode(m.data, m.subject)));
-    await this.follow(STREAMS.reviews.name, 'reviews', (m) => this.store.applyReview(codecs.reviewDecision.decode(m.data, m.subject)));
+    await this.follow(STREAMS.reviews.name, 'reviews', (m) =>
+      this.store.applyReview(codecs.reviewDecision.decode(m.data, m.subject)),
+    );
     this.caughtUp = true;
     this.log.info({ flags: this.store.size }, 'flag view rebuilt from JetStream');
   }
@@ -47,7 +57,10 @@ export class FlagReplay {
           apply(m);
         } catch (err) {
           this.consumerMetrics.malformed.inc({ source });
-          this.log.warn({ err: errorMessage(err), stream, seq: m.seq }, 'unreadable message in the flag streams skipped');
+          this.log.warn(
+            { err: errorMessage(err), stream, seq: m.seq },
+            'unreadable message in the flag streams skipped',
+          );
         }
       },
     });

@@ -4,8 +4,27 @@ import { Flag, ReviewStatus, Severity, type ReviewDecision } from '@va/proto/va/
 import { FlagStore } from './flag-store.js';
 
 const flag = (id: string, o: Partial<Flag> = {}) =>
-  Flag.fromPartial({ flagId: id, rule: 'drift', severity: Severity.SEVERITY_ACT_TODAY, cameraId: 'cam-1', tsMs: 1000, firstTsMs: 1000, lastTsMs: 1000, count: 1, ...o });
-const review = (flagId: string, decision: ReviewStatus, reviewId: string): ReviewDecision => ({ flagId, cameraId: 'cam-1', decision, note: '', reviewer: 'operator:x', tsMs: 5, reviewId, revision: 0 });
+  Flag.fromPartial({
+    flagId: id,
+    rule: 'drift',
+    severity: Severity.SEVERITY_ACT_TODAY,
+    cameraId: 'cam-1',
+    tsMs: 1000,
+    firstTsMs: 1000,
+    lastTsMs: 1000,
+    count: 1,
+    ...o,
+  });
+const review = (flagId: string, decision: ReviewStatus, reviewId: string): ReviewDecision => ({
+  flagId,
+  cameraId: 'cam-1',
+  decision,
+  note: '',
+  reviewer: 'operator:x',
+  tsMs: 5,
+  reviewId,
+  revision: 0,
+});
 
 describe('flag store', () => {
   it('keeps the newest version of a flag and the latest review decision', () => {
@@ -33,7 +52,16 @@ describe('flag store', () => {
   it('filters and pages newest first with stable tokens', () => {
     const store = new FlagStore(1000);
     for (let i = 0; i < 25; i++) {
-      store.applyFlag(flag(`f${String(i).padStart(2, '0')}`, { tsMs: 1000 + i, firstTsMs: 1000 + i, lastTsMs: 1000 + i, cameraId: i % 2 ? 'cam-2' : 'cam-1', severity: (1 + (i % 3)) as Severity, trackId: i === 7 ? 't7' : '' }));
+      store.applyFlag(
+        flag(`f${String(i).padStart(2, '0')}`, {
+          tsMs: 1000 + i,
+          firstTsMs: 1000 + i,
+          lastTsMs: 1000 + i,
+          cameraId: i % 2 ? 'cam-2' : 'cam-1',
+          severity: (1 + (i % 3)) as Severity,
+          trackId: i === 7 ? 't7' : '',
+        }),
+      );
     }
     const pages = [];
     let token = '';
@@ -48,7 +76,10 @@ describe('flag store', () => {
     assert.equal(new Set(pages).size, 13, 'no flag twice');
     assert.equal(store.list({ maxSeverity: 1 }, 100, '').total, 9);
     assert.equal(store.list({ fromMs: 1020, toMs: 1022 }, 100, '').total, 3);
-    assert.deepEqual(store.list({ trackId: 't7' }, 100, '').flags.map((f) => f.flagId), ['f07']);
+    assert.deepEqual(
+      store.list({ trackId: 't7' }, 100, '').flags.map((f) => f.flagId),
+      ['f07'],
+    );
     assert.throws(() => store.list({}, 5, 'not-a-token'), /page_token/);
   });
 

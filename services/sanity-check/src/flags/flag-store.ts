@@ -68,7 +68,8 @@ export class FlagStore {
       if (waiting.some((r) => r.reviewId === review.reviewId)) return false;
       waiting.push(review);
       this.orphanReviews.set(review.flagId, waiting);
-      if (this.orphanReviews.size > this.maxOrphanReviews) this.orphanReviews.delete(this.orphanReviews.keys().next().value as string);
+      if (this.orphanReviews.size > this.maxOrphanReviews)
+        this.orphanReviews.delete(this.orphanReviews.keys().next().value as string);
       return false;
     }
     return this.addReview(entry, review);
@@ -104,7 +105,8 @@ export class FlagStore {
 
   countsByStatus(): Map<ReviewStatus, number> {
     const counts = new Map<ReviewStatus, number>();
-    for (const { flag } of this.entries.values()) counts.set(flag.reviewStatus, (counts.get(flag.reviewStatus) ?? 0) + 1);
+    for (const { flag } of this.entries.values())
+      counts.set(flag.reviewStatus, (counts.get(flag.reviewStatus) ?? 0) + 1);
     return counts;
   }
 

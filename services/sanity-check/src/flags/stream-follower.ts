@@ -53,7 +53,10 @@ export class StreamFollower {
         await this.consumeOnce();
       } catch (err) {
         if (this.stopped) break;
-        this.options.log.warn({ stream: this.options.stream, err: errorMessage(err), nextSeq: this.nextSeq }, 'stream follower failed; recreating its consumer');
+        this.options.log.warn(
+          { stream: this.options.stream, err: errorMessage(err), nextSeq: this.nextSeq },
+          'stream follower failed; recreating its consumer',
+        );
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
@@ -84,7 +87,10 @@ export class StreamFollower {
   /** Ends the iteration when the server says the consumer is gone, so `run` recreates it. */
   private async watch(messages: ConsumerMessages): Promise<void> {
     for await (const s of await messages.status()) {
-      if (s.type === ConsumerEvents.ConsumerDeleted || (s.type === ConsumerEvents.ConsumerNotFound && Number(s.data) >= NOT_FOUND_LIMIT)) {
+      if (
+        s.type === ConsumerEvents.ConsumerDeleted ||
+        (s.type === ConsumerEvents.ConsumerNotFound && Number(s.data) >= NOT_FOUND_LIMIT)
+      ) {
         messages.stop();
         return;
       }

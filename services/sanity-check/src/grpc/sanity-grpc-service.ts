@@ -1,4 +1,10 @@
-import { assertCameraId, InvalidArgumentError, ResourceExhaustedError, type AsyncService, type MethodRoles } from '@va/common';
+import {
+  assertCameraId,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  type AsyncService,
+  type MethodRoles,
+} from '@va/common';
 import { Severity } from '@va/proto/va/common/v1/flag';
 import type { SanityServiceService } from '@va/proto/va/sanity/v1/sanity';
 import type { CocoExporter } from '../export/coco-exporter.js';
@@ -33,8 +39,10 @@ export function sanityGrpcService(p: SanityGrpcParts): AsyncService<Definition> 
   let exporting = false;
   return {
     listFlags: async (req) => {
-      if (req.pageSize > MAX_PAGE_SIZE) throw new InvalidArgumentError(`page_size must be at most ${MAX_PAGE_SIZE}`, 'page_size');
-      if (req.maxSeverity < 0 || req.maxSeverity > Severity.SEVERITY_REVIEW_WEEKLY) throw new InvalidArgumentError('max_severity must be 0..3', 'max_severity');
+      if (req.pageSize > MAX_PAGE_SIZE)
+        throw new InvalidArgumentError(`page_size must be at most ${MAX_PAGE_SIZE}`, 'page_size');
+      if (req.maxSeverity < 0 || req.maxSeverity > Severity.SEVERITY_REVIEW_WEEKLY)
+        throw new InvalidArgumentError('max_severity must be 0..3', 'max_severity');
       checkRange(req.fromMs, req.toMs);
       const page = p.store.list(
         {
@@ -53,13 +61,18 @@ export function sanityGrpcService(p: SanityGrpcParts): AsyncService<Definition> 
     },
 
     reviewFlag: async (req, ctx) => {
-      const flag = await p.reviews.review({ flagId: req.flagId, decision: req.decision, note: req.note }, reviewerIdentity(ctx));
+      const flag = await p.reviews.review(
+        { flagId: req.flagId, decision: req.decision, note: req.note },
+        reviewerIdentity(ctx),
+      );
       return { flag };
     },
 
     exportLabelingSet: async (req) => {
-      if (req.maxImages > p.maxImages) throw new InvalidArgumentError(`max_images must be at most ${p.maxImages}`, 'max_images');
-      if (!(req.lowConfidenceBelow >= 0 && req.lowConfidenceBelow <= 1)) throw new InvalidArgumentError('low_confidence_below must be within 0..1', 'low_confidence_below');
+      if (req.maxImages > p.maxImages)
+        throw new InvalidArgumentError(`max_images must be at most ${p.maxImages}`, 'max_images');
+      if (!(req.lowConfidenceBelow >= 0 && req.lowConfidenceBelow <= 1))
+        throw new InvalidArgumentError('low_confidence_below must be within 0..1', 'low_confidence_below');
       checkRange(req.fromMs, req.toMs);
       const cameraIds = req.cameraIds.map((c) => assertCameraId(c, 'camera_ids'));
       if (exporting) throw new ResourceExhaustedError('an export is already running; try again when it has finished');

@@ -4,7 +4,7 @@ import { batch, det } from '../test-support/messages.js';
 import { DetectionHistory } from './detection-history.js';
 
 describe('detection history', () => {
-  it('joins a track update with its frame\'s detections, dropping embeddings', () => {
+  it("joins a track update with its frame's detections, dropping embeddings", () => {
     const history = new DetectionHistory(3, 10);
     const b = batch(5, [{ ...det([0, 0, 10, 10]), embedding: [0.1, 0.2] }]);
     history.add(b);

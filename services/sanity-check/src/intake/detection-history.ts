@@ -38,7 +38,11 @@ export class DetectionHistory {
     camera.epoch = batch.streamEpoch;
     this.cameras.delete(batch.cameraId);
     this.cameras.set(batch.cameraId, camera);
-    const light = { ...batch, detections: batch.detections.map((d) => (d.embedding.length > 0 ? { ...d, embedding: [] } : d)), embedder: undefined };
+    const light = {
+      ...batch,
+      detections: batch.detections.map((d) => (d.embedding.length > 0 ? { ...d, embedding: [] } : d)),
+      embedder: undefined,
+    };
     camera.batches.push(light);
     if (camera.batches.length > this.perCamera) camera.batches.shift();
     // Wake the track update waiting for this frame, and those whose frame was skipped.
@@ -65,7 +69,12 @@ export class DetectionHistory {
    * The detections of a frame: at once when known or already passed, otherwise when they arrive,
    * or undefined after `timeoutMs` (they may never come: a malformed batch is skipped upstream).
    */
-  waitFor(cameraId: string, streamEpoch: string, sequence: number, timeoutMs: number): Promise<DetectionBatch | undefined> | DetectionBatch | undefined {
+  waitFor(
+    cameraId: string,
+    streamEpoch: string,
+    sequence: number,
+    timeoutMs: number,
+  ): Promise<DetectionBatch | undefined> | DetectionBatch | undefined {
     const known = this.get(cameraId, streamEpoch, sequence);
     if (known) return known;
     const camera = this.cameras.get(cameraId);

@@ -47,15 +47,24 @@ export class SanityPipeline {
   async onDetections(batch: DetectionBatch): Promise<void> {
     this.p.history.add(batch);
     if (this.p.recorder && this.p.sampler.shouldSample(batch)) {
-      this.p.recorder.request({ kind: 'low-confidence', cameraId: batch.cameraId, streamEpoch: batch.streamEpoch, sequence: batch.sequence, captureTsMs: batch.captureTsMs, detections: batch.detections });
+      this.p.recorder.request({
+        kind: 'low-confidence',
+        cameraId: batch.cameraId,
+        streamEpoch: batch.streamEpoch,
+        sequence: batch.sequence,
+        captureTsMs: batch.captureTsMs,
+        detections: batch.detections,
+      });
     }
     await this.emit(this.p.registry.onDetections(batch), batch);
   }
 
   async onTracks(update: TrackUpdate): Promise<void> {
     if (update.captureTsMs > 0) {
-      if (update.detectedTsMs >= update.captureTsMs) this.p.metrics.stageLatency.observe({ stage: 'detections' }, (update.detectedTsMs - update.captureTsMs) / 1000);
-      if (update.trackedTsMs >= update.captureTsMs) this.p.metrics.stageLatency.observe({ stage: 'tracks' }, (update.trackedTsMs - update.captureTsMs) / 1000);
+      if (update.detectedTsMs >= update.captureTsMs)
+        this.p.metrics.stageLatency.observe({ stage: 'detections' }, (update.detectedTsMs - update.captureTsMs) / 1000);
+      if (update.trackedTsMs >= update.captureTsMs)
+        this.p.metrics.stageLatency.observe({ stage: 'tracks' }, (update.trackedTsMs - update.captureTsMs) / 1000);
     }
     const detections = await this.p.history.waitFor(update.cameraId, update.streamEpoch, update.sequence, JOIN_WAIT_MS);
     await this.emit(this.p.registry.onTracks(update, detections), detections);

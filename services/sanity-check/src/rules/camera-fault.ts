@@ -101,12 +101,18 @@ export class CameraFaultRule implements SanityRule {
     for (const [kind, run] of this.runs) {
       const done = run.update(kind === judgement?.kind, batch.sequence, batch.captureTsMs);
       if (!done || !judgement) continue;
-      const finding = cameraFinding(batch, 'camera-fault', kind, `camera ${batch.cameraId}: ${judgement.message} for ${done.frames} frames (${(done.durationMs / 1000).toFixed(1)} s)`, {
-        ...judgement.evidence,
-        frames: done.frames,
-        duration_ms: done.durationMs,
-        since_sequence: done.startSequence,
-      });
+      const finding = cameraFinding(
+        batch,
+        'camera-fault',
+        kind,
+        `camera ${batch.cameraId}: ${judgement.message} for ${done.frames} frames (${(done.durationMs / 1000).toFixed(1)} s)`,
+        {
+          ...judgement.evidence,
+          frames: done.frames,
+          duration_ms: done.durationMs,
+          since_sequence: done.startSequence,
+        },
+      );
       findings.push(MILDER.has(kind) ? { ...finding, milder: true } : finding);
     }
     return findings;
@@ -114,7 +120,14 @@ export class CameraFaultRule implements SanityRule {
 }
 
 function judge(stats: FrameStats, norm: PictureNorm): Judgement | undefined {
-  return covered(stats, norm) ?? dark(stats, norm) ?? moved(stats, norm) ?? colour(stats, norm) ?? noisy(stats, norm) ?? blurred(stats, norm);
+  return (
+    covered(stats, norm) ??
+    dark(stats, norm) ??
+    moved(stats, norm) ??
+    colour(stats, norm) ??
+    noisy(stats, norm) ??
+    blurred(stats, norm)
+  );
 }
 
 function covered(stats: FrameStats, norm: PictureNorm): Judgement | undefined {
@@ -156,7 +169,13 @@ function moved(stats: FrameStats, norm: PictureNorm): Judgement | undefined {
   return {
     kind: 'camera-moved',
     message: `the view no longer matches the learnt reference (correlation ${inPlace.toFixed(2)}, ${shift.correlation.toFixed(2)} shifted by ${shift.dx}, ${shift.dy} thumbnail cells): the camera was moved or knocked`,
-    evidence: { correlation: inPlace, baseline_correlation: norm.selfCorrelation, shifted_correlation: shift.correlation, shift_x_cells: shift.dx, shift_y_cells: shift.dy },
+    evidence: {
+      correlation: inPlace,
+      baseline_correlation: norm.selfCorrelation,
+      shifted_correlation: shift.correlation,
+      shift_x_cells: shift.dx,
+      shift_y_cells: shift.dy,
+    },
   };
 }
 
@@ -167,7 +186,14 @@ function colour(stats: FrameStats, norm: PictureNorm): Judgement | undefined {
   return {
     kind: 'colour-fault',
     message: `the colour balance moved by ${shift.toFixed(2)} from the camera's own (red ${norm.redBalance.toFixed(2)} -> ${balance.red.toFixed(2)}, blue ${norm.blueBalance.toFixed(2)} -> ${balance.blue.toFixed(2)}): colour cast or swapped channels`,
-    evidence: { balance_shift: shift, max_balance_shift: MAX_BALANCE_SHIFT, red_balance: balance.red, blue_balance: balance.blue, baseline_red_balance: norm.redBalance, baseline_blue_balance: norm.blueBalance },
+    evidence: {
+      balance_shift: shift,
+      max_balance_shift: MAX_BALANCE_SHIFT,
+      red_balance: balance.red,
+      blue_balance: balance.blue,
+      baseline_red_balance: norm.redBalance,
+      baseline_blue_balance: norm.blueBalance,
+    },
   };
 }
 
@@ -185,6 +211,10 @@ function blurred(stats: FrameStats, norm: PictureNorm): Judgement | undefined {
   return {
     kind: 'blur',
     message: `the picture is blurred or out of focus (sharpness ${stats.sharpness.toFixed(1)}, normally ${norm.sharpness.toFixed(1)})`,
-    evidence: { sharpness: stats.sharpness, baseline_sharpness: norm.sharpness, max_sharpness_share: BLUR_SHARPNESS_SHARE },
+    evidence: {
+      sharpness: stats.sharpness,
+      baseline_sharpness: norm.sharpness,
+      max_sharpness_share: BLUR_SHARPNESS_SHARE,
+    },
   };
 }

@@ -31,12 +31,20 @@ export class ClassFlipRule implements SanityRule {
   onTracks(update: TrackUpdate): Finding[] {
     const findings: Finding[] = [];
     for (const track of update.tracks) {
-      if (track.state !== TrackState.TRACK_STATE_CONFIRMED || track.detectionIndex < 0 || track.score < this.options.minScore) continue;
-      const past = (this.history.get(track.trackId) ?? []).filter((o) => update.sequence - o.sequence < this.options.windowFrames);
+      if (
+        track.state !== TrackState.TRACK_STATE_CONFIRMED ||
+        track.detectionIndex < 0 ||
+        track.score < this.options.minScore
+      )
+        continue;
+      const past = (this.history.get(track.trackId) ?? []).filter(
+        (o) => update.sequence - o.sequence < this.options.windowFrames,
+      );
       past.push({ sequence: update.sequence, classId: track.classId, className: track.className });
       this.history.set(track.trackId, past);
       let flips = 0;
-      for (let i = 1; i < past.length; i++) if ((past[i] as Observation).classId !== (past[i - 1] as Observation).classId) flips++;
+      for (let i = 1; i < past.length; i++)
+        if ((past[i] as Observation).classId !== (past[i - 1] as Observation).classId) flips++;
       if (flips < this.options.minFlips) continue;
       const names = past.map((o) => o.className || String(o.classId));
       const distinct = new Set(past.map((o) => o.classId));
@@ -46,7 +54,13 @@ export class ClassFlipRule implements SanityRule {
         subject: track.trackId,
         trackId: track.trackId,
         message: `track ${track.trackId} changed class ${flips} times in ${this.options.windowFrames} frames (${compress(names).join(' -> ')})`,
-        evidence: { flips, min_flips: this.options.minFlips, window_frames: this.options.windowFrames, distinct_classes: distinct.size, score: track.score },
+        evidence: {
+          flips,
+          min_flips: this.options.minFlips,
+          window_frames: this.options.windowFrames,
+          distinct_classes: distinct.size,
+          score: track.score,
+        },
         boxes: track.box ? [track.box] : [],
         scores: track.box ? [track.score] : [],
         classNames: track.box ? [track.className] : [],

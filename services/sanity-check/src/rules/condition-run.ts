@@ -25,7 +25,11 @@ export class ConditionRun {
   }
 
   /** Returns the run when it has just become long enough, otherwise undefined. */
-  update(holds: boolean, sequence: number, tsMs: number): { frames: number; durationMs: number; startSequence: number } | undefined {
+  update(
+    holds: boolean,
+    sequence: number,
+    tsMs: number,
+  ): { frames: number; durationMs: number; startSequence: number } | undefined {
     if (!holds) {
       this.frames = 0;
       this.reported = false;

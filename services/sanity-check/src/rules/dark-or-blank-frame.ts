@@ -26,7 +26,8 @@ const MESSAGES: Record<Kind, (luma: number, spread: number, flat: number) => str
   dark: (luma) => `has been dark (mean luma ${luma.toFixed(1)})`,
   glare: (luma) => `has been washed out by glare (mean luma ${luma.toFixed(1)})`,
   blank: (_luma, spread) => `has sent a flat picture (luma spread ${spread.toFixed(1)})`,
-  'signal-lost': (_luma, _spread, flat) => `has lost its signal: ${Math.round(flat * 100)} % of the picture is one flat colour (a placeholder screen)`,
+  'signal-lost': (_luma, _spread, flat) =>
+    `has lost its signal: ${Math.round(flat * 100)} % of the picture is one flat colour (a placeholder screen)`,
 };
 
 /**
@@ -44,7 +45,8 @@ export class DarkOrBlankFrameRule implements SanityRule {
   private holding: Kind | undefined;
 
   constructor(private readonly options: DarkOrBlankOptions) {
-    for (const kind of Object.keys(MESSAGES) as Kind[]) this.runs.set(kind, new ConditionRun(options.minFrames, options.minMs));
+    for (const kind of Object.keys(MESSAGES) as Kind[])
+      this.runs.set(kind, new ConditionRun(options.minFrames, options.minMs));
   }
 
   pictureFault(): string | undefined {
@@ -72,17 +74,23 @@ export class DarkOrBlankFrameRule implements SanityRule {
       const done = run.update(k === kind, batch.sequence, batch.captureTsMs);
       if (!done) continue;
       findings.push(
-        cameraFinding(batch, 'dark-or-blank-frame', k, `camera ${batch.cameraId} ${MESSAGES[k](stats.meanLuma, stats.lumaStddev, flat)} for ${done.frames} frames`, {
-          frames: done.frames,
-          duration_ms: done.durationMs,
-          mean_luma: stats.meanLuma,
-          luma_stddev: stats.lumaStddev,
-          flat_share: flat,
-          max_dark_luma: o.maxDarkLuma,
-          max_blank_stddev: o.maxBlankStddev,
-          min_flat_share: o.minFlatShare,
-          since_sequence: done.startSequence,
-        }),
+        cameraFinding(
+          batch,
+          'dark-or-blank-frame',
+          k,
+          `camera ${batch.cameraId} ${MESSAGES[k](stats.meanLuma, stats.lumaStddev, flat)} for ${done.frames} frames`,
+          {
+            frames: done.frames,
+            duration_ms: done.durationMs,
+            mean_luma: stats.meanLuma,
+            luma_stddev: stats.lumaStddev,
+            flat_share: flat,
+            max_dark_luma: o.maxDarkLuma,
+            max_blank_stddev: o.maxBlankStddev,
+            min_flat_share: o.minFlatShare,
+            since_sequence: done.startSequence,
+          },
+        ),
       );
     }
     return findings;

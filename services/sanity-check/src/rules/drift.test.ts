@@ -3,13 +3,20 @@ import { describe, it } from 'node:test';
 import { batch, det } from '../test-support/messages.js';
 import { DriftRule } from './drift.js';
 
-const options = { baselineSize: 400, windowSize: 200, evalEvery: 50, bins: 10, scoreThreshold: 0.25, boxThreshold: 0.25 };
+const options = {
+  baselineSize: 400,
+  windowSize: 200,
+  evalEvery: 50,
+  bins: 10,
+  scoreThreshold: 0.25,
+  boxThreshold: 0.25,
+};
 
 /** Deterministic pseudo-random scores around `mean` and boxes around `size` px. */
 function frames(from: number, count: number, mean: number, size: number) {
   const out = [];
   let x = from * 7919 + 12345;
-  const rand = () => ((x = (x * 48271) % 2147483647) / 2147483647);
+  const rand = () => (x = (x * 48271) % 2147483647) / 2147483647;
   for (let s = from; s < from + count; s++) {
     const dets = [0, 1, 2, 3].map((i) => {
       const w = size * (0.8 + 0.4 * rand());
@@ -42,7 +49,10 @@ describe('drift', () => {
     const found = [];
     for (const b of frames(0, 200, 0.75, 60)) found.push(...rule.onDetections(b));
     for (const b of frames(200, 150, 0.75, 15)) found.push(...rule.onDetections(b));
-    assert.deepEqual(found.map((f) => f.subject), ['box-size']);
+    assert.deepEqual(
+      found.map((f) => f.subject),
+      ['box-size'],
+    );
   });
 });
 
@@ -56,6 +66,9 @@ describe('drift and invalid boxes', () => {
       b.detections.push(det([NaN, 10, 50, 90], 0.3), det([100, 100, 100, 180], 0.3), det([5000, 100, 5100, 300], 0.3));
       found.push(...rule.onDetections(b));
     }
-    assert.deepEqual(found.map((f) => f.subject), []);
+    assert.deepEqual(
+      found.map((f) => f.subject),
+      [],
+    );
   });
 });

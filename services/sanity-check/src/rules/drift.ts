@@ -111,7 +111,14 @@ export class DriftRule implements SanityRule {
     return out;
   }
 
-  private evaluate(batch: DetectionBatch, dist: Distribution, metric: string, threshold: number, min: number, max: number): Finding | undefined {
+  private evaluate(
+    batch: DetectionBatch,
+    dist: Distribution,
+    metric: string,
+    threshold: number,
+    min: number,
+    max: number,
+  ): Finding | undefined {
     if (!dist.ready || dist.sinceEval < this.options.evalEvery) return undefined;
     dist.sinceEval = 0;
     dist.psi = psi(dist.window, dist.baseline);
@@ -121,13 +128,19 @@ export class DriftRule implements SanityRule {
     const baselineMean = histogramMean(dist.baseline, min, max);
     const windowMean = histogramMean(dist.window, min, max);
     const unit = metric === 'confidence' ? 'mean score' : 'mean log2 relative box size';
-    return cameraFinding(batch, 'drift', metric, `${metric} distribution drifted: PSI ${dist.psi.toFixed(2)} >= ${threshold} (${unit} ${baselineMean.toFixed(2)} -> ${windowMean.toFixed(2)})`, {
-      psi: dist.psi,
-      threshold,
-      baseline_n: dist.sizes.baseline,
-      window_n: dist.sizes.window,
-      baseline_mean: baselineMean,
-      window_mean: windowMean,
-    });
+    return cameraFinding(
+      batch,
+      'drift',
+      metric,
+      `${metric} distribution drifted: PSI ${dist.psi.toFixed(2)} >= ${threshold} (${unit} ${baselineMean.toFixed(2)} -> ${windowMean.toFixed(2)})`,
+      {
+        psi: dist.psi,
+        threshold,
+        baseline_n: dist.sizes.baseline,
+        window_n: dist.sizes.window,
+        baseline_mean: baselineMean,
+        window_mean: windowMean,
+      },
+    );
   }
 }

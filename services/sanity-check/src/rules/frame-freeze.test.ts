@@ -9,7 +9,8 @@ describe('frame-freeze', () => {
   it('flags a run of identical thumbnails once it is long enough in frames and time, once per run', () => {
     const rule = new FrameFreezeRule(options);
     const found = [];
-    for (let s = 0; s < 5; s++) found.push(...rule.onDetections(batch(s, [], { stats: stats(1000 + s, 120 + s * 0.3) })));
+    for (let s = 0; s < 5; s++)
+      found.push(...rule.onDetections(batch(s, [], { stats: stats(1000 + s, 120 + s * 0.3) })));
     for (let s = 5; s < 40; s++) found.push(...rule.onDetections(batch(s, [], { stats: stats(77, 121) })));
     assert.equal(found.length, 1);
     const f = found[0]!;
@@ -28,11 +29,15 @@ describe('frame-freeze', () => {
   it('counts near-zero change as frozen, but not ordinary frame-to-frame change or missing statistics', () => {
     const nearZero = new FrameFreezeRule(options);
     let found = 0;
-    for (let s = 0; s < 30; s++) found += nearZero.onDetections(batch(s, [], { stats: stats(s + 1, 100 + s * 0.001, 40) })).length;
+    for (let s = 0; s < 30; s++)
+      found += nearZero.onDetections(batch(s, [], { stats: stats(s + 1, 100 + s * 0.001, 40) })).length;
     assert.equal(found, 1, 'hash changes (clock overlay) but luma does not');
     const moving = new FrameFreezeRule(options);
     found = 0;
-    for (let s = 0; s < 50; s++) found += moving.onDetections(batch(s, [], { stats: stats(s % 3 === 0 ? 9 : s, 100 + (s % 5) * 0.2, 40 + (s % 2) * 0.1) })).length;
+    for (let s = 0; s < 50; s++)
+      found += moving.onDetections(
+        batch(s, [], { stats: stats(s % 3 === 0 ? 9 : s, 100 + (s % 5) * 0.2, 40 + (s % 2) * 0.1) }),
+      ).length;
     for (let s = 50; s < 80; s++) found += moving.onDetections(batch(s, [])).length;
     for (let s = 80; s < 110; s++) found += moving.onDetections(batch(s, [], { stats: stats(0, 0, 0) })).length;
     assert.equal(found, 0);

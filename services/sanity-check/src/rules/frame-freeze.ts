@@ -55,8 +55,12 @@ export class FrameFreezeRule implements SanityRule {
     if (!previous) return [];
     const sameHash = stats.thumbHash === previous.thumbHash;
     const delta = this.options.nearZeroDelta;
-    const nearZero = delta > 0 && Math.abs(stats.meanLuma - previous.meanLuma) <= delta && Math.abs(stats.lumaStddev - previous.lumaStddev) <= delta;
-    const changed = hasPictureHealth(stats) && hasPictureHealth(previous) ? changedShare(stats.greyThumb, previous.greyThumb) : 1;
+    const nearZero =
+      delta > 0 &&
+      Math.abs(stats.meanLuma - previous.meanLuma) <= delta &&
+      Math.abs(stats.lumaStddev - previous.lumaStddev) <= delta;
+    const changed =
+      hasPictureHealth(stats) && hasPictureHealth(previous) ? changedShare(stats.greyThumb, previous.greyThumb) : 1;
     const stillThumb = changed <= this.options.maxChangedShare;
     this.holding = sameHash || nearZero || stillThumb;
     // The first frame of a run is the one before the first repeat.
@@ -64,17 +68,23 @@ export class FrameFreezeRule implements SanityRule {
     if (!run) return [];
     const frames = run.frames + 1;
     return [
-      cameraFinding(batch, 'frame-freeze', 'freeze', `camera ${batch.cameraId} has sent the same picture for ${frames} frames (${(run.durationMs / 1000).toFixed(1)} s)`, {
-        frames,
-        duration_ms: run.durationMs,
-        min_frames: this.options.minFrames,
-        min_ms: this.options.minMs,
-        identical_hash: sameHash ? 1 : 0,
-        changed_share: changed,
-        max_changed_share: this.options.maxChangedShare,
-        mean_luma: stats.meanLuma,
-        since_sequence: Math.max(0, run.startSequence - 1),
-      }),
+      cameraFinding(
+        batch,
+        'frame-freeze',
+        'freeze',
+        `camera ${batch.cameraId} has sent the same picture for ${frames} frames (${(run.durationMs / 1000).toFixed(1)} s)`,
+        {
+          frames,
+          duration_ms: run.durationMs,
+          min_frames: this.options.minFrames,
+          min_ms: this.options.minMs,
+          identical_hash: sameHash ? 1 : 0,
+          changed_share: changed,
+          max_changed_share: this.options.maxChangedShare,
+          mean_luma: stats.meanLuma,
+          since_sequence: Math.max(0, run.startSequence - 1),
+        },
+      ),
     ];
   }
 }

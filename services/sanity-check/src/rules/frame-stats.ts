@@ -16,5 +16,10 @@ export const REGIONS = 16;
 
 /** True when ingest sent the camera-health signals (an older ingest sends none). */
 export function hasPictureHealth(stats: FrameStats | undefined): stats is FrameStats {
-  return stats !== undefined && stats.greyThumb.length === THUMB_SIDE * THUMB_SIDE && stats.regionLuma.length === REGIONS && stats.regionContrast.length === REGIONS;
+  return (
+    stats !== undefined &&
+    stats.greyThumb.length === THUMB_SIDE * THUMB_SIDE &&
+    stats.regionLuma.length === REGIONS &&
+    stats.regionContrast.length === REGIONS
+  );
 }

@@ -25,7 +25,15 @@ describe('impossible-motion', () => {
     rule.onTracks(update(0, [track('9', [100, 100, 140, 200])]));
     // 3 s later 3 diagonals away: 1 diagonal per second, a brisk walk after an occlusion.
     assert.equal(rule.onTracks(update(30, [track('9', [420, 100, 460, 200])])).length, 0);
-    assert.equal(rule.onTracks(update(31, [track('9', [0, 300, 40, 400], { detectionIndex: -1, state: TrackState.TRACK_STATE_LOST })])).length, 0);
-    assert.equal(rule.onTracks(update(32, [track('9', [0, 300, 40, 400], { state: TrackState.TRACK_STATE_TENTATIVE })])).length, 0);
+    assert.equal(
+      rule.onTracks(
+        update(31, [track('9', [0, 300, 40, 400], { detectionIndex: -1, state: TrackState.TRACK_STATE_LOST })]),
+      ).length,
+      0,
+    );
+    assert.equal(
+      rule.onTracks(update(32, [track('9', [0, 300, 40, 400], { state: TrackState.TRACK_STATE_TENTATIVE })])).length,
+      0,
+    );
   });
 });

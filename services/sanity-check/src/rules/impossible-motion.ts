@@ -34,7 +34,8 @@ export class ImpossibleMotionRule implements SanityRule {
     const findings: Finding[] = [];
     for (const track of update.tracks) {
       const box = track.box;
-      if (track.state !== TrackState.TRACK_STATE_CONFIRMED || track.detectionIndex < 0 || !box || !isFiniteBox(box)) continue;
+      if (track.state !== TrackState.TRACK_STATE_CONFIRMED || track.detectionIndex < 0 || !box || !isFiniteBox(box))
+        continue;
       const previous = this.last.get(track.trackId);
       this.last.set(track.trackId, { box, tsMs: update.captureTsMs, sequence: update.sequence });
       if (!previous || update.captureTsMs <= previous.tsMs) continue;

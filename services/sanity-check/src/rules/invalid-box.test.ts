@@ -9,10 +9,23 @@ describe('invalid-box', () => {
 
   it('reports NaN, zero-area, outside-frame and bad-score boxes, one finding per kind', () => {
     const found = rule.onDetections(
-      batch(3, [det([10, 10, 50, 90]), det([NaN, 10, 50, 90]), det([10, 10, Infinity, 90]), det([30, 30, 30, 60]), det([700, 10, 760, 90]), det([-100, 10, -20, 50]), det([10, 10, 50, 90], 1.7)]),
+      batch(3, [
+        det([10, 10, 50, 90]),
+        det([NaN, 10, 50, 90]),
+        det([10, 10, Infinity, 90]),
+        det([30, 30, 30, 60]),
+        det([700, 10, 760, 90]),
+        det([-100, 10, -20, 50]),
+        det([10, 10, 50, 90], 1.7),
+      ]),
     );
     const bySubject = new Map(found.map((f) => [f.subject, f]));
-    assert.deepEqual([...bySubject.keys()].sort(), ['detection:bad-score', 'detection:nan', 'detection:outside-frame', 'detection:zero-area']);
+    assert.deepEqual([...bySubject.keys()].sort(), [
+      'detection:bad-score',
+      'detection:nan',
+      'detection:outside-frame',
+      'detection:zero-area',
+    ]);
     assert.equal(bySubject.get('detection:nan')!.evidence.boxes, 2);
     assert.equal(bySubject.get('detection:nan')!.boxes.length, 0, 'NaN boxes are counted, not carried');
     assert.equal(bySubject.get('detection:outside-frame')!.boxes.length, 2);

@@ -37,7 +37,12 @@ export class InvalidBoxRule implements SanityRule {
   }
 
   onTracks(update: TrackUpdate): Finding[] {
-    const items = update.tracks.map((t) => ({ box: t.box, score: t.score, className: t.className, predicted: t.state !== TrackState.TRACK_STATE_CONFIRMED }));
+    const items = update.tracks.map((t) => ({
+      box: t.box,
+      score: t.score,
+      className: t.className,
+      predicted: t.state !== TrackState.TRACK_STATE_CONFIRMED,
+    }));
     return this.check(update, items, 'track');
   }
 

@@ -24,7 +24,8 @@ describe('latency-slo', () => {
   it('tolerates a few slow frames and ignores messages without timestamps', () => {
     const rule = new LatencySloRule(options);
     let found = 0;
-    for (let s = 0; s < 200; s++) found += rule.onTracks(update(s, [], { trackedLatencyMs: s % 40 === 0 ? 900 : 80 })).length;
+    for (let s = 0; s < 200; s++)
+      found += rule.onTracks(update(s, [], { trackedLatencyMs: s % 40 === 0 ? 900 : 80 })).length;
     const noTs = update(300, []);
     noTs.trackedTsMs = 0;
     found += rule.onTracks(noTs).length;
@@ -37,12 +38,14 @@ describe('latency-slo', () => {
     const cameras = ['a', 'b', 'c'].map((camera) => ({ camera, rule: new LatencySloRule(options, pipeline) }));
     const found = [];
     for (let s = 0; s < 200; s++) {
-      for (const { camera, rule } of cameras) found.push(...rule.onTracks(update(s, [], { camera, trackedLatencyMs: s < 50 ? 80 : 600 })));
+      for (const { camera, rule } of cameras)
+        found.push(...rule.onTracks(update(s, [], { camera, trackedLatencyMs: s < 50 ? 80 : 600 })));
     }
     assert.equal(found.length, 1, found.map((f) => `${f.cameraId}: ${f.message}`).join('\n'));
     assert.equal(found[0]!.subject, 'pipeline');
     assert.match(found[0]!.message, /the pipeline is slow, not the camera/);
     assert.equal(found[0]!.evidence.cameras_in_last_evaluation, 3);
-    for (const { rule } of cameras) assert.equal(rule.measurements()[0]?.value, 600, 'every camera reports the pipeline figure');
+    for (const { rule } of cameras)
+      assert.equal(rule.measurements()[0]?.value, 600, 'every camera reports the pipeline figure');
   });
 });

@@ -5,7 +5,11 @@ import { LowConfidenceSpikeRule } from './low-confidence-spike.js';
 
 const options = { lowScore: 0.5, windowFrames: 10, minDetections: 20, minRate: 0.5, spikeRatio: 2 };
 /** A frame with 4 detections of which `low` score below 0.5. */
-const frame = (s: number, low: number) => batch(s, [0, 1, 2, 3].map((i) => det([i * 50, 10, i * 50 + 40, 100], i < low ? 0.3 : 0.85)));
+const frame = (s: number, low: number) =>
+  batch(
+    s,
+    [0, 1, 2, 3].map((i) => det([i * 50, 10, i * 50 + 40, 100], i < low ? 0.3 : 0.85)),
+  );
 
 describe('low-confidence-spike', () => {
   it('flags a window where far more detections than usual are unsure, once per spike', () => {
@@ -13,7 +17,7 @@ describe('low-confidence-spike', () => {
     const found = [];
     let s = 0;
     for (; s < 50; s++) found.push(...rule.onDetections(frame(s, s % 4 === 0 ? 1 : 0)));
-    assert.equal(found.length, 0, 'about 6% is this camera\'s usual');
+    assert.equal(found.length, 0, "about 6% is this camera's usual");
     for (; s < 80; s++) found.push(...rule.onDetections(frame(s, 3)));
     assert.equal(found.length, 1);
     assert.equal(found[0]!.evidence.rate, 0.75);
@@ -50,7 +54,10 @@ describe('low-confidence-spike', () => {
   it('says nothing about windows with too few detections or a camera that is always unsure', () => {
     const sparse = new LowConfidenceSpikeRule(options);
     let found = 0;
-    for (let s = 0; s < 100; s++) found += sparse.onDetections(batch(s, s < 50 ? [det([0, 0, 10, 10], 0.9), det([20, 0, 30, 10], 0.9)] : [det([0, 0, 10, 10], 0.2)])).length;
+    for (let s = 0; s < 100; s++)
+      found += sparse.onDetections(
+        batch(s, s < 50 ? [det([0, 0, 10, 10], 0.9), det([20, 0, 30, 10], 0.9)] : [det([0, 0, 10, 10], 0.2)]),
+      ).length;
     const unsure = new LowConfidenceSpikeRule(options);
     for (let s = 0; s < 100; s++) found += unsure.onDetections(frame(s, 3)).length;
     assert.equal(found, 0);

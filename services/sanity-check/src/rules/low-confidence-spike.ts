@@ -72,19 +72,29 @@ export class LowConfidenceSpikeRule implements SanityRule {
       return [];
     }
     const usual = this.usual;
-    if (rate >= this.options.minRate && odds(rate) >= this.options.spikeRatio * odds(usual) && beyondWobble(detections, low, usual)) {
+    if (
+      rate >= this.options.minRate &&
+      odds(rate) >= this.options.spikeRatio * odds(usual) &&
+      beyondWobble(detections, low, usual)
+    ) {
       if (this.spiking) return [];
       this.spiking = true;
       return [
-        cameraFinding(batch, 'low-confidence-spike', 'low-confidence', `${Math.round(rate * 100)}% of ${detections} detections scored below ${this.options.lowScore} in the last ${this.options.windowFrames} frames (usually ${Math.round(usual * 100)}%)`, {
-          rate,
-          usual_rate: usual,
-          odds_ratio: odds(rate) / Math.max(1e-9, odds(usual)),
-          min_rate: this.options.minRate,
-          spike_ratio: this.options.spikeRatio,
-          detections,
-          low_score: this.options.lowScore,
-        }),
+        cameraFinding(
+          batch,
+          'low-confidence-spike',
+          'low-confidence',
+          `${Math.round(rate * 100)}% of ${detections} detections scored below ${this.options.lowScore} in the last ${this.options.windowFrames} frames (usually ${Math.round(usual * 100)}%)`,
+          {
+            rate,
+            usual_rate: usual,
+            odds_ratio: odds(rate) / Math.max(1e-9, odds(usual)),
+            min_rate: this.options.minRate,
+            spike_ratio: this.options.spikeRatio,
+            detections,
+            low_score: this.options.lowScore,
+          },
+        ),
       ];
     }
     this.spiking = false;

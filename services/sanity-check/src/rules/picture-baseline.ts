@@ -77,7 +77,8 @@ export class PictureBaseline {
       n.regionLuma[k] = mix(n.regionLuma[k] as number, stats.regionLuma[k] as number);
       n.regionContrast[k] = mix(n.regionContrast[k] as number, stats.regionContrast[k] as number);
     }
-    for (let c = 0; c < n.reference.length; c++) n.reference[c] = mix(n.reference[c] as number, stats.greyThumb[c] as number);
+    for (let c = 0; c < n.reference.length; c++)
+      n.reference[c] = mix(n.reference[c] as number, stats.greyThumb[c] as number);
   }
 }
 
@@ -87,7 +88,9 @@ function build(frames: FrameStats[]): PictureNorm {
     return v[Math.floor(v.length / 2)] as number;
   };
   const reference = new Float32Array(THUMB_SIDE * THUMB_SIDE);
-  for (const f of frames) for (let c = 0; c < reference.length; c++) reference[c] = (reference[c] as number) + (f.greyThumb[c] as number) / frames.length;
+  for (const f of frames)
+    for (let c = 0; c < reference.length; c++)
+      reference[c] = (reference[c] as number) + (f.greyThumb[c] as number) / frames.length;
   const regionLuma = new Float64Array(REGIONS);
   const regionContrast = new Float64Array(REGIONS);
   for (let k = 0; k < REGIONS; k++) {

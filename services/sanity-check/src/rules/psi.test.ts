@@ -18,7 +18,10 @@ describe('population stability index', () => {
   });
 
   it('bins values and summarises histograms', () => {
-    assert.deepEqual([-1, 0, 0.05, 0.5, 0.999, 1, 2].map((v) => binOf(v, 0, 1, 10)), [0, 0, 0, 5, 9, 9, 9]);
+    assert.deepEqual(
+      [-1, 0, 0.05, 0.5, 0.999, 1, 2].map((v) => binOf(v, 0, 1, 10)),
+      [0, 0, 0, 5, 9, 9, 9],
+    );
     assert.equal(histogramMean([0, 10, 0, 0], 0, 1), 0.375);
   });
 });

@@ -7,7 +7,8 @@ import { RuleRegistry } from './rule-registry.js';
 
 const DARK_AFTER_3 = { VA_SANITY_DARK_MIN_FRAMES: '3', VA_SANITY_DARK_MIN_MS: '0' };
 const config = () => loadSanityConfig(DARK_AFTER_3).rules;
-const dark = (s: number, o: { camera?: string; epoch?: string } = {}) => batch(s, [], { ...o, stats: stats(s + 1, 3, 1) });
+const dark = (s: number, o: { camera?: string; epoch?: string } = {}) =>
+  batch(s, [], { ...o, stats: stats(s + 1, 3, 1) });
 
 describe('rule registry', () => {
   it('runs enabled rules with their configured severity', () => {
@@ -16,13 +17,19 @@ describe('rule registry', () => {
     assert.equal(found.length, 1);
     assert.equal(found[0]!.rule, 'dark-or-blank-frame');
     assert.equal(found[0]!.severity, Severity.SEVERITY_ACT_NOW);
-    const overridden = loadSanityConfig({ ...DARK_AFTER_3, VA_SANITY_SEVERITY_OVERRIDES: 'dark-or-blank-frame=3' }).rules;
+    const overridden = loadSanityConfig({
+      ...DARK_AFTER_3,
+      VA_SANITY_SEVERITY_OVERRIDES: 'dark-or-blank-frame=3',
+    }).rules;
     const quieter = new RuleRegistry(overridden, 10);
     assert.equal([0, 1, 2].flatMap((s) => quieter.onDetections(dark(s)))[0]?.severity, Severity.SEVERITY_REVIEW_WEEKLY);
   });
 
   it('does not run disabled rules', () => {
-    const registry = new RuleRegistry(loadSanityConfig({ ...DARK_AFTER_3, VA_SANITY_DISABLED_RULES: 'dark-or-blank-frame,drift' }).rules, 10);
+    const registry = new RuleRegistry(
+      loadSanityConfig({ ...DARK_AFTER_3, VA_SANITY_DISABLED_RULES: 'dark-or-blank-frame,drift' }).rules,
+      10,
+    );
     assert.ok(!registry.enabledRules.includes('dark-or-blank-frame'));
     assert.equal([0, 1, 2, 3].flatMap((s) => registry.onDetections(dark(s))).length, 0);
   });
@@ -50,7 +57,11 @@ describe('rule registry', () => {
     broken.detections = [det([0, 0, 10, 10]), undefined as never];
     assert.equal(registry.onDetections(broken).length, 0);
     assert.ok(errors.length > 0, 'some rule tripped over the hole');
-    assert.equal(registry.onDetections(dark(1)).length + registry.onDetections(dark(2)).length, 1, 'the dark rule still counted the broken frame');
+    assert.equal(
+      registry.onDetections(dark(1)).length + registry.onDetections(dark(2)).length,
+      1,
+      'the dark rule still counted the broken frame',
+    );
   });
 
   it('keeps state for at most maxCameras cameras, dropping the quietest', () => {
@@ -78,15 +89,34 @@ describe('rule registry and frames the detection schedule skipped', () => {
       const since = s % 3;
       const frameStats = stats(((s + 1) * 2_654_435_761) % 2 ** 48, 100 + (s % 7) * 5, 40 + (s % 5) * 4); // a live picture
       if (since === 0) {
-        found.push(...registry.onDetections(batch(s, people.map((p) => det(p, 0.9)), { stats: frameStats })));
-        found.push(...registry.onTracks(update(s, people.map((p, i) => track(String(i), p, { detectionIndex: i }))), undefined));
+        found.push(
+          ...registry.onDetections(
+            batch(
+              s,
+              people.map((p) => det(p, 0.9)),
+              { stats: frameStats },
+            ),
+          ),
+        );
+        found.push(
+          ...registry.onTracks(
+            update(
+              s,
+              people.map((p, i) => track(String(i), p, { detectionIndex: i })),
+            ),
+            undefined,
+          ),
+        );
       } else {
         found.push(...registry.onDetections({ ...batch(s, [], { stats: frameStats }), skipped: true }));
         const tracks = people.map((p, i) => track(String(i), p, { detectionIndex: -1, framesSinceUpdate: since }));
         found.push(...registry.onTracks({ ...update(s, tracks), predicted: true }, undefined));
       }
     }
-    assert.deepEqual(found.map((f) => `${f.rule}@${f.sequence}: ${f.message}`), []);
+    assert.deepEqual(
+      found.map((f) => `${f.rule}@${f.sequence}: ${f.message}`),
+      [],
+    );
   });
 
   it('counts only detected frames in per-frame windows, so a schedule neither dilutes nor blinds the low-confidence spike', () => {
@@ -101,20 +131,29 @@ describe('rule registry and frames the detection schedule skipped', () => {
       }
       found.push(...registry.onDetections(batch(s, [det([100, 100, 160, 260], s < 450 ? 0.9 : 0.3)])));
     }
-    assert.deepEqual(found.map((f) => f.rule), ['low-confidence-spike'], 'the scores dropping by two thirds is a spike');
+    assert.deepEqual(
+      found.map((f) => f.rule),
+      ['low-confidence-spike'],
+      'the scores dropping by two thirds is a spike',
+    );
   });
 
   it('still judges the frame statistics of skipped frames (a dark camera is dark whether detected or not)', () => {
     const registry = new RuleRegistry(config(), 10);
     const found = [0, 1, 2].flatMap((s) => registry.onDetections({ ...dark(s), skipped: true }));
-    assert.deepEqual(found.map((f) => f.rule), ['dark-or-blank-frame']);
+    assert.deepEqual(
+      found.map((f) => f.rule),
+      ['dark-or-blank-frame'],
+    );
   });
 });
 
 describe('rule registry: one fault, one flag', () => {
   it('reports a black camera once, as dark, not also as frozen, and the tracks it lost not as missed detections', () => {
     const explained: string[] = [];
-    const registry = new RuleRegistry(loadSanityConfig({}).rules, 10, { onExplained: (rule, _camera, by) => explained.push(`${rule} by ${by}`) });
+    const registry = new RuleRegistry(loadSanityConfig({}).rules, 10, {
+      onExplained: (rule, _camera, by) => explained.push(`${rule} by ${by}`),
+    });
     const person: [number, number, number, number] = [300, 100, 360, 260];
     const found = [];
     for (let s = 0; s < 80; s++) {
@@ -125,7 +164,11 @@ describe('rule registry: one fault, one flag', () => {
       const t = track('1', person, { detectionIndex: black ? -1 : 0, framesSinceUpdate: black ? s - 19 : 0 });
       found.push(...registry.onTracks(update(s, [t]), batch(s, detections)));
     }
-    assert.deepEqual(found.map((f) => `${f.rule}/${f.subject}`), ['dark-or-blank-frame/dark'], found.map((f) => f.message).join('\n'));
+    assert.deepEqual(
+      found.map((f) => `${f.rule}/${f.subject}`),
+      ['dark-or-blank-frame/dark'],
+      found.map((f) => f.message).join('\n'),
+    );
     assert.ok(explained.includes('track-without-detection by dark-or-blank-frame'), explained.join(', '));
     assert.ok(explained.includes('frame-freeze by dark-or-blank-frame'), explained.join(', '));
   });
@@ -133,12 +176,29 @@ describe('rule registry: one fault, one flag', () => {
   it('gives kinds of camera fault that degrade the picture one severity step below the rule', () => {
     const rules = loadSanityConfig({ VA_SANITY_SEVERITY_OVERRIDES: 'camera-fault=2' }).rules;
     const registry = new RuleRegistry(rules, 10);
-    const health = (sharpness: number) => ({ ...stats(0, 110, 45), regionLuma: Array(16).fill(110), regionContrast: Array(16).fill(45), sharpness, noise: 3, flatShare: 0.3, meanRed: 120, meanGreen: 110, meanBlue: 100 });
+    const health = (sharpness: number) => ({
+      ...stats(0, 110, 45),
+      regionLuma: Array(16).fill(110),
+      regionContrast: Array(16).fill(45),
+      sharpness,
+      noise: 3,
+      flatShare: 0.3,
+      meanRed: 120,
+      meanGreen: 110,
+      meanBlue: 100,
+    });
     const found = [];
     for (let s = 0; s < 40; s++) {
       const thumb = Uint8Array.from({ length: 1024 }, (_, i) => (i * 37 + s) % 251);
-      found.push(...registry.onDetections(batch(s, [], { stats: { ...health(s < 20 ? 300 : 5), thumbHash: s + 1, greyThumb: thumb } })));
+      found.push(
+        ...registry.onDetections(
+          batch(s, [], { stats: { ...health(s < 20 ? 300 : 5), thumbHash: s + 1, greyThumb: thumb } }),
+        ),
+      );
     }
-    assert.deepEqual(found.map((f) => `${f.rule}/${f.subject}/${f.severity}`), ['camera-fault/blur/3']);
+    assert.deepEqual(
+      found.map((f) => `${f.rule}/${f.subject}/${f.severity}`),
+      ['camera-fault/blur/3'],
+    );
   });
 });

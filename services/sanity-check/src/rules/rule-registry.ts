@@ -10,7 +10,14 @@ import { ImpossibleMotionRule, type ImpossibleMotionOptions } from './impossible
 import { InvalidBoxRule, type InvalidBoxOptions } from './invalid-box.js';
 import { LatencySloRule, PipelineLatency, type LatencySloOptions } from './latency-slo.js';
 import { LowConfidenceSpikeRule, type LowConfidenceSpikeOptions } from './low-confidence-spike.js';
-import { RULE_NAMES, type CandidateFlag, type Finding, type Measurement, type RuleName, type SanityRule } from './rule.js';
+import {
+  RULE_NAMES,
+  type CandidateFlag,
+  type Finding,
+  type Measurement,
+  type RuleName,
+  type SanityRule,
+} from './rule.js';
 import { TrackWithoutDetectionRule, type TrackWithoutDetectionOptions } from './track-without-detection.js';
 import { UnexplainedDetectionRule, type UnexplainedDetectionOptions } from './unexplained-detection.js';
 
@@ -73,7 +80,15 @@ const FACTORIES: Record<RuleName, (c: RulesConfig, shared: SharedState) => Sanit
 /** Rules about the picture, root causes first: a black camera is dark, not also frozen. */
 const PICTURE_RULES: readonly RuleName[] = ['dark-or-blank-frame', 'camera-fault', 'frame-freeze'];
 /** Rules about the model's output, which a broken picture explains (no detections on a covered lens). */
-const MODEL_RULES: ReadonlySet<RuleName> = new Set(['track-without-detection', 'unexplained-detection', 'class-flip', 'impossible-motion', 'invalid-box', 'low-confidence-spike', 'drift']);
+const MODEL_RULES: ReadonlySet<RuleName> = new Set([
+  'track-without-detection',
+  'unexplained-detection',
+  'class-flip',
+  'impossible-motion',
+  'invalid-box',
+  'low-confidence-spike',
+  'drift',
+]);
 
 interface CameraRules {
   epoch: string;
@@ -131,7 +146,9 @@ export class RuleRegistry {
       return [];
     }
     camera.lastDetections = batch.sequence;
-    return this.run(camera, batch.cameraId, batch.captureTsMs, (rule) => (batch.skipped && !rule.judgesUndetectedFrames ? undefined : rule.onDetections?.(batch)));
+    return this.run(camera, batch.cameraId, batch.captureTsMs, (rule) =>
+      batch.skipped && !rule.judgesUndetectedFrames ? undefined : rule.onDetections?.(batch),
+    );
   }
 
   onTracks(update: TrackUpdate, detections: DetectionBatch | undefined): CandidateFlag[] {
@@ -141,15 +158,23 @@ export class RuleRegistry {
       return [];
     }
     camera.lastTracks = update.sequence;
-    return this.run(camera, update.cameraId, update.captureTsMs, (rule) => (update.predicted && !rule.judgesUndetectedFrames ? undefined : rule.onTracks?.(update, detections)));
+    return this.run(camera, update.cameraId, update.captureTsMs, (rule) =>
+      update.predicted && !rule.judgesUndetectedFrames ? undefined : rule.onTracks?.(update, detections),
+    );
   }
 
-  private run(camera: CameraRules, cameraId: string, tsMs: number, call: (rule: SanityRule) => Finding[] | undefined): CandidateFlag[] {
+  private run(
+    camera: CameraRules,
+    cameraId: string,
+    tsMs: number,
+    call: (rule: SanityRule) => Finding[] | undefined,
+  ): CandidateFlag[] {
     const out: CandidateFlag[] = [];
     for (const { name, rule } of camera.rules) {
       try {
         for (const f of call(rule) ?? []) out.push({ ...f, severity: this.severity(f) });
-        if (this.hooks.onMeasurement && rule.measurements) for (const m of rule.measurements()) this.hooks.onMeasurement(cameraId, m);
+        if (this.hooks.onMeasurement && rule.measurements)
+          for (const m of rule.measurements()) this.hooks.onMeasurement(cameraId, m);
       } catch (err) {
         this.hooks.onRuleError?.(name, cameraId, err);
       }

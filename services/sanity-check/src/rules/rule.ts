@@ -79,7 +79,9 @@ export interface SanityRule {
 }
 
 /** The fields every finding about one frame shares, taken from the message that showed it. */
-export function frameFields(msg: DetectionBatch | TrackUpdate): Pick<Finding, 'cameraId' | 'streamEpoch' | 'sequence' | 'tsMs' | 'frameWidth' | 'frameHeight'> {
+export function frameFields(
+  msg: DetectionBatch | TrackUpdate,
+): Pick<Finding, 'cameraId' | 'streamEpoch' | 'sequence' | 'tsMs' | 'frameWidth' | 'frameHeight'> {
   return {
     cameraId: msg.cameraId,
     streamEpoch: msg.streamEpoch,

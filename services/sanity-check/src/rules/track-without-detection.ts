@@ -55,7 +55,13 @@ export class TrackWithoutDetectionRule implements SanityRule {
     const findings: Finding[] = [];
     for (const track of update.tracks) {
       if (track.state !== TrackState.TRACK_STATE_CONFIRMED && track.state !== TrackState.TRACK_STATE_LOST) continue;
-      const memory = this.tracks.get(track.trackId) ?? { lastScore: 0, unmatched: 0, flagged: false, occluded: false, afterGap: false };
+      const memory = this.tracks.get(track.trackId) ?? {
+        lastScore: 0,
+        unmatched: 0,
+        flagged: false,
+        occluded: false,
+        afterGap: false,
+      };
       this.tracks.set(track.trackId, memory);
       if (track.detectionIndex >= 0) {
         memory.lastScore = track.score;
@@ -68,7 +74,8 @@ export class TrackWithoutDetectionRule implements SanityRule {
       // N counts frames the detector looked at, as this rule saw them: not the tracker's
       // framesSinceUpdate, which also counts frames skipped by schedule or shed under load.
       memory.unmatched++;
-      if (memory.flagged || memory.occluded || memory.afterGap || memory.lastScore < this.options.minLastScore) continue;
+      if (memory.flagged || memory.occluded || memory.afterGap || memory.lastScore < this.options.minLastScore)
+        continue;
       const box = track.box;
       if (!box || !isFiniteBox(box)) continue;
       // Judged from the first unmatched frame on: a person who walked behind someone stays excused
@@ -108,7 +115,8 @@ export class TrackWithoutDetectionRule implements SanityRule {
   private occlusion(trackId: string, box: BBox, update: TrackUpdate, detections: DetectionBatch | undefined): number {
     let worst = 0;
     for (const other of update.tracks) {
-      if (other.trackId !== trackId && other.box && other.detectionIndex >= 0) worst = Math.max(worst, coveredBy(box, other.box));
+      if (other.trackId !== trackId && other.box && other.detectionIndex >= 0)
+        worst = Math.max(worst, coveredBy(box, other.box));
     }
     for (const d of detections?.detections ?? []) if (d.box) worst = Math.max(worst, coveredBy(box, d.box));
     return worst;

@@ -25,7 +25,11 @@ describe('unexplained-detection', () => {
     let found = 0;
     for (let s = 0; s < 12; s++) {
       const jumpy = s % 2 === 0 ? [300, 300, 340, 400] : [20, 300, 60, 400];
-      const b = batch(s, [det([100, 50, 140, 150], 0.9), det([400, 50, 440, 150], 0.5), det(jumpy as [number, number, number, number], 0.9)]);
+      const b = batch(s, [
+        det([100, 50, 140, 150], 0.9),
+        det([400, 50, 440, 150], 0.5),
+        det(jumpy as [number, number, number, number], 0.9),
+      ]);
       found += rule.onTracks(update(s, [track('1', [100, 50, 140, 150], { detectionIndex: 0 })]), b).length;
       found += rule.onTracks(update(100 + s, []), undefined).length;
     }

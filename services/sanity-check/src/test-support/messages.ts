@@ -25,7 +25,15 @@ export interface FrameOptions {
 /** The fields a detection batch and a track update of the same frame share. */
 function header(sequence: number, o: FrameOptions) {
   const captureTsMs = o.tsMs ?? T0 + sequence * FRAME_MS;
-  return { cameraId: o.camera ?? 'cam-1', sequence, captureTsMs, frameWidth: o.width ?? 640, frameHeight: o.height ?? 480, detectedTsMs: captureTsMs + 50, streamEpoch: o.epoch ?? 'e1' };
+  return {
+    cameraId: o.camera ?? 'cam-1',
+    sequence,
+    captureTsMs,
+    frameWidth: o.width ?? 640,
+    frameHeight: o.height ?? 480,
+    detectedTsMs: captureTsMs + 50,
+    streamEpoch: o.epoch ?? 'e1',
+  };
 }
 
 export function batch(sequence: number, detections: Detection[], o: FrameOptions = {}): DetectionBatch {
@@ -62,7 +70,11 @@ export function track(trackId: string, box: Box, o: TrackOptions = {}): Track {
   };
 }
 
-export function update(sequence: number, tracks: Track[], o: FrameOptions & { trackedLatencyMs?: number } = {}): TrackUpdate {
+export function update(
+  sequence: number,
+  tracks: Track[],
+  o: FrameOptions & { trackedLatencyMs?: number } = {},
+): TrackUpdate {
   const h = header(sequence, o);
   return TrackUpdate.fromPartial({ ...h, tracks, trackedTsMs: h.captureTsMs + (o.trackedLatencyMs ?? 60) });
 }

@@ -27,17 +27,37 @@ export interface PreparedSequence {
   removedHypotheses: number;
 }
 
-export function prepareSequence(gtRows: readonly MotRow[], hypRows: readonly MotRow[], format: GroundTruthFormat): PreparedSequence {
+export function prepareSequence(
+  gtRows: readonly MotRow[],
+  hypRows: readonly MotRow[],
+  format: GroundTruthFormat,
+): PreparedSequence {
   if (format === 'mot15') return { gt: gtRows.filter((r) => r.conf >= 1), hyp: [...hypRows], removedHypotheses: 0 };
-  if (format === 'mot15-dontcare') return forgiveMatches(gtRows, hypRows, (g) => g.conf < 1, (g) => g.conf >= 1);
-  return forgiveMatches(gtRows, hypRows, (g) => DISTRACTOR_CLASSES.has(g.col8) || g.col9 < 0, (g) => g.conf >= 0.99 && g.col8 === 1);
+  if (format === 'mot15-dontcare')
+    return forgiveMatches(
+      gtRows,
+      hypRows,
+      (g) => g.conf < 1,
+      (g) => g.conf >= 1,
+    );
+  return forgiveMatches(
+    gtRows,
+    hypRows,
+    (g) => DISTRACTOR_CLASSES.has(g.col8) || g.col9 < 0,
+    (g) => g.conf >= 0.99 && g.col8 === 1,
+  );
 }
 
 /**
  * Removes the tracker boxes that match (IoU >= 0.5, one optimal assignment per frame against every
  * ground-truth row) a row that `dontCare` says must not count, then keeps the rows `evaluated` says count.
  */
-function forgiveMatches(gtRows: readonly MotRow[], hypRows: readonly MotRow[], dontCare: (g: MotRow) => boolean, evaluated: (g: MotRow) => boolean): PreparedSequence {
+function forgiveMatches(
+  gtRows: readonly MotRow[],
+  hypRows: readonly MotRow[],
+  dontCare: (g: MotRow) => boolean,
+  evaluated: (g: MotRow) => boolean,
+): PreparedSequence {
   const gtByFrame = groupByFrame(gtRows);
   const hyp: MotRow[] = [];
   let removed = 0;
@@ -74,7 +94,11 @@ export function rowIou(a: MotRow, b: MotRow): number {
  * The assignment py-motmetrics makes between two sets of boxes: as many pairs with IoU >= 0.5 as
  * possible, then the smallest total distance (1 - IoU). Returns for each `a` its `b` index or -1.
  */
-export function matchByIou(a: readonly MotRow[], b: readonly MotRow[], usable: (i: number, j: number) => boolean = () => true): Int32Array {
+export function matchByIou(
+  a: readonly MotRow[],
+  b: readonly MotRow[],
+  usable: (i: number, j: number) => boolean = () => true,
+): Int32Array {
   const n = a.length;
   const m = b.length;
   const dist = new Float64Array(n * m);

@@ -22,7 +22,8 @@ function parseArgs(argv: string[]): { pairs: Array<{ gt: string; res: string }>;
         i++;
         break;
       case '--format':
-        if (!GROUND_TRUTH_FORMATS.includes(value as GroundTruthFormat)) throw new Error(`--format must be one of ${GROUND_TRUTH_FORMATS.join(', ')}`);
+        if (!GROUND_TRUTH_FORMATS.includes(value as GroundTruthFormat))
+          throw new Error(`--format must be one of ${GROUND_TRUTH_FORMATS.join(', ')}`);
         format = value as GroundTruthFormat;
         i++;
         break;
@@ -41,7 +42,10 @@ function line(name: string, m: MotMetrics): string {
 
 try {
   const { pairs, format } = parseArgs(process.argv.slice(2));
-  const prepared = pairs.map((p) => ({ name: basename(dirname(dirname(p.gt))) || p.gt, ...prepareSequence(readMot(p.gt), readMot(p.res), format) }));
+  const prepared = pairs.map((p) => ({
+    name: basename(dirname(dirname(p.gt))) || p.gt,
+    ...prepareSequence(readMot(p.gt), readMot(p.res), format),
+  }));
   const out = process.stdout;
   out.write(`${'sequence'.padEnd(20)}   MOTA   MOTP   IDF1    IDP    IDR  IDsw     FP     FN  Frag   MT   ML\n`);
   const rows: Record<string, MotMetrics> = {};

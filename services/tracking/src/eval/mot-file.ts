@@ -48,11 +48,20 @@ export function readMot(path: string): MotRow[] {
 /** Tracker output in the MOTChallenge result format (conf 1, world coordinates -1). */
 export function formatMot(rows: ReadonlyArray<Pick<MotRow, 'frame' | 'id' | 'x' | 'y' | 'w' | 'h'>>): string {
   const r = (v: number) => String(Math.round(v * 1000) / 1000);
-  return rows.map((row) => `${row.frame},${row.id},${r(row.x)},${r(row.y)},${r(row.w)},${r(row.h)},1,-1,-1,-1`).join('\n') + (rows.length ? '\n' : '');
+  return (
+    rows.map((row) => `${row.frame},${row.id},${r(row.x)},${r(row.y)},${r(row.w)},${r(row.h)},1,-1,-1,-1`).join('\n') +
+    (rows.length ? '\n' : '')
+  );
 }
 
 /** Reads a sequence's seqinfo.ini ([Sequence] name, frameRate, seqLength, imWidth, imHeight). */
-export function readSeqInfo(path: string): { name: string; frameRate: number; seqLength: number; imWidth: number; imHeight: number } {
+export function readSeqInfo(path: string): {
+  name: string;
+  frameRate: number;
+  seqLength: number;
+  imWidth: number;
+  imHeight: number;
+} {
   const values = new Map<string, string>();
   for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
     const m = /^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$/.exec(line);
@@ -63,5 +72,11 @@ export function readSeqInfo(path: string): { name: string; frameRate: number; se
     if (!Number.isFinite(v)) throw new Error(`${path}: ${k} missing or not a number`);
     return v;
   };
-  return { name: values.get('name') ?? '', frameRate: num('frameRate'), seqLength: num('seqLength'), imWidth: num('imWidth'), imHeight: num('imHeight') };
+  return {
+    name: values.get('name') ?? '',
+    frameRate: num('frameRate'),
+    seqLength: num('seqLength'),
+    imWidth: num('imWidth'),
+    imHeight: num('imHeight'),
+  };
 }

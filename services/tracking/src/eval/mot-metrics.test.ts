@@ -7,12 +7,34 @@ import { evaluateSequence, evaluateSequences } from './mot-metrics.js';
 const A = { x: 0, y: 0, w: 10, h: 20 };
 const B = { x: 100, y: 0, w: 10, h: 20 };
 const FAR = { x: 500, y: 500, w: 10, h: 20 };
-const row = (frame: number, id: number, box: { x: number; y: number; w: number; h: number }, extra: Partial<MotRow> = {}): MotRow => ({ frame, id, ...box, conf: 1, col8: -1, col9: -1, ...extra });
+const row = (
+  frame: number,
+  id: number,
+  box: { x: number; y: number; w: number; h: number },
+  extra: Partial<MotRow> = {},
+): MotRow => ({ frame, id, ...box, conf: 1, col8: -1, col9: -1, ...extra });
 
 describe('MOT metrics', () => {
   // Objects 1 and 2; tracker ids 10, 20, 30. Frame 3 swaps the ids, frame 4 misses object 1.
-  const gt = [row(1, 1, A), row(1, 2, B), row(2, 1, A), row(2, 2, B), row(3, 1, A), row(3, 2, B), row(4, 1, A), row(5, 1, A)];
-  const hyp = [row(1, 10, A), row(1, 20, B), row(2, 10, A), row(2, 30, FAR), row(3, 20, A), row(3, 10, B), row(5, 20, A)];
+  const gt = [
+    row(1, 1, A),
+    row(1, 2, B),
+    row(2, 1, A),
+    row(2, 2, B),
+    row(3, 1, A),
+    row(3, 2, B),
+    row(4, 1, A),
+    row(5, 1, A),
+  ];
+  const hyp = [
+    row(1, 10, A),
+    row(1, 20, B),
+    row(2, 10, A),
+    row(2, 30, FAR),
+    row(3, 20, A),
+    row(3, 10, B),
+    row(5, 20, A),
+  ];
 
   it('counts matches, misses, false positives, switches and fragmentations as computed by hand', () => {
     const m = evaluateSequence(gt, hyp);
@@ -59,12 +81,26 @@ describe('MOT metrics', () => {
 
   it('mot15 ground truth drops conf-0 rows; mot16 evaluates pedestrians only and forgives distractors', () => {
     const g = [row(1, 1, A, { conf: 0 }), row(1, 2, B)];
-    assert.deepEqual(prepareSequence(g, [], 'mot15').gt.map((r) => r.id), [2]);
-    const g16 = [row(1, 1, A, { col8: 1, col9: 1 }), row(1, 2, B, { conf: 0, col8: 7, col9: 1 }), row(1, 3, FAR, { col8: 3, col9: 1 })];
+    assert.deepEqual(
+      prepareSequence(g, [], 'mot15').gt.map((r) => r.id),
+      [2],
+    );
+    const g16 = [
+      row(1, 1, A, { col8: 1, col9: 1 }),
+      row(1, 2, B, { conf: 0, col8: 7, col9: 1 }),
+      row(1, 3, FAR, { col8: 3, col9: 1 }),
+    ];
     const h16 = [row(1, 10, A), row(1, 11, B), row(1, 12, FAR)];
     const p = prepareSequence(g16, h16, 'mot16');
-    assert.deepEqual(p.gt.map((r) => r.id), [1]);
-    assert.deepEqual(p.hyp.map((r) => r.id), [10, 12], 'the box on the static person is removed; the car box is still a false positive');
+    assert.deepEqual(
+      p.gt.map((r) => r.id),
+      [1],
+    );
+    assert.deepEqual(
+      p.hyp.map((r) => r.id),
+      [10, 12],
+      'the box on the static person is removed; the car box is still a false positive',
+    );
     assert.equal(p.removedHypotheses, 1);
   });
 
@@ -72,15 +108,31 @@ describe('MOT metrics', () => {
     const g = [row(1, 1, A, { conf: 0 }), row(1, 2, B)];
     const h = [row(1, 10, A), row(1, 11, B), row(1, 12, FAR)];
     const p = prepareSequence(g, h, 'mot15-dontcare');
-    assert.deepEqual(p.gt.map((r) => r.id), [2]);
-    assert.deepEqual(p.hyp.map((r) => r.id), [11, 12]);
+    assert.deepEqual(
+      p.gt.map((r) => r.id),
+      [2],
+    );
+    assert.deepEqual(
+      p.hyp.map((r) => r.id),
+      [11, 12],
+    );
     assert.equal(p.removedHypotheses, 1);
-    assert.deepEqual(prepareSequence(g, h, 'mot15').hyp.map((r) => r.id), [10, 11, 12], 'the official protocol counts the box on the conf-0 person');
+    assert.deepEqual(
+      prepareSequence(g, h, 'mot15').hyp.map((r) => r.id),
+      [10, 11, 12],
+      'the official protocol counts the box on the conf-0 person',
+    );
   });
 
   it('parses and writes MOTChallenge text, naming bad lines', () => {
     const rows = parseMot('1,9,499,158,31.03,75.17,1,-4.1,-7.3,0\n\n2,9,497,158,31,75,0\n');
-    assert.deepEqual(rows.map((r) => [r.frame, r.id, r.x, r.w, r.conf]), [[1, 9, 499, 31.03, 1], [2, 9, 497, 31, 0]]);
+    assert.deepEqual(
+      rows.map((r) => [r.frame, r.id, r.x, r.w, r.conf]),
+      [
+        [1, 9, 499, 31.03, 1],
+        [2, 9, 497, 31, 0],
+      ],
+    );
     assert.throws(() => parseMot('1,2,3\n', 'gt.txt'), /gt\.txt:1/);
     assert.equal(formatMot([{ frame: 1, id: 3, x: 1.23456, y: 2, w: 3, h: 4 }]), '1,3,1.235,2,3,4,1,-1,-1,-1\n');
   });

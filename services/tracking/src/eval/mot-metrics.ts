@@ -58,8 +58,25 @@ export function evaluateSequence(gt: readonly MotRow[], hyp: readonly MotRow[]):
 }
 
 /** Metrics over several sequences: counts are summed, then the ratios computed (py-motmetrics' OVERALL). */
-export function evaluateSequences(sequences: ReadonlyArray<{ gt: readonly MotRow[]; hyp: readonly MotRow[] }>): MotMetrics {
-  const total: Tally = { frames: 0, numObjects: 0, numPredictions: 0, matches: 0, switches: 0, falsePositives: 0, misses: 0, sumIou: 0, fragmentations: 0, idtp: 0, objectIds: 0, mt: 0, pt: 0, ml: 0 };
+export function evaluateSequences(
+  sequences: ReadonlyArray<{ gt: readonly MotRow[]; hyp: readonly MotRow[] }>,
+): MotMetrics {
+  const total: Tally = {
+    frames: 0,
+    numObjects: 0,
+    numPredictions: 0,
+    matches: 0,
+    switches: 0,
+    falsePositives: 0,
+    misses: 0,
+    sumIou: 0,
+    fragmentations: 0,
+    idtp: 0,
+    objectIds: 0,
+    mt: 0,
+    pt: 0,
+    ml: 0,
+  };
   for (const s of sequences) {
     const t = tallySequence(s.gt, s.hyp);
     for (const k of Object.keys(total) as Array<keyof Tally>) total[k] += t[k];
@@ -76,7 +93,22 @@ function tallySequence(gt: readonly MotRow[], hyp: readonly MotRow[]): Tally {
   const gtCount = new Map<number, number>();
   const hypCount = new Map<number, number>();
   const pairCount = new Map<string, number>();
-  const t: Tally = { frames: frames.length, numObjects: gt.length, numPredictions: hyp.length, matches: 0, switches: 0, falsePositives: 0, misses: 0, sumIou: 0, fragmentations: 0, idtp: 0, objectIds: 0, mt: 0, pt: 0, ml: 0 };
+  const t: Tally = {
+    frames: frames.length,
+    numObjects: gt.length,
+    numPredictions: hyp.length,
+    matches: 0,
+    switches: 0,
+    falsePositives: 0,
+    misses: 0,
+    sumIou: 0,
+    fragmentations: 0,
+    idtp: 0,
+    objectIds: 0,
+    mt: 0,
+    pt: 0,
+    ml: 0,
+  };
 
   for (const frame of frames) {
     const objs = gtFrames.get(frame) ?? [];
@@ -134,7 +166,8 @@ function tallySequence(gt: readonly MotRow[], hyp: readonly MotRow[]): Tally {
   for (const tracked of history.values()) {
     const first = tracked.indexOf(true);
     const last = tracked.lastIndexOf(true);
-    for (let k = Math.max(first, 0) + 1; first >= 0 && k <= last; k++) if (tracked[k - 1] && !tracked[k]) t.fragmentations++;
+    for (let k = Math.max(first, 0) + 1; first >= 0 && k <= last; k++)
+      if (tracked[k - 1] && !tracked[k]) t.fragmentations++;
     const ratio = tracked.filter(Boolean).length / tracked.length;
     if (ratio >= 0.8) t.mt++;
     else if (ratio < 0.2) t.ml++;
@@ -146,7 +179,11 @@ function tallySequence(gt: readonly MotRow[], hyp: readonly MotRow[]): Tally {
 }
 
 /** The one-to-one mapping of ground-truth ids to tracker ids that maximises frames matched (IoU >= 0.5). */
-function identityTruePositives(gtCount: Map<number, number>, hypCount: Map<number, number>, pairs: Map<string, number>): number {
+function identityTruePositives(
+  gtCount: Map<number, number>,
+  hypCount: Map<number, number>,
+  pairs: Map<string, number>,
+): number {
   const oids = [...gtCount.keys()].sort((a, b) => a - b);
   const hids = [...hypCount.keys()].sort((a, b) => a - b);
   if (oids.length === 0 || hids.length === 0) return 0;

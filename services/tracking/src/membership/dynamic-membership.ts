@@ -62,7 +62,10 @@ export class DynamicMembership implements Membership {
   ) {
     this.memberId = options.memberId;
     this.heartbeatMs = Math.max(100, Math.floor(options.ttlMs / 3));
-    this.tickMs = Math.min(1_000, Math.max(50, Math.floor(Math.min(options.ttlMs, options.settleMs || options.ttlMs) / 10)));
+    this.tickMs = Math.min(
+      1_000,
+      Math.max(50, Math.floor(Math.min(options.ttlMs, options.settleMs || options.ttlMs) / 10)),
+    );
     this.view = new MembershipView(options.memberId, {
       ttlMs: options.ttlMs,
       settleMs: options.settleMs,
@@ -87,7 +90,10 @@ export class DynamicMembership implements Membership {
     await this.watch();
     const members = this.view.applyNow();
     this.options.metrics.members.set(members.length);
-    this.log.info({ members, ttlMs: this.options.ttlMs, settleMs: this.options.settleMs }, 'joined the tracking members');
+    this.log.info(
+      { members, ttlMs: this.options.ttlMs, settleMs: this.options.settleMs },
+      'joined the tracking members',
+    );
     this.lastTick = performance.now();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
     this.heartbeatTimer.unref();
@@ -130,7 +136,10 @@ export class DynamicMembership implements Membership {
       // Our own heartbeats come back on the watch; when they stop coming, the watch is broken
       // (it would otherwise go on hearing nobody and expire everyone).
       if (++this.unseenHeartbeats >= UNSEEN_HEARTBEATS_BEFORE_REWATCH) {
-        this.log.warn({ unseenHeartbeats: this.unseenHeartbeats }, 'own heartbeats not seen on the membership watch; restarting it');
+        this.log.warn(
+          { unseenHeartbeats: this.unseenHeartbeats },
+          'own heartbeats not seen on the membership watch; restarting it',
+        );
         this.watcher?.stop();
         await this.watch();
       }
@@ -172,7 +181,10 @@ export class DynamicMembership implements Membership {
     if (instance && instance !== this.instanceId && !this.impostors.has(instance)) {
       // Leases still keep each camera on one instance, but the two split nothing between them.
       this.impostors.add(instance);
-      this.log.error({ otherInstance: instance }, 'another process registers with this member id; give each instance its own VA_TRACKING_MEMBER_ID');
+      this.log.error(
+        { otherInstance: instance },
+        'another process registers with this member id; give each instance its own VA_TRACKING_MEMBER_ID',
+      );
     }
   }
 
@@ -190,7 +202,10 @@ export class DynamicMembership implements Membership {
     const gone = this.view.expire(now);
     if (gone.length > 0) {
       this.options.metrics.membersExpired.inc(gone.length);
-      this.log.warn({ expired: gone, ttlMs: this.options.ttlMs }, 'members not heard from for a TTL; treating them as gone');
+      this.log.warn(
+        { expired: gone, ttlMs: this.options.ttlMs },
+        'members not heard from for a TTL; treating them as gone',
+      );
     }
     const next = this.view.due(now);
     if (!next) return;

@@ -7,7 +7,13 @@ import { StaticMembership, type Membership } from './membership.js';
 
 /** The membership the configuration asks for; not joined yet. */
 /** `replicas` (VA_JS_REPLICAS) is the membership bucket's. */
-export async function openMembership(nats: NatsConnectionHandle, config: MembershipConfig, replicas: number, metrics: TrackingMetrics, log: Logger): Promise<Membership> {
+export async function openMembership(
+  nats: NatsConnectionHandle,
+  config: MembershipConfig,
+  replicas: number,
+  metrics: TrackingMetrics,
+  log: Logger,
+): Promise<Membership> {
   if (config.mode === 'static') {
     metrics.members.set(config.partition.count);
     return new StaticMembership(config.partition);
@@ -25,5 +31,8 @@ export async function openMembership(nats: NatsConnectionHandle, config: Members
 
 /** "<host name>-<pid>": unique on a machine; Kubernetes passes the pod name instead. */
 export function defaultMemberId(): string {
-  return `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[.]+|[.]+$/g, '_').slice(0, 253);
+  return `${hostname()}-${process.pid}`
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/^[.]+|[.]+$/g, '_')
+    .slice(0, 253);
 }

@@ -23,9 +23,17 @@ function permutations(items: number[], k: number): number[][] {
 function bruteForceFull(cost: number[], n: number, m: number): number {
   let best = Infinity;
   if (n <= m) {
-    for (const cols of permutations([...Array(m).keys()], n)) best = Math.min(best, cols.reduce((s, c, r) => s + (cost[r * m + c] as number), 0));
+    for (const cols of permutations([...Array(m).keys()], n))
+      best = Math.min(
+        best,
+        cols.reduce((s, c, r) => s + (cost[r * m + c] as number), 0),
+      );
   } else {
-    for (const rows of permutations([...Array(n).keys()], m)) best = Math.min(best, rows.reduce((s, r, c) => s + (cost[r * m + c] as number), 0));
+    for (const rows of permutations([...Array(n).keys()], m))
+      best = Math.min(
+        best,
+        rows.reduce((s, r, c) => s + (cost[r * m + c] as number), 0),
+      );
   }
   return best;
 }
@@ -103,6 +111,10 @@ describe('assignment', () => {
   it('handles empty sides and all-forbidden matrices', () => {
     assert.deepEqual(linearAssignment([], 0, 3, 0.5), { matches: [], unmatchedRows: [], unmatchedCols: [0, 1, 2] });
     assert.deepEqual(linearAssignment([], 2, 0, 0.5), { matches: [], unmatchedRows: [0, 1], unmatchedCols: [] });
-    assert.deepEqual(linearAssignment([Infinity, NaN, 0.9, 1], 2, 2, 0.5), { matches: [], unmatchedRows: [0, 1], unmatchedCols: [0, 1] });
+    assert.deepEqual(linearAssignment([Infinity, NaN, 0.9, 1], 2, 2, 0.5), {
+      matches: [],
+      unmatchedRows: [0, 1],
+      unmatchedCols: [0, 1],
+    });
   });
 });

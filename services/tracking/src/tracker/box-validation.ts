@@ -21,7 +21,16 @@ export interface ValidDetection {
   embedding: Float32Array | undefined;
 }
 
-export const REJECT_REASONS = ['missing_box', 'not_finite', 'inverted', 'too_small', 'bad_aspect', 'out_of_frame', 'bad_score', 'over_limit'] as const;
+export const REJECT_REASONS = [
+  'missing_box',
+  'not_finite',
+  'inverted',
+  'too_small',
+  'bad_aspect',
+  'out_of_frame',
+  'bad_score',
+  'over_limit',
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export interface ValidationResult {
@@ -41,7 +50,12 @@ const ABSOLUTE_LIMIT = 1e5;
  * is unknown (0), only the frame-independent checks apply. Beyond maxDetections, the lowest
  * scores are rejected so the cost matrices stay bounded.
  */
-export function validateDetections(raw: readonly RawDetection[], frameWidth: number, frameHeight: number, limits: BoxLimits): ValidationResult {
+export function validateDetections(
+  raw: readonly RawDetection[],
+  frameWidth: number,
+  frameHeight: number,
+  limits: BoxLimits,
+): ValidationResult {
   const valid: ValidDetection[] = [];
   const rejected: Partial<Record<RejectReason, number>> = {};
   let droppedEmbeddings = 0;
@@ -81,8 +95,18 @@ export function validateDetections(raw: readonly RawDetection[], frameWidth: num
       continue;
     }
     const outside = knownFrame
-      ? x1 < -mx || y1 < -my || x2 > frameWidth + mx || y2 > frameHeight + my || x2 <= 0 || y2 <= 0 || x1 >= frameWidth || y1 >= frameHeight
-      : Math.abs(x1) > ABSOLUTE_LIMIT || Math.abs(y1) > ABSOLUTE_LIMIT || Math.abs(x2) > ABSOLUTE_LIMIT || Math.abs(y2) > ABSOLUTE_LIMIT;
+      ? x1 < -mx ||
+        y1 < -my ||
+        x2 > frameWidth + mx ||
+        y2 > frameHeight + my ||
+        x2 <= 0 ||
+        y2 <= 0 ||
+        x1 >= frameWidth ||
+        y1 >= frameHeight
+      : Math.abs(x1) > ABSOLUTE_LIMIT ||
+        Math.abs(y1) > ABSOLUTE_LIMIT ||
+        Math.abs(x2) > ABSOLUTE_LIMIT ||
+        Math.abs(y2) > ABSOLUTE_LIMIT;
     if (outside) {
       reject('out_of_frame');
       continue;
@@ -92,7 +116,14 @@ export function validateDetections(raw: readonly RawDetection[], frameWidth: num
       embedding = normalised(d.embedding);
       if (!embedding) droppedEmbeddings++;
     }
-    valid.push({ index, box: { x1, y1, x2, y2 }, score: d.score, classId: d.classId, className: d.className, embedding });
+    valid.push({
+      index,
+      box: { x1, y1, x2, y2 },
+      score: d.score,
+      classId: d.classId,
+      className: d.className,
+      embedding,
+    });
   }
 
   if (valid.length > limits.maxDetections) {

@@ -7,10 +7,21 @@ import { DEFAULT_TRACKER_PARAMS, type TrackerParams } from './tracker-params.js'
 const W = 1280;
 const H = 720;
 
-function det(cx: number, cy: number, score: number, extra: Partial<RawDetection> & { w?: number; h?: number } = {}): RawDetection {
+function det(
+  cx: number,
+  cy: number,
+  score: number,
+  extra: Partial<RawDetection> & { w?: number; h?: number } = {},
+): RawDetection {
   const w = extra.w ?? 40;
   const h = extra.h ?? 100;
-  return { box: { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 }, score, classId: extra.classId ?? 0, className: extra.className ?? 'person', embedding: extra.embedding };
+  return {
+    box: { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 },
+    score,
+    classId: extra.classId ?? 0,
+    className: extra.className ?? 'person',
+    embedding: extra.embedding,
+  };
 }
 
 function tracker(overrides: Partial<TrackerParams> = {}) {
@@ -33,7 +44,13 @@ type Step = Omit<TrackerStep, 'tracks'> & { tracks: Snapshot[] };
 /** Runs frames through the tracker and copies each step's tracks (the tracker mutates its tracks). */
 function run(t: ByteTracker, frames: RawDetection[][], gaps: number[] = []): Step[] {
   return frames.map((detections, k) => {
-    const step = t.update({ detections, frameWidth: W, frameHeight: H, timestampMs: 1000 + 100 * k, framesElapsed: gaps[k] ?? 1 });
+    const step = t.update({
+      detections,
+      frameWidth: W,
+      frameHeight: H,
+      timestampMs: 1000 + 100 * k,
+      framesElapsed: gaps[k] ?? 1,
+    });
     const tracks = step.tracks.map((tr) => ({
       id: tr.id,
       status: tr.status,
@@ -57,11 +74,17 @@ function idsOf(steps: Step[], index = 0): Array<number | undefined> {
 describe('ByteTracker', () => {
   it('confirms after minHits, reports started once, keeps the id while the object moves', () => {
     const t = tracker({ confirmOnFirstFrame: false, minHits: 3 });
-    const steps = run(t, Array.from({ length: 8 }, (_, k) => [det(100 + 10 * k, 300, 0.9)]));
+    const steps = run(
+      t,
+      Array.from({ length: 8 }, (_, k) => [det(100 + 10 * k, 300, 0.9)]),
+    );
     assert.equal(steps[0]!.tracks[0]!.status, 'tentative');
     assert.equal(steps[1]!.tracks[0]!.status, 'tentative');
     assert.equal(steps[2]!.tracks[0]!.status, 'confirmed');
-    assert.deepEqual(steps.map((s) => s.started.length), [0, 0, 1, 0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      steps.map((s) => s.started.length),
+      [0, 0, 1, 0, 0, 0, 0, 0],
+    );
     assert.deepEqual(new Set(idsOf(steps.slice(2))), new Set([1]));
     const track = steps[7]!.tracks[0]!;
     assert.ok(Math.abs(track.vx - 10) < 1.5, `vx ${track.vx}`);
@@ -106,7 +129,10 @@ describe('ByteTracker', () => {
     const byte = run(tracker(), frames);
     const byteIds = idsOf(byte);
     assert.deepEqual(new Set(byteIds), new Set([1]), 'one identity, matched in every frame');
-    assert.ok(byte.slice(15, 30).every((s) => s.tracks[0]!.detectionIndex === 0 && s.tracks[0]!.score === 0.3), 'low-score detections matched');
+    assert.ok(
+      byte.slice(15, 30).every((s) => s.tracks[0]!.detectionIndex === 0 && s.tracks[0]!.score === 0.3),
+      'low-score detections matched',
+    );
     assert.ok(byte.every((s) => s.lost.length === 0));
 
     const oneStage = run(tracker({ twoStage: false }), frames);
@@ -144,7 +170,11 @@ describe('ByteTracker', () => {
   });
 
   it('matches per class when class-aware, and votes the class when not', () => {
-    const frames = [[det(200, 300, 0.9)], [det(204, 300, 0.9, { classId: 2, className: 'car' })], [det(208, 300, 0.9, { classId: 2, className: 'car' })]];
+    const frames = [
+      [det(200, 300, 0.9)],
+      [det(204, 300, 0.9, { classId: 2, className: 'car' })],
+      [det(208, 300, 0.9, { classId: 2, className: 'car' })],
+    ];
     const aware = run(tracker(), frames);
     assert.equal(aware[1]!.tracks.find((t) => t.id === 1)!.detectionIndex, -1, 'a car does not continue a person');
     assert.ok(aware[2]!.tracks.some((t) => t.className === 'car' && t.id !== 1));
@@ -161,7 +191,10 @@ describe('ByteTracker', () => {
     const frames: RawDetection[][] = [];
     for (let k = 0; k < 24; k++) {
       const offset = k <= 10 ? 10 * k : 200 - 10 * k;
-      frames.push([det(100 + offset, 300, 0.9, { w: 100, embedding: ea }), det(300 - offset, 300, 0.9, { w: 100, embedding: eb })]);
+      frames.push([
+        det(100 + offset, 300, 0.9, { w: 100, embedding: ea }),
+        det(300 - offset, 300, 0.9, { w: 100, embedding: eb }),
+      ]);
     }
     const withAppearance = run(tracker(), frames);
     assert.deepEqual(new Set(idsOf(withAppearance, 0)), new Set([1]));
@@ -188,7 +221,14 @@ describe('ByteTracker', () => {
       [det(400, 300, 0.9), ...bad],
       [det(410, 300, 0.9), ...bad],
     ]);
-    assert.deepEqual(steps[0]!.rejected, { not_finite: 2, inverted: 1, out_of_frame: 2, too_small: 1, missing_box: 1, bad_score: 1 });
+    assert.deepEqual(steps[0]!.rejected, {
+      not_finite: 2,
+      inverted: 1,
+      out_of_frame: 2,
+      too_small: 1,
+      missing_box: 1,
+      bad_score: 1,
+    });
     assert.equal(steps[0]!.droppedEmbeddings, 1);
     const tracked = steps[1]!.tracks.find((tr) => tr.detectionIndex === 0);
     assert.equal(tracked?.id, 1, 'the valid detection is tracked; indices refer to the original list');
@@ -197,7 +237,12 @@ describe('ByteTracker', () => {
 
   it('keeps at most maxDetections per frame, dropping the lowest scores', () => {
     const t = tracker({ validation: { ...DEFAULT_TRACKER_PARAMS.validation, maxDetections: 2 } });
-    const step = t.update({ detections: [det(100, 300, 0.7), det(300, 300, 0.95), det(500, 300, 0.8)], frameWidth: W, frameHeight: H, timestampMs: 0 });
+    const step = t.update({
+      detections: [det(100, 300, 0.7), det(300, 300, 0.95), det(500, 300, 0.8)],
+      frameWidth: W,
+      frameHeight: H,
+      timestampMs: 0,
+    });
     assert.deepEqual(step.rejected, { over_limit: 1 });
     assert.deepEqual(step.tracks.map((tr) => tr.detectionIndex).sort(), [1, 2]);
   });
@@ -205,15 +250,25 @@ describe('ByteTracker', () => {
   it('is deterministic', () => {
     const frames: RawDetection[][] = [];
     for (let k = 0; k < 30; k++) {
-      frames.push([det(100 + 7 * k, 300, k % 7 === 3 ? 0.3 : 0.8), det(600 - 5 * k, 320, 0.7), det(900, 100 + 3 * k, k % 5 === 0 ? 0.2 : 0.95)]);
+      frames.push([
+        det(100 + 7 * k, 300, k % 7 === 3 ? 0.3 : 0.8),
+        det(600 - 5 * k, 320, 0.7),
+        det(900, 100 + 3 * k, k % 5 === 0 ? 0.2 : 0.95),
+      ]);
     }
-    const summary = (steps: Step[]) => JSON.stringify(steps.map((s) => s.tracks.map((tr) => [tr.id, tr.status, tr.detectionIndex, tr.box])));
+    const summary = (steps: Step[]) =>
+      JSON.stringify(steps.map((s) => s.tracks.map((tr) => [tr.id, tr.status, tr.detectionIndex, tr.box])));
     assert.equal(summary(run(tracker(), frames)), summary(run(tracker(), frames)));
   });
 
   it('predict() advances tracks without association: tentative ones survive, none is lost, the next detection matches the prediction', () => {
     const t = tracker({ confirmOnFirstFrame: false, minHits: 2 });
-    const frame = (k: number) => ({ detections: [det(100 + 6 * k, 300, 0.9)], frameWidth: W, frameHeight: H, timestampMs: 1000 + 100 * k });
+    const frame = (k: number) => ({
+      detections: [det(100 + 6 * k, 300, 0.9)],
+      frameWidth: W,
+      frameHeight: H,
+      timestampMs: 1000 + 100 * k,
+    });
     t.update(frame(0));
     t.update(frame(1));
     const confirmed = t.tracks[0]!;
@@ -223,25 +278,34 @@ describe('ByteTracker', () => {
     assert.ok(tentative, 'a second person was just born');
     const before = confirmed.box.x1;
     const step = t.predict(2);
-    assert.equal(step.frame, 5, "frames 1-3 detected, 4 and 5 predicted");
-    assert.deepEqual([step.started, step.lost, step.ended, step.refound].map((l) => l.length), [0, 0, 0, 0]);
+    assert.equal(step.frame, 5, 'frames 1-3 detected, 4 and 5 predicted');
+    assert.deepEqual(
+      [step.started, step.lost, step.ended, step.refound].map((l) => l.length),
+      [0, 0, 0, 0],
+    );
     assert.equal(confirmed.status, 'confirmed', 'no detection was tried, so nobody is lost');
     assert.equal(tentative.status, 'tentative', 'a tentative track waits for the next detected frame');
     assert.equal(confirmed.detectionIndex, -1);
     assert.equal(confirmed.framesSinceUpdate, 2);
     assert.ok(confirmed.box.x1 > before + 6, `the box moved on by its velocity: ${before} -> ${confirmed.box.x1}`);
     t.update({ ...frame(5), detections: [det(100 + 6 * 5, 300, 0.9), det(700, 300, 0.9)], framesElapsed: 1 });
-    assert.deepEqual(t.tracks.map((x) => [x.id, x.status, x.detectionIndex]), [
-      [1, 'confirmed', 0],
-      [2, 'confirmed', 1],
-    ]);
+    assert.deepEqual(
+      t.tracks.map((x) => [x.id, x.status, x.detectionIndex]),
+      [
+        [1, 'confirmed', 0],
+        [2, 'confirmed', 1],
+      ],
+    );
   });
 
   it('predict() over a gap longer than maxPredictFrames ends every track (reason gap)', () => {
     const t = tracker({ maxPredictFrames: 5 });
     t.update({ detections: [det(100, 300, 0.9)], frameWidth: W, frameHeight: H, timestampMs: 0 });
     const step = t.predict(6);
-    assert.deepEqual(step.ended.map((x) => x.endReason), ['gap']);
+    assert.deepEqual(
+      step.ended.map((x) => x.endReason),
+      ['gap'],
+    );
     assert.equal(step.tracks.length, 0);
   });
 });

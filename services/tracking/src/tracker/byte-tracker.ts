@@ -156,7 +156,16 @@ export class ByteTracker {
    */
   private advance(framesElapsed: number): TrackerStep {
     const elapsed = Math.max(1, Math.floor(framesElapsed));
-    const step: TrackerStep = { frame: 0, tracks: [], started: [], lost: [], refound: [], ended: [], rejected: {}, droppedEmbeddings: 0 };
+    const step: TrackerStep = {
+      frame: 0,
+      tracks: [],
+      started: [],
+      lost: [],
+      refound: [],
+      ended: [],
+      rejected: {},
+      droppedEmbeddings: 0,
+    };
     if (this.frameNo !== 0 && elapsed > this.params.maxPredictFrames) step.ended.push(...this.endAll('gap'));
     this.frameNo += elapsed;
     step.frame = this.frameNo;
@@ -180,15 +189,37 @@ export class ByteTracker {
     const n = tracks.length;
     const m = detections.length;
     const trackBoxes: Box[] = tracks.map((t) => t.box);
-    const cost = iouCost(trackBoxes, detections.map((d) => d.box));
+    const cost = iouCost(
+      trackBoxes,
+      detections.map((d) => d.box),
+    );
     if (full && n > 0 && m > 0) {
       const iouOnly = p.appearance ? Float64Array.from(cost) : cost;
-      if (p.fuseScore) fuseScore(cost, m, detections.map((d) => d.score));
+      if (p.fuseScore)
+        fuseScore(
+          cost,
+          m,
+          detections.map((d) => d.score),
+        );
       if (p.appearance) {
-        fuseAppearance(cost, iouOnly, m, tracks.map((t) => t.embedding), detections.map((d) => d.embedding), p.appearanceThresh, p.proximityThresh);
+        fuseAppearance(
+          cost,
+          iouOnly,
+          m,
+          tracks.map((t) => t.embedding),
+          detections.map((d) => d.embedding),
+          p.appearanceThresh,
+          p.proximityThresh,
+        );
       }
     }
-    if (p.classAware && n > 0 && m > 0) gateClasses(cost, m, tracks.map((t) => t.classId), detections.map((d) => d.classId));
+    if (p.classAware && n > 0 && m > 0)
+      gateClasses(
+        cost,
+        m,
+        tracks.map((t) => t.classId),
+        detections.map((d) => d.classId),
+      );
     return linearAssignment(cost, n, m, threshold);
   }
 

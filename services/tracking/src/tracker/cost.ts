@@ -58,7 +58,12 @@ export function fuseAppearance(
 }
 
 /** Forbids pairs whose classes differ. */
-export function gateClasses(cost: Float64Array, m: number, trackClasses: readonly number[], detectionClasses: readonly number[]): void {
+export function gateClasses(
+  cost: Float64Array,
+  m: number,
+  trackClasses: readonly number[],
+  detectionClasses: readonly number[],
+): void {
   for (let k = 0; k < cost.length; k++) {
     if (trackClasses[Math.floor(k / m)] !== detectionClasses[k % m]) cost[k] = Infinity;
   }

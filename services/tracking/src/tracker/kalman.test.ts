@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { initiate, predict, update, STD_WEIGHT_POSITION as WP, STD_WEIGHT_VELOCITY as WV, type KalmanState, type Xyah } from './kalman.js';
+import {
+  initiate,
+  predict,
+  update,
+  STD_WEIGHT_POSITION as WP,
+  STD_WEIGHT_VELOCITY as WV,
+  type KalmanState,
+  type Xyah,
+} from './kalman.js';
 
 const close = (actual: number, expected: number, tol = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)), `${actual} != ${expected}`);
@@ -78,7 +86,10 @@ interface Dense {
   cov: M;
 }
 const zeros = (r: number, c: number): M => Array.from({ length: r }, () => new Array<number>(c).fill(0));
-const mul = (a: M, b: M): M => a.map((row) => (b[0] as number[]).map((_, j) => row.reduce((s, v, k) => s + v * ((b[k] as number[])[j] as number), 0)));
+const mul = (a: M, b: M): M =>
+  a.map((row) =>
+    (b[0] as number[]).map((_, j) => row.reduce((s, v, k) => s + v * ((b[k] as number[])[j] as number), 0)),
+  );
 const tr = (a: M): M => (a[0] as number[]).map((_, j) => a.map((row) => row[j] as number));
 const add = (a: M, b: M): M => a.map((row, i) => row.map((v, j) => v + ((b[i] as number[])[j] as number)));
 const sub = (a: M, b: M): M => a.map((row, i) => row.map((v, j) => v - ((b[i] as number[])[j] as number)));
@@ -110,7 +121,10 @@ function denseInitiate(z: Xyah): Dense {
 function densePredict(s: Dense): void {
   const h = s.mean[3] as number;
   const std = [WP * h, WP * h, 1e-2, WP * h, WV * h, WV * h, 1e-5, WV * h];
-  s.mean = mul(F, s.mean.map((v) => [v])).map((r) => r[0] as number);
+  s.mean = mul(
+    F,
+    s.mean.map((v) => [v]),
+  ).map((r) => r[0] as number);
   s.cov = add(mul(mul(F, s.cov), tr(F)), diag(std.map((x) => x * x)));
 }
 function denseUpdate(s: Dense, z: Xyah): void {

@@ -24,8 +24,18 @@ export interface KalmanState {
 }
 
 // Per-coordinate noise std as multiples of the height; the aspect uses fixed values.
-const INIT_POS = (h: number) => [2 * STD_WEIGHT_POSITION * h, 2 * STD_WEIGHT_POSITION * h, 1e-2, 2 * STD_WEIGHT_POSITION * h];
-const INIT_VEL = (h: number) => [10 * STD_WEIGHT_VELOCITY * h, 10 * STD_WEIGHT_VELOCITY * h, 1e-5, 10 * STD_WEIGHT_VELOCITY * h];
+const INIT_POS = (h: number) => [
+  2 * STD_WEIGHT_POSITION * h,
+  2 * STD_WEIGHT_POSITION * h,
+  1e-2,
+  2 * STD_WEIGHT_POSITION * h,
+];
+const INIT_VEL = (h: number) => [
+  10 * STD_WEIGHT_VELOCITY * h,
+  10 * STD_WEIGHT_VELOCITY * h,
+  1e-5,
+  10 * STD_WEIGHT_VELOCITY * h,
+];
 const Q_POS = (h: number) => [STD_WEIGHT_POSITION * h, STD_WEIGHT_POSITION * h, 1e-2, STD_WEIGHT_POSITION * h];
 const Q_VEL = (h: number) => [STD_WEIGHT_VELOCITY * h, STD_WEIGHT_VELOCITY * h, 1e-5, STD_WEIGHT_VELOCITY * h];
 const R_POS = (h: number) => [STD_WEIGHT_POSITION * h, STD_WEIGHT_POSITION * h, 1e-1, STD_WEIGHT_POSITION * h];

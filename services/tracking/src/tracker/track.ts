@@ -89,7 +89,14 @@ export class Track {
   }
 
   /** Takes a matched detection into the filter. `learnAppearance`: fold its embedding in. */
-  match(detection: ValidDetection, frame: number, timestampMs: number, momentum: number, learnAppearance: boolean, classAware: boolean): void {
+  match(
+    detection: ValidDetection,
+    frame: number,
+    timestampMs: number,
+    momentum: number,
+    learnAppearance: boolean,
+    classAware: boolean,
+  ): void {
     update(this.kf, toXyah(detection.box));
     if (this.framesSinceUpdate <= 1 || this.status === 'tentative') this.hitStreak++;
     else this.hitStreak = 1;

@@ -111,8 +111,10 @@ export function checkTrackerParams(p: TrackerParams): string[] {
   unit('proximityThresh', p.proximityThresh);
   unit('embeddingMomentum', p.embeddingMomentum);
   if (p.trackLowThresh > p.trackHighThresh) problems.push('trackLowThresh must not exceed trackHighThresh');
-  if (p.newTrackThresh < p.trackHighThresh) problems.push('newTrackThresh must be at least trackHighThresh (a new track needs a high-score detection)');
-  if (!Number.isInteger(p.trackBuffer) || p.trackBuffer < 0) problems.push('trackBuffer must be a whole number of frames >= 0');
+  if (p.newTrackThresh < p.trackHighThresh)
+    problems.push('newTrackThresh must be at least trackHighThresh (a new track needs a high-score detection)');
+  if (!Number.isInteger(p.trackBuffer) || p.trackBuffer < 0)
+    problems.push('trackBuffer must be a whole number of frames >= 0');
   if (!Number.isInteger(p.minHits) || p.minHits < 1) problems.push('minHits must be an integer >= 1');
   return problems;
 }

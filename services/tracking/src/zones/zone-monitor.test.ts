@@ -11,7 +11,10 @@ const square = [
   { x: 200, y: 200 },
   { x: 100, y: 200 },
 ];
-const summary = (hits: ZoneHit[]) => hits.map((h) => (h.kind === 'cross' ? `${h.trackKey} cross ${h.lineId} ${h.direction}` : `${h.trackKey} ${h.kind} ${h.zoneId}`));
+const summary = (hits: ZoneHit[]) =>
+  hits.map((h) =>
+    h.kind === 'cross' ? `${h.trackKey} cross ${h.lineId} ${h.direction}` : `${h.trackKey} ${h.kind} ${h.zoneId}`,
+  );
 
 describe('zones and counting lines', () => {
   it('point in polygon, convex and concave', () => {
@@ -34,7 +37,11 @@ describe('zones and counting lines', () => {
   it('crossing direction follows the side of a->b', () => {
     const a = { x: 0, y: 100 };
     const b = { x: 200, y: 100 };
-    assert.equal(crossing(a, b, { x: 50, y: 90 }, { x: 50, y: 110 }), 'in', 'downwards across a line drawn left to right');
+    assert.equal(
+      crossing(a, b, { x: 50, y: 90 }, { x: 50, y: 110 }),
+      'in',
+      'downwards across a line drawn left to right',
+    );
     assert.equal(crossing(a, b, { x: 50, y: 110 }, { x: 50, y: 90 }), 'out');
     assert.equal(crossing(a, b, { x: 250, y: 90 }, { x: 250, y: 110 }), undefined, 'past the end of the segment');
     assert.equal(crossing(a, b, { x: 50, y: 90 }, { x: 60, y: 95 }), undefined);
@@ -44,7 +51,14 @@ describe('zones and counting lines', () => {
     const m = new ZoneMonitor();
     m.setConfig({ zones: [{ zoneId: 'dock', polygon: square, classes: ['person'] }], lines: [] });
     const path = [50, 90, 120, 150, 180, 230, 260];
-    const hits = path.flatMap((x) => summary(m.observe([{ key: 't1', className: 'person', box: at(x, 150) }, { key: 'car', className: 'car', box: at(x, 150) }])));
+    const hits = path.flatMap((x) =>
+      summary(
+        m.observe([
+          { key: 't1', className: 'person', box: at(x, 150) },
+          { key: 'car', className: 'car', box: at(x, 150) },
+        ]),
+      ),
+    );
     assert.deepEqual(hits, ['t1 enter dock', 't1 exit dock']);
   });
 
@@ -66,7 +80,10 @@ describe('zones and counting lines', () => {
     assert.deepEqual(summary(m.observe([{ key: 't2', className: 'person', box: at(150, 150) }])), ['t2 enter z']);
     m.setConfig({ zones: [], lines: [] });
     assert.deepEqual(summary(m.observe([{ key: 't2', className: 'person', box: at(300, 300) }])), []);
-    m.setConfig({ zones: [{ zoneId: 'far', polygon: square.map((p) => ({ x: p.x + 150, y: p.y + 150 })), classes: [] }], lines: [] });
+    m.setConfig({
+      zones: [{ zoneId: 'far', polygon: square.map((p) => ({ x: p.x + 150, y: p.y + 150 })), classes: [] }],
+      lines: [],
+    });
     assert.deepEqual(summary(m.observe([{ key: 't2', className: 'person', box: at(300, 300) }])), ['t2 enter far']);
   });
 });

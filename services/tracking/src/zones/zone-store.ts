@@ -41,7 +41,8 @@ export class ZoneStore {
     this.watcher = iter;
     void (async () => {
       for await (const entry of iter) {
-        const config = entry.operation === 'PUT' ? this.toConfig(entry.key, this.decode(entry.value, entry.key)) : EMPTY;
+        const config =
+          entry.operation === 'PUT' ? this.toConfig(entry.key, this.decode(entry.value, entry.key)) : EMPTY;
         this.cache.set(entry.key, { config, revision: entry.revision });
         onChange(entry.key, config, entry.revision);
       }
@@ -59,7 +60,8 @@ export class ZoneStore {
     const entry = await this.kv.get(camera).catch((err: unknown) => {
       throw new UnavailableError(`zone store unavailable: ${errorMessage(err)}`, { cause: err });
     });
-    if (!entry || entry.operation !== 'PUT') return { message: ZoneConfigMessage.fromPartial({}), revision: entry?.revision ?? 0 };
+    if (!entry || entry.operation !== 'PUT')
+      return { message: ZoneConfigMessage.fromPartial({}), revision: entry?.revision ?? 0 };
     return { message: this.decode(entry.value, camera), revision: entry.revision };
   }
 
@@ -87,9 +89,11 @@ export class ZoneStore {
     try {
       return ZoneConfigMessage.decode(bytes);
     } catch (err) {
-      this.log.error({ camera, error: errorMessage(err) }, 'stored zone configuration is not a ZoneConfig; ignoring it');
+      this.log.error(
+        { camera, error: errorMessage(err) },
+        'stored zone configuration is not a ZoneConfig; ignoring it',
+      );
       return ZoneConfigMessage.fromPartial({});
     }
   }
 }
-

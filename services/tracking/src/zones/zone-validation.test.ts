@@ -21,7 +21,11 @@ function problemsOf(fn: () => unknown): string {
 
 describe('zone validation', () => {
   it('accepts a valid configuration', () => {
-    const c = validateZoneConfig('cam-1', [{ zoneId: 'a', polygon: tri, classes: ['person'] }], [{ lineId: 'l', a: { x: 0, y: 0 }, b: { x: 1, y: 1 }, classes: [] }]);
+    const c = validateZoneConfig(
+      'cam-1',
+      [{ zoneId: 'a', polygon: tri, classes: ['person'] }],
+      [{ lineId: 'l', a: { x: 0, y: 0 }, b: { x: 1, y: 1 }, classes: [] }],
+    );
     assert.equal(c.zones.length, 1);
     assert.equal(c.lines.length, 1);
   });
@@ -33,7 +37,15 @@ describe('zone validation', () => {
         [
           { zoneId: 'a', polygon: tri.slice(0, 2), classes: [] },
           { zoneId: 'a', polygon: [...tri.slice(0, 2), { x: NaN, y: 0 }], classes: [''] },
-          { zoneId: 'flat', polygon: [{ x: 0, y: 0 }, { x: 1, y: 1 }, { x: 2, y: 2 }], classes: [] },
+          {
+            zoneId: 'flat',
+            polygon: [
+              { x: 0, y: 0 },
+              { x: 1, y: 1 },
+              { x: 2, y: 2 },
+            ],
+            classes: [],
+          },
           { zoneId: 'big', polygon: [...tri.slice(0, 2), { x: 1e9, y: 0 }], classes: [] },
         ],
         [
@@ -60,8 +72,14 @@ describe('zone validation', () => {
 
   it('bounds the counts', () => {
     const zones = Array.from({ length: 65 }, (_, i) => ({ zoneId: `z${i}`, polygon: tri, classes: [] }));
-    assert.match(problemsOf(() => validateZoneConfig('cam', zones, [])), /at most 64 zones/);
+    assert.match(
+      problemsOf(() => validateZoneConfig('cam', zones, [])),
+      /at most 64 zones/,
+    );
     const many = Array.from({ length: 300 }, (_, i) => ({ x: Math.cos(i), y: Math.sin(i) }));
-    assert.match(problemsOf(() => validateZoneConfig('cam', [{ zoneId: 'z', polygon: many, classes: [] }], [])), /at most 256 points/);
+    assert.match(
+      problemsOf(() => validateZoneConfig('cam', [{ zoneId: 'z', polygon: many, classes: [] }], [])),
+      /at most 256 points/,
+    );
   });
 });

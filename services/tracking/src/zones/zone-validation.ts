@@ -19,11 +19,17 @@ const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
  * Checks a camera's zones and lines and returns them in the monitor's form; otherwise throws
  * InvalidArgumentError naming every problem (field paths like zones[2].polygon[0].x).
  */
-export function validateZoneConfig(cameraId: string, zones: readonly Zone[], lines: readonly CountingLine[]): ZoneConfig {
+export function validateZoneConfig(
+  cameraId: string,
+  zones: readonly Zone[],
+  lines: readonly CountingLine[],
+): ZoneConfig {
   const problems: string[] = [];
   if (!isCameraId(cameraId)) problems.push(`camera_id "${cameraId.slice(0, 80)}" must match [A-Za-z0-9_-]{1,64}`);
-  if (zones.length > ZONE_LIMITS.zones) problems.push(`at most ${ZONE_LIMITS.zones} zones per camera (got ${zones.length})`);
-  if (lines.length > ZONE_LIMITS.lines) problems.push(`at most ${ZONE_LIMITS.lines} lines per camera (got ${lines.length})`);
+  if (zones.length > ZONE_LIMITS.zones)
+    problems.push(`at most ${ZONE_LIMITS.zones} zones per camera (got ${zones.length})`);
+  if (lines.length > ZONE_LIMITS.lines)
+    problems.push(`at most ${ZONE_LIMITS.lines} lines per camera (got ${lines.length})`);
 
   const point = (p: { x: number; y: number } | undefined, field: string): Pt | undefined => {
     if (!p) {
@@ -32,12 +38,14 @@ export function validateZoneConfig(cameraId: string, zones: readonly Zone[], lin
     }
     for (const axis of ['x', 'y'] as const) {
       const v = p[axis];
-      if (!Number.isFinite(v) || Math.abs(v) > ZONE_LIMITS.maxCoordinate) problems.push(`${field}.${axis} must be a finite number within ±${ZONE_LIMITS.maxCoordinate}`);
+      if (!Number.isFinite(v) || Math.abs(v) > ZONE_LIMITS.maxCoordinate)
+        problems.push(`${field}.${axis} must be a finite number within ±${ZONE_LIMITS.maxCoordinate}`);
     }
     return { x: p.x, y: p.y };
   };
   const classes = (list: readonly string[], field: string) => {
-    if (list.length > ZONE_LIMITS.classesPerItem) problems.push(`${field}: at most ${ZONE_LIMITS.classesPerItem} classes`);
+    if (list.length > ZONE_LIMITS.classesPerItem)
+      problems.push(`${field}: at most ${ZONE_LIMITS.classesPerItem} classes`);
     list.forEach((c, i) => {
       if (c.length === 0 || c.length > 64) problems.push(`${field}[${i}] must be a class name of 1 to 64 characters`);
     });
@@ -54,9 +62,16 @@ export function validateZoneConfig(cameraId: string, zones: readonly Zone[], lin
     const field = `zones[${i}]`;
     checkId(z.zoneId, `${field}.zone_id`);
     if (z.polygon.length < 3) problems.push(`${field}.polygon needs at least 3 points (got ${z.polygon.length})`);
-    if (z.polygon.length > ZONE_LIMITS.pointsPerZone) problems.push(`${field}.polygon: at most ${ZONE_LIMITS.pointsPerZone} points`);
-    const polygon = z.polygon.slice(0, ZONE_LIMITS.pointsPerZone).map((p, k) => point(p, `${field}.polygon[${k}]`) ?? { x: 0, y: 0 });
-    if (polygon.length >= 3 && polygon.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y)) && signedArea2(polygon) === 0) {
+    if (z.polygon.length > ZONE_LIMITS.pointsPerZone)
+      problems.push(`${field}.polygon: at most ${ZONE_LIMITS.pointsPerZone} points`);
+    const polygon = z.polygon
+      .slice(0, ZONE_LIMITS.pointsPerZone)
+      .map((p, k) => point(p, `${field}.polygon[${k}]`) ?? { x: 0, y: 0 });
+    if (
+      polygon.length >= 3 &&
+      polygon.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y)) &&
+      signedArea2(polygon) === 0
+    ) {
       problems.push(`${field}.polygon has no area (its points are on one line)`);
     }
     return { zoneId: z.zoneId, polygon, classes: classes(z.classes, `${field}.classes`) };
