@@ -10,20 +10,17 @@
 //
 //   faults_caught, median_time_to_flag_s, false_flags_per_1k_frames, false_flags_per_1k_frames_overload
 //   npm run bench:camera-faults -- [--quick]          the last line of output is the JSON summary
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { codecs, STREAMS, subjects } from '@va/common';
 import { Severity, type Flag } from '@va/proto/va/common/v1/flag';
 import { clipStream } from '@va/harness/pipeline/camera-streams';
-import { REPO_ROOT } from '@va/harness/shared';
-import { CAMERA_FAULTS, type CameraFault } from '@va/harness/sanity-scenes/camera-faults';
-import { sharedFile } from '@va/harness/shared';
+import { REPO_ROOT, sharedFile } from '@va/harness/shared';
+import { CAMERA_FAULTS, FLAG_NAMES, type CameraFault } from '@va/harness/sanity-scenes/camera-faults';
+import { encodeFaultClip } from '@va/harness/sanity-scenes/fault-frames';
 import { readStored } from '@va/harness/tracking-service';
 import { nothingShedEnv, startWholePipeline, type WholePipeline } from '@va/harness/whole-pipeline';
 
-const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 const FPS = 3;
 const FAULT_AT_S = 10;
@@ -32,18 +29,6 @@ const CLEAN_CLIP_S = quick ? 45 : 130;
 const OVERLOAD_COPIES = quick ? 3 : 4;
 const INDOOR = 'data/video/indoor-people_768x432.mp4';
 const PARKING = 'data/video/parking-lot-cars_768x432.mp4';
-/** Rule/subject pairs that name each kind of fault. */
-const NAMES: Record<CameraFault['kind'], string[]> = {
-  obstruction: ['camera-fault/obstruction'],
-  'colour-fault': ['camera-fault/colour-fault'],
-  'camera-moved': ['camera-fault/camera-moved'],
-  freeze: ['frame-freeze/freeze'],
-  blur: ['camera-fault/blur'],
-  noise: ['camera-fault/noise'],
-  glare: ['dark-or-blank-frame/glare'],
-  'signal-lost': ['dark-or-blank-frame/signal-lost', 'dark-or-blank-frame/dark', 'dark-or-blank-frame/blank'],
-  dark: ['camera-fault/dark', 'dark-or-blank-frame/dark'],
-};
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 interface Camera {
@@ -54,27 +39,7 @@ interface Camera {
 
 async function makeClip(dir: string, name: string, clip: string, seconds: number, filter: string): Promise<string> {
   const out = join(dir, `${name}.mp4`);
-  const vf = filter ? ['-vf', filter] : [];
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-i',
-    sharedFile(clip),
-    '-t',
-    String(seconds),
-    ...vf,
-    '-an',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '23',
-    '-g',
-    '30',
-    out,
-  ]);
+  await encodeFaultClip(sharedFile(clip), filter, seconds, out, 30);
   return out;
 }
 
@@ -164,7 +129,7 @@ try {
     const hit = flags
       .filter(
         (f) =>
-          NAMES[fault.kind].includes(`${f.rule}/${f.subject}`) &&
+          FLAG_NAMES[fault.kind].includes(`${f.rule}/${f.subject}`) &&
           f.severity >= Severity.SEVERITY_ACT_NOW &&
           f.severity <= Severity.SEVERITY_ACT_TODAY &&
           f.sequence >= from,

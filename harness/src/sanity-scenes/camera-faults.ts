@@ -48,3 +48,16 @@ export const CAMERA_FAULTS: readonly CameraFault[] = [
   },
   { name: 'dim', kind: 'dark', filter: (s) => `eq=brightness=-0.35:contrast=0.6:${at(s)}` },
 ];
+
+/** The rule/subject pairs of a flag that names each kind of fault (what the tests and the benchmark accept). */
+export const FLAG_NAMES: Record<CameraFault['kind'], string[]> = {
+  obstruction: ['camera-fault/obstruction'],
+  'colour-fault': ['camera-fault/colour-fault'],
+  'camera-moved': ['camera-fault/camera-moved'],
+  freeze: ['frame-freeze/freeze'],
+  blur: ['camera-fault/blur'],
+  noise: ['camera-fault/noise'],
+  glare: ['dark-or-blank-frame/glare'],
+  'signal-lost': ['dark-or-blank-frame/signal-lost', 'dark-or-blank-frame/dark', 'dark-or-blank-frame/blank'],
+  dark: ['camera-fault/dark', 'dark-or-blank-frame/dark'],
+};

@@ -29,6 +29,18 @@ export async function encodedClipStats(
   encodedFile: string,
   gop: number,
 ): Promise<FrameStats[]> {
+  await encodeFaultClip(video, filter, seconds, encodedFile, gop);
+  return statsOf(['-i', encodedFile], '', fps);
+}
+
+/** Cuts `seconds` of `video` through `filter` (none when empty) into H.264 at `out`, a key frame every `gop` frames. */
+export async function encodeFaultClip(
+  video: string,
+  filter: string,
+  seconds: number,
+  out: string,
+  gop: number,
+): Promise<void> {
   const vf = filter ? ['-vf', filter] : [];
   await run('ffmpeg', [
     '-v',
@@ -50,9 +62,8 @@ export async function encodedClipStats(
     String(gop),
     '-keyint_min',
     String(gop),
-    encodedFile,
+    out,
   ]);
-  return statsOf(['-i', encodedFile], '', fps);
 }
 
 async function statsOf(input: string[], filter: string, fps: number): Promise<FrameStats[]> {

@@ -6,7 +6,7 @@ import { loadSanityConfig } from '../../../services/sanity-check/src/config.js';
 import { FlagFolder } from '../../../services/sanity-check/src/flags/flag-folder.js';
 import type { CandidateFlag } from '../../../services/sanity-check/src/rules/rule.js';
 import { RuleRegistry } from '../../../services/sanity-check/src/rules/rule-registry.js';
-import { CAMERA_FAULTS } from '@va/harness/sanity-scenes/camera-faults';
+import { CAMERA_FAULTS, FLAG_NAMES } from '@va/harness/sanity-scenes/camera-faults';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,18 +21,6 @@ const SECONDS = 20;
 /** The issue's goal for the time to flag. */
 const MAX_TIME_TO_FLAG_S = 5;
 const CLIPS = ['data/video/indoor-people_768x432.mp4', 'data/video/parking-lot-cars_768x432.mp4'];
-/** Kinds a flag may name for each fault: the rule and subject that say what is wrong. */
-const ACCEPTED: Record<string, string[]> = {
-  obstruction: ['camera-fault/obstruction'],
-  'colour-fault': ['camera-fault/colour-fault'],
-  'camera-moved': ['camera-fault/camera-moved'],
-  freeze: ['frame-freeze/freeze'],
-  blur: ['camera-fault/blur'],
-  noise: ['camera-fault/noise'],
-  glare: ['dark-or-blank-frame/glare'],
-  'signal-lost': ['dark-or-blank-frame/signal-lost', 'dark-or-blank-frame/dark', 'dark-or-blank-frame/blank'],
-  dark: ['camera-fault/dark', 'dark-or-blank-frame/dark'],
-};
 /**
  * Faults a clip cannot show: the grey parking lot has no colour balance for swapped channels to move, and
  * its featureless asphalt nothing for a shifted view to misalign (camera-fault leaves such views alone).
@@ -103,7 +91,7 @@ describe('camera faults on real frames', () => {
           assert.equal(flags.length, 1, `one fault, one flag; got:\n  ${describeFlags(flags)}`);
           const flag = flags[0] as CandidateFlag;
           assert.ok(
-            ACCEPTED[fault.kind]?.includes(`${flag.rule}/${flag.subject}`),
+            FLAG_NAMES[fault.kind].includes(`${flag.rule}/${flag.subject}`),
             `names ${fault.kind}: ${describeFlags(flags)}`,
           );
           assert.ok(flag.severity <= Severity.SEVERITY_ACT_TODAY, describeFlags(flags));
